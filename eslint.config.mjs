@@ -1,0 +1,84 @@
+// Lint rules enforce the layering of anchors.md §9.1 a second time (the first is tsconfig references):
+// shared/ is pure TypeScript, electron/services never imports electron, renderer/ never imports Node or electron.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'tls', 'child_process', 'worker_threads'];
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/', 'out/', 'dist/', 'test-results/', 'playwright-report/', 'e2e/artifacts/', 'bench/results/', '**/*.d.ts'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: 'Pas de .only dans les tests.' },
+        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='skip']", message: 'Pas de test ignoré.' },
+      ],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', ...nodeBuiltins], message: 'shared/ est du TypeScript pur : ni Node ni Electron.' },
+            { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ ne dépend d’aucune autre couche.' },
+            { group: ['react', 'react-dom'], message: 'shared/ ne dépend pas de React.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron'], message: 'Le code métier ne dépend jamais d’Electron : injectez la capacité.' },
+            { group: ['**/electron/main/**', '**/electron/preload/**', '**/renderer/**'], message: 'Les services ne dépendent que de shared/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/services/**', '**/main/**', ...nodeBuiltins], message: 'Le preload n’expose que le contrat partagé.' }] },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', ...nodeBuiltins], message: 'Le renderer n’a accès ni à Node ni à Electron.' },
+            { group: ['**/electron/**'], message: 'Le renderer passe par le contrat IPC (shared/ipc).' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,11 @@
+export type FoundationErrorCode =
+  | 'INVALID_INPUT'
+  | 'UNKNOWN_CHANNEL'
+  | 'FORBIDDEN_SENDER'
+  | 'NOT_FOUND'
+  | 'INTERNAL'
+  | 'DB_KEY_MISSING'
+  | 'DB_KEY_INVALID'
+  | 'DB_FROM_FUTURE'
+  | 'DB_MIGRATION_FAILED'
+  | 'SECRET_BACKEND_UNSAFE';
