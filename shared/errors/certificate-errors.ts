@@ -1,15 +1,21 @@
-/** Certificate store and smart cards (owned by electron/services/certs). */
+/** Certificate store, smart cards and secrets (owned by electron/services/certs and electron/services/secrets). */
 export type CertificateErrorCode =
   | 'CERT_WRONG_PASSWORD'
+  | 'CERT_PASSWORD_REQUIRED'
   | 'CERT_EXPIRED'
   | 'CERT_NOT_YET_VALID'
   | 'CERT_UNKNOWN_CA'
   | 'CERT_WRONG_KEY_USAGE'
+  | 'CERT_KEY_MISMATCH'
   | 'CERT_UNREADABLE'
   | 'CERT_NOT_FOUND'
   | 'CERT_NO_FINESS'
+  | 'CERT_REGISTRY_UNREADABLE'
+  | 'TRUST_ANCHOR_INVALID'
+  | 'SECRET_STORE_UNREADABLE'
   | 'PKCS11_MODULE_ERROR'
   | 'PKCS11_NO_TOKEN'
   | 'PKCS11_PIN_INCORRECT'
   | 'PKCS11_PIN_LOCKED'
-  | 'PKCS11_CARD_REMOVED';
+  | 'PKCS11_CARD_REMOVED'
+  | 'PKCS11_KEY_NOT_FOUND';
