@@ -5,11 +5,33 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'tls', 'child_process', 'worker_threads'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'tls',
+  'child_process',
+  'worker_threads',
+];
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'out/', 'dist/', 'test-results/', 'playwright-report/', 'e2e/artifacts/', 'bench/results/', '**/*.d.ts'],
+    ignores: [
+      'node_modules/',
+      '.tmp-*',
+      'out/',
+      'dist/',
+      'test-results/',
+      'playwright-report/',
+      'e2e/artifacts/',
+      'bench/results/',
+      '**/*.d.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -21,8 +43,14 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']", message: 'Pas de .only dans les tests.' },
-        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='skip']", message: 'Pas de test ignoré.' },
+        {
+          selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='only']",
+          message: 'Pas de .only dans les tests.',
+        },
+        {
+          selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name='skip']",
+          message: 'Pas de test ignoré.',
+        },
       ],
     },
   },
@@ -49,7 +77,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['electron'], message: 'Le code métier ne dépend jamais d’Electron : injectez la capacité.' },
-            { group: ['**/electron/main/**', '**/electron/preload/**', '**/renderer/**'], message: 'Les services ne dépendent que de shared/.' },
+            {
+              group: ['**/electron/main/**', '**/electron/preload/**', '**/renderer/**'],
+              message: 'Les services ne dépendent que de shared/.',
+            },
           ],
         },
       ],
@@ -60,7 +91,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/services/**', '**/main/**', ...nodeBuiltins], message: 'Le preload n’expose que le contrat partagé.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/services/**', '**/main/**', ...nodeBuiltins],
+              message: 'Le preload n’expose que le contrat partagé.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -8,7 +8,8 @@ import type { SandboxErrorCode } from './sandbox-errors';
 import type { SyncErrorCode } from './sync-errors';
 import type { TransportErrorCode } from './transport-errors';
 
-export type ErrorCode = FoundationErrorCode | CertificateErrorCode | TransportErrorCode | SyncErrorCode | SandboxErrorCode;
+export type ErrorCode =
+  FoundationErrorCode | CertificateErrorCode | TransportErrorCode | SyncErrorCode | SandboxErrorCode;
 
 export interface AppErrorData {
   readonly code: ErrorCode;

@@ -80,7 +80,11 @@ export interface Mdph {
   readonly oid: string;
 }
 
-export const MDPH_LIST: readonly Mdph[] = mdphOids.concepts.map((c) => ({ code: c.code, label: c.display, oid: c.oid }));
+export const MDPH_LIST: readonly Mdph[] = mdphOids.concepts.map((c) => ({
+  code: c.code,
+  label: c.display,
+  oid: c.oid,
+}));
 
 export function mdphByOid(oid: string): Mdph | undefined {
   return MDPH_LIST.find((m) => m.oid === oid);

@@ -1,0 +1,60 @@
+/**
+ * Electron composition root: lifecycle, hardened window, app:// protocol, IPC registration. No business logic:
+ * the domain services come from electron/services (plain Node) through startApplication.
+ */
+import path from 'node:path';
+import { app, protocol, session, type BrowserWindow } from 'electron';
+import { startApplication, type RunningApplication } from '../services/app/bootstrap';
+import { registerIpcHandlers } from './ipc/register-ipc-handlers';
+import { registerAppProtocol, APP_ORIGIN } from './app-protocol';
+import { hardenSessions, createMainWindow } from './main-window';
+import { safeStorageDatabaseKey } from './safe-storage-key';
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let running: RunningApplication | undefined;
+  let mainWindow: BrowserWindow | undefined;
+
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+  });
+
+  // Chromium must never pick a client certificate by itself (anchors.md §10.16): the store chooses, or nobody.
+  app.on('select-client-certificate', (event, _webContents, _url, _list, callback) => {
+    event.preventDefault();
+    callback();
+  });
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-navigate', (e, url) => {
+      if (!url.startsWith(APP_ORIGIN)) e.preventDefault();
+    });
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+  });
+
+  void app.whenReady().then(async () => {
+    hardenSessions(session.defaultSession);
+    registerAppProtocol(path.join(__dirname, '../renderer'));
+    running = await startApplication({
+      dataRoot: app.getPath('userData'),
+      shell: 'electron',
+      version: app.getVersion(),
+      databaseKey: safeStorageDatabaseKey,
+    });
+    registerIpcHandlers(running);
+    mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'));
+  });
+
+  app.on('window-all-closed', () => {
+    void running?.close().finally(() => app.quit());
+  });
+}

@@ -1,0 +1,25 @@
+import { ipcMain, BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { CHANNEL_NAMES, EVENT_NAMES } from '@shared/ipc/contract';
+import { fail } from '@shared/ipc/result';
+import { dispatch } from '../../services/app/dispatch';
+import type { RunningApplication } from '../../services/app/bootstrap';
+import { APP_ORIGIN } from '../app-protocol';
+
+/** Only our own main frame, loaded from app://, may call (anchors.md §9.2 rule 6a). */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
+  const frame = event.senderFrame;
+  return frame !== null && frame === event.sender.mainFrame && frame.url.startsWith(`${APP_ORIGIN}/`);
+}
+
+export function registerIpcHandlers(running: RunningApplication): void {
+  for (const channelName of CHANNEL_NAMES) {
+    ipcMain.handle(channelName, (event, input: unknown) => {
+      if (!trustedSender(event)) return fail({ code: 'FORBIDDEN_SENDER', message: 'Appelant non autorisé.' });
+      return dispatch(running.handlers, channelName, input);
+    });
+  }
+  running.hub.subscribe((eventName, payload) => {
+    if (!EVENT_NAMES.includes(eventName)) return;
+    for (const window of BrowserWindow.getAllWindows()) window.webContents.send(`event:${eventName}`, payload);
+  });
+}

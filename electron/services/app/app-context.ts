@@ -1,0 +1,44 @@
+/**
+ * What every handler needs, built once by bootstrap: the database, the journal, the clock, the event emitter.
+ * Areas extend this through their own services, injected here rather than imported by handlers.
+ */
+import type { EventName, EventPayloads } from '@shared/ipc/contract';
+import type { Db } from '../db/database';
+import type { Journal } from '../journal/journal';
+
+export interface EventEmitterPort {
+  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
+}
+
+export interface AppContext {
+  readonly db: Db;
+  readonly journal: Journal;
+  readonly now: () => Date;
+  readonly events: EventEmitterPort;
+  readonly environmentId: string;
+  readonly environmentLabel: string;
+  readonly shell: 'electron' | 'navigateur';
+  readonly version: string;
+  /** Folder of this environment's data (database, certificates, sandbox). */
+  readonly dataDir: string;
+}
+
+/** Today's date (YYYY-MM-DD) in the referent's time zone: business dates are local dates. */
+export function localToday(now: Date): string {
+  const y = now.getFullYear();
+  const m = String(now.getMonth() + 1).padStart(2, '0');
+  const d = String(now.getDate()).padStart(2, '0');
+  return `${y}-${m}-${d}`;
+}
+
+/** A minimal fan-out emitter used by both shells. */
+export class EventHub implements EventEmitterPort {
+  private readonly listeners = new Set<(event: EventName, payload: unknown) => void>();
+  emit<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+    for (const l of this.listeners) l(event, payload);
+  }
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,25 @@
+import type { Handlers } from '../dispatch';
+import { SCHEMA_VERSION } from '../../db/migrations';
+import { readDashboardCounts } from '../../dashboard/dashboard-queries';
+import { localToday, type AppContext } from '../app-context';
+
+type AppChannel = 'app:info' | 'dashboard:counts' | 'journal:list' | 'journal:record-user-action';
+
+export function createAppHandlers(ctx: AppContext): Pick<Handlers, AppChannel> {
+  return {
+    'app:info': () => ({
+      version: ctx.version,
+      environmentId: ctx.environmentId,
+      environmentLabel: ctx.environmentLabel,
+      schemaVersion: SCHEMA_VERSION,
+      shell: ctx.shell,
+    }),
+    'dashboard:counts': () => readDashboardCounts(ctx.db, localToday(ctx.now())),
+    'journal:list': (req) => ctx.journal.list(req),
+    'journal:record-user-action': (req) => {
+      const id = ctx.journal.append({ actor: 'utilisateur', ...req });
+      ctx.events.emit('data:changed', { scopes: ['journal'] });
+      return { id };
+    },
+  };
+}

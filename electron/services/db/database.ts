@@ -1,0 +1,54 @@
+/**
+ * Opens the encrypted SQLite database (decisions.md §2): SQLCipher-compatible cipher with a random raw key,
+ * WAL, foreign keys, then brings the schema to the code's version through the numbered migrations.
+ */
+import Database from 'better-sqlite3-multiple-ciphers';
+import { AppError } from '@shared/errors/app-error';
+import { migrate } from './migrations';
+
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** Path of the database file. */
+  readonly file: string;
+  /** 32 random bytes; the database cannot be read without them. */
+  readonly key: Buffer;
+  readonly readonly?: boolean;
+  /** Only for the migration harness: stop at this version. */
+  readonly targetVersion?: number;
+}
+
+export function openDatabase(options: OpenDatabaseOptions): Db {
+  if (options.key.length !== 32) throw new AppError('DB_KEY_INVALID', 'La clé de la base de données est invalide.');
+  const db = new Database(options.file, { readonly: options.readonly ?? false });
+  try {
+    applyKey(db, options.key);
+    // Reading the schema is the first access that needs the key: a wrong key fails here with SQLITE_NOTADB.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+  } catch (e) {
+    db.close();
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB') {
+      throw new AppError('DB_KEY_INVALID', 'La base de données ne peut pas être ouverte avec cette clé.', code);
+    }
+    throw e;
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  if (!options.readonly) migrate(db, options.targetVersion);
+  return db;
+}
+
+function applyKey(db: Db, key: Buffer): void {
+  db.pragma("cipher = 'sqlcipher'");
+  db.pragma('legacy = 4');
+  // A raw 256-bit key skips the passphrase KDF: the key is random, not a password.
+  db.pragma(`key = "x'${key.toString('hex')}'"`);
+}
+
+/** Runs fn in one write transaction (never spanning an await: better-sqlite3 transactions are synchronous). */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

@@ -1,0 +1,170 @@
+/**
+ * The "browser host": the IPC contract served over loopback HTTP, for end-to-end tests and machines where
+ * Electron cannot run. Bound to 127.0.0.1 on a random port; every API call carries the per-launch token;
+ * other origins and other Host headers (DNS rebinding) are refused. Static files of the renderer carry no data.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { MAX_REQUEST_BYTES, dispatch } from '../app/dispatch';
+import type { RunningApplication } from '../app/bootstrap';
+import { createLogger } from '../logging/logger';
+import { CONTENT_SECURITY_POLICY } from './content-security-policy';
+
+const log = createLogger('browser-host');
+
+export interface BrowserHostOptions {
+  readonly app: RunningApplication;
+  /** Folder with the built renderer (index.html + assets). */
+  readonly rendererDir: string;
+  readonly port?: number;
+}
+
+export interface RunningBrowserHost {
+  /** URL to open, with the token in the fragment (never sent to the server by the browser). */
+  readonly url: string;
+  readonly origin: string;
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export async function startBrowserHost(options: BrowserHostOptions): Promise<RunningBrowserHost> {
+  const token = crypto.randomBytes(32).toString('base64url');
+  const expected = Buffer.from(`Bearer ${token}`);
+  let origin = '';
+  const rendererRoot = path.resolve(options.rendererDir);
+  const eventStreams = new Set<http.ServerResponse>();
+
+  const unsubscribe = options.app.hub.subscribe((event, payload) => {
+    const frame = `event: message\ndata: ${JSON.stringify({ event, payload })}\n\n`;
+    for (const res of eventStreams) res.write(frame);
+  });
+
+  const authorised = (req: http.IncomingMessage): boolean => {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  };
+  const sameHost = (req: http.IncomingMessage): boolean => {
+    const port = new URL(origin).port;
+    return req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
+  };
+  const allowedOrigin = (req: http.IncomingMessage): boolean => {
+    const o = req.headers.origin;
+    return o === undefined || o === origin || o === origin.replace('127.0.0.1', 'localhost');
+  };
+
+  const server = http.createServer((req, res) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    if (!sameHost(req) || !allowedOrigin(req)) {
+      sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'Origine refusée.' } });
+      return;
+    }
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname.startsWith('/api/')) {
+      if (!authorised(req)) {
+        sendJson(res, 401, { ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'Jeton de session invalide.' } });
+        return;
+      }
+      if (url.pathname === '/api/events' && req.method === 'GET') {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
+        res.write(': connecté\n\n');
+        eventStreams.add(res);
+        req.on('close', () => eventStreams.delete(res));
+        return;
+      }
+      const match = /^\/api\/invoke\/([a-z-]+:[a-z.-]+)$/.exec(url.pathname);
+      if (match && req.method === 'POST') {
+        void handleInvoke(req, res, match[1] as string);
+        return;
+      }
+      sendJson(res, 404, { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'Opération inconnue.' } });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    serveStatic(url.pathname, res);
+  });
+
+  async function handleInvoke(req: http.IncomingMessage, res: http.ServerResponse, channelName: string): Promise<void> {
+    if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      sendJson(res, 415, {
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: 'Format de demande non pris en charge.' },
+      });
+      return;
+    }
+    let body = '';
+    let tooLarge = false;
+    for await (const chunk of req) {
+      body += chunk;
+      if (body.length > MAX_REQUEST_BYTES) {
+        tooLarge = true;
+        break;
+      }
+    }
+    if (tooLarge) {
+      sendJson(res, 413, { ok: false, error: { code: 'INVALID_INPUT', message: 'La demande est trop volumineuse.' } });
+      return;
+    }
+    let input: unknown;
+    try {
+      input = body ? JSON.parse(body) : {};
+    } catch {
+      sendJson(res, 400, {
+        ok: false,
+        error: { code: 'INVALID_INPUT', message: 'La demande n’est pas du JSON valide.' },
+      });
+      return;
+    }
+    sendJson(res, 200, await dispatch(options.app.handlers, channelName, input));
+  }
+
+  function serveStatic(pathname: string, res: http.ServerResponse): void {
+    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+    const file = path.resolve(rendererRoot, relative);
+    if (!file.startsWith(rendererRoot + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Introuvable');
+      return;
+    }
+    const headers: Record<string, string> = { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' };
+    if (file.endsWith('.html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
+    res.writeHead(200, headers);
+    fs.createReadStream(file).pipe(res);
+  }
+
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  log.info('Hôte navigateur démarré', { origin });
+
+  return {
+    url: `${origin}/#token=${token}`,
+    origin,
+    token,
+    async close() {
+      unsubscribe();
+      for (const res of eventStreams) res.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}

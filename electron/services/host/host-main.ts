@@ -1,0 +1,51 @@
+/**
+ * Runs Référent VT without Electron: the domain services plus the browser host, on the embedded sandbox.
+ * Usage: tsx electron/services/host/host-main.ts [--data <dir>] [--port <n>] [--json]
+ * With --json, prints one JSON line {url, origin, token, dataDir} (used by the end-to-end tests).
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startApplication } from '../app/bootstrap';
+import { getOrCreateDatabaseKeyFile } from '../db/database-key-file';
+import { startBrowserHost } from './browser-host';
+import fs from 'node:fs';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string', default: path.resolve('.data/app') },
+      port: { type: 'string', default: '0' },
+      renderer: { type: 'string', default: path.resolve('out/renderer') },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const app = await startApplication({
+    dataRoot: path.resolve(values.data),
+    shell: 'navigateur',
+    version: (JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as { version: string }).version,
+    databaseKey: (databaseFile) => getOrCreateDatabaseKeyFile(`${databaseFile}.key`),
+  });
+  const host = await startBrowserHost({ app, rendererDir: values.renderer, port: Number(values.port) });
+  if (values.json) {
+    process.stdout.write(
+      JSON.stringify({ url: host.url, origin: host.origin, token: host.token, dataDir: app.ctx.dataDir }) + '\n',
+    );
+  } else {
+    process.stdout.write(
+      `Référent VT (${app.ctx.environmentLabel}) est servi dans le navigateur :\n  ${host.url}\n` +
+        `Ouvrez cette adresse dans Chromium. Ctrl+C pour arrêter.\n`,
+    );
+  }
+  const stop = async () => {
+    await host.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`Référent VT n'a pas pu démarrer : ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+import { useEffect, useRef } from 'react';
+import { useApiQuery } from '../api/use-api';
+import { SECTIONS } from './navigation';
+import { navigate, useRoute } from './use-route';
+import { SCREENS } from './screens';
+
+export function App() {
+  const { section, detail } = useRoute();
+  const info = useApiQuery('app:info', {});
+  const mainRef = useRef<HTMLElement>(null);
+  const current = SECTIONS.find((s) => s.path === section) ?? SECTIONS[0];
+
+  // Move focus to the new screen's heading so keyboard and screen-reader users follow the navigation.
+  useEffect(() => {
+    mainRef.current?.querySelector('h1')?.focus();
+    document.title = `${current?.label ?? ''} — Référent VT`;
+  }, [section, current]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const target = SECTIONS.find((s) => s.key === e.key);
+      if (target) {
+        e.preventDefault();
+        navigate(target.path);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const Screen = SCREENS[section] ?? SCREENS['tableau-de-bord'];
+  return (
+    <div className="layout">
+      <a
+        className="skip-link"
+        href="#contenu"
+        onClick={(e) => {
+          e.preventDefault();
+          mainRef.current?.querySelector('h1')?.focus();
+        }}
+      >
+        Aller au contenu
+      </a>
+      <header className="topbar">
+        <span className="brand">Référent VT</span>
+        {info.data && (
+          <span className="environment" data-testid="environment">
+            Environnement : <strong>{info.data.environmentLabel}</strong>
+          </span>
+        )}
+      </header>
+      <nav className="sidebar" aria-label="Navigation principale">
+        <ul>
+          {SECTIONS.map((s) => (
+            <li key={s.path}>
+              <a href={`#/${s.path}`} aria-current={s.path === section ? 'page' : undefined} title={`Alt+${s.key}`}>
+                {s.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="contenu" ref={mainRef} className="content">
+        {Screen && <Screen detail={detail} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+/** The sections of the application, in ViaTrajectoire's wording. */
+export interface Section {
+  readonly path: string;
+  readonly label: string;
+  /** Alt+key shortcut */
+  readonly key: string;
+}
+
+export const SECTIONS: readonly Section[] = [
+  { path: 'tableau-de-bord', label: 'Tableau de bord', key: '1' },
+  { path: 'notifications', label: 'Notifications', key: '2' },
+  { path: 'listes-attente', label: "Listes d'attente", key: '3' },
+  { path: 'unites-ror', label: 'Unités ROR', key: '4' },
+  { path: 'entites-geographiques', label: 'Entités géographiques', key: '5' },
+  { path: 'certificats', label: 'Certificats', key: '6' },
+  { path: 'synchronisation', label: 'Synchronisation', key: '7' },
+  { path: 'journal', label: 'Journal', key: '8' },
+  { path: 'parametres', label: 'Paramètres', key: '9' },
+];
+
+export const DEFAULT_SECTION = 'tableau-de-bord';
+
+/** Route = "#/<section>[/<detail>]"; a hash router keeps app:// and the browser host alike. */
+export function parseRoute(hash: string): { section: string; detail: string | undefined } {
+  const [section, detail] = hash.replace(/^#\/?/, '').split('/');
+  const known = SECTIONS.some((s) => s.path === section);
+  return { section: known ? (section as string) : DEFAULT_SECTION, detail: known ? detail : undefined };
+}

@@ -1,0 +1,29 @@
+import type { ComponentType } from 'react';
+import { DashboardScreen } from '../screens/DashboardScreen';
+import { JournalScreen } from '../screens/JournalScreen';
+import { makeUpcomingScreen } from '../screens/UpcomingScreen';
+
+export interface ScreenProps {
+  readonly detail: string | undefined;
+}
+
+export const SCREENS: Record<string, ComponentType<ScreenProps>> = {
+  'tableau-de-bord': DashboardScreen,
+  notifications: makeUpcomingScreen(
+    'Notifications',
+    'Les notifications de décisions d’orientation reçues de ViaTrajectoire.',
+  ),
+  'listes-attente': makeUpcomingScreen("Listes d'attente", "Les listes d'attente par unité ROR."),
+  'unites-ror': makeUpcomingScreen(
+    'Unités ROR',
+    'Les unités de vos entités géographiques telles que connues de ViaTrajectoire.',
+  ),
+  'entites-geographiques': makeUpcomingScreen(
+    'Entités géographiques',
+    'Les entités géographiques (FINESS EG) de votre entité juridique et leur activation.',
+  ),
+  certificats: makeUpcomingScreen('Certificats', 'Les certificats IGC-Santé de votre entité juridique.'),
+  synchronisation: makeUpcomingScreen('Synchronisation', 'Les échanges avec ViaTrajectoire.'),
+  journal: JournalScreen,
+  parametres: makeUpcomingScreen('Paramètres', 'Environnement, identifiants de connexion et préférences.'),
+};

@@ -1,0 +1,19 @@
+/** fr-FR formatting of the ISO dates and instants the contract carries. */
+const DATE = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
+const INSTANT = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'medium' });
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? iso : DATE.format(d);
+}
+
+export function formatInstant(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : INSTANT.format(d);
+}
+
+export function formatCount(n: number): string {
+  return new Intl.NumberFormat('fr-FR').format(n);
+}

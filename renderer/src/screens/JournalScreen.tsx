@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import { useApiQuery } from '../api/use-api';
+import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
+import { formatInstant } from '../components/format';
+import type { JournalActor, JournalOutcome } from '@shared/domain/journal';
+
+export function JournalScreen() {
+  const [actor, setActor] = useState<JournalActor | ''>('');
+  const [outcome, setOutcome] = useState<JournalOutcome | ''>('');
+  const entries = useApiQuery('journal:list', {
+    limit: 500,
+    ...(actor ? { actor } : {}),
+    ...(outcome ? { outcome } : {}),
+  });
+  return (
+    <>
+      <ScreenTitle description="Chaque action du référent et chaque événement de synchronisation, du plus récent au plus ancien.">
+        Journal
+      </ScreenTitle>
+      <div className="filters">
+        <label>
+          Origine
+          <select value={actor} onChange={(e) => setActor(e.target.value as JournalActor | '')}>
+            <option value="">Toutes</option>
+            <option value="utilisateur">Utilisateur</option>
+            <option value="synchronisation">Synchronisation</option>
+            <option value="système">Système</option>
+          </select>
+        </label>
+        <label>
+          Résultat
+          <select value={outcome} onChange={(e) => setOutcome(e.target.value as JournalOutcome | '')}>
+            <option value="">Tous</option>
+            <option value="succès">Succès</option>
+            <option value="échec">Échec</option>
+            <option value="info">Information</option>
+          </select>
+        </label>
+      </div>
+      {entries.isPending && <Loading />}
+      <ErrorMessage error={entries.error} />
+      {entries.data && entries.data.length === 0 && <Empty>Aucune entrée pour ces critères.</Empty>}
+      {entries.data && entries.data.length > 0 && (
+        <table className="data-table" data-testid="journal-table">
+          <caption className="visually-hidden">Entrées du journal</caption>
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">Origine</th>
+              <th scope="col">Action</th>
+              <th scope="col">Élément</th>
+              <th scope="col">Résultat</th>
+              <th scope="col">Détail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.data.map((e) => (
+              <tr key={e.id}>
+                <td>{formatInstant(e.at)}</td>
+                <td>{e.actor}</td>
+                <td>{e.action}</td>
+                <td>{e.recordType ? `${e.recordType} ${e.recordId ?? ''}` : '—'}</td>
+                <td>
+                  <span
+                    className={`badge badge-${e.outcome === 'échec' ? 'error' : e.outcome === 'succès' ? 'ok' : 'info'}`}
+                  >
+                    {e.outcome}
+                  </span>
+                </td>
+                <td>{e.detail ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

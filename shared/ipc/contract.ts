@@ -1,0 +1,39 @@
+/**
+ * The one IPC contract (anchors.md §9.2): channel name → request schema + response type. The preload exposes one
+ * function per channel, the main process validates every request with the channel's schema, the browser host
+ * serves the same channels over loopback HTTP. Areas add their channels in ./channels/<area>-channels.ts.
+ */
+import type { z } from 'zod';
+import type { Channel } from './channel';
+import { appChannels } from './channels/app-channels';
+
+export const CONTRACT = {
+  ...appChannels,
+} as const;
+
+export type Contract = typeof CONTRACT;
+export type ChannelName = keyof Contract;
+export type RequestOf<C extends ChannelName> = z.input<Contract[C]['request']>;
+export type ParsedRequestOf<C extends ChannelName> = z.output<Contract[C]['request']>;
+export type ResponseOf<C extends ChannelName> = Contract[C] extends Channel<z.ZodType, infer R> ? R : never;
+
+export const CHANNEL_NAMES = Object.keys(CONTRACT) as ChannelName[];
+
+export function isChannelName(name: string): name is ChannelName {
+  return Object.prototype.hasOwnProperty.call(CONTRACT, name);
+}
+
+/** Events pushed from main to the renderer. */
+export interface EventPayloads {
+  /** Some data changed: the renderer invalidates the queries of these scopes. */
+  'data:changed': { readonly scopes: readonly string[] };
+  'sync:progress': {
+    readonly phase: string;
+    readonly done: number;
+    readonly total: number;
+    readonly finessEg?: string;
+    readonly running: boolean;
+  };
+}
+export type EventName = keyof EventPayloads;
+export const EVENT_NAMES: readonly EventName[] = ['data:changed', 'sync:progress'];
