@@ -1,0 +1,132 @@
+/**
+ * Resolves the ValueSets of required bindings to code sets: the NOS/ROR lists of shared/terminology, the IG's own
+ * ValueSet and CodeSystem, and the base R4 ValueSets. A ValueSet that cannot be enumerated (filters, external
+ * systems such as BCP-13 MIME types) resolves to `undefined` and its binding is not checked.
+ */
+import {
+  CATEGORIE_ORGANISATION,
+  MODE_PRISE_CHARGE,
+  MOTIF_ESMS,
+  MOTIF_UNITE,
+  STATUT_ESMS,
+  STATUT_UNITE,
+  TEMPORALITE_ACCUEIL,
+  type CodeList,
+} from '@shared/terminology/code-lists';
+import inputTaskCodeSystem from '../conformance/CodeSystem-input-task-sdo-codesystem.json';
+import documentTypeValueSet from '../conformance/ValueSet-type-document-reference-esms-valueset.json';
+import type { BaseDefinitions } from './base-definitions';
+
+export interface CodeSet {
+  /** Short name for messages, e.g. `JDV_J252-StatutPersonnePriseChargeESMS`. */
+  readonly name: string;
+  /** `system|code` pairs. */
+  readonly codings: ReadonlySet<string>;
+  /** Codes alone, for elements of type `code`. */
+  readonly codes: ReadonlySet<string>;
+}
+
+interface ConceptNode {
+  code: string;
+  concept?: ConceptNode[];
+}
+interface CodeSystemLike {
+  url: string;
+  concept?: ConceptNode[];
+}
+interface ValueSetLike {
+  url: string;
+  name?: string;
+  compose?: {
+    include?: { system?: string; concept?: { code: string }[]; filter?: unknown[]; valueSet?: string[] }[];
+    exclude?: unknown[];
+  };
+}
+
+const NOS_LISTS: readonly CodeList[] = [
+  STATUT_ESMS,
+  STATUT_UNITE,
+  MOTIF_ESMS,
+  MOTIF_UNITE,
+  MODE_PRISE_CHARGE,
+  TEMPORALITE_ACCUEIL,
+  CATEGORIE_ORGANISATION,
+];
+
+function fromPairs(name: string, pairs: readonly (readonly [string, string])[]): CodeSet {
+  return {
+    name,
+    codings: new Set(pairs.map(([system, code]) => `${system}|${code}`)),
+    codes: new Set(pairs.map(([, code]) => code)),
+  };
+}
+
+function flattenConcepts(concepts: readonly ConceptNode[] | undefined, out: string[] = []): string[] {
+  for (const c of concepts ?? []) {
+    out.push(c.code);
+    flattenConcepts(c.concept, out);
+  }
+  return out;
+}
+
+export class TerminologyResolver {
+  private readonly cache = new Map<string, CodeSet | undefined>();
+  private readonly igCodeSystems = new Map<string, CodeSystemLike>([
+    [inputTaskCodeSystem.url, inputTaskCodeSystem as CodeSystemLike],
+  ]);
+  private readonly igValueSets = new Map<string, ValueSetLike>([
+    [documentTypeValueSet.url, documentTypeValueSet as ValueSetLike],
+  ]);
+
+  constructor(private readonly base: BaseDefinitions) {}
+
+  /** Code set of a ValueSet canonical (version suffix `|x.y.z` ignored), or undefined when not enumerable. */
+  resolve(valueSetUrl: string): CodeSet | undefined {
+    const url = valueSetUrl.split('|')[0] ?? valueSetUrl;
+    if (this.cache.has(url)) return this.cache.get(url);
+    const set = this.compute(url, new Set());
+    this.cache.set(url, set);
+    return set;
+  }
+
+  private compute(url: string, seen: Set<string>): CodeSet | undefined {
+    if (seen.has(url)) return undefined;
+    seen.add(url);
+    const nos = NOS_LISTS.find((l) => l.url === url);
+    if (nos) {
+      const name = url.split('/').pop() ?? nos.id;
+      return fromPairs(
+        name,
+        nos.concepts.map((c) => [c.system ?? nos.system, c.code] as const),
+      );
+    }
+    const vs = this.igValueSets.get(url) ?? (this.base.terminology.get(`ValueSet|${url}`) as ValueSetLike | undefined);
+    if (!vs?.compose?.include || vs.compose.exclude) return undefined;
+    const pairs: (readonly [string, string])[] = [];
+    for (const include of vs.compose.include) {
+      if (include.filter || !include.system) {
+        if (!include.valueSet) return undefined;
+      }
+      for (const inner of include.valueSet ?? []) {
+        const innerSet = this.compute(inner.split('|')[0] ?? inner, seen);
+        if (!innerSet) return undefined;
+        for (const coding of innerSet.codings) {
+          const at = coding.lastIndexOf('|');
+          pairs.push([coding.slice(0, at), coding.slice(at + 1)]);
+        }
+      }
+      if (!include.system) continue;
+      if (include.concept) {
+        for (const c of include.concept) pairs.push([include.system, c.code]);
+        continue;
+      }
+      const cs =
+        this.igCodeSystems.get(include.system) ??
+        (this.base.terminology.get(`CodeSystem|${include.system}`) as CodeSystemLike | undefined);
+      const codes = flattenConcepts(cs?.concept);
+      if (codes.length === 0) return undefined;
+      for (const code of codes) pairs.push([include.system, code]);
+    }
+    return fromPairs(vs.name ?? url.split('/').pop() ?? url, pairs);
+  }
+}
