@@ -1,0 +1,128 @@
+/**
+ * Flux 4 and flux 2 enqueueing (anchors.md §9.4 rule 15): the Task or Consent is built, validated and written to the
+ * outbox in the caller's transaction, so a local change and what it sends are committed together or not at all.
+ * Sending happens later, outside any transaction (outbox-sender.ts).
+ */
+import crypto from 'node:crypto';
+import { AppError } from '@shared/errors/app-error';
+import type { SdoProfileVersion, StatusReport } from '@shared/domain/status-report';
+import type { ValidationIssue } from '@shared/domain/fhir-validation';
+import { CLIENT_ID_SYSTEM, buildEsmsConsent, buildEsmsTask, validateResource } from '../../fhir';
+import type { Db } from '../../db/database';
+
+export interface EnqueueStatusReportArgs {
+  readonly notificationId: number;
+  readonly finessEg: string;
+  readonly report: StatusReport;
+  readonly now: Date;
+  readonly profileVersion: SdoProfileVersion;
+}
+
+export interface EnqueuedStatusReport {
+  readonly statusEventId: number;
+  readonly outboxId: number;
+}
+
+function invalid(what: string, issues: readonly ValidationIssue[]): AppError {
+  const errors = issues.filter((i) => i.severity === 'error').map((i) => ({ path: i.path, message: i.message }));
+  return new AppError(
+    'RESOURCE_INVALID',
+    `${what} n’est pas conforme au profil ViaTrajectoire : rien n’a été enregistré. Vérifiez les informations saisies.`,
+    JSON.stringify(errors),
+  );
+}
+
+/**
+ * Records one local status event and queues its ESMSTask. Must run inside the caller's transaction: an invalid
+ * Task throws RESOURCE_INVALID and the caller's whole transaction rolls back.
+ */
+export function enqueueStatusReport(db: Db, args: EnqueueStatusReportArgs): EnqueuedStatusReport {
+  const clientIdentifier = crypto.randomUUID();
+  const nowIso = args.now.toISOString();
+  const task = buildEsmsTask(args.report, {
+    profileVersion: args.profileVersion,
+    clientIdentifier,
+    lastUpdated: nowIso,
+  });
+  const result = validateResource(task, { profileVersion: args.profileVersion });
+  if (!result.valid) throw invalid('Le statut à envoyer', result.issues);
+  const r = args.report;
+  const event = db
+    .prepare(
+      `INSERT INTO status_event (notification_id, origin, client_identifier, emitter_id_nat, statut_esms, motif_esms,
+         date_statut_esms, id_unite, statut_unite, motif_unite, date_statut_unite, description, created_at)
+       VALUES (?, 'local', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      args.notificationId,
+      clientIdentifier,
+      r.idNatStruct,
+      r.statutESMS ?? null,
+      r.motifESMS ?? null,
+      r.dateStatutESMS ?? null,
+      r.unit?.idUnite ?? null,
+      r.statutUnite ?? null,
+      r.motifUnite ?? null,
+      r.dateStatutUnite ?? null,
+      r.description ?? null,
+      nowIso,
+    );
+  const statusEventId = Number(event.lastInsertRowid);
+  const outbox = db
+    .prepare(
+      `INSERT INTO outbox (kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, state,
+         created_at) VALUES ('task.create', ?, ?, ?, ?, ?, 'pending', ?)`,
+    )
+    .run(args.notificationId, statusEventId, args.finessEg, clientIdentifier, JSON.stringify(task), nowIso);
+  return { statusEventId, outboxId: Number(outbox.lastInsertRowid) };
+}
+
+export interface EnqueueConsentArgs {
+  readonly decisionId: number;
+  readonly finessEg: string;
+  /** Date the ESMS collected the person's consent, YYYY-MM-DD. */
+  readonly collectedOn: string;
+  readonly now: Date;
+}
+
+export interface EnqueuedConsent {
+  readonly consentId: number;
+  readonly outboxId: number;
+}
+
+/**
+ * Records the person's consent for one decision and EG and queues the ESMSConsent (flux 2). Must run inside the
+ * caller's transaction. The evaluation (flux 3) is fetched by the sync once the Consent has been accepted.
+ */
+export function enqueueConsent(db: Db, args: EnqueueConsentArgs): EnqueuedConsent {
+  const decision = db.prepare('SELECT id_nat_decision FROM decision WHERE id = ?').get(args.decisionId) as
+    { id_nat_decision: string } | undefined;
+  if (!decision) throw new AppError('ACTION_NOT_ALLOWED', 'Cette décision est introuvable dans la base locale.');
+  const existing = db
+    .prepare('SELECT id FROM consent WHERE decision_id = ? AND finess_eg = ?')
+    .get(args.decisionId, args.finessEg);
+  if (existing)
+    throw new AppError('ACTION_NOT_ALLOWED', 'L’accord de la personne est déjà enregistré pour cette décision.');
+  const clientIdentifier = crypto.randomUUID();
+  const nowIso = args.now.toISOString();
+  const built = buildEsmsConsent({
+    idNatStruct: `1${args.finessEg}`,
+    idNatDecision: decision.id_nat_decision,
+    collectedOn: args.collectedOn,
+  });
+  // Consent.identifier (0..* in R4, open profile) carries the client id for the conditional create, as for Tasks.
+  const consent = { ...built, identifier: [{ system: CLIENT_ID_SYSTEM, value: clientIdentifier }] };
+  const result = validateResource(consent);
+  if (!result.valid) throw invalid('L’accord à envoyer', result.issues);
+  const outbox = db
+    .prepare(
+      `INSERT INTO outbox (kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, state,
+         created_at) VALUES ('consent.create', NULL, NULL, ?, ?, ?, 'pending', ?)`,
+    )
+    .run(args.finessEg, clientIdentifier, JSON.stringify(consent), nowIso);
+  const outboxId = Number(outbox.lastInsertRowid);
+  const row = db
+    .prepare('INSERT INTO consent (decision_id, finess_eg, collected_on, outbox_id, created_at) VALUES (?, ?, ?, ?, ?)')
+    .run(args.decisionId, args.finessEg, args.collectedOn, outboxId, nowIso);
+  return { consentId: Number(row.lastInsertRowid), outboxId };
+}
