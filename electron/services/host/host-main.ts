@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApplication } from '../app/bootstrap';
-import { getOrCreateDatabaseKeyFile } from '../db/database-key-file';
+import { getOrCreateDatabaseKey } from '../secrets';
 import { startBrowserHost } from './browser-host';
 import fs from 'node:fs';
 
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     dataRoot: path.resolve(values.data),
     shell: 'navigateur',
     version: (JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as { version: string }).version,
-    databaseKey: (databaseFile) => getOrCreateDatabaseKeyFile(`${databaseFile}.key`),
+    databaseKey: (databaseFile) => getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile),
   });
   const host = await startBrowserHost({ app, rendererDir: values.renderer, port: Number(values.port) });
   if (values.json) {
