@@ -7,6 +7,13 @@ import { inTransaction, openDatabase, type Db } from '../../db/database';
 import { makeTempDir } from '../../testing/temp-dir';
 import { enqueueConsent, enqueueStatusReport } from './status-outbox';
 
+interface OutboxRow {
+  state: string;
+  kind: string;
+  payload_json: string;
+  client_identifier: string;
+}
+
 let tmp: ReturnType<typeof makeTempDir>;
 let db: Db;
 const now = new Date('2026-07-01T10:00:00.000Z');
@@ -58,7 +65,7 @@ describe('status outbox', () => {
     const out = inTransaction(db, () =>
       enqueueStatusReport(db, { notificationId, finessEg: '010000018', report, now, profileVersion: '4.0.7' }),
     );
-    const row = db.prepare('SELECT * FROM outbox WHERE id = ?').get(out.outboxId) as Record<string, string>;
+    const row = db.prepare('SELECT * FROM outbox WHERE id = ?').get(out.outboxId) as OutboxRow;
     expect(row.state).toBe('pending');
     expect(row.kind).toBe('task.create');
     const task = JSON.parse(row.payload_json) as { identifier: { value: string }[]; meta: { lastUpdated: string } };
@@ -95,7 +102,7 @@ describe('status outbox', () => {
     const out = inTransaction(db, () =>
       enqueueConsent(db, { decisionId, finessEg: '010000018', collectedOn: '2026-06-30', now }),
     );
-    const row = db.prepare('SELECT * FROM outbox WHERE id = ?').get(out.outboxId) as Record<string, string>;
+    const row = db.prepare('SELECT * FROM outbox WHERE id = ?').get(out.outboxId) as OutboxRow;
     expect(row.kind).toBe('consent.create');
     expect(JSON.parse(row.payload_json).provision.data[0].reference.identifier.value).toBe('NAT1');
     expect(() =>
