@@ -1,0 +1,339 @@
+import { describe, expect, it } from 'vitest';
+import { PROFILE } from '../sdo-canonicals';
+import { toOperationOutcome } from '../resources/operation-outcome';
+import { officialExample, officialExamples } from '../test-support/fhir-fixtures';
+import { validateResource, type ValidationResult } from './resource-validator';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test fixtures are edited freely
+
+const errors = (r: ValidationResult) => r.issues.filter((i) => i.severity === 'error');
+const errorAt = (r: ValidationResult, path: string) => errors(r).find((i) => i.path === path);
+
+function exampleTask(): Json {
+  const task = officialExample('Task-exemple-esms-task.json') as Json;
+  delete task.text;
+  return task;
+}
+
+/** The official Task with `type.text` = slice name on every input, as our builder writes it. */
+function taskWithTexts(): Json {
+  const task = exampleTask();
+  for (const input of task.input) input.type.text = input.type.coding[0].code;
+  return task;
+}
+
+function inputIndex(task: Json, slice: string): number {
+  return task.input.findIndex((i: Json) => i.type.coding[0].code === slice);
+}
+
+describe('validateResource — official examples', () => {
+  for (const { file, resource } of officialExamples()) {
+    it(`${file} has no error`, () => {
+      const result = validateResource(resource);
+      expect(errors(result)).toEqual([]);
+      expect(result.valid).toBe(true);
+      expect(result.profile).toMatch(/^https:\/\/interop\.esante\.gouv\.fr\/ig\/fhir\/sdo\/StructureDefinition\//);
+    });
+  }
+
+  it('reports the regle-Contenu warning on the _elements example (no data)', () => {
+    const result = validateResource(
+      officialExample('Bundle-exemple-bundle-resultat-recherche-decision-evaluation-elements.json'),
+    );
+    expect(result.issues).toContainEqual(
+      expect.objectContaining({ severity: 'warning', path: 'Bundle.entry[0].resource', code: 'invariant' }),
+    );
+  });
+
+  it('does not modify the resource it validates', () => {
+    const task = exampleTask();
+    const before = JSON.stringify(task);
+    validateResource(task);
+    expect(JSON.stringify(task)).toBe(before);
+  });
+});
+
+describe('validateResource — ESMSTask', () => {
+  it('fails when a mandatory input slice is missing', () => {
+    const task = exampleTask();
+    task.input.splice(inputIndex(task, 'idNat_Decision'), 1);
+    const result = validateResource(task);
+    expect(result.valid).toBe(false);
+    expect(errorAt(result, 'Task.input:idNat_Decision')).toMatchObject({ code: 'required' });
+  });
+
+  it('fails when a slice appears twice', () => {
+    const task = exampleTask();
+    task.input.push(structuredClone(task.input[inputIndex(task, 'nomESMS')]));
+    expect(errorAt(validateResource(task), 'Task.input:nomESMS')).toBeDefined();
+  });
+
+  it('fails when the ESMS status is not in JDV_J252 (a unit status code)', () => {
+    const task = exampleTask();
+    const i = inputIndex(task, 'statutESMS');
+    task.input[i].valueCodeableConcept.coding[0].code = '186';
+    const issue = errorAt(validateResource(task), `Task.input[${i}].valueCodeableConcept`);
+    expect(issue).toMatchObject({ code: 'code-invalid' });
+    expect(issue?.message).toContain('JDV-J252');
+  });
+
+  it('fails when the status code has the wrong system', () => {
+    const task = exampleTask();
+    const i = inputIndex(task, 'statutESMS');
+    task.input[i].valueCodeableConcept.coding[0].system = 'https://example.org/autre-systeme';
+    expect(errorAt(validateResource(task), `Task.input[${i}].valueCodeableConcept`)).toBeDefined();
+  });
+
+  it('fails regle-StatutUnite when statutUnite comes without the unit block and type.text is present', () => {
+    const task = taskWithTexts();
+    task.input = task.input.filter((i: Json) => !['idUnite', 'modePriseCharge'].includes(i.type.text));
+    const result = validateResource(task);
+    expect(result.valid).toBe(false);
+    expect(errorAt(result, 'Task')?.message).toContain('regle-StatutUnite');
+  });
+
+  it('passes regle-StatutUnite when the full unit block is sent with type.text', () => {
+    expect(validateResource(taskWithTexts()).valid).toBe(true);
+  });
+
+  it('fails on a Task.status other than completed', () => {
+    const task = exampleTask();
+    task.status = 'in-progress';
+    expect(errorAt(validateResource(task), 'Task.status')).toMatchObject({ code: 'value' });
+  });
+
+  it('fails on a Task.status that is not a TaskStatus code (base required binding)', () => {
+    const task = exampleTask();
+    task.status = 'terminee';
+    const found = errors(validateResource(task)).filter((i) => i.path === 'Task.status');
+    expect(found.map((i) => i.code).sort()).toEqual(['code-invalid', 'value']);
+  });
+
+  it('fails on an unknown element', () => {
+    const task = exampleTask();
+    task.businessStatut = { text: 'x' };
+    expect(errorAt(validateResource(task), 'Task.businessStatut')).toMatchObject({ code: 'structure' });
+  });
+
+  it('fails on a bad date and an impossible calendar date', () => {
+    const task = exampleTask();
+    const i = inputIndex(task, 'dateStatutESMS');
+    const j = inputIndex(task, 'dateStatutUnite');
+    task.input[i].valueDate = '25/10/2012';
+    task.input[j].valueDate = '2021-02-30';
+    const result = validateResource(task);
+    expect(errorAt(result, `Task.input[${i}].valueDate`)).toMatchObject({ code: 'value' });
+    expect(errorAt(result, `Task.input[${j}].valueDate`)).toMatchObject({ code: 'value' });
+  });
+
+  it('fails when meta.lastUpdated is missing or not an instant', () => {
+    const missing = exampleTask();
+    delete missing.meta.lastUpdated;
+    expect(errorAt(validateResource(missing), 'Task.meta.lastUpdated')).toMatchObject({ code: 'required' });
+    const notInstant = exampleTask();
+    notInstant.meta.lastUpdated = '2017-01-01';
+    expect(errorAt(validateResource(notInstant), 'Task.meta.lastUpdated')).toMatchObject({ code: 'value' });
+  });
+
+  it('fails when a slice carries a value type its profile does not allow', () => {
+    const task = exampleTask();
+    const i = inputIndex(task, 'nomESMS');
+    task.input[i] = { type: task.input[i].type, valueIdentifier: { value: 'x' } };
+    const result = validateResource(task);
+    expect(errorAt(result, `Task.input[${i}].valueIdentifier`)).toMatchObject({ code: 'structure' });
+  });
+
+  it('fails on JSON shape errors: array for a single element, object for a repeating one, boolean as string', () => {
+    const task = exampleTask();
+    task.intent = ['plan'];
+    task.input = task.input[0];
+    const result = validateResource(exampleTask());
+    expect(result.valid).toBe(true);
+    const broken = validateResource(task);
+    expect(errorAt(broken, 'Task.intent')).toBeDefined();
+    expect(errorAt(broken, 'Task.input')).toBeDefined();
+    const boolTask = exampleTask();
+    const k = inputIndex(boolTask, 'accueilSequentiel');
+    boolTask.input[k].valueBoolean = 'true';
+    expect(errorAt(validateResource(boolTask), `Task.input[${k}].valueBoolean`)).toBeDefined();
+  });
+
+  it('fails when a required code is not a code (whitespace)', () => {
+    const task = exampleTask();
+    task.intent = ' plan';
+    expect(errorAt(validateResource(task), 'Task.intent')).toBeDefined();
+  });
+
+  it('selects the Task profile by resource type when meta.profile is absent', () => {
+    const task = exampleTask();
+    delete task.meta.profile;
+    expect(validateResource(task).profile).toBe(PROFILE.esmsTask);
+  });
+});
+
+describe('validateResource — profile versions (decisions.md §8)', () => {
+  function sdoTask(): Json {
+    const task = exampleTask();
+    task.meta.profile = [PROFILE.sdoTask];
+    return task;
+  }
+
+  it('rejects a PUT-era sdo-task under 4.0.7', () => {
+    const result = validateResource(sdoTask());
+    expect(result.valid).toBe(false);
+    expect(errorAt(result, 'Task.meta.profile')?.message).toContain('4.0.5');
+  });
+
+  it('accepts sdo-task under 4.0.5 and applies regle-ModePriseEnCharge', () => {
+    expect(validateResource(sdoTask(), { profileVersion: '4.0.5' })).toMatchObject({
+      valid: true,
+      profile: PROFILE.sdoTask,
+    });
+    const task = sdoTask();
+    const i = inputIndex(task, 'modePriseCharge');
+    task.input[i].valueCodeableConcept.coding[0] = {
+      system: 'https://smt.esante.gouv.fr/fhir/CodeSystem/tre-r397-categorie-entite-geographique-exercice',
+      code: '238',
+    };
+    // 238 is in the current JDV_J264, so 4.0.7 accepts it; the 4.0.5 rule keeps 46/47/48 only.
+    const t407 = structuredClone(task);
+    t407.meta.profile = [PROFILE.esmsTask];
+    expect(validateResource(t407).valid).toBe(true);
+    const result = validateResource(task, { profileVersion: '4.0.5' });
+    expect(errorAt(result, `Task.input[${i}]`)?.message).toContain('regle-ModePriseEnCharge');
+  });
+
+  it('rejects esms-task under 4.0.5', () => {
+    expect(validateResource(exampleTask(), { profileVersion: '4.0.5' }).valid).toBe(false);
+  });
+
+  it('honours an explicit profileUrl and rejects one that does not fit the resource type', () => {
+    const result = validateResource(exampleTask(), { profileUrl: PROFILE.esmsConsent });
+    expect(result.valid).toBe(false);
+    expect(result.issues[0]).toMatchObject({ code: 'not-supported' });
+  });
+});
+
+describe('validateResource — Consent and DocumentReference', () => {
+  function consent(): Json {
+    const c = officialExample('Consent-exemple-consent.json') as Json;
+    delete c.text;
+    return c;
+  }
+  function documentReference(): Json {
+    const d = officialExample('DocumentReference-exemple-esms-document-reference.json') as Json;
+    delete d.text;
+    return d;
+  }
+
+  it('fails a Consent without dateTime', () => {
+    const c = consent();
+    delete c.dateTime;
+    expect(errorAt(validateResource(c), 'Consent.dateTime')).toMatchObject({ code: 'required' });
+  });
+
+  it('fails a Consent with a literal reference instead of the official identifier', () => {
+    const c = consent();
+    c.provision.data[0].reference = { reference: 'DocumentReference/x' };
+    expect(errorAt(validateResource(c), 'Consent.provision.data[0].reference.identifier')).toBeDefined();
+  });
+
+  it('fails a Consent with the wrong scope pattern and without policy (ppc-1)', () => {
+    const c = consent();
+    c.scope.coding[0].code = 'research';
+    delete c.policyRule;
+    const result = validateResource(c);
+    expect(errorAt(result, 'Consent.scope')).toMatchObject({ code: 'value' });
+    expect(errorAt(result, 'Consent')?.message).toContain('ppc-1');
+  });
+
+  it('fails a DocumentReference whose title does not match its type (regle-NomPieceJointe-type)', () => {
+    const d = documentReference();
+    d.content[0].attachment.title = 'Document Individu et décision';
+    const result = validateResource(d);
+    expect(errorAt(result, 'DocumentReference')?.message).toContain('regle-NomPieceJointe-type');
+  });
+
+  it('fails a DocumentReference whose type is outside the IG ValueSet', () => {
+    const d = documentReference();
+    d.type.coding[0].code = '11488-4';
+    expect(errorAt(validateResource(d), 'DocumentReference.type')).toMatchObject({ code: 'code-invalid' });
+  });
+
+  it('fails a DocumentReference with one identifier only or two contents', () => {
+    const d = documentReference();
+    d.identifier = [d.identifier[0]];
+    d.content.push(structuredClone(d.content[0]));
+    const result = validateResource(d);
+    expect(errorAt(result, 'DocumentReference.identifier')).toBeDefined();
+    expect(errorAt(result, 'DocumentReference.content')).toBeDefined();
+  });
+
+  it('fails a DocumentReference with an idDecision without value', () => {
+    const d = documentReference();
+    delete d.identifier[0].value;
+    expect(errorAt(validateResource(d), 'DocumentReference.identifier[0].value')).toMatchObject({ code: 'required' });
+  });
+});
+
+describe('validateResource — Bundles', () => {
+  it('validates each entry against the entry profile', () => {
+    const bundle = officialExample('Bundle-exemple-bundle-resultat-recherche-decision-evaluation.json') as Json;
+    bundle.entry[1].resource.content[0].attachment.title = 'Autre titre';
+    const result = validateResource(bundle);
+    expect(errorAt(result, 'Bundle.entry[1].resource')?.message).toContain('regle-NomPieceJointe-type');
+  });
+
+  it('fails a decision Bundle that carries a Task, and a Bundle that is not a searchset', () => {
+    const bundle = officialExample('Bundle-exemple-bundle-resultat-recherche-decision-evaluation.json') as Json;
+    bundle.type = 'collection';
+    bundle.entry[0].resource = exampleTask();
+    const result = validateResource(bundle, { profileUrl: PROFILE.bundleDecisionEvaluation });
+    expect(errorAt(result, 'Bundle.type')).toBeDefined();
+    expect(errorAt(result, 'Bundle.entry[0].resource')).toBeDefined();
+  });
+
+  it('picks the notification Bundle profile for a Bundle of Tasks and validates the Tasks', () => {
+    const task = exampleTask();
+    const broken = exampleTask();
+    broken.input.splice(inputIndex(broken, 'nomESMS'), 1);
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [
+        { fullUrl: 'https://example.com/base/Task/a', resource: { ...task, id: 'a' } },
+        { fullUrl: 'https://example.com/base/Task/b', resource: { ...broken, id: 'b' } },
+      ],
+    };
+    const result = validateResource(bundle);
+    expect(result.profile).toBe(PROFILE.bundleNotification);
+    expect(errors(result).map((i) => i.path)).toEqual(['Bundle.entry[1].resource.input:nomESMS']);
+  });
+});
+
+describe('toOperationOutcome', () => {
+  it('maps issues to OperationOutcome issues with expression', () => {
+    const task = exampleTask();
+    delete task.status;
+    const outcome = toOperationOutcome(validateResource(task));
+    expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue).toContainEqual(
+      expect.objectContaining({ severity: 'error', code: 'required', expression: ['Task.status'] }),
+    );
+    const ok = toOperationOutcome({ valid: true, profile: PROFILE.esmsTask, issues: [] });
+    expect(ok.issue).toEqual([expect.objectContaining({ severity: 'information', code: 'informational' })]);
+  });
+});
+
+describe('validation speed (reported, not asserted)', () => {
+  it('validates the official Task repeatedly', () => {
+    const task = exampleTask();
+    validateResource(task);
+    const n = 2000;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) validateResource(task);
+    const perSecond = Math.round(n / ((performance.now() - start) / 1000));
+    console.log(`ESMSTask (16 inputs, unit block): ${perSecond} validations/s`);
+    expect(validateResource(task).valid).toBe(true);
+  });
+});
