@@ -61,10 +61,10 @@ export interface EsmsDocumentReference {
   content: { attachment: { contentType: string; language: string; data: string; title: string } }[];
 }
 
+/** Any resource; only its type and id matter to the Bundle builder. */
 export interface FhirResource {
-  resourceType: string;
-  id?: string;
-  [key: string]: unknown;
+  readonly resourceType: string;
+  readonly id?: string;
 }
 
 export interface SearchsetBundle {
