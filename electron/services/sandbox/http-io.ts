@@ -1,0 +1,78 @@
+/** Small HTTP helpers shared by the sandbox's FHIR, token and admin endpoints. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IssueSeverity, OperationOutcome } from '../fhir/resources';
+
+export interface OutcomeIssue {
+  severity: IssueSeverity;
+  /** FHIR issue-type code: invalid, login, forbidden, not-found, not-supported, throttled, transient, exception… */
+  code: string;
+  diagnostics: string;
+  expression?: string[];
+}
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+/** An HTTP answer decided somewhere in the pipeline. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly issueCode: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly severity: IssueSeverity = 'error',
+    readonly issues?: OutcomeIssue[],
+  ) {
+    super(message);
+    this.name = 'HttpProblem';
+  }
+}
+
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpProblem(413, 'too-costly', 'Corps de requête trop volumineux'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export interface ResponseOptions {
+  status: number;
+  body: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Fault injection: send only the first half of the body. */
+  truncate?: boolean;
+}
+
+export function sendJson(res: ServerResponse, options: ResponseOptions): void {
+  let text = JSON.stringify(options.body);
+  if (options.truncate) text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+  const payload = Buffer.from(text, 'utf8');
+  res.writeHead(options.status, {
+    'Content-Type': options.contentType ?? FHIR_JSON,
+    'Content-Length': String(payload.length),
+    'Cache-Control': 'no-store',
+    Date: new Date().toUTCString(),
+    ...options.headers,
+  });
+  res.end(payload);
+}
+
+export function sendProblem(res: ServerResponse, problem: HttpProblem): void {
+  const body: OperationOutcome = {
+    resourceType: 'OperationOutcome',
+    issue: problem.issues ?? [{ severity: problem.severity, code: problem.issueCode, diagnostics: problem.message }],
+  };
+  sendJson(res, { status: problem.status, headers: problem.headers, body });
+}
