@@ -1,0 +1,156 @@
+/**
+ * Flux 4 / 2 sender (anchors.md §9.4 rules 17–18). States: pending → in_flight → sent | rejected, or back to
+ * pending with next_attempt_at after retryable failures. Rows are read outside any transaction and sent in id order
+ * per notification (one lane per notification, lanes in parallel). Tasks go with `If-None-Exist:
+ * identifier=<system>|<client id>`, so a retry after a lost answer returns the stored Task instead of a second one.
+ * A 4xx refusal is final ("rejeté") with the server's diagnostics kept for the UI.
+ */
+import { isAppError } from '@shared/errors/app-error';
+import { inTransaction } from '../../db/database';
+import { CLIENT_ID_SYSTEM } from '../../fhir';
+import { isRetryable, retryDelayMs, sleep } from '../net/retry-policy';
+import type { SyncContext, SyncCounters } from '../sync-context';
+
+interface OutboxRow {
+  id: number;
+  kind: 'task.create' | 'consent.create';
+  notification_id: number | null;
+  status_event_id: number | null;
+  finess_eg: string;
+  client_identifier: string;
+  payload_json: string;
+  attempts: number;
+  next_attempt_at: string | null;
+}
+
+const LANES = 4;
+
+function errorJson(error: unknown): string {
+  if (isAppError(error)) {
+    const status = (error as { httpStatus?: number }).httpStatus;
+    return JSON.stringify({ code: error.code, message: error.message, detail: error.detail, httpStatus: status });
+  }
+  return JSON.stringify({ code: 'INTERNAL', message: 'Erreur inattendue pendant l’envoi.' });
+}
+
+async function sendOne(
+  ctx: SyncContext,
+  row: OutboxRow,
+  counters: SyncCounters,
+): Promise<'sent' | 'rejected' | 'wait'> {
+  const type = row.kind === 'task.create' ? 'Task' : 'Consent';
+  const headers: Record<string, string> =
+    row.kind === 'task.create' ? { 'If-None-Exist': `identifier=${CLIENT_ID_SYSTEM}|${row.client_identifier}` } : {};
+  for (let attempt = 1; ; attempt++) {
+    const nowIso = ctx.now().toISOString();
+    ctx.db.prepare("UPDATE outbox SET state = 'in_flight', attempts = attempts + 1 WHERE id = ?").run(row.id);
+    try {
+      const res = await ctx.transport.request({
+        method: 'POST',
+        path: type,
+        finessEg: row.finess_eg,
+        body: row.payload_json,
+        headers,
+      });
+      const created = res.body as { id?: string; meta?: { lastUpdated?: string } } | undefined;
+      inTransaction(ctx.db, () => {
+        ctx.db
+          .prepare(
+            "UPDATE outbox SET state = 'sent', server_id = ?, sent_at = ?, last_error_json = NULL, next_attempt_at = NULL WHERE id = ?",
+          )
+          .run(created?.id ?? null, nowIso, row.id);
+        if (row.status_event_id !== null) {
+          ctx.db
+            .prepare('UPDATE status_event SET task_id = ?, server_last_updated = ? WHERE id = ?')
+            .run(created?.id ?? null, created?.meta?.lastUpdated ?? null, row.status_event_id);
+        }
+        ctx.journal.append({
+          actor: 'synchronisation',
+          action: type === 'Task' ? 'Statut envoyé' : 'Accord envoyé',
+          outcome: 'succès',
+          recordType: 'outbox',
+          recordId: row.id,
+        });
+      });
+      counters.sent++;
+      return 'sent';
+    } catch (error) {
+      const retryable = isRetryable(error) || (isAppError(error) && error.code === 'TOKEN_EXPIRED');
+      if (!retryable) {
+        inTransaction(ctx.db, () => {
+          ctx.db
+            .prepare("UPDATE outbox SET state = 'rejected', last_error_json = ? WHERE id = ?")
+            .run(errorJson(error), row.id);
+          ctx.journal.append({
+            actor: 'synchronisation',
+            action: type === 'Task' ? 'Statut refusé par ViaTrajectoire' : 'Accord refusé par ViaTrajectoire',
+            outcome: 'échec',
+            recordType: 'outbox',
+            recordId: row.id,
+            detail: isAppError(error) ? error.code : undefined,
+          });
+        });
+        counters.rejected++;
+        return 'rejected';
+      }
+      const delay = retryDelayMs(error, attempt, ctx.retry);
+      if (attempt >= ctx.retry.maxAttempts || delay >= ctx.retry.maxRetryAfterMs || ctx.signal?.aborted) {
+        const at = new Date(ctx.now().getTime() + delay).toISOString();
+        ctx.db
+          .prepare("UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error_json = ? WHERE id = ?")
+          .run(at, errorJson(error), row.id);
+        return 'wait';
+      }
+      await sleep(delay, ctx.signal);
+    }
+  }
+}
+
+/** Sends what is due. Returns once every lane is done or waiting; items behind a waiting one keep their order. */
+export async function sendOutbox(
+  ctx: SyncContext,
+  counters: SyncCounters,
+  options: { ignoreSchedule?: boolean } = {},
+): Promise<void> {
+  const nowIso = ctx.now().toISOString();
+  const rows = ctx.db
+    .prepare(
+      `SELECT id, kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, attempts,
+         next_attempt_at FROM outbox
+       WHERE state IN ('pending', 'in_flight') ORDER BY id`,
+    )
+    .all() as OutboxRow[];
+  const lanes = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    const key = row.notification_id !== null ? `n${row.notification_id}` : `c${row.id}`;
+    const lane = lanes.get(key) ?? [];
+    lane.push(row);
+    lanes.set(key, lane);
+  }
+  const queue = [...lanes.values()];
+  let done = 0;
+  const total = rows.length;
+  const worker = async () => {
+    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+      for (const row of lane) {
+        const next = row.next_attempt_at;
+        if (!options.ignoreSchedule && next && next > nowIso) {
+          counters.waiting += lane.length - lane.indexOf(row);
+          break;
+        }
+        if (ctx.signal?.aborted) {
+          counters.waiting++;
+          continue;
+        }
+        const outcome = await sendOne(ctx, row, counters);
+        done++;
+        ctx.onProgress?.({ phase: 'envoi', done, total, finessEg: row.finess_eg, running: true });
+        if (outcome === 'wait') {
+          counters.waiting += lane.length - lane.indexOf(row);
+          break;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: LANES }, worker));
+}

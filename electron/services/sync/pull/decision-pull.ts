@@ -1,0 +1,156 @@
+/**
+ * Flux 1 for one EG: search with a server-time cursor, follow `next` links, read each DocumentReference with
+ * bounded concurrency, validate, parse the CDA, then write the page in one short transaction (no await inside).
+ * The cursor moves to the search's server instant only once every page is committed (crash-safe).
+ */
+import { parseDecisionCda } from '../../cda/decision-cda-parser';
+import { inTransaction } from '../../db/database';
+import { validateResource } from '../../fhir';
+import { mapBounded, withRetry } from '../net/retry-policy';
+import {
+  lastUpdatedParam,
+  nextLink,
+  quarantine,
+  readCursor,
+  relativeToBase,
+  serverInstant,
+  throwIfCancelled,
+  writeCursor,
+  type SyncContext,
+  type SyncCounters,
+} from '../sync-context';
+import { storeDecision } from './decision-store';
+
+const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
+
+type Read =
+  | {
+      ok: true;
+      id: string;
+      idNat: string;
+      lastUpdated: string | null;
+      resource: string;
+      cda: string;
+      parsed: ReturnType<typeof parseDecisionCda>;
+    }
+  | { ok: false; id: string; reason: string; raw?: string };
+
+interface DocRef {
+  id?: string;
+  meta?: { lastUpdated?: string };
+  identifier?: { use?: string; value?: string }[];
+  content?: { attachment?: { data?: string } }[];
+}
+
+async function readDecision(ctx: SyncContext, finessEg: string, id: string): Promise<Read> {
+  let body: unknown;
+  try {
+    body = (
+      await withRetry(
+        () => ctx.transport.request({ method: 'GET', path: `DocumentReference/${encodeURIComponent(id)}`, finessEg }),
+        ctx.retry,
+        ctx.signal,
+      )
+    ).body;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'HTTP_CLIENT_ERROR' || code === 'MALFORMED_RESPONSE') {
+      return { ok: false, id, reason: `Lecture refusée ou illisible (${code})` };
+    }
+    throw error;
+  }
+  const raw = JSON.stringify(body);
+  const validation = validateResource(body, { profileVersion: ctx.profileVersion });
+  if (!validation.valid) {
+    const first = validation.issues.find((i) => i.severity === 'error');
+    return {
+      ok: false,
+      id,
+      reason: `DocumentReference non conforme : ${first?.path ?? ''} ${first?.message ?? ''}`.trim(),
+      raw,
+    };
+  }
+  const doc = body as DocRef;
+  const idNat = doc.identifier?.find((i) => i.use === 'official')?.value;
+  const data = doc.content?.[0]?.attachment?.data;
+  if (!idNat || !data) return { ok: false, id, reason: 'idNat_Decision ou document CDA absent', raw };
+  const cda = Buffer.from(data, 'base64').toString('utf8');
+  try {
+    const parsed = parseDecisionCda(cda);
+    return { ok: true, id, idNat, lastUpdated: doc.meta?.lastUpdated ?? null, resource: raw, cda, parsed };
+  } catch (error) {
+    return { ok: false, id, reason: `CDA de décision illisible : ${(error as Error).message}`.slice(0, 300), raw };
+  }
+}
+
+export async function pullDecisions(
+  ctx: SyncContext,
+  finessEg: string,
+  counters: SyncCounters,
+  firstServerTime: string | undefined,
+): Promise<void> {
+  const cursor =
+    readCursor(ctx.db, finessEg, 'flux1') ??
+    new Date(new Date(firstServerTime ?? ctx.now().toISOString()).getTime() - FIRST_LOOK_BACK_MS).toISOString();
+  let path: string | undefined = `DocumentReference?type=57830-2&_lastUpdated=${lastUpdatedParam(cursor)}&_elements=id`;
+  let snapshot: string | undefined;
+  let done = 0;
+  let total = 0;
+  while (path) {
+    throwIfCancelled(ctx);
+    const requestPath: string = path;
+    const page = await withRetry(
+      () => ctx.transport.request({ method: 'GET', path: requestPath, finessEg }),
+      ctx.retry,
+      ctx.signal,
+    );
+    snapshot ??= serverInstant(page.body, page.serverDate);
+    const bundle = page.body as { total?: number; entry?: { resource?: { id?: string } }[] };
+    if (typeof bundle.total === 'number' && total === 0) total = bundle.total;
+    const ids = (bundle.entry ?? []).map((e) => e.resource?.id).filter((id): id is string => typeof id === 'string');
+    const reads = await mapBounded(ids, ctx.concurrency, (id) => readDecision(ctx, finessEg, id));
+    throwIfCancelled(ctx);
+    const nowIso = ctx.now().toISOString();
+    inTransaction(ctx.db, () => {
+      for (const read of reads) {
+        if (!read.ok) {
+          if (
+            quarantine(
+              ctx.db,
+              {
+                finessEg,
+                flow: 'flux1',
+                resourceId: read.id,
+                reason: read.reason,
+                ...(read.raw ? { raw: read.raw } : {}),
+              },
+              nowIso,
+            )
+          ) {
+            counters.quarantined++;
+          }
+          continue;
+        }
+        const outcome = storeDecision(ctx.db, {
+          finessEg,
+          documentReferenceId: read.id,
+          idNatDecision: read.idNat,
+          serverLastUpdated: read.lastUpdated,
+          parsed: read.parsed,
+          rawResourceJson: read.resource,
+          rawCda: read.cda,
+          nowIso,
+        });
+        if (outcome !== 'unchanged') counters.decisions++;
+      }
+    });
+    done += ids.length;
+    ctx.onProgress?.({ phase: 'décisions', done, total: Math.max(total, done), finessEg, running: true });
+    const next = nextLink(page.body);
+    path = next ? relativeToBase(next) : undefined;
+  }
+  if (snapshot) {
+    const at = snapshot;
+    inTransaction(ctx.db, () => writeCursor(ctx.db, finessEg, 'flux1', at, ctx.now().toISOString()));
+  }
+}

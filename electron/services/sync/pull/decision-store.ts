@@ -1,0 +1,216 @@
+/**
+ * Flux 1 writes: person, decision, links and one notification per targeted EG, idempotent by idNat_Decision
+ * (a re-read after a crash changes nothing). Renewal and closure effects are applied once, when the notification
+ * is created. Runs inside the page transaction of decision-pull.ts.
+ */
+import type { ParsedDecision } from '@shared/domain/decision';
+import type { Db } from '../../db/database';
+
+export const OPEN_UNIT_STATUSES = ['182', '183', '184', '185', '186', '187'] as const;
+const OPEN_LIST = OPEN_UNIT_STATUSES.map((s) => `'${s}'`).join(',');
+
+export type LinkKind = 'renouvellement' | 'revision' | 'cloture' | 'inconnu';
+
+export function linkKindOf(parsed: ParsedDecision): LinkKind {
+  if (parsed.decision.typeDeDecision.code === '5') return 'cloture';
+  const nature = parsed.droitPrestation?.natureDroit?.code;
+  if (nature === '2') return 'renouvellement';
+  if (nature === '3') return 'revision';
+  return 'inconnu';
+}
+
+/** Local work in progress on a notification: a status beyond "lue", an open unit line, or something to send. */
+export function hasLocalWork(db: Db, notificationId: number): boolean {
+  const row = db
+    .prepare(
+      `SELECT (SELECT esms_status FROM notification WHERE id = @id) AS status,
+              (SELECT count(*) FROM unit_line WHERE notification_id = @id AND status IN (${OPEN_LIST})) AS open_lines,
+              (SELECT count(*) FROM outbox WHERE notification_id = @id AND state IN ('pending', 'in_flight')) AS waiting`,
+    )
+    .get({ id: notificationId }) as { status: string | null; open_lines: number; waiting: number };
+  return (row.status !== null && !['39', '40', '54'].includes(row.status)) || row.open_lines > 0 || row.waiting > 0;
+}
+
+function normalise(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+}
+
+export interface StoreDecisionInput {
+  readonly finessEg: string;
+  readonly documentReferenceId: string;
+  readonly idNatDecision: string;
+  readonly serverLastUpdated: string | null;
+  readonly parsed: ParsedDecision;
+  readonly rawResourceJson: string;
+  readonly rawCda: string;
+  readonly nowIso: string;
+}
+
+export type StoreOutcome = 'created' | 'updated' | 'unchanged';
+
+export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
+  const p = input.parsed;
+  const person = p.person;
+  const mdphOid = person.idIndividuMdphOid ?? person.idMDPHResponsable.root ?? '';
+  const family = person.familyNameBirth ?? person.familyNameUsed ?? '';
+  const given = person.givenNames ?? person.givenNameUsed ?? person.firstGivenNameBirth ?? '';
+  const search = normalise([family, person.familyNameUsed ?? '', given].join(' ').trim());
+  db.prepare(
+    `INSERT INTO person (mdph_oid, mdph_individual_id, ins, ins_oid, family_name, used_family_name, given_names, gender,
+       birth_date, birth_date_raw, search_text, updated_at)
+     VALUES (@oid, @idv, @ins, @insOid, @family, @used, @given, @gender, @birth, @birthRaw, @search, @now)
+     ON CONFLICT (mdph_oid, mdph_individual_id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid,
+       family_name = excluded.family_name, used_family_name = excluded.used_family_name,
+       given_names = excluded.given_names, gender = excluded.gender, birth_date = excluded.birth_date,
+       birth_date_raw = excluded.birth_date_raw, search_text = excluded.search_text, updated_at = excluded.updated_at`,
+  ).run({
+    oid: mdphOid,
+    idv: person.idIndividu,
+    ins: person.ins?.value ?? null,
+    insOid: person.ins ? (person.ins.kind === 'NIR' ? '1.2.250.1.213.1.4.8' : '1.2.250.1.213.1.4.9') : null,
+    family,
+    used: person.familyNameUsed,
+    given,
+    gender: person.gender?.code ?? null,
+    birth: person.birthDate?.iso ?? null,
+    birthRaw: person.birthDate?.raw ?? null,
+    search,
+    now: input.nowIso,
+  });
+  const personId = (
+    db
+      .prepare('SELECT id FROM person WHERE mdph_oid = ? AND mdph_individual_id = ?')
+      .get(mdphOid, person.idIndividu) as {
+      id: number;
+    }
+  ).id;
+
+  const dp = p.droitPrestation;
+  const values = {
+    idNat: input.idNatDecision,
+    idDecision: p.decision.idDecision,
+    root: p.decision.identifiantDecision.root,
+    personId,
+    drId: input.documentReferenceId,
+    version: p.document.versionNumber,
+    type: p.decision.typeDeDecision.code,
+    nature: dp?.natureDroit?.code ?? null,
+    date: p.decision.dateDeDecision,
+    closure: p.decision.dateEffetDeLaDecisionDeCloture,
+    category: dp?.typeDroitOuPrestation.code ?? null,
+    qualification: dp?.qualification?.code ?? null,
+    start: dp?.dateOuvertureDuDroit ?? null,
+    end: dp?.dateEcheanceDuDroit ?? null,
+    priority: dp?.caracterisation?.niveau?.code ?? null,
+    parsed: JSON.stringify(p),
+    rawResource: input.rawResourceJson,
+    rawCda: input.rawCda,
+    lastUpdated: input.serverLastUpdated,
+    now: input.nowIso,
+  };
+  const existing = db
+    .prepare('SELECT id, server_last_updated, raw_cda FROM decision WHERE id_nat_decision = ?')
+    .get(input.idNatDecision) as { id: number; server_last_updated: string | null; raw_cda: string } | undefined;
+  let outcome: StoreOutcome;
+  let decisionId: number;
+  if (!existing) {
+    decisionId = Number(
+      db
+        .prepare(
+          `INSERT INTO decision (id_nat_decision, id_decision, id_decision_root, person_id, document_reference_id,
+             version_number, type_decision, nature_droit, decision_date, closure_effective_date, category_code,
+             qualification, validity_start, validity_end, priority_level, parsed_json, raw_resource_json, raw_cda,
+             server_last_updated, received_at)
+           VALUES (@idNat, @idDecision, @root, @personId, @drId, @version, @type, @nature, @date, @closure, @category,
+             @qualification, @start, @end, @priority, @parsed, @rawResource, @rawCda, @lastUpdated, @now)`,
+        )
+        .run(values).lastInsertRowid,
+    );
+    outcome = 'created';
+  } else {
+    decisionId = existing.id;
+    if (existing.server_last_updated === input.serverLastUpdated && existing.raw_cda === input.rawCda) {
+      outcome = 'unchanged';
+    } else {
+      db.prepare(
+        `UPDATE decision SET id_decision = @idDecision, id_decision_root = @root, person_id = @personId,
+           document_reference_id = @drId, version_number = @version, type_decision = @type, nature_droit = @nature,
+           decision_date = @date, closure_effective_date = @closure, category_code = @category,
+           qualification = @qualification, validity_start = @start, validity_end = @end, priority_level = @priority,
+           parsed_json = @parsed, raw_resource_json = @rawResource, raw_cda = @rawCda,
+           server_last_updated = @lastUpdated WHERE id = @id`,
+      ).run({ ...values, id: decisionId });
+      outcome = 'updated';
+    }
+  }
+
+  const kind = linkKindOf(p);
+  for (const link of p.decision.identifiantDesDecisionsReviseesRenouveleesCloturee) {
+    db.prepare(
+      'INSERT OR IGNORE INTO decision_link (decision_id, linked_id_decision, linked_root, kind) VALUES (?, ?, ?, ?)',
+    ).run(decisionId, link.extension, link.root, link.unknown ? 'inconnu' : kind);
+  }
+
+  // One notification per targeted EG known locally, plus the EG that received it.
+  const targeted = new Set<string>([input.finessEg]);
+  for (const idNat of dp?.detail?.idNatEsmsCibles ?? []) if (idNat.startsWith('1')) targeted.add(idNat.slice(1));
+  for (const eg of targeted) {
+    const known = db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?').get(eg);
+    if (!known) continue;
+    const inserted = db
+      .prepare(
+        `INSERT OR IGNORE INTO notification (decision_id, finess_eg, esms_status, terminated, created_at, updated_at)
+         VALUES (?, ?, '39', ?, ?, ?)`,
+      )
+      .run(decisionId, eg, kind === 'cloture' ? 1 : 0, input.nowIso, input.nowIso);
+    if (inserted.changes === 1)
+      applyLinkEffects(db, Number(inserted.lastInsertRowid), decisionId, eg, kind, input.nowIso);
+  }
+  return outcome;
+}
+
+/** Notifications of the same EG for the decisions this one revises, renews or closes. */
+export function linkedNotifications(
+  db: Db,
+  decisionId: number,
+  finessEg: string,
+): { id: number; decision_id: number }[] {
+  return db
+    .prepare(
+      `SELECT n.id, n.decision_id FROM decision_link l
+         JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
+         JOIN notification n ON n.decision_id = d.id AND n.finess_eg = ?
+       WHERE l.decision_id = ? AND l.kind <> 'inconnu'`,
+    )
+    .all(finessEg, decisionId) as { id: number; decision_id: number }[];
+}
+
+function applyLinkEffects(
+  db: Db,
+  notificationId: number,
+  decisionId: number,
+  finessEg: string,
+  kind: LinkKind,
+  nowIso: string,
+): void {
+  if (kind !== 'cloture' && kind !== 'renouvellement') return;
+  for (const old of linkedNotifications(db, decisionId, finessEg)) {
+    const work = hasLocalWork(db, old.id);
+    if (kind === 'cloture') {
+      // Clôture de droit: the linked notification is finished; open unit lines wait for the referent's confirmation.
+      db.prepare(
+        `UPDATE notification SET terminated = 1, a_traiter = CASE WHEN ? THEN 1 ELSE a_traiter END,
+           a_traiter_reason = CASE WHEN ? THEN 'Clôture de droit : fermer les unités ouvertes (motif 88 ou 98)'
+             ELSE a_traiter_reason END, updated_at = ? WHERE id = ?`,
+      ).run(work ? 1 : 0, work ? 1 : 0, nowIso, old.id);
+    } else if (work) {
+      db.prepare(
+        `UPDATE notification SET a_traiter = 1, a_traiter_reason = 'Renouvellement : reprendre l’unité et la position',
+           updated_at = ? WHERE id = ?`,
+      ).run(nowIso, notificationId);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * One sync run (issue 5): token → EGs recorded; outbox sent first (local changes leave as soon as possible);
+ * then per activated EG: ROR units, flux 1 decisions, flux 5 statuses; then flux 3 evaluations of consented
+ * decisions. Each step commits page by page; cursors move only after their pages are committed. Every run is
+ * recorded in sync_run and the journal (ids and counts only, no personal data).
+ */
+import type { SdoProfileVersion } from '@shared/domain/status-report';
+import type { SyncOutcome, SyncProgress, SyncSummary } from '@shared/domain/sync';
+import { isAppError } from '@shared/errors/app-error';
+import { inTransaction, type Db } from '../db/database';
+import type { Journal } from '../journal/journal';
+import type { Transport } from '../transport/transport';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './net/retry-policy';
+import { sendOutbox } from './outbox/outbox-sender';
+import { pullDecisions } from './pull/decision-pull';
+import { pullEvaluations } from './pull/evaluation-pull';
+import { pullRorUnits } from './pull/ror-pull';
+import { pullStatuses } from './pull/status-pull';
+import { emptyCounters, type SyncContext } from './sync-context';
+
+export interface SyncEngineOptions {
+  readonly db: Db;
+  readonly transport: Transport;
+  readonly journal: Journal;
+  readonly now?: () => Date;
+  readonly profileVersion?: SdoProfileVersion;
+  readonly retry?: RetryPolicy;
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: SyncProgress) => void;
+  /** Legal entity of the certificate: EGs of the token are recorded under it. */
+  readonly legalEntity?: { readonly finessEj: string; readonly name: string };
+  /** New EGs seen in the token are activated locally (the sandbox default); otherwise the referent activates them. */
+  readonly activateNewEgs?: boolean;
+}
+
+export interface SyncRunResult {
+  readonly runId: number;
+  readonly outcome: SyncOutcome;
+  readonly summary: SyncSummary;
+}
+
+function recordEntities(db: Db, egs: readonly string[], options: SyncEngineOptions, nowIso: string): void {
+  inTransaction(db, () => {
+    const ej = options.legalEntity;
+    if (ej) {
+      db.prepare(
+        `INSERT INTO legal_entity (finess_ej, name, vt_activated, token_checked_at) VALUES (?, ?, 1, ?)
+         ON CONFLICT (finess_ej) DO UPDATE SET vt_activated = 1, token_checked_at = excluded.token_checked_at`,
+      ).run(ej.finessEj, ej.name, nowIso);
+    }
+    for (const eg of egs) {
+      const exists = db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?').get(eg);
+      if (exists) {
+        db.prepare('UPDATE geographic_entity SET vt_activated = 1, vt_seen_at = ? WHERE finess_eg = ?').run(nowIso, eg);
+      } else if (ej) {
+        db.prepare(
+          `INSERT INTO geographic_entity (finess_eg, finess_ej, name, vt_activated, local_activated, vt_seen_at)
+           VALUES (?, ?, ?, 1, ?, ?)`,
+        ).run(eg, ej.finessEj, `Établissement ${eg}`, options.activateNewEgs ? 1 : 0, nowIso);
+      }
+    }
+    // EGs no longer in the token stop syncing (their data stay readable).
+    const placeholders = egs.map(() => '?').join(',');
+    db.prepare(`UPDATE geographic_entity SET vt_activated = 0 WHERE finess_eg NOT IN (${placeholders || "''"})`).run(
+      ...egs,
+    );
+  });
+}
+
+export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunResult> {
+  const now = options.now ?? (() => new Date());
+  const { db, journal } = options;
+  const ctx: SyncContext = {
+    db,
+    transport: options.transport,
+    journal,
+    now,
+    profileVersion: options.profileVersion ?? '4.0.7',
+    retry: options.retry ?? DEFAULT_RETRY_POLICY,
+    concurrency: options.concurrency ?? 8,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  const runId = Number(
+    db.prepare('INSERT INTO sync_run (started_at) VALUES (?)').run(now().toISOString()).lastInsertRowid,
+  );
+  journal.append({
+    actor: 'synchronisation',
+    action: 'Synchronisation démarrée',
+    outcome: 'info',
+    recordType: 'sync_run',
+    recordId: runId,
+  });
+  const counters = emptyCounters();
+  const errors: string[] = [];
+  let outcome: SyncOutcome = 'succès';
+  const stepFailed = (error: unknown, where: string) => {
+    if ((error as { cancelled?: boolean }).cancelled || options.signal?.aborted) throw error;
+    const message = isAppError(error) ? error.message : 'Erreur inattendue.';
+    errors.push(`${where} : ${message}`);
+    journal.append({
+      actor: 'synchronisation',
+      action: `Échec : ${where}`,
+      outcome: 'échec',
+      recordType: 'sync_run',
+      recordId: runId,
+      detail: isAppError(error) ? error.code : undefined,
+    });
+  };
+  try {
+    ctx.onProgress?.({ phase: 'connexion', done: 0, total: 1, running: true });
+    const token = await options.transport.getToken();
+    recordEntities(db, token.finessEgs, options, now().toISOString());
+    const active = (
+      db
+        .prepare(
+          'SELECT finess_eg FROM geographic_entity WHERE vt_activated = 1 AND local_activated = 1 ORDER BY finess_eg',
+        )
+        .all() as { finess_eg: string }[]
+    )
+      .map((r) => r.finess_eg)
+      .filter((eg) => token.finessEgs.includes(eg));
+
+    try {
+      await sendOutbox(ctx, counters);
+    } catch (error) {
+      stepFailed(error, 'envoi des statuts');
+    }
+    for (const eg of active) {
+      let serverTime: string | undefined;
+      try {
+        ctx.onProgress?.({ phase: 'unités', done: 0, total: 1, finessEg: eg, running: true });
+        serverTime = await pullRorUnits(ctx, eg, counters);
+      } catch (error) {
+        stepFailed(error, `unités ROR de ${eg}`);
+      }
+      try {
+        await pullDecisions(ctx, eg, counters, serverTime);
+      } catch (error) {
+        stepFailed(error, `décisions de ${eg}`);
+      }
+      try {
+        await pullStatuses(ctx, eg, counters, serverTime);
+      } catch (error) {
+        stepFailed(error, `statuts de ${eg}`);
+      }
+    }
+    try {
+      ctx.onProgress?.({ phase: 'évaluations', done: 0, total: 1, running: true });
+      await pullEvaluations(ctx, counters, active);
+    } catch (error) {
+      stepFailed(error, 'évaluations');
+    }
+    if (errors.length > 0) outcome = 'partiel';
+  } catch (error) {
+    if ((error as { cancelled?: boolean }).cancelled || options.signal?.aborted) outcome = 'annulé';
+    else {
+      outcome = 'échec';
+      errors.push(isAppError(error) ? error.message : 'Erreur inattendue.');
+    }
+  }
+  counters.waiting = db
+    .prepare("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')")
+    .pluck()
+    .get() as number;
+  const summary: SyncSummary = { ...counters, errors };
+  inTransaction(db, () => {
+    db.prepare('UPDATE sync_run SET finished_at = ?, outcome = ?, summary_json = ? WHERE id = ?').run(
+      now().toISOString(),
+      outcome,
+      JSON.stringify(summary),
+      runId,
+    );
+    journal.append({
+      actor: 'synchronisation',
+      action: 'Synchronisation terminée',
+      outcome: outcome === 'succès' ? 'succès' : outcome === 'annulé' ? 'info' : 'échec',
+      recordType: 'sync_run',
+      recordId: runId,
+      detail: `${outcome} — décisions ${counters.decisions}, statuts reçus ${counters.statuses}, envoyés ${counters.sent}, refusés ${counters.rejected}, en attente ${counters.waiting}, quarantaine ${counters.quarantined}`,
+    });
+  });
+  ctx.onProgress?.({ phase: 'terminé', done: 1, total: 1, running: false });
+  return { runId, outcome, summary };
+}
