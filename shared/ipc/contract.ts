@@ -6,9 +6,13 @@
 import type { z } from 'zod';
 import type { Channel } from './channel';
 import { appChannels } from './channels/app-channels';
+import { certificateChannels } from './channels/certificate-channels';
+import { environmentChannels } from './channels/environment-channels';
 
 export const CONTRACT = {
   ...appChannels,
+  ...certificateChannels,
+  ...environmentChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

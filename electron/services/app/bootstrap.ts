@@ -10,6 +10,9 @@ import { configureLogging, createLogger, RotatingFileSink } from '../logging/log
 import { EventHub, type AppContext } from './app-context';
 import type { Handlers } from './dispatch';
 import { createAppHandlers } from './handlers/app-handlers';
+import { createCertificateHandlers } from './handlers/certificate-handlers';
+import { createEnvironmentHandlers } from './handlers/environment-handlers';
+import { activeEnvironmentDescriptor } from './handlers/connection-services';
 
 export interface EnvironmentDescriptor {
   readonly id: string;
@@ -37,7 +40,7 @@ export interface RunningApplication {
 }
 
 export async function startApplication(options: StartApplicationOptions): Promise<RunningApplication> {
-  const environment = options.environment ?? DEFAULT_ENVIRONMENT;
+  const environment = options.environment ?? activeEnvironmentDescriptor(options.dataRoot);
   const dataDir = path.join(options.dataRoot, environment.id);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   configureLogging(new RotatingFileSink(path.join(dataDir, 'logs', 'referent-vt.log')));
@@ -64,6 +67,8 @@ export async function startApplication(options: StartApplicationOptions): Promis
 
   const handlers: Handlers = {
     ...createAppHandlers(ctx),
+    ...createCertificateHandlers(ctx),
+    ...createEnvironmentHandlers(ctx),
   };
 
   return {

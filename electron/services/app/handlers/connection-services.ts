@@ -1,0 +1,243 @@
+/**
+ * The certificate store, trust anchors, secret store and environment settings of the session's environment, built
+ * once per AppContext and shared by the certificate/environment handlers, the connection check and whoever builds
+ * the transport (sync). Everything lives in the environment's own folder (ctx.dataDir): data never mix.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ENVIRONMENT_IDS, type EnvironmentId, type EnvironmentSummary } from '@shared/domain/environments';
+import { AppError } from '@shared/errors/app-error';
+import { CertificateRegistry } from '../../certs/certificate-registry';
+import { configurePkcs11Engine } from '../../certs/pkcs11/pkcs11-engine';
+import { defaultPkcs11ModulePaths } from '../../certs/pkcs11/pkcs11-module';
+import { buildPkcs11KeyUri } from '../../certs/pkcs11/pkcs11-uri';
+import { TrustAnchorStore } from '../../certs/trust-anchor-store';
+import { CLIENT_SECRET_NAME, describeEnvironment, EnvironmentStore } from '../../environments/environment-store';
+import {
+  createFileSecretStore,
+  createKeyFileCipher,
+  writeFileAtomicSync,
+  type SecretCipher,
+  type SecretStore,
+} from '../../secrets';
+import type { NodeTransportConfig } from '../../transport/transport';
+import type { AppContext } from '../app-context';
+
+export interface EnvironmentFolders {
+  readonly certificatesDir: string;
+  readonly trustAnchorsDir: string;
+  readonly secretsFile: string;
+  readonly secretsKeyFile: string;
+  readonly smartCardModulesFile: string;
+}
+
+export interface ConnectionServices {
+  readonly environmentId: EnvironmentId;
+  readonly folders: EnvironmentFolders;
+  readonly environments: EnvironmentStore;
+  readonly registry: CertificateRegistry;
+  readonly trustAnchors: TrustAnchorStore;
+  readonly secrets: SecretStore;
+  /** Card PINs entered in this session, by certificate id: memory only, gone at exit. */
+  readonly sessionPins: Map<string, string>;
+  smartCardModulePaths(): string[];
+  setSmartCardModulePaths(paths: readonly string[]): void;
+  /** The secret store and trust anchors of any environment (each in its own folder), e.g. to prepare production. */
+  storesOf(id: EnvironmentId): { secrets: SecretStore; trustAnchors: TrustAnchorStore };
+  /** The environment as the UI sees it (secret: set or not; proxy credentials masked). */
+  describe(id?: EnvironmentId): Promise<EnvironmentSummary>;
+}
+
+/** Where the environment's secrets are protected: a 0600 key file by default, safeStorage when the shell sets it. */
+export type SecretCipherFactory = (folders: EnvironmentFolders) => SecretCipher;
+
+let secretCipherFactory: SecretCipherFactory = (folders) => createKeyFileCipher(folders.secretsKeyFile);
+
+/** Called once by the Electron shell, before the first window, with a safeStorage-backed cipher. */
+export function useSecretCipher(factory: SecretCipherFactory): void {
+  secretCipherFactory = factory;
+}
+
+export function environmentFolders(dataDir: string): EnvironmentFolders {
+  return {
+    certificatesDir: join(dataDir, 'certificates'),
+    trustAnchorsDir: join(dataDir, 'trust-anchors'),
+    secretsFile: join(dataDir, 'secrets.json'),
+    secretsKeyFile: join(dataDir, 'secrets.key'),
+    smartCardModulesFile: join(dataDir, 'smartcard-modules.json'),
+  };
+}
+
+/** The environment id of a session, checked against the known ones. */
+export function environmentIdOf(id: string): EnvironmentId {
+  const found = ENVIRONMENT_IDS.find((e) => e === id);
+  if (!found) throw new AppError('INVALID_INPUT', 'Environnement inconnu.', id);
+  return found;
+}
+
+/**
+ * The active environment recorded in `<dataRoot>/environments.json` (what environments:switch writes), as the
+ * descriptor startApplication takes. Read at start: switching takes effect at the next launch.
+ */
+export function activeEnvironmentDescriptor(dataRoot: string): { id: EnvironmentId; label: string } {
+  const store = new EnvironmentStore(dataRoot);
+  try {
+    const settings = store.get(store.activeId());
+    return { id: settings.id, label: settings.label };
+  } catch {
+    const settings = store.get('sandbox-local');
+    return { id: settings.id, label: settings.label };
+  }
+}
+
+const cache = new WeakMap<AppContext, ConnectionServices>();
+
+export function connectionServicesFor(ctx: AppContext): ConnectionServices {
+  let services = cache.get(ctx);
+  if (!services) {
+    services = openConnectionServices({
+      dataRoot: dirname(ctx.dataDir),
+      dataDir: ctx.dataDir,
+      environmentId: environmentIdOf(ctx.environmentId),
+      now: ctx.now,
+    });
+    cache.set(ctx, services);
+  }
+  return services;
+}
+
+const modulesFileSchema = z.object({ version: z.literal(1), modulePaths: z.array(z.string()) });
+
+export function openConnectionServices(options: {
+  dataRoot: string;
+  dataDir: string;
+  environmentId: EnvironmentId;
+  now: () => Date;
+  cipher?: SecretCipher;
+}): ConnectionServices {
+  const folders = environmentFolders(options.dataDir);
+  const secrets = createFileSecretStore({
+    filePath: folders.secretsFile,
+    cipher: options.cipher ?? secretCipherFactory(folders),
+  });
+  const environments = new EnvironmentStore(options.dataRoot);
+  const trustAnchors = new TrustAnchorStore(folders.trustAnchorsDir);
+  const registry = new CertificateRegistry({
+    dir: folders.certificatesDir,
+    secretStore: secrets,
+    now: () => options.now().getTime(),
+  });
+
+  const others = new Map<EnvironmentId, { secrets: SecretStore; trustAnchors: TrustAnchorStore }>();
+  const storesOf = (id: EnvironmentId): { secrets: SecretStore; trustAnchors: TrustAnchorStore } => {
+    if (id === options.environmentId) return { secrets, trustAnchors };
+    let stores = others.get(id);
+    if (!stores) {
+      // Same layout as startApplication: <dataRoot>/<environment id>.
+      const otherFolders = environmentFolders(join(options.dataRoot, id));
+      stores = {
+        secrets: createFileSecretStore({
+          filePath: otherFolders.secretsFile,
+          cipher: secretCipherFactory(otherFolders),
+        }),
+        trustAnchors: new TrustAnchorStore(otherFolders.trustAnchorsDir),
+      };
+      others.set(id, stores);
+    }
+    return stores;
+  };
+
+  const smartCardModulePaths = (): string[] => {
+    if (!existsSync(folders.smartCardModulesFile)) return defaultPkcs11ModulePaths();
+    const parsed = modulesFileSchema.safeParse(safeJson(readFileSync(folders.smartCardModulesFile, 'utf8')));
+    return parsed.success ? parsed.data.modulePaths : defaultPkcs11ModulePaths();
+  };
+
+  return {
+    environmentId: options.environmentId,
+    folders,
+    environments,
+    registry,
+    trustAnchors,
+    secrets,
+    sessionPins: new Map(),
+    smartCardModulePaths,
+    setSmartCardModulePaths(paths) {
+      const modulePaths = paths.length > 0 ? [...new Set(paths)] : defaultPkcs11ModulePaths();
+      writeFileAtomicSync(folders.smartCardModulesFile, JSON.stringify({ version: 1, modulePaths }, null, 2));
+    },
+    storesOf,
+    async describe(id = options.environmentId) {
+      const settings = environments.get(id);
+      const stores = storesOf(id);
+      const secret = await stores.secrets.get(CLIENT_SECRET_NAME);
+      const clientSecretSet = secret !== undefined && secret.length > 0;
+      secret?.fill(0);
+      return describeEnvironment(settings, {
+        active: environments.activeId() === id,
+        trustAnchorCount: stores.trustAnchors.pems().length,
+        clientSecretSet,
+      });
+    },
+  };
+}
+
+/**
+ * The transport configuration of the session's environment: URLs, client id and secret, the certificate material
+ * (decrypted .p12 or card key URI with the session PIN) and the trust anchors. Main process only; the caller
+ * zero-fills `clientCertificate.p12` once the transport is built.
+ */
+export async function transportConfigFor(
+  services: ConnectionServices,
+  options: { password?: string } = {},
+): Promise<NodeTransportConfig> {
+  const settings = services.environments.get(services.environmentId);
+  if (!settings.certificateId) {
+    throw new AppError('CERT_NOT_FOUND', 'Aucun certificat n’est choisi pour cet environnement : importez-en un.');
+  }
+  const secret = await services.secrets.get(CLIENT_SECRET_NAME);
+  const clientSecret = secret?.toString('utf8') ?? '';
+  secret?.fill(0);
+  const summary = services.registry.get(settings.certificateId);
+  let clientCertificate: NodeTransportConfig['clientCertificate'];
+  if (summary.source === 'file') {
+    const material = await services.registry.loadFileCredentials(settings.certificateId, options.password);
+    clientCertificate = { kind: 'p12', p12: material.p12, password: material.password };
+  } else {
+    const card = services.registry.smartCardReference(settings.certificateId);
+    const pin = services.sessionPins.get(settings.certificateId);
+    if (pin === undefined) {
+      throw new AppError('PKCS11_PIN_INCORRECT', 'Saisissez le code PIN de la carte avant de vous connecter.');
+    }
+    configurePkcs11Engine(card.modulePath);
+    clientCertificate = {
+      kind: 'pkcs11',
+      certPem: card.certPem,
+      pkcs11Uri: buildPkcs11KeyUri({
+        tokenLabel: card.tokenLabel,
+        tokenSerial: card.tokenSerial,
+        objectIdHex: card.objectIdHex,
+        pin,
+      }),
+    };
+  }
+  return {
+    fhirBaseUrl: settings.fhirBaseUrl,
+    tokenUrl: settings.tokenUrl,
+    clientId: settings.clientId,
+    clientSecret,
+    clientCertificate,
+    trustAnchorsPem: services.trustAnchors.pems(),
+    proxyMode: settings.proxy.mode,
+    ...(settings.proxy.mode === 'manual' && settings.proxy.url ? { proxyUrl: settings.proxy.url } : {}),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
