@@ -1,0 +1,135 @@
+/**
+ * The sync as the app sees it: one run at a time in a worker thread, progress events to the renderer, cancel,
+ * an automatic schedule (default every 15 minutes while open) and "Synchroniser maintenant". When offline the run
+ * fails fast, local changes stay in the outbox and leave on the next run.
+ */
+import { Worker } from 'node:worker_threads';
+import type { SyncProgress, SyncStatusDto, SyncRunDto, SyncOutcome, SyncSummary } from '@shared/domain/sync';
+import { AppError } from '@shared/errors/app-error';
+import type { Db } from '../../db/database';
+import type { SyncRunResult } from '../sync-engine';
+import type { SyncWorkerData } from './sync-worker-entry';
+
+export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
+
+export interface SyncServiceOptions {
+  /** The UI connection: reads of status, runs, outbox. */
+  readonly db: Db;
+  /** What the worker needs; built lazily (certificate and secrets may change between runs). */
+  readonly workerData: () => Promise<SyncWorkerData>;
+  readonly onProgress: (progress: SyncProgress) => void;
+  readonly onFinished: (result: SyncRunResult | undefined) => void;
+  readonly intervalMs?: number;
+  /** Worker entry; tests and tsx use the .ts file with the tsx loader. */
+  readonly workerUrl?: URL;
+  readonly workerExecArgv?: string[];
+}
+
+export class SyncService {
+  private worker: Worker | undefined;
+  private progress: SyncProgress | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private nextAt: Date | null = null;
+
+  constructor(private readonly options: SyncServiceOptions) {}
+
+  startSchedule(): void {
+    const interval = this.options.intervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
+    this.stopSchedule();
+    this.nextAt = new Date(Date.now() + interval);
+    this.timer = setInterval(() => {
+      this.nextAt = new Date(Date.now() + interval);
+      if (!this.worker) void this.runNow().catch(() => undefined);
+    }, interval);
+    this.timer.unref();
+  }
+
+  stopSchedule(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.nextAt = null;
+  }
+
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  async runNow(): Promise<SyncRunResult | undefined> {
+    if (this.worker) throw new AppError('SYNC_ALREADY_RUNNING', 'Une synchronisation est déjà en cours.');
+    const data = await this.options.workerData();
+    const url = this.options.workerUrl ?? new URL('./sync-worker-entry.ts', import.meta.url);
+    const worker = new Worker(url, { workerData: data, execArgv: this.options.workerExecArgv ?? ['--import', 'tsx'] });
+    this.worker = worker;
+    return new Promise((resolve, reject) => {
+      let result: SyncRunResult | undefined;
+      let failure: AppError | undefined;
+      worker.on(
+        'message',
+        (message: { type: string; progress?: SyncProgress; result?: SyncRunResult; message?: string }) => {
+          if (message.type === 'progress' && message.progress) {
+            this.progress = message.progress;
+            this.options.onProgress(message.progress);
+          } else if (message.type === 'done') result = message.result;
+          else if (message.type === 'error')
+            failure = new AppError('INTERNAL', 'La synchronisation a échoué.', message.message);
+        },
+      );
+      worker.on('error', (e) => {
+        failure = new AppError('INTERNAL', 'La synchronisation a échoué.', e.message);
+      });
+      worker.on('exit', () => {
+        this.worker = undefined;
+        this.progress = null;
+        this.options.onFinished(result);
+        if (failure) reject(failure);
+        else resolve(result);
+      });
+    });
+  }
+
+  cancel(): boolean {
+    if (!this.worker) return false;
+    this.worker.postMessage({ type: 'cancel' });
+    return true;
+  }
+
+  status(): SyncStatusDto {
+    const db = this.options.db;
+    const runs = db
+      .prepare('SELECT id, started_at, finished_at, outcome, summary_json FROM sync_run ORDER BY id DESC LIMIT 10')
+      .all() as {
+      id: number;
+      started_at: string;
+      finished_at: string | null;
+      outcome: SyncOutcome | null;
+      summary_json: string | null;
+    }[];
+    const lastRuns: SyncRunDto[] = runs.map((r) => ({
+      id: r.id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      outcome: r.outcome,
+      summary: r.summary_json ? (JSON.parse(r.summary_json) as SyncSummary) : null,
+    }));
+    return {
+      running: this.running,
+      progress: this.progress,
+      lastRuns,
+      nextScheduledAt: this.nextAt ? this.nextAt.toISOString() : null,
+      pendingOutbox: db
+        .prepare("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')")
+        .pluck()
+        .get() as number,
+      quarantined: db.prepare('SELECT count(*) FROM quarantine WHERE resolved_at IS NULL').pluck().get() as number,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stopSchedule();
+    if (this.worker) {
+      this.cancel();
+      await new Promise((r) => setTimeout(r, 200));
+      await this.worker?.terminate();
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Worker thread running one sync with its own database connection (decisions.md §4): the UI-facing connection in
+ * the main thread stays responsive. Messages: in {type:'cancel'}; out progress / done / error.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from '../../db/database';
+import { Journal } from '../../journal/journal';
+import { createNodeTransport } from '../../transport/node-transport';
+import type { NodeTransportConfig } from '../../transport/transport';
+import { runSyncOnce } from '../sync-engine';
+
+export interface SyncWorkerData {
+  readonly databaseFile: string;
+  readonly databaseKey: Uint8Array;
+  readonly transport: NodeTransportConfig;
+  readonly legalEntity?: { finessEj: string; name: string };
+  readonly activateNewEgs?: boolean;
+}
+
+async function main(): Promise<void> {
+  const data = workerData as SyncWorkerData;
+  const controller = new AbortController();
+  parentPort?.on('message', (message: { type?: string }) => {
+    if (message.type === 'cancel') controller.abort();
+  });
+  const db = openDatabase({ file: data.databaseFile, key: Buffer.from(data.databaseKey) });
+  const transport = createNodeTransport(data.transport);
+  try {
+    const result = await runSyncOnce({
+      db,
+      journal: new Journal(db),
+      transport,
+      signal: controller.signal,
+      onProgress: (progress) => parentPort?.postMessage({ type: 'progress', progress }),
+      ...(data.legalEntity ? { legalEntity: data.legalEntity } : {}),
+      activateNewEgs: data.activateNewEgs ?? false,
+    });
+    parentPort?.postMessage({ type: 'done', result });
+  } catch (error) {
+    parentPort?.postMessage({
+      type: 'error',
+      message: (error as Error).message,
+      code: (error as { code?: string }).code,
+    });
+  } finally {
+    transport.close();
+    db.close();
+  }
+}
+
+void main();

@@ -1,0 +1,81 @@
+/** Test fixture: the embedded sandbox over real mTLS, an encrypted database file and the Node transport. */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDatabase, type Db } from '../../db/database';
+import { Journal } from '../../journal/journal';
+import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox-server';
+import { makeTempDir } from '../../testing/temp-dir';
+import { createNodeTransport } from '../../transport/node-transport';
+import type { Transport } from '../../transport/transport';
+import { runSyncOnce, type SyncEngineOptions, type SyncRunResult } from '../sync-engine';
+
+export const TEST_EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
+export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 5_000 };
+
+export interface SandboxFixture {
+  readonly dir: string;
+  readonly sandbox: RunningSandbox;
+  transport(options?: { maxSockets?: number }): Transport;
+  openDb(name?: string): { db: Db; journal: Journal; file: string; key: Buffer };
+  sync(db: Db, journal: Journal, transport: Transport, extra?: Partial<SyncEngineOptions>): Promise<SyncRunResult>;
+  close(): Promise<void>;
+}
+
+export async function startSandboxFixture(
+  options: { initialDecisions?: number; dir?: string } = {},
+): Promise<SandboxFixture> {
+  const tmp = options.dir ? { dir: options.dir, cleanup: () => undefined } : makeTempDir('referent-vt-sync-');
+  const sandbox = await startSandbox({
+    dataDir: path.join(tmp.dir, 'sandbox'),
+    initialDecisions: options.initialDecisions ?? 20,
+  });
+  const client = sandbox.pki.clients[TEST_EJ.finessEj];
+  if (!client) throw new Error('client .p12 absent');
+  const transports: Transport[] = [];
+  const dbs: Db[] = [];
+  return {
+    dir: tmp.dir,
+    sandbox,
+    transport(opts = {}) {
+      const t = createNodeTransport({
+        fhirBaseUrl: sandbox.fhirBaseUrl,
+        tokenUrl: sandbox.tokenUrl,
+        clientId: sandbox.clientId,
+        clientSecret: sandbox.clientSecret,
+        clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
+        trustAnchorsPem: [sandbox.caBundlePem],
+        proxyMode: 'none',
+        maxSockets: opts.maxSockets ?? 8,
+      });
+      transports.push(t);
+      return t;
+    },
+    openDb(name = 'referent-vt.db') {
+      const file = path.join(tmp.dir, name);
+      const keyFile = `${file}.key`;
+      const key = fs.existsSync(keyFile) ? fs.readFileSync(keyFile) : crypto.randomBytes(32);
+      fs.writeFileSync(keyFile, key);
+      const db = openDatabase({ file, key });
+      dbs.push(db);
+      return { db, journal: new Journal(db), file, key };
+    },
+    sync(db, journal, transport, extra = {}) {
+      return runSyncOnce({
+        db,
+        journal,
+        transport,
+        legalEntity: TEST_EJ,
+        activateNewEgs: true,
+        retry: FAST_RETRY,
+        ...extra,
+      });
+    },
+    async close() {
+      for (const t of transports) t.close();
+      for (const db of dbs) if (db.open) db.close();
+      await sandbox.close();
+      tmp.cleanup();
+    },
+  };
+}
