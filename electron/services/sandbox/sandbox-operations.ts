@@ -174,6 +174,7 @@ export class SandboxOperations {
     const batchSeed = seed ?? this.store.getSetting<number>('nextBatchSeed') ?? 1;
     this.store.putSetting('nextBatchSeed', batchSeed + 1);
     const idNatDecisions: string[] = [];
+    let created = 0;
     const chunk = 2000;
     for (let offset = 0; offset < count; offset += chunk) {
       // Chunks keep memory bounded for 50,000 decisions; each chunk is its own deterministic batch.
@@ -193,11 +194,12 @@ export class SandboxOperations {
             evaluationCdaXml: renderEvaluationCda(generateEvaluationFor(item.spec)),
             targetedEgs: [...item.targetedEgs],
           });
+          created++;
           if (idNatDecisions.length < 1000) idNatDecisions.push(item.idNatDecision);
         }
       });
     }
-    return { created: count, idNatDecisions };
+    return { created, idNatDecisions };
   }
 
   private requireDecision(idNatDecision: string): DecisionRecord {
