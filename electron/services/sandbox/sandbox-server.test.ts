@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { validateResource } from '../fhir/validation/resource-validator';
 import type { PkiFile } from '../pki/test-pki';
+import { SandboxAdmin } from './sandbox-admin';
 import { DEFAULT_LEGAL_ENTITIES } from './sandbox-operations';
 import { startSandbox, type RunningSandbox } from './sandbox-server';
 import { fetchToken, mtlsRequest, type TestResponse } from './sandbox-test-client';
@@ -484,5 +485,34 @@ describe('faults', () => {
     const malformed = await probe();
     expect(malformed.status).toBe(200);
     expect(() => malformed.json()).toThrow();
+  });
+});
+
+describe('admin operations', () => {
+  it('generates decisions for one EG, refuses unknown names, and a cancelled decision comes back in flux 1', async () => {
+    const cursor = (await decisionSearch('2020-01-01T00:00:00Z')).json<Bundle>().meta.lastUpdated;
+    const generated = await sandbox.admin.generate(3, { finessEgs: [FAM] });
+    expect(generated.created).toBe(3);
+    expect((await decisionSearch(cursor)).json<Bundle>().entry ?? []).toEqual([]);
+
+    await expect(sandbox.admin.generate(1, { finessEgs: ['999999999'] })).rejects.toMatchObject({
+      code: 'SANDBOX_NOT_FOUND',
+    });
+    await expect(sandbox.admin.cancelNotification('inconnu')).rejects.toMatchObject({ code: 'SANDBOX_NOT_FOUND' });
+    await expect(new SandboxAdmin(sandbox.adminUrl, 'mauvais').status()).rejects.toMatchObject({
+      code: 'SANDBOX_ADMIN_FAILED',
+    });
+
+    await sandbox.admin.cancelDecision(imported.idNatDecision);
+    const ids = ((await decisionSearch(cursor)).json<Bundle>().entry ?? []).map((e) => e.resource['id']);
+    expect(ids).toEqual([imported.id]);
+  });
+
+  it('resets to the initial state', async () => {
+    await sandbox.admin.reset();
+    const status = await sandbox.admin.status();
+    expect(status['decisions']).toBe(12);
+    expect(await sandbox.admin.receivedTasks()).toEqual([]);
+    expectOutcome(await call(`/DocumentReference/${imported.id}`), 404);
   });
 });
