@@ -419,7 +419,6 @@ export function planAction(s: NotificationState, ctx: PlanContext, id: ActionId,
     ...lines.filter((l) => l.unitId !== unitId),
     { unitId, status },
   ];
-  const esmsMotif = def.motif?.level === 'esms' ? { motifESMS: input.motif } : {};
   const uniteMotif = def.motif?.level === 'unite' ? { motifUnite: input.motif } : {};
 
   const esmsAfter = (lines: readonly UnitLineState[]): string | null => {
@@ -428,11 +427,18 @@ export function planAction(s: NotificationState, ctx: PlanContext, id: ActionId,
     return rollUpEsmsStatus(lines) ?? def.esms.fallback ?? null;
   };
   /** The ESMS part of a Task: sent when it changes the ESMS status (or is fixed by the table). */
-  const esmsPart = (lines: readonly UnitLineState[], current: string) => {
+  const esmsPart = (
+    lines: readonly UnitLineState[],
+    current: string,
+  ): { statutESMS?: string; dateStatutESMS?: string; motifESMS?: string } => {
     const next = esmsAfter(lines);
     if (next === null) return {};
     if (def.esms?.kind === 'rollup' && next === current) return {};
-    return { statutESMS: next, dateStatutESMS: input.date, ...esmsMotif };
+    return {
+      statutESMS: next,
+      dateStatutESMS: input.date,
+      ...(def.motif?.level === 'esms' && input.motif ? { motifESMS: input.motif } : {}),
+    };
   };
 
   if (def.scope === 'notification' || (def.scope === 'unit-optional' && input.unitId === undefined)) {
@@ -443,7 +449,7 @@ export function planAction(s: NotificationState, ctx: PlanContext, id: ActionId,
     return {
       reports: [{ ...base, ...part }],
       unitLines: s.unitLines,
-      esmsStatus: 'statutESMS' in part && part.statutESMS ? part.statutESMS : s.esmsStatus,
+      esmsStatus: part.statutESMS ?? s.esmsStatus,
     };
   }
 
@@ -473,7 +479,7 @@ export function planAction(s: NotificationState, ctx: PlanContext, id: ActionId,
     const secondEsms = esmsPart(afterOpen, esmsAfterFirst);
     const second: StatusReport = {
       ...base,
-      ...('statutESMS' in secondEsms ? { statutESMS: secondEsms.statutESMS, dateStatutESMS: input.date } : {}),
+      ...(secondEsms.statutESMS ? { statutESMS: secondEsms.statutESMS, dateStatutESMS: input.date } : {}),
       unit: identity(target),
       statutUnite: def.statutUnite ?? '',
       dateStatutUnite: input.date,

@@ -8,11 +8,13 @@ import type { Channel } from './channel';
 import { appChannels } from './channels/app-channels';
 import { certificateChannels } from './channels/certificate-channels';
 import { environmentChannels } from './channels/environment-channels';
+import { worklistChannels } from './channels/worklist-channels';
 
 export const CONTRACT = {
   ...appChannels,
   ...certificateChannels,
   ...environmentChannels,
+  ...worklistChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

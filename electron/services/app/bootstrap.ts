@@ -10,6 +10,7 @@ import { configureLogging, createLogger, RotatingFileSink } from '../logging/log
 import { EventHub, type AppContext } from './app-context';
 import type { Handlers } from './dispatch';
 import { createAppHandlers } from './handlers/app-handlers';
+import { createWorklistHandlers } from './handlers/worklist-handlers';
 import { createCertificateHandlers } from './handlers/certificate-handlers';
 import { createEnvironmentHandlers } from './handlers/environment-handlers';
 import { activeEnvironmentDescriptor } from './handlers/connection-services';
@@ -67,6 +68,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
 
   const handlers: Handlers = {
     ...createAppHandlers(ctx),
+    ...createWorklistHandlers(ctx),
     ...createCertificateHandlers(ctx),
     ...createEnvironmentHandlers(ctx),
   };

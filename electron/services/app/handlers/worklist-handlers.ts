@@ -1,0 +1,97 @@
+import type { SdoProfileVersion } from '@shared/domain/status-report';
+import type { Handlers } from '../dispatch';
+import { localToday, type AppContext } from '../app-context';
+import { performAction, previewAction } from '../../worklist/notification-actions';
+import { readNotificationDetail } from '../../worklist/notification-detail';
+import { listGeographicEntities, listUnits, setLocalActivation, updateUnit } from '../../worklist/units-and-entities';
+import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists';
+import { listWorklist, readFacets } from '../../worklist/worklist-queries';
+
+type WorklistChannel =
+  | 'notifications:list'
+  | 'notifications:facets'
+  | 'notifications:detail'
+  | 'notifications:preview-action'
+  | 'notifications:perform-action'
+  | 'waiting-lists:list'
+  | 'waiting-lists:export-csv'
+  | 'units:list'
+  | 'units:update'
+  | 'geographic-entities:list'
+  | 'geographic-entities:set-local-activation';
+
+/** Scopes whose queries change when the referent records a status. */
+const AFTER_ACTION = [
+  'notifications',
+  'waiting-lists',
+  'geographic-entities',
+  'sync',
+  'outbox',
+  'journal',
+  'dashboard',
+];
+
+/** The IG release the Tasks are written for: the sync engine's setting when present, else the current 4.0.7. */
+function profileVersion(ctx: AppContext): SdoProfileVersion {
+  const value = ctx.db.prepare("SELECT value FROM setting WHERE key = 'sdo.profileVersion'").pluck().get() as
+    string | undefined;
+  return value === '4.0.5' ? '4.0.5' : '4.0.7';
+}
+
+export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, WorklistChannel> {
+  const today = () => localToday(ctx.now());
+  return {
+    'notifications:list': (req) => listWorklist(ctx.db, req, today()),
+    'notifications:facets': () => readFacets(ctx.db),
+    'notifications:detail': (req) => readNotificationDetail(ctx.db, req.id, today()),
+    'notifications:preview-action': (req) => previewAction(ctx.db, req),
+    'notifications:perform-action': (req) => {
+      const result = performAction(
+        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, profileVersion: () => profileVersion(ctx) },
+        req,
+      );
+      ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      return result;
+    },
+    'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),
+    'waiting-lists:export-csv': (req) => {
+      const { content, rows } = waitingListsCsv(listWaitingLists(ctx.db, req, today()));
+      ctx.journal.append({
+        actor: 'utilisateur',
+        action: "Export CSV des listes d'attente",
+        outcome: 'succès',
+        detail: `${rows} ligne(s)`,
+      });
+      ctx.events.emit('data:changed', { scopes: ['journal'] });
+      return { fileName: `listes-attente-${today()}.csv`, content, rows };
+    },
+    'units:list': (req) => listUnits(ctx.db, req.finessEg),
+    'units:update': (req) => {
+      const unit = updateUnit(ctx.db, req, ctx.now().toISOString());
+      ctx.journal.append({
+        actor: 'utilisateur',
+        action: 'Unité ROR modifiée',
+        recordType: 'unité',
+        recordId: unit.idRor,
+        outcome: 'succès',
+      });
+      ctx.events.emit('data:changed', { scopes: ['units', 'notifications', 'waiting-lists', 'journal'] });
+      return unit;
+    },
+    'geographic-entities:list': () => listGeographicEntities(ctx.db, today()),
+    'geographic-entities:set-local-activation': (req) => {
+      const eg = setLocalActivation(ctx.db, req.finessEg, req.active, today());
+      ctx.journal.append({
+        actor: 'utilisateur',
+        action: req.active ? 'Établissement activé localement' : 'Établissement désactivé localement',
+        recordType: 'établissement',
+        recordId: req.finessEg,
+        outcome: 'succès',
+      });
+      ctx.events.emit('data:changed', {
+        scopes: ['geographic-entities', 'notifications', 'waiting-lists', 'units', 'journal'],
+      });
+      return eg;
+    },
+  };
+}

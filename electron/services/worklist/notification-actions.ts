@@ -1,0 +1,252 @@
+/**
+ * The referent's actions on a notification: load its state, offer what the shared table allows, preview the Tasks,
+ * and perform: in ONE transaction, update notification and unit lines, append the journal and queue each Task in
+ * the outbox (enqueueStatusReport validates it; an invalid Task rolls everything back).
+ */
+import {
+  ActionNotAllowedError,
+  actionDefinition,
+  isFinished,
+  offeredActions,
+  planAction,
+  type ActionId,
+  type ActionInput,
+  type NotificationState,
+  type PlanContext,
+  type PlannedAction,
+} from '@shared/domain/referent-actions';
+import type { SdoProfileVersion, StatusReport, UnitIdentity } from '@shared/domain/status-report';
+import type { ActionOption, StatusPreview } from '@shared/domain/worklist';
+import { AppError } from '@shared/errors/app-error';
+import { motifsForStatut } from '@shared/terminology/code-lists';
+import { inTransaction, type Db } from '../db/database';
+import type { Journal } from '../journal/journal';
+import { enqueueStatusReport } from '../sync/outbox/status-outbox';
+import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
+
+interface Loaded {
+  readonly state: NotificationState;
+  readonly ctx: PlanContext;
+  readonly finessEg: string;
+  readonly unitNames: ReadonlyMap<number, string>;
+  readonly validityEnd: string | null;
+}
+
+interface UnitRecord {
+  id: number;
+  id_ror: string;
+  name: string;
+  categorie_organisation: string | null;
+  temporalite_accueil: string | null;
+  accueil_sequentiel: number | null;
+  mode_prise_charge: string | null;
+}
+
+export function loadNotificationState(db: Db, notificationId: number): Loaded {
+  const n = db
+    .prepare(
+      `SELECT n.finess_eg, n.esms_status, g.name AS eg_name, d.id_decision, d.id_nat_decision, d.category_code,
+              d.validity_end
+         FROM notification n JOIN decision d ON d.id = n.decision_id
+         JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE n.id = ?`,
+    )
+    .get(notificationId) as
+    | {
+        finess_eg: string;
+        esms_status: string;
+        eg_name: string;
+        id_decision: string;
+        id_nat_decision: string;
+        category_code: string | null;
+        validity_end: string | null;
+      }
+    | undefined;
+  if (!n) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
+  const units = db
+    .prepare(
+      `SELECT id, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel, mode_prise_charge
+         FROM ror_unit WHERE finess_eg = ? ORDER BY name`,
+    )
+    .all(n.finess_eg) as UnitRecord[];
+  const lines = db
+    .prepare('SELECT ror_unit_id AS unitId, status FROM unit_line WHERE notification_id = ? ORDER BY id')
+    .all(notificationId) as { unitId: number; status: string }[];
+  const identities = new Map<number, UnitIdentity>();
+  for (const u of units) {
+    // A unit status needs the unit's category and mode (invariant regle-StatutUnite): incomplete units cannot be used.
+    if (!u.categorie_organisation || !u.mode_prise_charge) continue;
+    identities.set(u.id, {
+      idUnite: u.id_ror,
+      nomUnite: u.name,
+      categorieOrganisation: u.categorie_organisation,
+      modePriseCharge: u.mode_prise_charge,
+      ...(u.temporalite_accueil ? { temporaliteAccueil: u.temporalite_accueil } : {}),
+      ...(u.accueil_sequentiel !== null ? { accueilSequentiel: u.accueil_sequentiel === 1 } : {}),
+    });
+  }
+  return {
+    state: {
+      esmsStatus: n.esms_status,
+      unitLines: lines,
+      decisionCategory: n.category_code,
+      units: units.map((u) => ({ unitId: u.id, categorieOrganisation: u.categorie_organisation })),
+    },
+    ctx: {
+      idNatStruct: `1${n.finess_eg}`,
+      nomESMS: n.eg_name,
+      idDecision: n.id_decision,
+      idNatDecision: n.id_nat_decision,
+      unitIdentities: identities,
+    },
+    finessEg: n.finess_eg,
+    unitNames: new Map(units.map((u) => [u.id, u.name])),
+    validityEnd: n.validity_end,
+  };
+}
+
+export function actionOptions(loaded: Loaded): ActionOption[] {
+  const named = (ids: readonly number[]) => ids.map((id) => ({ id, name: loaded.unitNames.get(id) ?? `Unité ${id}` }));
+  return offeredActions(loaded.state).map((a) => ({
+    id: a.id,
+    label: a.label,
+    scope: a.scope,
+    sourceUnits: named(a.sourceUnits),
+    targetUnits: named(a.targetUnits),
+    dateLabel: a.dateLabel,
+    motif: a.motif
+      ? {
+          ...a.motif,
+          options: a.motif.codes.map((code) => ({
+            code,
+            label: motifsForStatut(a.motif?.statut ?? '').find((m) => m.code === code)?.display ?? code,
+          })),
+        }
+      : null,
+  }));
+}
+
+/** Human description of the Tasks, shown before confirming. */
+export function describeReports(reports: readonly StatusReport[]): string[] {
+  return reports.map((r, i) => {
+    const parts: string[] = [];
+    if (r.statutESMS) {
+      parts.push(
+        `Statut ESMS ${r.statutESMS} « ${esmsStatusLabel(r.statutESMS)} »` +
+          (r.motifESMS ? `, motif ${r.motifESMS} « ${esmsMotifLabel(r.motifESMS)} »` : ''),
+      );
+    }
+    if (r.statutUnite) {
+      parts.push(
+        `Unité « ${r.unit?.nomUnite ?? ''} » : statut ${r.statutUnite} « ${unitStatusLabel(r.statutUnite)} »` +
+          (r.motifUnite ? `, motif ${r.motifUnite} « ${unitMotifLabel(r.motifUnite)} »` : ''),
+      );
+    }
+    const date = r.dateStatutUnite ?? r.dateStatutESMS ?? '';
+    return `Envoi ${i + 1} (${date}) : ${parts.join(' ; ')}`;
+  });
+}
+
+export interface ActionRequest extends ActionInput {
+  readonly notificationId: number;
+  readonly action: ActionId;
+}
+
+function plan(loaded: Loaded, request: ActionRequest): PlannedAction {
+  try {
+    return planAction(loaded.state, loaded.ctx, request.action, request);
+  } catch (e) {
+    if (e instanceof ActionNotAllowedError) throw new AppError('ACTION_NOT_ALLOWED', e.message);
+    throw e;
+  }
+}
+
+function preview(loaded: Loaded, request: ActionRequest, planned: PlannedAction): StatusPreview {
+  return {
+    label: actionDefinition(request.action).label,
+    reports: planned.reports,
+    lines: describeReports(planned.reports),
+    esmsStatusAfter: planned.esmsStatus,
+    esmsStatusAfterLabel: esmsStatusLabel(planned.esmsStatus) ?? planned.esmsStatus,
+  };
+}
+
+export function previewAction(db: Db, request: ActionRequest): StatusPreview {
+  const loaded = loadNotificationState(db, request.notificationId);
+  return preview(loaded, request, plan(loaded, request));
+}
+
+export interface PerformDeps {
+  readonly db: Db;
+  readonly journal: Journal;
+  readonly now: () => Date;
+  readonly today: () => string;
+  readonly profileVersion: () => SdoProfileVersion;
+}
+
+export function performAction(deps: PerformDeps, request: ActionRequest): StatusPreview & { outboxIds: number[] } {
+  const { db } = deps;
+  return inTransaction(db, () => {
+    const loaded = loadNotificationState(db, request.notificationId);
+    const planned = plan(loaded, request);
+    const now = deps.now();
+    const nowIso = now.toISOString();
+    const outboxIds: number[] = [];
+    for (const report of planned.reports) {
+      const { outboxId } = enqueueStatusReport(db, {
+        notificationId: request.notificationId,
+        finessEg: loaded.finessEg,
+        report,
+        now,
+        profileVersion: deps.profileVersion(),
+      });
+      outboxIds.push(outboxId);
+    }
+    // Unit lines: write the statuses the Tasks carry, in order (a transfer closes U then opens V).
+    const upsert = db.prepare(
+      `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, motif, request_date, updated_at)
+       VALUES (@n, @u, @status, @date, @motif, @request, @now)
+       ON CONFLICT (notification_id, ror_unit_id) DO UPDATE SET status = @status, status_date = @date, motif = @motif,
+         request_date = CASE WHEN @status = '182' THEN @date ELSE coalesce(request_date, @request) END, updated_at = @now`,
+    );
+    for (const report of planned.reports) {
+      if (!report.statutUnite || !report.unit) continue;
+      const unitId = [...loaded.ctx.unitIdentities].find(([, u]) => u.idUnite === report.unit?.idUnite)?.[0];
+      if (unitId === undefined) continue;
+      upsert.run({
+        n: request.notificationId,
+        u: unitId,
+        status: report.statutUnite,
+        date: report.dateStatutUnite ?? request.date,
+        motif: report.motifUnite ?? null,
+        request: report.statutUnite === '182' ? (report.dateStatutUnite ?? request.date) : null,
+        now: nowIso,
+      });
+    }
+    const esmsChanged = planned.esmsStatus !== loaded.state.esmsStatus;
+    const terminated = isFinished(
+      { esmsStatus: planned.esmsStatus, unitLines: planned.unitLines },
+      loaded.validityEnd,
+      deps.today(),
+    );
+    db.prepare(
+      `UPDATE notification SET esms_status = ?, esms_status_date = CASE WHEN ? THEN ? ELSE esms_status_date END,
+         a_traiter = 0, a_traiter_reason = NULL, terminated = ?, updated_at = ? WHERE id = ?`,
+    ).run(planned.esmsStatus, esmsChanged ? 1 : 0, request.date, terminated ? 1 : 0, nowIso, request.notificationId);
+    const result = preview(loaded, request, planned);
+    deps.journal.append({
+      actor: 'utilisateur',
+      action: `Statut enregistré : ${result.label}`,
+      recordType: 'notification',
+      recordId: request.notificationId,
+      outcome: 'succès',
+      detail: planned.reports
+        .map((r) =>
+          [r.statutESMS && `ESMS ${r.statutESMS}`, r.statutUnite && `unité ${r.statutUnite}`]
+            .filter(Boolean)
+            .join(' + '),
+        )
+        .join(', '),
+    });
+    return { ...result, outboxIds };
+  });
+}

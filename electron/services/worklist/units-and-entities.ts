@@ -1,0 +1,192 @@
+/**
+ * ROR units (the mirror of ViaTrajectoire's units, editable locally with validation) and geographic entities
+ * (activation on ViaTrajectoire's side and the referent's local switch, last sync per flow, counts, next steps).
+ */
+import type { GeographicEntitySummary, RorUnit } from '@shared/domain/worklist';
+import { AppError } from '@shared/errors/app-error';
+import {
+  CATEGORIE_ORGANISATION,
+  MODE_PRISE_CHARGE,
+  MODE_PRISE_CHARGE_TASK_CODES,
+  TEMPORALITE_ACCUEIL,
+  displayOf,
+  hasCode,
+} from '@shared/terminology/code-lists';
+import type { Db } from '../db/database';
+
+interface UnitRecord {
+  id: number;
+  finess_eg: string;
+  eg_name: string;
+  id_ror: string;
+  name: string;
+  categorie_organisation: string | null;
+  temporalite_accueil: string | null;
+  accueil_sequentiel: number | null;
+  mode_prise_charge: string | null;
+  origin: 'vt' | 'local';
+  locally_edited: number;
+  updated_at: string;
+}
+
+const UNIT_SQL = `SELECT r.*, g.name AS eg_name FROM ror_unit r JOIN geographic_entity g ON g.finess_eg = r.finess_eg`;
+
+function toUnit(r: UnitRecord): RorUnit {
+  const missing: string[] = [];
+  if (!r.categorie_organisation) missing.push("catégorie d'organisation");
+  if (!r.mode_prise_charge) missing.push('mode de prise en charge');
+  else if (!MODE_PRISE_CHARGE_TASK_CODES.includes(r.mode_prise_charge))
+    missing.push('mode de prise en charge (46, 47 ou 48)');
+  return {
+    id: r.id,
+    finessEg: r.finess_eg,
+    egName: r.eg_name,
+    idRor: r.id_ror,
+    name: r.name,
+    categorieOrganisation: r.categorie_organisation,
+    categorieOrganisationLabel: displayOf(CATEGORIE_ORGANISATION, r.categorie_organisation) ?? null,
+    temporaliteAccueil: r.temporalite_accueil,
+    temporaliteAccueilLabel: displayOf(TEMPORALITE_ACCUEIL, r.temporalite_accueil) ?? null,
+    accueilSequentiel: r.accueil_sequentiel === null ? null : r.accueil_sequentiel === 1,
+    modePriseCharge: r.mode_prise_charge,
+    modePriseChargeLabel: displayOf(MODE_PRISE_CHARGE, r.mode_prise_charge) ?? null,
+    origin: r.origin,
+    locallyEdited: r.locally_edited === 1,
+    updatedAt: r.updated_at,
+    missing,
+  };
+}
+
+export function listUnits(db: Db, finessEg?: string): RorUnit[] {
+  const rows = (
+    finessEg
+      ? db.prepare(`${UNIT_SQL} WHERE r.finess_eg = ? ORDER BY g.name, r.name`).all(finessEg)
+      : db.prepare(`${UNIT_SQL} ORDER BY g.name, r.name`).all()
+  ) as UnitRecord[];
+  return rows.map(toUnit);
+}
+
+export interface UnitUpdate {
+  readonly id: number;
+  readonly name: string;
+  readonly categorieOrganisation: string;
+  readonly temporaliteAccueil: string | null;
+  readonly accueilSequentiel: boolean | null;
+  readonly modePriseCharge: string;
+}
+
+/** Validates against J34 / J30 / J264 (not the ROR's wider J19) and marks the unit as locally edited. */
+export function updateUnit(db: Db, update: UnitUpdate, nowIso: string): RorUnit {
+  if (!hasCode(CATEGORIE_ORGANISATION, update.categorieOrganisation)) {
+    throw new AppError('INVALID_INPUT', "La catégorie d'organisation doit être une valeur de la liste ROR (JDV_J34).");
+  }
+  if (update.temporaliteAccueil !== null && !hasCode(TEMPORALITE_ACCUEIL, update.temporaliteAccueil)) {
+    throw new AppError('INVALID_INPUT', "La temporalité d'accueil doit être Temporaire ou Permanent (JDV_J30).");
+  }
+  if (!MODE_PRISE_CHARGE_TASK_CODES.includes(update.modePriseCharge)) {
+    throw new AppError(
+      'INVALID_INPUT',
+      'Le mode de prise en charge doit être un mode MDPH accepté par ViaTrajectoire (JDV_J264 : 46 Hébergement, 47 Accueil de jour, 48 Accueil de nuit), pas un mode ROR (JDV_J19).',
+    );
+  }
+  const result = db
+    .prepare(
+      `UPDATE ror_unit SET name = ?, categorie_organisation = ?, temporalite_accueil = ?, accueil_sequentiel = ?,
+         mode_prise_charge = ?, locally_edited = 1, updated_at = ? WHERE id = ?`,
+    )
+    .run(
+      update.name,
+      update.categorieOrganisation,
+      update.temporaliteAccueil,
+      update.accueilSequentiel === null ? null : update.accueilSequentiel ? 1 : 0,
+      update.modePriseCharge,
+      nowIso,
+      update.id,
+    );
+  if (result.changes === 0) throw new AppError('NOT_FOUND', 'Cette unité est introuvable.');
+  return toUnit(db.prepare(`${UNIT_SQL} WHERE r.id = ?`).get(update.id) as UnitRecord);
+}
+
+interface EgRecord {
+  finess_eg: string;
+  finess_ej: string;
+  name: string;
+  vt_activated: number;
+  local_activated: number;
+  vt_seen_at: string | null;
+}
+
+export function listGeographicEntities(db: Db, today: string): GeographicEntitySummary[] {
+  const egs = db.prepare('SELECT * FROM geographic_entity ORDER BY name').all() as EgRecord[];
+  const grouped = (sql: string, ...params: unknown[]) =>
+    new Map((db.prepare(sql).all(...params) as { k: string; c: number }[]).map((r) => [r.k, r.c]));
+  const notifications = grouped('SELECT finess_eg AS k, count(*) AS c FROM notification GROUP BY finess_eg');
+  const active = grouped(
+    `SELECT n.finess_eg AS k, count(*) AS c FROM notification n JOIN decision d ON d.id = n.decision_id
+      WHERE n.terminated = 0 AND (d.validity_end IS NULL OR d.validity_end >= ? OR n.esms_status IN ('47', '51'))
+      GROUP BY n.finess_eg`,
+    today,
+  );
+  const aTraiter = grouped(
+    'SELECT finess_eg AS k, count(*) AS c FROM notification WHERE a_traiter = 1 GROUP BY finess_eg',
+  );
+  const units = grouped('SELECT finess_eg AS k, count(*) AS c FROM ror_unit GROUP BY finess_eg');
+  const quarantined = grouped(
+    'SELECT finess_eg AS k, count(*) AS c FROM quarantine WHERE resolved_at IS NULL AND finess_eg IS NOT NULL GROUP BY finess_eg',
+  );
+  const rejected = grouped(
+    "SELECT finess_eg AS k, count(*) AS c FROM outbox WHERE state = 'rejected' GROUP BY finess_eg",
+  );
+  const cursors = db.prepare('SELECT finess_eg, flow, updated_at FROM sync_cursor').all() as {
+    finess_eg: string;
+    flow: 'flux1' | 'flux5' | 'ror';
+    updated_at: string;
+  }[];
+  return egs.map((g) => {
+    const cursor = (flow: string) =>
+      cursors.find((c) => c.finess_eg === g.finess_eg && c.flow === flow)?.updated_at ?? null;
+    const nextSteps: string[] = [];
+    if (g.vt_activated !== 1) {
+      nextSteps.push(
+        `Demandez à votre administrateur ViaTrajectoire d'activer l'établissement FINESS ${g.finess_eg} pour les échanges avec votre logiciel : il n'apparaît pas encore dans le jeton d'accès de l'entité juridique ${g.finess_ej}.`,
+        'Une fois l’activation faite, lancez une synchronisation : l’établissement passera « activé » côté ViaTrajectoire.',
+      );
+    }
+    if (g.local_activated !== 1) {
+      nextSteps.push(
+        'Activez la synchronisation de cet établissement dans Référent VT pour recevoir ses notifications.',
+      );
+    }
+    if (g.vt_activated === 1 && g.local_activated === 1 && (units.get(g.finess_eg) ?? 0) === 0) {
+      nextSteps.push('Aucune unité ROR connue : vérifiez ses unités dans le ROR, puis synchronisez.');
+    }
+    return {
+      finessEg: g.finess_eg,
+      finessEj: g.finess_ej,
+      name: g.name,
+      vtActivated: g.vt_activated === 1,
+      localActivated: g.local_activated === 1,
+      vtSeenAt: g.vt_seen_at,
+      lastSync: { flux1: cursor('flux1'), flux5: cursor('flux5'), ror: cursor('ror') },
+      counts: {
+        notifications: notifications.get(g.finess_eg) ?? 0,
+        active: active.get(g.finess_eg) ?? 0,
+        aTraiter: aTraiter.get(g.finess_eg) ?? 0,
+        units: units.get(g.finess_eg) ?? 0,
+        quarantined: quarantined.get(g.finess_eg) ?? 0,
+        rejected: rejected.get(g.finess_eg) ?? 0,
+      },
+      nextSteps,
+    };
+  });
+}
+
+export function setLocalActivation(db: Db, finessEg: string, active: boolean, today: string): GeographicEntitySummary {
+  const result = db
+    .prepare('UPDATE geographic_entity SET local_activated = ? WHERE finess_eg = ?')
+    .run(active ? 1 : 0, finessEg);
+  if (result.changes === 0) throw new AppError('NOT_FOUND', 'Cet établissement est introuvable.');
+  const found = listGeographicEntities(db, today).find((g) => g.finessEg === finessEg);
+  if (!found) throw new AppError('NOT_FOUND', 'Cet établissement est introuvable.');
+  return found;
+}

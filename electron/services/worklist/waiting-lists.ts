@@ -1,0 +1,175 @@
+/**
+ * Waiting lists per ROR unit: people in 182/183/184, oldest request first, with waiting time and the decision's
+ * priority (caractérisation); and their CSV export (French headers, `;`, UTF-8 BOM, CRLF: what Excel in French opens).
+ */
+import type { WaitingEntry, WaitingListUnit } from '@shared/domain/worklist';
+import { orientationLabel } from '@shared/terminology/code-lists';
+import type { Db } from '../db/database';
+import { daysBetween, unitStatusLabel } from './labels';
+import { parseStoredDecision } from './worklist-queries';
+import { isFinished } from '@shared/domain/referent-actions';
+
+export interface WaitingFilter {
+  readonly finessEg?: string | undefined;
+  readonly unitId?: number | undefined;
+  readonly status?: string | undefined;
+  readonly category?: string | undefined;
+}
+
+interface EntryRecord {
+  notification_id: number;
+  ror_unit_id: number;
+  family_name: string;
+  used_family_name: string | null;
+  given_names: string;
+  birth_date: string | null;
+  mdph_individual_id: string;
+  id_decision: string;
+  status: string;
+  request_date: string | null;
+  status_date: string;
+  priority_level: string | null;
+  parsed_json: string;
+  category_code: string | null;
+  validity_end: string | null;
+  esms_status: string;
+}
+
+export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): WaitingListUnit[] {
+  const unitWhere = ['g.local_activated = 1'];
+  const unitParams: unknown[] = [];
+  if (filter.finessEg) {
+    unitWhere.push('r.finess_eg = ?');
+    unitParams.push(filter.finessEg);
+  }
+  if (filter.unitId !== undefined) {
+    unitWhere.push('r.id = ?');
+    unitParams.push(filter.unitId);
+  }
+  const units = db
+    .prepare(
+      `SELECT r.id, r.name, r.id_ror, r.finess_eg, g.name AS eg_name FROM ror_unit r
+         JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE ${unitWhere.join(' AND ')} ORDER BY g.name, r.name`,
+    )
+    .all(...unitParams) as { id: number; name: string; id_ror: string; finess_eg: string; eg_name: string }[];
+  const statuses = filter.status ? [filter.status] : ['182', '183', '184'];
+  const entryParams: unknown[] = [...statuses];
+  let categoryClause = '';
+  if (filter.category) {
+    categoryClause = 'AND d.category_code = ?';
+    entryParams.push(filter.category);
+  }
+  const records = db
+    .prepare(
+      `SELECT u.notification_id, u.ror_unit_id, p.family_name, p.used_family_name, p.given_names, p.birth_date,
+              p.mdph_individual_id, d.id_decision, u.status, u.request_date, u.status_date, d.priority_level,
+              d.parsed_json, d.category_code, d.validity_end, n.esms_status
+         FROM unit_line u
+         JOIN notification n ON n.id = u.notification_id
+         JOIN decision d ON d.id = n.decision_id
+         JOIN person p ON p.id = d.person_id
+        WHERE u.status IN (${statuses.map(() => '?').join(',')}) ${categoryClause}`,
+    )
+    .all(...entryParams) as EntryRecord[];
+  const byUnit = new Map<number, WaitingEntry[]>();
+  for (const r of records) {
+    // A finished notification (cancelled by the MDPH…) is not on a waiting list any more, whatever its last unit status.
+    if (
+      isFinished({ esmsStatus: r.esms_status, unitLines: [{ unitId: r.ror_unit_id, status: r.status }] }, null, today)
+    ) {
+      continue;
+    }
+    const requestDate = r.request_date ?? r.status_date;
+    const list = byUnit.get(r.ror_unit_id) ?? [];
+    list.push({
+      notificationId: r.notification_id,
+      familyName: r.used_family_name ? `${r.used_family_name} (${r.family_name})` : r.family_name,
+      givenNames: r.given_names,
+      birthDate: r.birth_date,
+      mdphIndividualId: r.mdph_individual_id,
+      idDecision: r.id_decision,
+      status: r.status,
+      statusLabel: unitStatusLabel(r.status) ?? r.status,
+      requestDate,
+      waitingDays: Math.max(0, daysBetween(requestDate, today)),
+      priority: r.priority_level ?? priorityFromDecision(r.parsed_json),
+      category: r.category_code,
+      categoryLabel: orientationLabel(r.category_code),
+      validityEnd: r.validity_end,
+    });
+    byUnit.set(r.ror_unit_id, list);
+  }
+  return units.map((u) => {
+    const entries = (byUnit.get(u.id) ?? []).sort(
+      (a, b) => a.requestDate.localeCompare(b.requestDate) || a.notificationId - b.notificationId,
+    );
+    return {
+      unitId: u.id,
+      unitName: u.name,
+      idRor: u.id_ror,
+      finessEg: u.finess_eg,
+      egName: u.eg_name,
+      entries,
+      meanWaitingDays:
+        entries.length === 0 ? null : Math.round(entries.reduce((s, e) => s + e.waitingDays, 0) / entries.length),
+    };
+  });
+}
+
+function priorityFromDecision(json: string): string | null {
+  const c = parseStoredDecision(json)?.droitPrestation?.caracterisation?.niveau;
+  return c ? (c.display ?? c.code) : null;
+}
+
+const frDate = (iso: string | null) => (iso ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : '');
+
+function csvField(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  return /[;"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export const WAITING_CSV_HEADERS = [
+  'Établissement',
+  'Unité',
+  'Identifiant ROR',
+  'Nom',
+  'Prénoms',
+  'Date de naissance',
+  'N° individu MDPH',
+  'N° de décision',
+  'Statut',
+  'Date de la demande',
+  'Attente (jours)',
+  'Priorité',
+  "Catégorie d'orientation",
+  'Fin de validité',
+] as const;
+
+export function waitingListsCsv(units: readonly WaitingListUnit[]): { content: string; rows: number } {
+  const lines = [WAITING_CSV_HEADERS.map(csvField).join(';')];
+  for (const u of units) {
+    for (const e of u.entries) {
+      lines.push(
+        [
+          u.egName,
+          u.unitName,
+          u.idRor,
+          e.familyName,
+          e.givenNames,
+          frDate(e.birthDate),
+          e.mdphIndividualId,
+          e.idDecision,
+          e.statusLabel,
+          frDate(e.requestDate),
+          e.waitingDays,
+          e.priority,
+          e.categoryLabel,
+          frDate(e.validityEnd),
+        ]
+          .map(csvField)
+          .join(';'),
+      );
+    }
+  }
+  return { content: `\uFEFF${lines.join('\r\n')}\r\n`, rows: lines.length - 1 };
+}

@@ -1,0 +1,252 @@
+/**
+ * Read side of the work list: every notification of the locally activated EGs, filtered, searched, sorted and masked
+ * (finished ones hidden unless asked) with the shared rules of referent-actions. One SQL pass for the rows and one for
+ * the unit lines, the rest in memory: 10,000 rows stay well under the interactive budget (see worklist-queries.test).
+ */
+import type { ParsedDecision } from '@shared/domain/decision';
+import { isFinished, validityState } from '@shared/domain/referent-actions';
+import type {
+  UnitLineSummary,
+  WorklistFacets,
+  WorklistResult,
+  WorklistRow,
+  WorklistSortField,
+} from '@shared/domain/worklist';
+import { AppError } from '@shared/errors/app-error';
+import { CATEGORIE_ORIENTATION, mdphByOid, orientationLabel } from '@shared/terminology/code-lists';
+import type { Db } from '../db/database';
+import { esmsStatusLabel, normalise, unitStatusLabel } from './labels';
+
+export interface WorklistFilter {
+  readonly finessEg?: string | undefined;
+  readonly unitId?: number | undefined;
+  readonly esmsStatus?: string | undefined;
+  readonly unitStatus?: string | undefined;
+  readonly category?: string | undefined;
+  readonly validity?: WorklistRow['validity'] | undefined;
+  readonly aTraiter?: boolean | undefined;
+  readonly search?: string | undefined;
+  readonly showTerminated: boolean;
+  readonly sort: WorklistSortField;
+  readonly direction: 'asc' | 'desc';
+}
+
+interface RowRecord {
+  id: number;
+  finess_eg: string;
+  eg_name: string;
+  family_name: string;
+  used_family_name: string | null;
+  given_names: string;
+  birth_date: string | null;
+  mdph_oid: string;
+  mdph_individual_id: string;
+  id_decision: string;
+  id_nat_decision: string;
+  category_code: string | null;
+  decision_date: string | null;
+  validity_start: string | null;
+  validity_end: string | null;
+  esms_status: string;
+  esms_status_date: string | null;
+  a_traiter: number;
+  a_traiter_reason: string | null;
+  created_at: string;
+}
+
+interface LineRecord {
+  notification_id: number;
+  ror_unit_id: number;
+  name: string;
+  status: string;
+  status_date: string;
+}
+
+const ROW_SQL = `
+  SELECT n.id, n.finess_eg, g.name AS eg_name, p.family_name, p.used_family_name, p.given_names, p.birth_date,
+         p.mdph_oid, p.mdph_individual_id, d.id_decision, d.id_nat_decision, d.category_code, d.decision_date,
+         d.validity_start, d.validity_end, n.esms_status, n.esms_status_date, n.a_traiter, n.a_traiter_reason,
+         n.created_at
+    FROM notification n
+    JOIN geographic_entity g ON g.finess_eg = n.finess_eg
+    JOIN decision d ON d.id = n.decision_id
+    JOIN person p ON p.id = d.person_id`;
+
+const LINE_SQL = `
+  SELECT u.notification_id, u.ror_unit_id, r.name, u.status, u.status_date
+    FROM unit_line u JOIN ror_unit r ON r.id = u.ror_unit_id`;
+
+function toRow(r: RowRecord, lines: readonly UnitLineSummary[], today: string): WorklistRow {
+  const state = { esmsStatus: r.esms_status, unitLines: lines.map((l) => ({ unitId: l.unitId, status: l.status })) };
+  return {
+    id: r.id,
+    finessEg: r.finess_eg,
+    egName: r.eg_name,
+    familyName: r.used_family_name ? `${r.used_family_name} (${r.family_name})` : r.family_name,
+    givenNames: r.given_names,
+    birthDate: r.birth_date,
+    mdphIndividualId: r.mdph_individual_id,
+    mdphLabel: mdphByOid(r.mdph_oid)?.label ?? null,
+    idDecision: r.id_decision,
+    idNatDecision: r.id_nat_decision,
+    category: r.category_code,
+    categoryLabel: orientationLabel(r.category_code),
+    decisionDate: r.decision_date,
+    validityStart: r.validity_start,
+    validityEnd: r.validity_end,
+    validity: validityState(r.validity_end, today),
+    esmsStatus: r.esms_status,
+    esmsStatusLabel: esmsStatusLabel(r.esms_status) ?? r.esms_status,
+    esmsStatusDate: r.esms_status_date,
+    units: lines,
+    aTraiter: r.a_traiter === 1,
+    aTraiterReason: r.a_traiter_reason,
+    terminated: isFinished(state, r.validity_end, today),
+  };
+}
+
+function linesByNotification(lines: readonly LineRecord[]): Map<number, UnitLineSummary[]> {
+  const map = new Map<number, UnitLineSummary[]>();
+  for (const l of lines) {
+    const list = map.get(l.notification_id) ?? [];
+    list.push({
+      unitId: l.ror_unit_id,
+      unitName: l.name,
+      status: l.status,
+      statusLabel: unitStatusLabel(l.status) ?? l.status,
+      statusDate: l.status_date,
+    });
+    map.set(l.notification_id, list);
+  }
+  return map;
+}
+
+/** One notification's row, whatever its EG's activation (the detail screen). */
+export function readWorklistRow(db: Db, id: number, today: string): WorklistRow {
+  const record = db.prepare(`${ROW_SQL} WHERE n.id = ?`).get(id) as RowRecord | undefined;
+  if (!record) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
+  const lines = db.prepare(`${LINE_SQL} WHERE u.notification_id = ? ORDER BY u.id`).all(id) as LineRecord[];
+  return toRow(record, linesByNotification(lines).get(id) ?? [], today);
+}
+
+const collator = new Intl.Collator('fr', { sensitivity: 'base', numeric: true });
+
+function comparator(field: WorklistSortField): (a: WorklistRow, b: WorklistRow) => number {
+  const str = (a: string | null, b: string | null) => (a ?? '').localeCompare(b ?? '');
+  switch (field) {
+    case 'nom':
+      return (a, b) => collator.compare(a.familyName, b.familyName) || collator.compare(a.givenNames, b.givenNames);
+    case 'naissance':
+      return (a, b) => str(a.birthDate, b.birthDate);
+    case 'decision':
+      return (a, b) => str(a.decisionDate, b.decisionDate);
+    case 'validite':
+      return (a, b) => str(a.validityEnd, b.validityEnd);
+    case 'statut':
+      return (a, b) => collator.compare(a.esmsStatusLabel, b.esmsStatusLabel);
+    case 'categorie':
+      return (a, b) => collator.compare(a.categoryLabel, b.categoryLabel);
+    case 'recu':
+      return (a, b) => a.id - b.id;
+  }
+}
+
+export function listWorklist(db: Db, filter: WorklistFilter, today: string): WorklistResult {
+  const started = performance.now();
+  const where: string[] = ['g.local_activated = 1'];
+  const params: unknown[] = [];
+  if (filter.finessEg) {
+    where.push('n.finess_eg = ?');
+    params.push(filter.finessEg);
+  }
+  if (filter.esmsStatus) {
+    where.push('n.esms_status = ?');
+    params.push(filter.esmsStatus);
+  }
+  if (filter.category) {
+    where.push('d.category_code = ?');
+    params.push(filter.category);
+  }
+  if (filter.aTraiter) where.push('n.a_traiter = 1');
+  if (filter.unitId !== undefined || filter.unitStatus) {
+    const unitWhere = ['x.notification_id = n.id'];
+    if (filter.unitId !== undefined) {
+      unitWhere.push('x.ror_unit_id = ?');
+      params.push(filter.unitId);
+    }
+    if (filter.unitStatus) {
+      unitWhere.push('x.status = ?');
+      params.push(filter.unitStatus);
+    }
+    where.push(`EXISTS (SELECT 1 FROM unit_line x WHERE ${unitWhere.join(' AND ')})`);
+  }
+  const read = db.transaction(() => ({
+    records: db.prepare(`${ROW_SQL} WHERE ${where.join(' AND ')}`).all(...params) as RowRecord[],
+    lines: db
+      .prepare(
+        `${LINE_SQL} JOIN notification n ON n.id = u.notification_id
+         JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE g.local_activated = 1 ORDER BY u.id`,
+      )
+      .all() as LineRecord[],
+  }));
+  const { records, lines } = read.deferred();
+  const lineMap = linesByNotification(lines);
+  const needle = filter.search ? normalise(filter.search.trim()) : '';
+
+  let rows: WorklistRow[] = [];
+  for (const r of records) {
+    if (needle) {
+      const haystack = normalise(
+        `${r.family_name} ${r.used_family_name ?? ''} ${r.given_names} ${r.mdph_individual_id} ${r.id_decision} ${r.id_nat_decision}`,
+      );
+      if (!haystack.includes(needle)) continue;
+    }
+    const row = toRow(r, lineMap.get(r.id) ?? [], today);
+    if (filter.validity && row.validity !== filter.validity) continue;
+    rows.push(row);
+  }
+  const totalMatching = rows.length;
+  if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated);
+  const compare = comparator(filter.sort);
+  const sign = filter.direction === 'asc' ? 1 : -1;
+  rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);
+  return {
+    rows,
+    totalMatching,
+    hiddenTerminated: totalMatching - rows.length,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+
+export function readFacets(db: Db): WorklistFacets {
+  const geographicEntities = db
+    .prepare('SELECT finess_eg AS finessEg, name FROM geographic_entity WHERE local_activated = 1 ORDER BY name')
+    .all() as { finessEg: string; name: string }[];
+  const units = db
+    .prepare(
+      `SELECT r.id, r.name, r.finess_eg AS finessEg FROM ror_unit r
+         JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE g.local_activated = 1 ORDER BY r.name`,
+    )
+    .all() as { id: number; name: string; finessEg: string }[];
+  const used = new Set(
+    db.prepare('SELECT DISTINCT category_code FROM decision WHERE category_code IS NOT NULL').pluck().all() as string[],
+  );
+  const categories = CATEGORIE_ORIENTATION.filter((c) => used.has(c.code)).map((c) => ({
+    code: c.code,
+    label: c.display,
+  }));
+  for (const code of used) {
+    if (!categories.some((c) => c.code === code)) categories.push({ code, label: orientationLabel(code) });
+  }
+  return { geographicEntities, units, categories };
+}
+
+/** The decision as parsed from its CDA (kept whole in decision.parsed_json); null when not a full parse. */
+export function parseStoredDecision(json: string): ParsedDecision | null {
+  try {
+    const value = JSON.parse(json) as Partial<ParsedDecision>;
+    return value && typeof value === 'object' && value.decision && value.person ? (value as ParsedDecision) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * What the referent's screens read: the work list, a notification's detail, waiting lists per ROR unit, units and
+ * geographic entities. Plain JSON-compatible DTOs (anchors.md §9.2 rule 7).
+ */
+import type { ParsedDecision } from './decision';
+import type { ActionId, MotifRule, Scope, ValidityState } from './referent-actions';
+import type { StatusReport } from './status-report';
+
+export interface UnitLineSummary {
+  readonly unitId: number;
+  readonly unitName: string;
+  readonly status: string;
+  readonly statusLabel: string;
+  readonly statusDate: string;
+}
+
+export interface WorklistRow {
+  readonly id: number;
+  readonly finessEg: string;
+  readonly egName: string;
+  readonly familyName: string;
+  readonly givenNames: string;
+  readonly birthDate: string | null;
+  readonly mdphIndividualId: string;
+  readonly mdphLabel: string | null;
+  readonly idDecision: string;
+  readonly idNatDecision: string;
+  readonly category: string | null;
+  readonly categoryLabel: string;
+  readonly decisionDate: string | null;
+  readonly validityStart: string | null;
+  readonly validityEnd: string | null;
+  readonly validity: ValidityState;
+  readonly esmsStatus: string;
+  readonly esmsStatusLabel: string;
+  readonly esmsStatusDate: string | null;
+  readonly units: readonly UnitLineSummary[];
+  readonly aTraiter: boolean;
+  readonly aTraiterReason: string | null;
+  readonly terminated: boolean;
+}
+
+export type WorklistSortField = 'nom' | 'naissance' | 'decision' | 'validite' | 'statut' | 'categorie' | 'recu';
+
+export interface WorklistResult {
+  readonly rows: readonly WorklistRow[];
+  /** Rows matching the filters before masking the terminated ones. */
+  readonly totalMatching: number;
+  readonly hiddenTerminated: number;
+  /** Server-side time to build the list, for the bench and the status line. */
+  readonly elapsedMs: number;
+}
+
+export interface WorklistFacets {
+  readonly geographicEntities: readonly { readonly finessEg: string; readonly name: string }[];
+  readonly units: readonly { readonly id: number; readonly name: string; readonly finessEg: string }[];
+  readonly categories: readonly { readonly code: string; readonly label: string }[];
+}
+
+export interface TimelineEntry {
+  readonly id: number;
+  readonly origin: 'local' | 'vt';
+  readonly createdAt: string;
+  readonly emitter: string | null;
+  readonly statutESMS: string | null;
+  readonly statutESMSLabel: string | null;
+  readonly motifESMS: string | null;
+  readonly motifESMSLabel: string | null;
+  readonly dateStatutESMS: string | null;
+  readonly idUnite: string | null;
+  readonly unitName: string | null;
+  readonly statutUnite: string | null;
+  readonly statutUniteLabel: string | null;
+  readonly motifUnite: string | null;
+  readonly motifUniteLabel: string | null;
+  readonly dateStatutUnite: string | null;
+  readonly description: string | null;
+  /** Local events only: state of their Task in the outbox. */
+  readonly transmission: 'en attente' | 'envoyé' | 'rejeté' | 'abandonné' | null;
+  readonly rejectionReason: string | null;
+}
+
+export interface LinkedDecisionSummary {
+  readonly idDecision: string;
+  readonly kind: string;
+  readonly direction: 'cette décision remplace' | 'remplacée par';
+  /** Local notification id when the linked decision is known here. */
+  readonly notificationId: number | null;
+  readonly typeDecision: string | null;
+  readonly validityEnd: string | null;
+}
+
+export interface ActionOption {
+  readonly id: ActionId;
+  readonly label: string;
+  readonly scope: Scope;
+  readonly sourceUnits: readonly { readonly id: number; readonly name: string }[];
+  readonly targetUnits: readonly { readonly id: number; readonly name: string }[];
+  readonly motif: (MotifRule & { readonly options: readonly { code: string; label: string }[] }) | null;
+  readonly dateLabel: string;
+}
+
+export interface NotificationDetail {
+  readonly row: WorklistRow;
+  readonly decision: ParsedDecision | null;
+  readonly linkedDecisions: readonly LinkedDecisionSummary[];
+  readonly timeline: readonly TimelineEntry[];
+  readonly actions: readonly ActionOption[];
+  readonly consent: { readonly collectedOn: string; readonly transmission: string | null } | null;
+  readonly evaluationAvailable: boolean;
+}
+
+export interface StatusPreview {
+  readonly label: string;
+  readonly reports: readonly StatusReport[];
+  /** Human lines, e.g. "Statut ESMS : 42 Liste d'attente…". */
+  readonly lines: readonly string[];
+  readonly esmsStatusAfter: string;
+  readonly esmsStatusAfterLabel: string;
+}
+
+export interface WaitingEntry {
+  readonly notificationId: number;
+  readonly familyName: string;
+  readonly givenNames: string;
+  readonly birthDate: string | null;
+  readonly mdphIndividualId: string;
+  readonly idDecision: string;
+  readonly status: string;
+  readonly statusLabel: string;
+  readonly requestDate: string;
+  readonly waitingDays: number;
+  readonly priority: string | null;
+  readonly category: string | null;
+  readonly categoryLabel: string;
+  readonly validityEnd: string | null;
+}
+
+export interface WaitingListUnit {
+  readonly unitId: number;
+  readonly unitName: string;
+  readonly idRor: string;
+  readonly finessEg: string;
+  readonly egName: string;
+  readonly entries: readonly WaitingEntry[];
+  readonly meanWaitingDays: number | null;
+}
+
+export interface RorUnit {
+  readonly id: number;
+  readonly finessEg: string;
+  readonly egName: string;
+  readonly idRor: string;
+  readonly name: string;
+  readonly categorieOrganisation: string | null;
+  readonly categorieOrganisationLabel: string | null;
+  readonly temporaliteAccueil: string | null;
+  readonly temporaliteAccueilLabel: string | null;
+  readonly accueilSequentiel: boolean | null;
+  readonly modePriseCharge: string | null;
+  readonly modePriseChargeLabel: string | null;
+  readonly origin: 'vt' | 'local';
+  readonly locallyEdited: boolean;
+  readonly updatedAt: string;
+  /** What is missing for a unit status to be sent. */
+  readonly missing: readonly string[];
+}
+
+export interface GeographicEntitySummary {
+  readonly finessEg: string;
+  readonly finessEj: string;
+  readonly name: string;
+  readonly vtActivated: boolean;
+  readonly localActivated: boolean;
+  readonly vtSeenAt: string | null;
+  readonly lastSync: { readonly flux1: string | null; readonly flux5: string | null; readonly ror: string | null };
+  readonly counts: {
+    readonly notifications: number;
+    readonly active: number;
+    readonly aTraiter: number;
+    readonly units: number;
+    readonly quarantined: number;
+    readonly rejected: number;
+  };
+  /** What the referent has to do next, when the EG cannot be synchronised yet. */
+  readonly nextSteps: readonly string[];
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import type {
+  GeographicEntitySummary,
+  NotificationDetail,
+  RorUnit,
+  StatusPreview,
+  WaitingListUnit,
+  WorklistFacets,
+  WorklistResult,
+} from '../../domain/worklist';
+import { channel } from '../channel';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const finess = z.string().regex(/^\d{9}$/);
+const id = z.number().int().positive();
+
+export const worklistFilter = z
+  .object({
+    finessEg: finess.optional(),
+    unitId: id.optional(),
+    esmsStatus: z.string().max(4).optional(),
+    unitStatus: z.string().max(4).optional(),
+    category: z.string().max(10).optional(),
+    validity: z.enum(['valide', 'bientot', 'expiree', 'inconnue']).optional(),
+    aTraiter: z.boolean().optional(),
+    search: z.string().max(100).optional(),
+    showTerminated: z.boolean().default(false),
+    sort: z.enum(['nom', 'naissance', 'decision', 'validite', 'statut', 'categorie', 'recu']).default('recu'),
+    direction: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .strict();
+
+const actionIds = z.enum([
+  'marquer-lue',
+  'contact-effectue',
+  'demande-admission',
+  'declarer-admissible',
+  'prononcer-admission',
+  'modifier-proposition',
+  'debut-periode-essai',
+  'periode-essai-non-concluante',
+  'entree-usager',
+  'changement-unite',
+  'sortie-usager',
+  'retirer-liste-attente',
+  'admission-impossible',
+  'demande-reorientation',
+]);
+
+export const actionRequest = z
+  .object({
+    notificationId: id,
+    action: actionIds,
+    date: isoDate,
+    motif: z.string().max(6).optional(),
+    unitId: id.optional(),
+    targetUnitId: id.optional(),
+    description: z.string().max(1000).optional(),
+  })
+  .strict();
+
+const waitingFilter = z
+  .object({
+    finessEg: finess.optional(),
+    unitId: id.optional(),
+    status: z.enum(['182', '183', '184']).optional(),
+    category: z.string().max(10).optional(),
+  })
+  .strict();
+
+export const worklistChannels = {
+  'notifications:list': channel<WorklistResult>()(worklistFilter),
+  'notifications:facets': channel<WorklistFacets>()(z.object({}).strict()),
+  'notifications:detail': channel<NotificationDetail>()(z.object({ id }).strict()),
+  /** What an action will send, without sending it. */
+  'notifications:preview-action': channel<StatusPreview>()(actionRequest),
+  'notifications:perform-action': channel<StatusPreview & { readonly outboxIds: readonly number[] }>()(actionRequest),
+  'waiting-lists:list': channel<WaitingListUnit[]>()(waitingFilter),
+  'waiting-lists:export-csv': channel<{ readonly fileName: string; readonly content: string; readonly rows: number }>()(
+    waitingFilter,
+  ),
+  'units:list': channel<RorUnit[]>()(z.object({ finessEg: finess.optional() }).strict()),
+  'units:update': channel<RorUnit>()(
+    z
+      .object({
+        id,
+        name: z.string().trim().min(1).max(200),
+        categorieOrganisation: z.string().max(6),
+        temporaliteAccueil: z.string().max(4).nullable(),
+        accueilSequentiel: z.boolean().nullable(),
+        modePriseCharge: z.string().max(6),
+      })
+      .strict(),
+  ),
+  'geographic-entities:list': channel<GeographicEntitySummary[]>()(z.object({}).strict()),
+  'geographic-entities:set-local-activation': channel<GeographicEntitySummary>()(
+    z.object({ finessEg: finess, active: z.boolean() }).strict(),
+  ),
+} as const;
