@@ -445,6 +445,28 @@ describe('flux 4 and 5 — Tasks', () => {
     expect((ime.entry ?? []).map((e) => e.resource['id']).length).toBe(2); // 47 and 46, not its own Task
   });
 
+  it('validates against the 4.0.5 SDOTask profile when the sandbox is switched to 4.0.5', async () => {
+    await sandbox.admin.updateSettings({ profileVersion: '4.0.5' });
+    try {
+      const task = taskFor(imported.idNatDecision, imported.idDecision, ESAT);
+      (task['meta'] as Json)['profile'] = ['https://interop.esante.gouv.fr/ig/fhir/sdo/StructureDefinition/sdo-task'];
+      const created = await call('/Task', { method: 'POST', body: task });
+      expect(created.status).toBe(201);
+      const cursor = new Date(
+        Date.parse(created.json<{ meta: { lastUpdated: string } }>().meta.lastUpdated) - 1,
+      ).toISOString();
+      await sandbox.admin.reactivateNotification(imported.idNatDecision, { finessEg: ESAT });
+      const bundle = (await call(`/Task?_lastUpdated=gt${encodeURIComponent(cursor)}`)).json<{
+        meta: { profile?: string[] };
+      }>();
+      expect(bundle.meta.profile).toEqual([
+        'https://interop.esante.gouv.fr/ig/fhir/sdo/StructureDefinition/sdo-bundle-resultat-recherche-notification-esms',
+      ]);
+    } finally {
+      await sandbox.admin.updateSettings({ profileVersion: '4.0.7' });
+    }
+  });
+
   it('400 for a flux 5 search with a raw +', async () => {
     expectOutcome(await call('/Task?_lastUpdated=gt2020-01-01T00:00:00.000+01:00'), 400);
   });
