@@ -1,6 +1,8 @@
 import type { ComponentType } from 'react';
+import { CertificatesScreen } from '../screens/CertificatesScreen';
 import { DashboardScreen } from '../screens/DashboardScreen';
 import { JournalScreen } from '../screens/JournalScreen';
+import { SettingsScreen } from '../screens/SettingsScreen';
 import { makeUpcomingScreen } from '../screens/UpcomingScreen';
 
 export interface ScreenProps {
@@ -22,8 +24,8 @@ export const SCREENS: Record<string, ComponentType<ScreenProps>> = {
     'Entités géographiques',
     'Les entités géographiques (FINESS EG) de votre entité juridique et leur activation.',
   ),
-  certificats: makeUpcomingScreen('Certificats', 'Les certificats IGC-Santé de votre entité juridique.'),
+  certificats: CertificatesScreen,
   synchronisation: makeUpcomingScreen('Synchronisation', 'Les échanges avec ViaTrajectoire.'),
   journal: JournalScreen,
-  parametres: makeUpcomingScreen('Paramètres', 'Environnement, identifiants de connexion et préférences.'),
+  parametres: SettingsScreen,
 };

@@ -1,4 +1,5 @@
 import { useApiQuery } from '../api/use-api';
+import { CertificateExpiryTile } from '../components/certificates/CertificateExpiryTile';
 import { ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatCount, formatInstant } from '../components/format';
 import type { DashboardCounts } from '@shared/domain/dashboard';
@@ -27,6 +28,7 @@ export function DashboardScreen() {
       <ScreenTitle description="Vue d’ensemble des notifications reçues de ViaTrajectoire et des statuts transmis.">
         Tableau de bord
       </ScreenTitle>
+      <CertificateExpiryTile />
       {counts.isPending && <Loading />}
       <ErrorMessage error={counts.error} />
       {counts.data && (

@@ -1,0 +1,77 @@
+import { useRef, useState, type FormEvent } from 'react';
+import { useApiMutation } from '../../api/use-api';
+import { ErrorMessage } from '../states';
+import { fileToBase64 } from './file-bytes';
+
+export function ImportCertificateForm() {
+  const [file, setFile] = useState<File | undefined>();
+  const [password, setPassword] = useState('');
+  const [remember, setRemember] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const importing = useApiMutation('certificates:import', ['certificates', 'environments', 'dashboard']);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!file) return;
+    const contentBase64 = await fileToBase64(file);
+    importing.mutate(
+      { fileName: file.name, contentBase64, password, rememberPassword: remember },
+      {
+        onSettled: () => setPassword(''),
+        onSuccess: () => {
+          setFile(undefined);
+          if (fileInput.current) fileInput.current.value = '';
+        },
+      },
+    );
+  };
+
+  return (
+    <section className="panel" aria-labelledby="import-title">
+      <h2 id="import-title">Importer un certificat (.p12 / .pfx)</h2>
+      <p className="muted">
+        Le certificat IGC-Santé de votre entité juridique, avec sa clé privée. Il est vérifié (validité, usage,
+        autorité) puis conservé chiffré ; seul son descriptif est affiché.
+      </p>
+      <form onSubmit={(e) => void submit(e)}>
+        <div className="form-grid">
+          <label>
+            Fichier du certificat
+            <input
+              ref={fileInput}
+              type="file"
+              accept=".p12,.pfx,application/x-pkcs12"
+              onChange={(e) => setFile(e.target.files?.[0])}
+              data-testid="p12-file"
+            />
+          </label>
+          <label>
+            Mot de passe du certificat
+            <input
+              type="password"
+              autoComplete="off"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              data-testid="p12-password"
+            />
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+            Mémoriser le mot de passe (chiffré sur cet ordinateur)
+          </label>
+        </div>
+        <div className="actions">
+          <button type="submit" disabled={!file || importing.isPending}>
+            {importing.isPending ? 'Import en cours…' : 'Importer'}
+          </button>
+        </div>
+      </form>
+      {importing.isSuccess && (
+        <p className="notice notice-ok" role="status">
+          Certificat « {importing.data.label} » importé.
+        </p>
+      )}
+      <ErrorMessage error={importing.error} />
+    </section>
+  );
+}
