@@ -1,0 +1,279 @@
+/**
+ * Integration: the sync engine against the embedded sandbox over real mTLS, real encrypted database files.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '@shared/errors/app-error';
+import type { Db } from '../db/database';
+import { inTransaction } from '../db/database';
+import type { Journal } from '../journal/journal';
+import type { Transport } from '../transport/transport';
+import { enqueueConsent, enqueueStatusReport } from './outbox/status-outbox';
+import { carryOverRenewal } from './renewal/carry-over-renewal';
+import { startSandboxFixture, type SandboxFixture } from './testing/sandbox-fixture';
+
+let f: SandboxFixture;
+let db: Db;
+let journal: Journal;
+let transport: Transport;
+const EG = '010000019';
+
+beforeAll(async () => {
+  f = await startSandboxFixture({ initialDecisions: 60 });
+  ({ db, journal } = f.openDb());
+  transport = f.transport();
+}, 60_000);
+afterAll(async () => f?.close());
+
+const count = (sql: string, ...params: unknown[]): number =>
+  db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
+
+function notificationOf(
+  idNat: string,
+  eg = EG,
+): { id: number; esms_status: string; terminated: number; a_traiter: number; a_traiter_reason: string | null } {
+  return db
+    .prepare(
+      `SELECT n.id, n.esms_status, n.terminated, n.a_traiter, n.a_traiter_reason FROM notification n
+       JOIN decision d ON d.id = n.decision_id WHERE d.id_nat_decision = ? AND n.finess_eg = ?`,
+    )
+    .get(idNat, eg) as never;
+}
+
+const used = new Set<string>();
+/** A fresh attribution decision of the EG, not used by another test. */
+function someDecisionOf(eg = EG, _unused = 0): string {
+  const all = db
+    .prepare(
+      `SELECT d.id_nat_decision FROM decision d JOIN notification n ON n.decision_id = d.id
+       WHERE n.finess_eg = ? AND n.terminated = 0 AND d.type_decision = '1' ORDER BY d.id`,
+    )
+    .pluck()
+    .all(eg) as string[];
+  const pick = all.find((x) => !used.has(x));
+  if (!pick) throw new Error('plus de décision libre');
+  used.add(pick);
+  return pick;
+}
+
+function report(idNat: string, extra: Record<string, unknown>) {
+  const d = db.prepare('SELECT id_decision FROM decision WHERE id_nat_decision = ?').get(idNat) as {
+    id_decision: string;
+  };
+  return {
+    idNatStruct: `1${EG}`,
+    nomESMS: 'ESAT FICTIF LES TILLEULS',
+    idDecision: d.id_decision,
+    idNatDecision: idNat,
+    ...extra,
+  };
+}
+
+describe('sync engine against the sandbox', () => {
+  it('flux 1: takes in every decision of the activated EGs, units, links; a second run changes nothing', async () => {
+    const first = await f.sync(db, journal, transport);
+    expect(first.outcome).toBe('succès');
+    expect(count('SELECT count(*) FROM decision')).toBe(f.sandbox.operations.decisionCount());
+    expect(count("SELECT count(*) FROM notification WHERE esms_status = '39'")).toBeGreaterThanOrEqual(60);
+    expect(count('SELECT count(*) FROM ror_unit')).toBe(10);
+    expect(count('SELECT count(*) FROM geographic_entity WHERE local_activated = 1')).toBe(3);
+    expect(count("SELECT count(*) FROM decision_link WHERE kind = 'renouvellement'")).toBeGreaterThan(0);
+    expect(count('SELECT count(*) FROM sync_cursor')).toBe(6);
+    const second = await f.sync(db, journal, transport);
+    expect(second.summary.decisions).toBe(0);
+    expect(count("SELECT count(*) FROM journal WHERE action = 'Synchronisation terminée'")).toBe(2);
+  }, 60_000);
+
+  it('flux 4: a local status leaves once, in order, and a lost answer creates no second Task', async () => {
+    const idNat = someDecisionOf();
+    const n = notificationOf(idNat);
+    const out = inTransaction(db, () => [
+      enqueueStatusReport(db, {
+        notificationId: n.id,
+        finessEg: EG,
+        report: report(idNat, { statutESMS: '40', dateStatutESMS: '2026-07-01' }),
+        now: new Date(),
+        profileVersion: '4.0.7',
+      }),
+      enqueueStatusReport(db, {
+        notificationId: n.id,
+        finessEg: EG,
+        report: report(idNat, { statutESMS: '41', motifESMS: '151', dateStatutESMS: '2026-07-02' }),
+        now: new Date(),
+        profileVersion: '4.0.7',
+      }),
+    ]);
+    let lost = 0;
+    const lossy: Transport = {
+      getToken: () => transport.getToken(),
+      close: () => undefined,
+      async request(req) {
+        const res = await transport.request(req);
+        if (req.method === 'POST' && lost === 0) {
+          lost++;
+          throw new AppError('NET_RESET', 'La connexion a été coupée pendant l’échange. Réessayez.');
+        }
+        return res;
+      },
+    };
+    await f.sync(db, journal, lossy);
+    expect(lost).toBe(1);
+    const states = db
+      .prepare('SELECT state FROM outbox WHERE id IN (?, ?)')
+      .pluck()
+      .all(out[0]?.outboxId, out[1]?.outboxId);
+    expect(states).toEqual(['sent', 'sent']);
+    const received = f.sandbox.operations
+      .receivedTasks()
+      .filter((t) => t.idNatDecision === idNat && t.origin === 'esms');
+    expect(received).toHaveLength(2);
+    const clientIds = db
+      .prepare('SELECT client_identifier FROM outbox WHERE id IN (?, ?) ORDER BY id')
+      .pluck()
+      .all(out[0]?.outboxId, out[1]?.outboxId);
+    expect(received.map((t) => t.clientIdentifier?.split('|')[1])).toEqual(clientIds);
+  }, 60_000);
+
+  it('flux 4: a 4xx refusal is "rejected" with the diagnostics kept', async () => {
+    const idNat = someDecisionOf('010000027');
+    const n = notificationOf(idNat, '010000027');
+    // Valid for the profile, refused by the server: idNat_Struct of another EG.
+    const { outboxId } = inTransaction(db, () =>
+      enqueueStatusReport(db, {
+        notificationId: n.id,
+        finessEg: '010000027',
+        report: report(idNat, { statutESMS: '40', dateStatutESMS: '2026-07-01' }),
+        now: new Date(),
+        profileVersion: '4.0.7',
+      }),
+    );
+    await f.sync(db, journal, transport);
+    const row = db.prepare('SELECT state, last_error_json FROM outbox WHERE id = ?').get(outboxId) as {
+      state: string;
+      last_error_json: string;
+    };
+    expect(row.state).toBe('rejected');
+    expect(JSON.parse(row.last_error_json).detail).toMatch(/idNat_Struct/);
+  }, 60_000);
+
+  it('flux 5: 49 finishes, 54 re-opens, 46 with local work raises à traiter, 47 elsewhere raises à traiter, 37 finishes', async () => {
+    const [a, b, c, d] = [someDecisionOf(EG, 5), someDecisionOf(EG, 6), someDecisionOf(EG, 7), someDecisionOf(EG, 8)];
+    const ops = f.sandbox.operations;
+    ops.cancelNotification(a, { finessEg: EG });
+    await f.sync(db, journal, transport);
+    expect(notificationOf(a)).toMatchObject({ esms_status: '49', terminated: 1, a_traiter: 0 });
+    ops.reactivateNotification(a, { finessEg: EG });
+    await f.sync(db, journal, transport);
+    expect(notificationOf(a)).toMatchObject({ esms_status: '54', terminated: 0 });
+
+    db.prepare("UPDATE notification SET esms_status = '42' WHERE id = ?").run(notificationOf(b).id);
+    ops.ratifyAdmissionImpossible(b, { finessEg: EG });
+    ops.entryElsewhere(c);
+    ops.cancelDecision(d);
+    const run = await f.sync(db, journal, transport);
+    expect(notificationOf(b)).toMatchObject({ esms_status: '46', terminated: 1, a_traiter: 1 });
+    expect(notificationOf(c)).toMatchObject({ a_traiter: 1, a_traiter_reason: 'Usager entré dans un autre ESMS' });
+    expect(notificationOf(d)).toMatchObject({ esms_status: '37', terminated: 1 });
+    expect(run.summary.statuses).toBeGreaterThanOrEqual(3);
+    // Idempotent by Task id: a cursor reset re-reads the same Tasks without new history rows.
+    const before = count("SELECT count(*) FROM status_event WHERE origin = 'vt'");
+    db.prepare("DELETE FROM sync_cursor WHERE flow = 'flux5'").run();
+    await f.sync(db, journal, transport);
+    expect(count("SELECT count(*) FROM status_event WHERE origin = 'vt'")).toBe(before);
+  }, 60_000);
+
+  it('flux 2 and 3: the consent is sent, then the evaluation is fetched and parsed', async () => {
+    const idNat = someDecisionOf(EG, 10);
+    const decisionId = count('SELECT id FROM decision WHERE id_nat_decision = ?', idNat);
+    expect(count('SELECT count(*) FROM evaluation WHERE decision_id = ?', decisionId)).toBe(0);
+    inTransaction(db, () =>
+      enqueueConsent(db, { decisionId, finessEg: EG, collectedOn: '2026-06-30', now: new Date() }),
+    );
+    const run = await f.sync(db, journal, transport);
+    expect(run.summary.evaluations).toBe(1);
+    const parsed = JSON.parse(
+      db.prepare('SELECT parsed_json FROM evaluation WHERE decision_id = ?').pluck().get(decisionId) as string,
+    );
+    expect(parsed.document.idNatDecision).toBe(idNat);
+    expect(f.sandbox.operations.receivedConsents().some((c) => c.idNatDecision === idNat)).toBe(true);
+  }, 60_000);
+
+  it('renewal: carries the open unit over (same status under the new decision) and closes the old line with motif 136', async () => {
+    const pair = db
+      .prepare(
+        `SELECT nn.id AS new_id, no.id AS old_id FROM decision_link l
+           JOIN decision dn ON dn.id = l.decision_id JOIN decision dold ON dold.id_decision = l.linked_id_decision
+           JOIN notification nn ON nn.decision_id = dn.id JOIN notification no ON no.decision_id = dold.id AND no.finess_eg = nn.finess_eg
+         WHERE l.kind = 'renouvellement' LIMIT 1`,
+      )
+      .get() as { new_id: number; old_id: number } | undefined;
+    expect(pair).toBeDefined();
+    if (!pair) return;
+    const eg = db.prepare('SELECT finess_eg FROM notification WHERE id = ?').pluck().get(pair.old_id) as string;
+    const unit = db.prepare('SELECT id FROM ror_unit WHERE finess_eg = ? LIMIT 1').pluck().get(eg) as number;
+    db.prepare(
+      "INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, updated_at) VALUES (?, ?, '184', '2026-06-01', '2026-06-01')",
+    ).run(pair.old_id, unit);
+    const result = carryOverRenewal(db, pair.new_id, new Date());
+    expect(result.carriedLines).toBe(1);
+    await f.sync(db, journal, transport);
+    const states = db
+      .prepare(`SELECT state FROM outbox WHERE id IN (${result.outboxIds.join(',')})`)
+      .pluck()
+      .all();
+    expect(states).toEqual(['sent', 'sent']);
+    expect(db.prepare('SELECT status, motif FROM unit_line WHERE notification_id = ?').get(pair.old_id)).toEqual({
+      status: '180',
+      motif: '136',
+    });
+    expect(db.prepare('SELECT status FROM unit_line WHERE notification_id = ?').pluck().get(pair.new_id)).toBe('184');
+  }, 60_000);
+
+  it('closure: a clôture de droit finishes the linked notification and raises à traiter when work is in progress', async () => {
+    const idNat = someDecisionOf(EG, 12);
+    const old = db.prepare('SELECT id_decision, raw_cda FROM decision WHERE id_nat_decision = ?').get(idNat) as {
+      id_decision: string;
+      raw_cda: string;
+    };
+    db.prepare("UPDATE notification SET esms_status = '42' WHERE id = ?").run(notificationOf(idNat).id);
+    const closure = old.raw_cda
+      .replace(/(<cnsaSDO:typeDeDecision code=")1"/, '$15"')
+      .replace(/(<cnsaSDO:identifiantDecision [^>]*extension=")[^"]*"/, `$1CLOT-${old.id_decision}"`)
+      .replace(
+        /(<cnsaSDO:dateDeDecision [^>]*\/>)/,
+        `$1<cnsaSDO:identifiantDesDecisionsReviseesRenouveleesCloturee root="1.2.250.1.213.7.1" extension="${old.id_decision}"/>`,
+      );
+    f.sandbox.operations.importDecision({ cdaXml: closure, finessEgs: [EG] });
+    await f.sync(db, journal, transport);
+    expect(notificationOf(idNat)).toMatchObject({ terminated: 1, a_traiter: 1 });
+  }, 60_000);
+
+  it('faults: 10% 5xx, 429 with Retry-After and a 401 in the middle; malformed items are quarantined while the rest lands', async () => {
+    const ops = f.sandbox.operations;
+    ops.generateDecisions(60, [EG]);
+    ops.importDecision({
+      cdaXml: '<ClinicalDocument><cnsaSDO:identifiantDecision root="1" extension="CASSE-1"/></ClinicalDocument>',
+      finessEgs: [EG],
+    });
+    ops.setFaults({ rate5xx: 0.1, rate429: 0.05, retryAfterSeconds: 1 });
+    let expired = false;
+    const run = await f.sync(db, journal, transport, {
+      onProgress: (p) => {
+        if (!expired && p.phase === 'décisions' && p.done > 0) {
+          expired = true;
+          ops.expireTokensNow();
+        }
+      },
+    });
+    ops.setFaults({ rate5xx: 0, rate429: 0 });
+    expect(expired).toBe(true);
+    expect(run.summary.errors).toEqual([]);
+    expect(count('SELECT count(*) FROM decision')).toBe(ops.decisionCount() - 1);
+    expect(count("SELECT count(*) FROM quarantine WHERE flow = 'flux1'")).toBe(1);
+    expect(db.prepare("SELECT reason FROM quarantine WHERE flow = 'flux1'").pluck().get()).toMatch(
+      /CDA de décision illisible/,
+    );
+  }, 90_000);
+});
