@@ -1,9 +1,13 @@
 import type { ComponentType } from 'react';
 import { CertificatesScreen } from '../screens/CertificatesScreen';
 import { DashboardScreen } from '../screens/DashboardScreen';
+import { GeographicEntitiesScreen } from '../screens/GeographicEntitiesScreen';
 import { JournalScreen } from '../screens/JournalScreen';
+import { NotificationsScreen } from '../screens/NotificationsScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
+import { UnitsScreen } from '../screens/UnitsScreen';
 import { makeUpcomingScreen } from '../screens/UpcomingScreen';
+import { WaitingListsScreen } from '../screens/WaitingListsScreen';
 
 export interface ScreenProps {
   readonly detail: string | undefined;
@@ -11,19 +15,10 @@ export interface ScreenProps {
 
 export const SCREENS: Record<string, ComponentType<ScreenProps>> = {
   'tableau-de-bord': DashboardScreen,
-  notifications: makeUpcomingScreen(
-    'Notifications',
-    'Les notifications de décisions d’orientation reçues de ViaTrajectoire.',
-  ),
-  'listes-attente': makeUpcomingScreen("Listes d'attente", "Les listes d'attente par unité ROR."),
-  'unites-ror': makeUpcomingScreen(
-    'Unités ROR',
-    'Les unités de vos entités géographiques telles que connues de ViaTrajectoire.',
-  ),
-  'entites-geographiques': makeUpcomingScreen(
-    'Entités géographiques',
-    'Les entités géographiques (FINESS EG) de votre entité juridique et leur activation.',
-  ),
+  notifications: NotificationsScreen,
+  'listes-attente': WaitingListsScreen,
+  'unites-ror': UnitsScreen,
+  'entites-geographiques': GeographicEntitiesScreen,
   certificats: CertificatesScreen,
   synchronisation: makeUpcomingScreen('Synchronisation', 'Les échanges avec ViaTrajectoire.'),
   journal: JournalScreen,

@@ -17,3 +17,14 @@ export function formatInstant(iso: string | null | undefined): string {
 export function formatCount(n: number): string {
   return new Intl.NumberFormat('fr-FR').format(n);
 }
+
+/** Today's local date, YYYY-MM-DD (business dates are local). */
+export function todayIso(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+export function formatDays(days: number | null | undefined): string {
+  if (days == null) return '—';
+  return days <= 1 ? `${days} jour` : `${formatCount(days)} jours`;
+}

@@ -1,0 +1,346 @@
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { keepPreviousData } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { RequestOf } from '@shared/ipc/contract';
+import type { WorklistRow, WorklistSortField } from '@shared/domain/worklist';
+import { STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
+import { useApiQuery } from '../api/use-api';
+import type { ScreenProps } from '../app/screens';
+import { navigate } from '../app/use-route';
+import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
+import { formatCount, formatDate } from '../components/format';
+import { ATraiterBadge, ValidityBadge } from '../components/worklist/badges';
+import { NotificationDetailView } from '../components/worklist/NotificationDetailView';
+
+const ROW_HEIGHT = 52;
+
+const COLUMNS: readonly { key: string; label: string; sort?: WorklistSortField; width: string }[] = [
+  { key: 'personne', label: 'Personne', sort: 'nom', width: '2.2fr' },
+  { key: 'naissance', label: 'Naissance', sort: 'naissance', width: '1fr' },
+  { key: 'mdph', label: 'N° individu MDPH', width: '1.3fr' },
+  { key: 'categorie', label: 'Orientation', sort: 'categorie', width: '2fr' },
+  { key: 'decision', label: 'Décision', sort: 'decision', width: '1.3fr' },
+  { key: 'validite', label: 'Validité', sort: 'validite', width: '1.5fr' },
+  { key: 'statut', label: 'Statut ESMS', sort: 'statut', width: '2.2fr' },
+  { key: 'unites', label: 'Unités', width: '2.2fr' },
+];
+const GRID = COLUMNS.map((c) => c.width).join(' ');
+
+type Filter = RequestOf<'notifications:list'>;
+
+export function NotificationsScreen({ detail }: ScreenProps) {
+  const id = detail ? Number(detail) : NaN;
+  if (Number.isInteger(id) && id > 0) return <NotificationDetailView id={id} />;
+  return <WorkList />;
+}
+
+function WorkList() {
+  const [filter, setFilter] = useState<Filter>({ showTerminated: false, sort: 'recu', direction: 'desc' });
+  const [searchText, setSearchText] = useState('');
+  const [active, setActive] = useState(0);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  // Debounce the search so typing stays fluid on 10,000 rows.
+  useEffect(() => {
+    const t = setTimeout(() => setFilter((f) => ({ ...f, search: searchText.trim() || undefined })), 200);
+    return () => clearTimeout(t);
+  }, [searchText]);
+
+  const facets = useApiQuery('notifications:facets', {});
+  const list = useApiQuery('notifications:list', filter, { placeholderData: keepPreviousData });
+  const rows = useMemo(() => list.data?.rows ?? [], [list.data]);
+
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual re-renders the table itself; no memoised child reads it
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  });
+
+  const set = (patch: Partial<Filter>) => {
+    setActive(0);
+    setFilter((f) => ({ ...f, ...patch }));
+  };
+  const sortBy = (field: WorklistSortField) =>
+    set({ sort: field, direction: filter.sort === field && filter.direction === 'asc' ? 'desc' : 'asc' });
+
+  const move = (to: number) => {
+    const next = Math.max(0, Math.min(rows.length - 1, to));
+    setActive(next);
+    virtualizer.scrollToIndex(next, { align: 'auto' });
+  };
+
+  /** Work-list shortcuts: / search, ↑↓ (or j/k) move, Page↑/↓, Entrée opens, t terminated, a à traiter. */
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+    if (e.key === '/' && !inField) {
+      e.preventDefault();
+      searchRef.current?.focus();
+      return;
+    }
+    if (inField) return;
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 500) / ROW_HEIGHT) - 1);
+    const actions: Record<string, () => void> = {
+      ArrowDown: () => move(active + 1),
+      j: () => move(active + 1),
+      ArrowUp: () => move(active - 1),
+      k: () => move(active - 1),
+      PageDown: () => move(active + page),
+      PageUp: () => move(active - page),
+      Home: () => move(0),
+      End: () => move(rows.length - 1),
+      Enter: () => {
+        const row = rows[active];
+        if (row) navigate(`notifications/${row.id}`);
+      },
+      t: () => set({ showTerminated: !filter.showTerminated }),
+      a: () => set({ aTraiter: filter.aTraiter ? undefined : true }),
+    };
+    const action = actions[e.key];
+    if (action) {
+      e.preventDefault();
+      action();
+    }
+  };
+
+  return (
+    <div onKeyDown={onKeyDown}>
+      <ScreenTitle description="Les notifications de décisions d’orientation reçues de ViaTrajectoire pour vos établissements activés.">
+        Notifications
+      </ScreenTitle>
+      <div className="filters" role="search">
+        <label>
+          Rechercher
+          <input
+            ref={searchRef}
+            type="search"
+            value={searchText}
+            placeholder="Nom, n° individu MDPH, n° de décision"
+            onChange={(e) => setSearchText(e.target.value)}
+            data-testid="worklist-search"
+          />
+        </label>
+        <label>
+          Établissement
+          <select value={filter.finessEg ?? ''} onChange={(e) => set({ finessEg: e.target.value || undefined })}>
+            <option value="">Tous</option>
+            {facets.data?.geographicEntities.map((g) => (
+              <option key={g.finessEg} value={g.finessEg}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Unité
+          <select
+            value={filter.unitId ?? ''}
+            onChange={(e) => set({ unitId: e.target.value ? Number(e.target.value) : undefined })}
+          >
+            <option value="">Toutes</option>
+            {facets.data?.units.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Statut ESMS
+          <select value={filter.esmsStatus ?? ''} onChange={(e) => set({ esmsStatus: e.target.value || undefined })}>
+            <option value="">Tous</option>
+            {STATUT_ESMS.concepts.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.display}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Statut unité
+          <select value={filter.unitStatus ?? ''} onChange={(e) => set({ unitStatus: e.target.value || undefined })}>
+            <option value="">Tous</option>
+            {STATUT_UNITE.concepts.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.display}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Orientation
+          <select value={filter.category ?? ''} onChange={(e) => set({ category: e.target.value || undefined })}>
+            <option value="">Toutes</option>
+            {facets.data?.categories.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Validité
+          <select
+            value={filter.validity ?? ''}
+            onChange={(e) => set({ validity: (e.target.value || undefined) as Filter['validity'] })}
+          >
+            <option value="">Toutes</option>
+            <option value="valide">Plus de 3 mois</option>
+            <option value="bientot">Moins de 3 mois</option>
+            <option value="expiree">Expirée</option>
+            <option value="inconnue">Non précisée</option>
+          </select>
+        </label>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={filter.aTraiter === true}
+            onChange={(e) => set({ aTraiter: e.target.checked ? true : undefined })}
+          />
+          À traiter
+        </label>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={filter.showTerminated === true}
+            onChange={(e) => set({ showTerminated: e.target.checked })}
+            data-testid="show-terminated"
+          />
+          Afficher les dossiers terminés
+        </label>
+      </div>
+      <p className="muted shortcuts" id="worklist-help">
+        Raccourcis : <kbd>/</kbd> rechercher, <kbd>↑</kbd> <kbd>↓</kbd> se déplacer, <kbd>Entrée</kbd> ouvrir,{' '}
+        <kbd>a</kbd> à traiter, <kbd>t</kbd> dossiers terminés.
+      </p>
+      <ErrorMessage error={list.error} />
+      {list.isPending && <Loading />}
+      {list.data && (
+        <p className="muted" role="status" data-testid="worklist-count">
+          {formatCount(list.data.rows.length)} notification(s)
+          {list.data.hiddenTerminated > 0 && !filter.showTerminated
+            ? ` · ${formatCount(list.data.hiddenTerminated)} dossier(s) terminé(s) masqué(s)`
+            : ''}
+        </p>
+      )}
+      {list.data && rows.length === 0 && <Empty>Aucune notification pour ces critères.</Empty>}
+      {rows.length > 0 && (
+        <div
+          className="vtable"
+          role="table"
+          aria-label="Notifications"
+          aria-rowcount={rows.length + 1}
+          aria-describedby="worklist-help"
+          data-testid="worklist"
+        >
+          <div role="rowgroup">
+            <div className="vtable-row vtable-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
+              {COLUMNS.map((c) => (
+                <div
+                  key={c.key}
+                  role="columnheader"
+                  aria-sort={
+                    c.sort && filter.sort === c.sort
+                      ? filter.direction === 'asc'
+                        ? 'ascending'
+                        : 'descending'
+                      : undefined
+                  }
+                >
+                  {c.sort ? (
+                    <button type="button" className="link-button" onClick={() => c.sort && sortBy(c.sort)}>
+                      {c.label}
+                      {filter.sort === c.sort ? (filter.direction === 'asc' ? ' ▲' : ' ▼') : ''}
+                    </button>
+                  ) : (
+                    c.label
+                  )}
+                </div>
+              ))}
+            </div>
+          </div>
+          <div
+            ref={scrollRef}
+            className="vtable-body"
+            role="rowgroup"
+            tabIndex={0}
+            aria-label="Lignes de la liste, flèches pour se déplacer"
+            data-testid="worklist-scroll"
+          >
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {virtualizer.getVirtualItems().map((item) => {
+                const row = rows[item.index];
+                if (!row) return null;
+                return (
+                  <WorkRow
+                    key={row.id}
+                    row={row}
+                    index={item.index}
+                    active={item.index === active}
+                    top={item.start}
+                    onSelect={() => setActive(item.index)}
+                  />
+                );
+              })}
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function WorkRow(props: { row: WorklistRow; index: number; active: boolean; top: number; onSelect: () => void }) {
+  const { row } = props;
+  return (
+    <div
+      className={`vtable-row${props.active ? ' vtable-active' : ''}${row.terminated ? ' vtable-terminated' : ''}`}
+      role="row"
+      aria-rowindex={props.index + 2}
+      aria-selected={props.active}
+      style={{ gridTemplateColumns: GRID, transform: `translateY(${props.top}px)`, height: ROW_HEIGHT }}
+      onClick={props.onSelect}
+      data-testid="worklist-row"
+    >
+      <div role="cell">
+        <a href={`#/notifications/${row.id}`} className="row-link">
+          {row.familyName} {row.givenNames}
+        </a>
+        {row.aTraiter && (
+          <>
+            {' '}
+            <ATraiterBadge reason={row.aTraiterReason} />
+          </>
+        )}
+      </div>
+      <div role="cell">{formatDate(row.birthDate)}</div>
+      <div role="cell">{row.mdphIndividualId}</div>
+      <div role="cell" className="clip" title={row.categoryLabel}>
+        {row.categoryLabel}
+      </div>
+      <div role="cell">
+        {formatDate(row.decisionDate)}
+        <div className="muted small clip">{row.idDecision}</div>
+      </div>
+      <div role="cell">
+        <ValidityBadge state={row.validity} end={row.validityEnd} />
+      </div>
+      <div role="cell" className="clip" title={row.esmsStatusLabel}>
+        {row.esmsStatusLabel}
+        {row.terminated && <span className="muted small"> (terminé)</span>}
+      </div>
+      <div role="cell" className="clip">
+        {row.units.length === 0
+          ? '—'
+          : row.units.map((u) => (
+              <div key={u.unitId} className="small clip" title={`${u.unitName} : ${u.statusLabel}`}>
+                {u.unitName} : {u.statusLabel}
+              </div>
+            ))}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,182 @@
+import { useState } from 'react';
+import type { RorUnit } from '@shared/domain/worklist';
+import {
+  CATEGORIE_ORGANISATION,
+  MODE_PRISE_CHARGE,
+  MODE_PRISE_CHARGE_TASK_CODES,
+  TEMPORALITE_ACCUEIL,
+} from '@shared/terminology/code-lists';
+import { useApiMutation, useApiQuery } from '../api/use-api';
+import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
+import { formatInstant } from '../components/format';
+
+const yesNo = (v: boolean | null) => (v === null ? '—' : v ? 'Oui' : 'Non');
+
+export function UnitsScreen() {
+  const units = useApiQuery('units:list', {});
+  const [editing, setEditing] = useState<number | null>(null);
+  return (
+    <>
+      <ScreenTitle description="Les unités (organisations internes) de vos établissements telles que connues du ROR et de ViaTrajectoire. Un statut d'unité ne peut être envoyé que si sa catégorie et son mode de prise en charge sont connus.">
+        Unités ROR
+      </ScreenTitle>
+      {units.isPending && <Loading />}
+      <ErrorMessage error={units.error} />
+      {units.data && units.data.length === 0 && (
+        <Empty>Aucune unité ROR : elles sont reçues de ViaTrajectoire à la synchronisation.</Empty>
+      )}
+      {units.data && units.data.length > 0 && (
+        <table className="data-table" data-testid="units-table">
+          <caption className="visually-hidden">Unités ROR</caption>
+          <thead>
+            <tr>
+              <th scope="col">Unité</th>
+              <th scope="col">Établissement</th>
+              <th scope="col">Catégorie d'organisation</th>
+              <th scope="col">Temporalité d'accueil</th>
+              <th scope="col">Accueil séquentiel</th>
+              <th scope="col">Mode de prise en charge</th>
+              <th scope="col">Origine</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {units.data.map((u) =>
+              editing === u.id ? (
+                <tr key={u.id}>
+                  <td colSpan={8}>
+                    <UnitForm unit={u} onClose={() => setEditing(null)} />
+                  </td>
+                </tr>
+              ) : (
+                <tr key={u.id}>
+                  <td>
+                    <strong>{u.name}</strong>
+                    <div className="small muted">{u.idRor}</div>
+                    {u.missing.length > 0 && (
+                      <div className="small error-text">À compléter : {u.missing.join(', ')}</div>
+                    )}
+                  </td>
+                  <td>
+                    {u.egName}
+                    <div className="small muted">FINESS {u.finessEg}</div>
+                  </td>
+                  <td>{u.categorieOrganisationLabel ?? '—'}</td>
+                  <td>{u.temporaliteAccueilLabel ?? '—'}</td>
+                  <td>{yesNo(u.accueilSequentiel)}</td>
+                  <td>{u.modePriseChargeLabel ?? u.modePriseCharge ?? '—'}</td>
+                  <td>
+                    {u.origin === 'vt' ? 'ViaTrajectoire' : 'Locale'}
+                    {u.locallyEdited && <div className="small">modifiée le {formatInstant(u.updatedAt)}</div>}
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() => setEditing(u.id)}
+                      aria-label={`Modifier ${u.name}`}
+                    >
+                      Modifier
+                    </button>
+                  </td>
+                </tr>
+              ),
+            )}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function UnitForm({ unit, onClose }: { unit: RorUnit; onClose: () => void }) {
+  const [name, setName] = useState(unit.name);
+  const [categorie, setCategorie] = useState(unit.categorieOrganisation ?? '');
+  const [temporalite, setTemporalite] = useState(unit.temporaliteAccueil ?? '');
+  const [sequentiel, setSequentiel] = useState(
+    unit.accueilSequentiel === null ? '' : unit.accueilSequentiel ? 'oui' : 'non',
+  );
+  const [mode, setMode] = useState(unit.modePriseCharge ?? '');
+  const save = useApiMutation('units:update', ['units']);
+  return (
+    <form
+      className="action-form"
+      aria-label={`Modifier l'unité ${unit.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate(
+          {
+            id: unit.id,
+            name,
+            categorieOrganisation: categorie,
+            temporaliteAccueil: temporalite || null,
+            accueilSequentiel: sequentiel === '' ? null : sequentiel === 'oui',
+            modePriseCharge: mode,
+          },
+          { onSuccess: onClose },
+        );
+      }}
+    >
+      <div className="form-grid">
+        <label>
+          Nom de l'unité
+          <input required value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label>
+          Catégorie d'organisation (ROR)
+          <select required value={categorie} onChange={(e) => setCategorie(e.target.value)}>
+            <option value="">Choisir…</option>
+            {CATEGORIE_ORGANISATION.concepts.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.code} — {c.display}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Temporalité d'accueil
+          <select value={temporalite} onChange={(e) => setTemporalite(e.target.value)}>
+            <option value="">Non renseignée</option>
+            {TEMPORALITE_ACCUEIL.concepts.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.display}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Accueil séquentiel
+          <select value={sequentiel} onChange={(e) => setSequentiel(e.target.value)}>
+            <option value="">Non renseigné</option>
+            <option value="oui">Oui</option>
+            <option value="non">Non</option>
+          </select>
+        </label>
+        <label>
+          Mode de prise en charge (MDPH)
+          <select required value={mode} onChange={(e) => setMode(e.target.value)}>
+            <option value="">Choisir…</option>
+            {MODE_PRISE_CHARGE.concepts
+              .filter((c) => MODE_PRISE_CHARGE_TASK_CODES.includes(c.code))
+              .map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.display}
+                </option>
+              ))}
+          </select>
+        </label>
+      </div>
+      <ErrorMessage error={save.error} />
+      <div className="form-actions">
+        <button type="submit" disabled={save.isPending}>
+          Enregistrer
+        </button>
+        <button type="button" className="secondary" onClick={onClose}>
+          Annuler
+        </button>
+      </div>
+    </form>
+  );
+}
