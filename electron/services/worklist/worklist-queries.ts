@@ -4,7 +4,7 @@
  * the unit lines, the rest in memory: 10,000 rows stay well under the interactive budget (see worklist-queries.test).
  */
 import type { ParsedDecision } from '@shared/domain/decision';
-import { isFinished, validityState } from '@shared/domain/referent-actions';
+import { addMonthsIso, isFinished, type ValidityState } from '@shared/domain/referent-actions';
 import type {
   UnitLineSummary,
   WorklistFacets,
@@ -13,7 +13,7 @@ import type {
   WorklistSortField,
 } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
-import { CATEGORIE_ORIENTATION, mdphByOid, orientationLabel } from '@shared/terminology/code-lists';
+import { CATEGORIE_ORIENTATION, MDPH_LIST, orientationLabel } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
 import { esmsStatusLabel, normalise, unitStatusLabel } from './labels';
 
@@ -76,7 +76,34 @@ const LINE_SQL = `
   SELECT u.notification_id, u.ror_unit_id, r.name, u.status, u.status_date
     FROM unit_line u JOIN ror_unit r ON r.id = u.ror_unit_id`;
 
-function toRow(r: RowRecord, lines: readonly UnitLineSummary[], today: string): WorklistRow {
+/** Lookups done once per label, not once per row (10,000 rows). */
+const MDPH_LABELS = new Map(MDPH_LIST.map((m) => [m.oid, m.label]));
+const categoryLabels = new Map<string | null, string>();
+const statusLabels = new Map<string, string>();
+function categoryLabel(code: string | null): string {
+  let label = categoryLabels.get(code);
+  if (label === undefined) categoryLabels.set(code, (label = orientationLabel(code)));
+  return label;
+}
+function statusLabel(code: string): string {
+  let label = statusLabels.get(code);
+  if (label === undefined) statusLabels.set(code, (label = esmsStatusLabel(code) ?? code));
+  return label;
+}
+
+/** The validity colour code, with the 3-month threshold computed once per list. */
+function validityOf(end: string | null, today: string, in3Months: string): ValidityState {
+  if (!end) return 'inconnue';
+  if (end < today) return 'expiree';
+  return end < in3Months ? 'bientot' : 'valide';
+}
+
+function toRow(
+  r: RowRecord,
+  lines: readonly UnitLineSummary[],
+  today: string,
+  in3Months = addMonthsIso(today, 3),
+): WorklistRow {
   const state = { esmsStatus: r.esms_status, unitLines: lines.map((l) => ({ unitId: l.unitId, status: l.status })) };
   return {
     id: r.id,
@@ -86,17 +113,17 @@ function toRow(r: RowRecord, lines: readonly UnitLineSummary[], today: string): 
     givenNames: r.given_names,
     birthDate: r.birth_date,
     mdphIndividualId: r.mdph_individual_id,
-    mdphLabel: mdphByOid(r.mdph_oid)?.label ?? null,
+    mdphLabel: MDPH_LABELS.get(r.mdph_oid) ?? null,
     idDecision: r.id_decision,
     idNatDecision: r.id_nat_decision,
     category: r.category_code,
-    categoryLabel: orientationLabel(r.category_code),
+    categoryLabel: categoryLabel(r.category_code),
     decisionDate: r.decision_date,
     validityStart: r.validity_start,
     validityEnd: r.validity_end,
-    validity: validityState(r.validity_end, today),
+    validity: validityOf(r.validity_end, today, in3Months),
     esmsStatus: r.esms_status,
-    esmsStatusLabel: esmsStatusLabel(r.esms_status) ?? r.esms_status,
+    esmsStatusLabel: statusLabel(r.esms_status),
     esmsStatusDate: r.esms_status_date,
     units: lines,
     aTraiter: r.a_traiter === 1,
@@ -151,37 +178,27 @@ function comparator(field: WorklistSortField): (a: WorklistRow, b: WorklistRow) 
   }
 }
 
-export function listWorklist(db: Db, filter: WorklistFilter, today: string): WorklistResult {
-  const started = performance.now();
-  const where: string[] = ['g.local_activated = 1'];
-  const params: unknown[] = [];
-  if (filter.finessEg) {
-    where.push('n.finess_eg = ?');
-    params.push(filter.finessEg);
-  }
-  if (filter.esmsStatus) {
-    where.push('n.esms_status = ?');
-    params.push(filter.esmsStatus);
-  }
-  if (filter.category) {
-    where.push('d.category_code = ?');
-    params.push(filter.category);
-  }
-  if (filter.aTraiter) where.push('n.a_traiter = 1');
-  if (filter.unitId !== undefined || filter.unitStatus) {
-    const unitWhere = ['x.notification_id = n.id'];
-    if (filter.unitId !== undefined) {
-      unitWhere.push('x.ror_unit_id = ?');
-      params.push(filter.unitId);
-    }
-    if (filter.unitStatus) {
-      unitWhere.push('x.status = ?');
-      params.push(filter.unitStatus);
-    }
-    where.push(`EXISTS (SELECT 1 FROM unit_line x WHERE ${unitWhere.join(' AND ')})`);
-  }
+interface Snapshot {
+  readonly key: string;
+  readonly rows: readonly WorklistRow[];
+  /** Lower-cased, accent-free search text per row. */
+  readonly haystacks: readonly string[];
+}
+
+/**
+ * The full list of the activated EGs, rebuilt only when the database changed: `data_version` moves on commits of
+ * other connections (the sync worker), `total_changes()` on this one's. Filters and sorts then run in memory.
+ */
+const snapshots = new WeakMap<Db, Snapshot>();
+
+function snapshot(db: Db, today: string): Snapshot {
+  const version = db.pragma('data_version', { simple: true }) as number;
+  const changes = db.prepare('SELECT total_changes()').pluck().get() as number;
+  const key = `${version}|${changes}|${today}`;
+  const cached = snapshots.get(db);
+  if (cached?.key === key) return cached;
   const read = db.transaction(() => ({
-    records: db.prepare(`${ROW_SQL} WHERE ${where.join(' AND ')}`).all(...params) as RowRecord[],
+    records: db.prepare(`${ROW_SQL} WHERE g.local_activated = 1`).all() as RowRecord[],
     lines: db
       .prepare(
         `${LINE_SQL} JOIN notification n ON n.id = u.notification_id
@@ -191,22 +208,35 @@ export function listWorklist(db: Db, filter: WorklistFilter, today: string): Wor
   }));
   const { records, lines } = read.deferred();
   const lineMap = linesByNotification(lines);
-  const needle = filter.search ? normalise(filter.search.trim()) : '';
+  const in3Months = addMonthsIso(today, 3);
+  const rows = records.map((r) => toRow(r, lineMap.get(r.id) ?? [], today, in3Months));
+  const haystacks = records.map((r) =>
+    normalise(
+      `${r.family_name} ${r.used_family_name ?? ''} ${r.given_names} ${r.mdph_individual_id} ${r.id_decision} ${r.id_nat_decision}`,
+    ),
+  );
+  const built = { key, rows, haystacks };
+  snapshots.set(db, built);
+  return built;
+}
 
-  let rows: WorklistRow[] = [];
-  for (const r of records) {
-    if (needle) {
-      const haystack = normalise(
-        `${r.family_name} ${r.used_family_name ?? ''} ${r.given_names} ${r.mdph_individual_id} ${r.id_decision} ${r.id_nat_decision}`,
-      );
-      if (!haystack.includes(needle)) continue;
-    }
-    const row = toRow(r, lineMap.get(r.id) ?? [], today);
-    if (filter.validity && row.validity !== filter.validity) continue;
-    rows.push(row);
-  }
+export function listWorklist(db: Db, filter: WorklistFilter, today: string): WorklistResult {
+  const started = performance.now();
+  const { rows: all, haystacks } = snapshot(db, today);
+  const needle = filter.search ? normalise(filter.search.trim()) : '';
+  const matches = (r: WorklistRow, i: number): boolean =>
+    (!filter.finessEg || r.finessEg === filter.finessEg) &&
+    (!filter.esmsStatus || r.esmsStatus === filter.esmsStatus) &&
+    (!filter.category || r.category === filter.category) &&
+    (!filter.aTraiter || r.aTraiter) &&
+    (!filter.validity || r.validity === filter.validity) &&
+    (filter.unitId === undefined || r.units.some((u) => u.unitId === filter.unitId)) &&
+    (!filter.unitStatus || r.units.some((u) => u.status === filter.unitStatus)) &&
+    (!needle || (haystacks[i] ?? '').includes(needle));
+  let rows = all.filter(matches);
   const totalMatching = rows.length;
-  if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated);
+  // A finished notification that still needs the referent's attention (cancelled while work was in progress) stays visible.
+  if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated || r.aTraiter);
   const compare = comparator(filter.sort);
   const sign = filter.direction === 'asc' ? 1 : -1;
   rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);

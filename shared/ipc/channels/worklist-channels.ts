@@ -75,6 +75,8 @@ export const worklistChannels = {
   /** What an action will send, without sending it. */
   'notifications:preview-action': channel<StatusPreview>()(actionRequest),
   'notifications:perform-action': channel<StatusPreview & { readonly outboxIds: readonly number[] }>()(actionRequest),
+  /** The referent has dealt with an "à traiter" mark (nothing is sent to ViaTrajectoire). */
+  'notifications:acknowledge': channel<{ readonly id: number }>()(z.object({ id }).strict()),
   'waiting-lists:list': channel<WaitingListUnit[]>()(waitingFilter),
   'waiting-lists:export-csv': channel<{ readonly fileName: string; readonly content: string; readonly rows: number }>()(
     waitingFilter,

@@ -1,4 +1,5 @@
 import type { SdoProfileVersion } from '@shared/domain/status-report';
+import { AppError } from '@shared/errors/app-error';
 import type { Handlers } from '../dispatch';
 import { localToday, type AppContext } from '../app-context';
 import { performAction, previewAction } from '../../worklist/notification-actions';
@@ -13,6 +14,7 @@ type WorklistChannel =
   | 'notifications:detail'
   | 'notifications:preview-action'
   | 'notifications:perform-action'
+  | 'notifications:acknowledge'
   | 'waiting-lists:list'
   | 'waiting-lists:export-csv'
   | 'units:list'
@@ -40,6 +42,14 @@ function profileVersion(ctx: AppContext): SdoProfileVersion {
 
 export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, WorklistChannel> {
   const today = () => localToday(ctx.now());
+  // Build the work list once at start-up so the first visit to Notifications does not pay for it.
+  setTimeout(() => {
+    try {
+      listWorklist(ctx.db, { showTerminated: false, sort: 'recu', direction: 'desc' }, today());
+    } catch {
+      // The database may be closing (tests); the list is built on first request then.
+    }
+  }, 0).unref();
   return {
     'notifications:list': (req) => listWorklist(ctx.db, req, today()),
     'notifications:facets': () => readFacets(ctx.db),
@@ -52,6 +62,21 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
       return result;
+    },
+    'notifications:acknowledge': (req) => {
+      const changed = ctx.db
+        .prepare('UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL, updated_at = ? WHERE id = ?')
+        .run(ctx.now().toISOString(), req.id).changes;
+      if (changed === 0) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
+      ctx.journal.append({
+        actor: 'utilisateur',
+        action: 'Notification marquée comme traitée',
+        recordType: 'notification',
+        recordId: req.id,
+        outcome: 'succès',
+      });
+      ctx.events.emit('data:changed', { scopes: ['notifications', 'journal', 'dashboard'] });
+      return { id: req.id };
     },
     'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),
     'waiting-lists:export-csv': (req) => {

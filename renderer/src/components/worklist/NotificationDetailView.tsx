@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { Guardian, Informant, PersonName, PostalAddress } from '@shared/domain/decision';
 import type { NotificationDetail } from '@shared/domain/worklist';
 import { NATURE_DROIT, displayOf, orientationLabel, CATEGORIE_ORGANISATION } from '@shared/terminology/code-lists';
-import { useApiQuery } from '../../api/use-api';
+import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage, Loading, ScreenTitle } from '../states';
 import { formatDate, formatInstant } from '../format';
 import { ATraiterBadge, ValidityBadge } from './badges';
@@ -75,7 +75,8 @@ function DetailBody({ d }: { d: NotificationDetail }) {
         {row.aTraiter && (
           <>
             {' '}
-            <ATraiterBadge reason={row.aTraiterReason} /> <span className="small">{row.aTraiterReason}</span>
+            <ATraiterBadge reason={row.aTraiterReason} /> <span className="small">{row.aTraiterReason}</span>{' '}
+            <AcknowledgeButton id={row.id} />
           </>
         )}
         {row.terminated && <span className="badge badge-info">Dossier terminé</span>}
@@ -259,5 +260,14 @@ function DetailBody({ d }: { d: NotificationDetail }) {
         )}
       </Section>
     </>
+  );
+}
+
+function AcknowledgeButton({ id }: { id: number }) {
+  const ack = useApiMutation('notifications:acknowledge', ['notifications']);
+  return (
+    <button type="button" className="secondary" disabled={ack.isPending} onClick={() => ack.mutate({ id })}>
+      Marquer comme traitée
+    </button>
   );
 }
