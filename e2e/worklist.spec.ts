@@ -1,0 +1,208 @@
+/**
+ * The referent's screens end to end, on the browser host. The host does not start the embedded sandbox yet, so the
+ * work load is seeded into its database (generated fakes, electron/services/worklist/testing) and the MDPH's
+ * cancellation is written the way the sync's flux 5 pull writes it. What the app would send is checked in the outbox:
+ * a queued Task has passed the ESMSTask profile validation (enqueueStatusReport refuses an invalid one).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures/app-host';
+import { openAppDatabase } from './fixtures/app-database';
+
+function seed(dataDir: string, count: number): void {
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'electron/services/worklist/testing/seed-worklist-command.ts',
+      '--data',
+      dataDir,
+      '--count',
+      String(count),
+    ],
+    { stdio: 'pipe' },
+  );
+}
+
+function notificationWith(dataDir: string, finessEg: string, esmsStatus: string): number {
+  const db = openAppDatabase(dataDir);
+  const id = db
+    .prepare('SELECT id FROM notification WHERE finess_eg = ? AND esms_status = ? ORDER BY id LIMIT 1')
+    .pluck()
+    .get(finessEg, esmsStatus) as number;
+  db.close();
+  return id;
+}
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(axe.violations, `${what}: ${axe.violations.map((v) => `${v.id} ${v.nodes[0]?.target}`).join(', ')}`).toEqual(
+    [],
+  );
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `e2e/artifacts/worklist-${name}.png`, fullPage: true });
+}
+
+const ESAT = '010000011';
+const ESRP = '010000012';
+
+test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and CSV, units, EGs', async ({
+  page,
+  appHost,
+}) => {
+  seed(appHost.dataDir, 60);
+  await page.goto(appHost.url);
+
+  // Work list: notifications arrive as "Notification envoyée"; finished ones are masked by default.
+  await page.keyboard.press('Alt+2');
+  await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
+  await expect(page.getByTestId('worklist-row').first()).toBeVisible();
+  await expect(page.getByTestId('worklist')).toContainText('Notification envoyée');
+  await expect(page.getByTestId('worklist-count')).toContainText('masqué');
+  await expectAccessible(page, 'Notifications');
+  await shot(page, 'notifications');
+
+  // Keyboard: "/" goes to the search, Entrée opens the selected row.
+  const newId = notificationWith(appHost.dataDir, ESAT, '39');
+  const db0 = openAppDatabase(appHost.dataDir);
+  const idDecision = db0
+    .prepare('SELECT d.id_decision FROM notification n JOIN decision d ON d.id = n.decision_id WHERE n.id = ?')
+    .pluck()
+    .get(newId) as string;
+  db0.close();
+  await page.getByTestId('worklist-scroll').focus();
+  await page.keyboard.press('/');
+  await expect(page.getByTestId('worklist-search')).toBeFocused();
+  await page.keyboard.type(idDecision);
+  await expect(page.getByTestId('worklist-row')).toHaveCount(1);
+  await page.getByTestId('worklist-scroll').focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`#/notifications/${newId}$`));
+
+  // Placing it on a unit's waiting list: the preview shows what will be sent, then one valid Task is queued.
+  await expect(page.getByTestId('detail-status')).toContainText('Notification envoyée');
+  await page.getByRole('button', { name: "Demande d'admission reçue" }).click();
+  await page.getByTestId('action-unit').selectOption({ label: 'Atelier blanchisserie' });
+  await expect(page.getByTestId('action-preview')).toContainText('Statut ESMS 42');
+  await expect(page.getByTestId('action-preview')).toContainText('Unité « Atelier blanchisserie » : statut 182');
+  await expectAccessible(page, 'Détail avec action');
+  await shot(page, 'notification-action');
+  await page.getByTestId('action-confirm').click();
+  await expect(page.getByTestId('action-done')).toBeVisible();
+  await expect(page.getByTestId('unit-lines')).toContainText('Atelier blanchisserie');
+  await expect(page.getByTestId('timeline')).toContainText('en attente');
+  await expect(page.getByTestId('detail-status')).toContainText("Liste d'attente. En cours d'analyse");
+  await expectAccessible(page, 'Détail');
+  await shot(page, 'notification-detail');
+
+  const db = openAppDatabase(appHost.dataDir);
+  const outbox = db
+    .prepare('SELECT state, finess_eg, payload_json FROM outbox WHERE notification_id = ?')
+    .all(newId) as {
+    state: string;
+    finess_eg: string;
+    payload_json: string;
+  }[];
+  expect(outbox).toHaveLength(1);
+  expect(outbox[0]?.state).toBe('pending');
+  const task = JSON.parse(outbox[0]?.payload_json ?? '{}') as { resourceType: string; input: unknown[] };
+  expect(task.resourceType).toBe('Task');
+  const inputs = JSON.stringify(task.input);
+  for (const value of ['ROR-UNIT-ESAT-1', 'Atelier blanchisserie', '"182"', '"42"', '"43"', '"47"', `1${ESAT}`]) {
+    expect(inputs).toContain(value);
+  }
+
+  // The MDPH cancels the notification (flux 5, as the sync's status pull records it): the line shows "à traiter".
+  db.prepare(
+    `UPDATE notification SET esms_status = '49', esms_status_date = '2026-07-01', terminated = 1, a_traiter = 1,
+       a_traiter_reason = 'Notification annulée par la MDPH alors qu’un suivi était en cours' WHERE id = ?`,
+  ).run(newId);
+  db.prepare(
+    `INSERT INTO status_event (notification_id, origin, task_id, statut_esms, motif_esms, date_statut_esms, created_at)
+     VALUES (?, 'vt', 'task-annulation-e2e', '49', '100', '2026-07-01', ?)`,
+  ).run(newId, new Date().toISOString());
+  db.close();
+  await page.goto(`${appHost.origin}/#/notifications`);
+  await page.getByTestId('worklist-search').fill(idDecision);
+  await expect(page.getByTestId('worklist-row')).toHaveCount(1);
+  await expect(page.getByTestId('worklist-row')).toContainText('À traiter');
+  await expect(page.getByTestId('worklist-row')).toContainText('Notification annulée');
+
+  // Trial period: never for an ESRP, offered for an ESAT at the same step.
+  await page.goto(`${appHost.origin}/#/notifications/${notificationWith(appHost.dataDir, ESRP, '71')}`);
+  await expect(page.getByRole('button', { name: "Entrée de l'usager" })).toBeVisible();
+  await expect(page.getByRole('button', { name: "Début de période d'essai" })).toHaveCount(0);
+  await page.goto(`${appHost.origin}/#/notifications/${notificationWith(appHost.dataDir, ESAT, '71')}`);
+  await expect(page.getByRole('button', { name: "Début de période d'essai" })).toBeVisible();
+
+  // Waiting lists: per unit, chart, CSV export checked against the database.
+  await page.goto(`${appHost.origin}/#/listes-attente`);
+  await expect(page.getByRole('heading', { level: 1, name: "Listes d'attente" })).toBeVisible();
+  await expect(page.getByTestId('waiting-chart')).toBeVisible();
+  await expectAccessible(page, "Listes d'attente");
+  await shot(page, 'listes-attente');
+  await page.emulateMedia({ media: 'print' });
+  await shot(page, 'listes-attente-impression');
+  await page.emulateMedia({ media: 'screen' });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csv = fs.readFileSync((await download.path()) ?? '', 'utf8');
+  expect(csv.charCodeAt(0)).toBe(0xfeff);
+  const lines = csv.slice(1).trimEnd().split('\r\n');
+  expect(lines[0]).toBe(
+    "Établissement;Unité;Identifiant ROR;Nom;Prénoms;Date de naissance;N° individu MDPH;N° de décision;Statut;Date de la demande;Attente (jours);Priorité;Catégorie d'orientation;Fin de validité",
+  );
+  const db2 = openAppDatabase(appHost.dataDir);
+  const expected = db2
+    .prepare(
+      `SELECT count(*) FROM unit_line u JOIN notification n ON n.id = u.notification_id
+        WHERE u.status IN ('182','183','184') AND n.esms_status NOT IN ('46','48','49','37')`,
+    )
+    .pluck()
+    .get() as number;
+  const esat1 = db2
+    .prepare(
+      `SELECT count(*) FROM unit_line u JOIN ror_unit r ON r.id = u.ror_unit_id JOIN notification n ON n.id = u.notification_id
+        WHERE r.id_ror = 'ROR-UNIT-ESAT-1' AND u.status IN ('182','183','184') AND n.esms_status NOT IN ('46','48','49','37')`,
+    )
+    .pluck()
+    .get() as number;
+  db2.close();
+  expect(lines).toHaveLength(expected + 1);
+  expect(lines.filter((l) => l.split(';')[2] === 'ROR-UNIT-ESAT-1')).toHaveLength(esat1);
+  expect(lines.slice(1).every((l) => /^[^;]*;[^;]*;ROR-UNIT-[^;]+;.*;\d{2}\/\d{2}\/\d{4};\d+;/.test(l))).toBe(true);
+
+  // Units: the mirror and its validated edit.
+  await page.keyboard.press('Alt+4');
+  await expect(page.getByRole('heading', { level: 1, name: 'Unités ROR' })).toBeVisible();
+  await expect(page.getByTestId('units-table')).toContainText('Formation qualifiante');
+  await expectAccessible(page, 'Unités ROR');
+  await shot(page, 'unites-ror');
+  await page.getByRole('button', { name: 'Modifier Externat' }).click();
+  await page.getByLabel('Accueil séquentiel').selectOption('oui');
+  await expectAccessible(page, 'Unités ROR (édition)');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await expect(page.getByTestId('units-table')).toContainText('modifiée le');
+
+  // Geographic entities: activation on both sides, counts, local switch.
+  await page.keyboard.press('Alt+5');
+  await expect(page.getByRole('heading', { level: 1, name: 'Entités géographiques' })).toBeVisible();
+  await expect(page.getByTestId('eg-card')).toHaveCount(3);
+  await expect(page.getByTestId('eg-card').first()).toContainText('ViaTrajectoire : activé');
+  await expectAccessible(page, 'Entités géographiques');
+  await shot(page, 'entites-geographiques');
+  const imeSwitch = page
+    .getByTestId('eg-card')
+    .filter({ hasText: 'IME LES ESSAIS' })
+    .getByRole('switch', { name: 'Synchronisation activée dans Référent VT' });
+  await imeSwitch.click();
+  await expect(imeSwitch).not.toBeChecked();
+  await expect(page.getByTestId('eg-card').filter({ hasText: 'IME LES ESSAIS' })).toContainText('Prochaines étapes');
+  await page.keyboard.press('Alt+2');
+  await expect(page.getByTestId('worklist-row').first()).toBeVisible();
+  await expect(page.getByTestId('worklist')).not.toContainText('IME LES ESSAIS');
+});
