@@ -9,12 +9,14 @@ import { appChannels } from './channels/app-channels';
 import { certificateChannels } from './channels/certificate-channels';
 import { environmentChannels } from './channels/environment-channels';
 import { worklistChannels } from './channels/worklist-channels';
+import { onboardingChannels } from './channels/onboarding-channels';
 
 export const CONTRACT = {
   ...appChannels,
   ...certificateChannels,
   ...environmentChannels,
   ...worklistChannels,
+  ...onboardingChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

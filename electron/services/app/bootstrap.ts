@@ -14,6 +14,7 @@ import { createWorklistHandlers } from './handlers/worklist-handlers';
 import { createCertificateHandlers } from './handlers/certificate-handlers';
 import { createEnvironmentHandlers } from './handlers/environment-handlers';
 import { activeEnvironmentDescriptor } from './handlers/connection-services';
+import { createOnboardingHandlers } from './handlers/onboarding-handlers';
 
 export interface EnvironmentDescriptor {
   readonly id: string;
@@ -71,6 +72,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     ...createWorklistHandlers(ctx),
     ...createCertificateHandlers(ctx),
     ...createEnvironmentHandlers(ctx),
+    ...createOnboardingHandlers(ctx),
   };
 
   return {

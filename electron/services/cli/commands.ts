@@ -8,4 +8,9 @@ export interface Command {
   run(args: string[], out: CommandOutput): Promise<number>;
 }
 
-export const COMMANDS: Record<string, Command> = {};
+export const COMMANDS: Record<string, Command> = {
+  onboarding: {
+    usage: 'vérifie le raccordement ; --report <fichier.pdf> écrit le rapport (0 si tout est vert)',
+    run: async (args, out) => (await import('../onboarding/onboarding-command')).runOnboardingCommand(args, out),
+  },
+};

@@ -1,0 +1,83 @@
+/** Onboarding (raccordement checklist and report), reprise (forcer le statut) and cleanup channels. */
+import type { SdoProfileVersion } from '@shared/domain/status-report';
+import type { Handlers } from '../dispatch';
+import { localToday, type AppContext } from '../app-context';
+import { connectionServicesFor } from './connection-services';
+import { computeChecklist, readConnectionFacts } from '../../onboarding/onboarding-checklist';
+import { renderOnboardingReport, reportFileName } from '../../onboarding/onboarding-report-pdf';
+import { forcingDelivery, previewForcing, pushForcing } from '../../onboarding/status-forcing';
+import { computeCleanup, writeStaleDays } from '../../onboarding/cleanup-findings';
+
+type OnboardingChannel =
+  | 'onboarding:checklist'
+  | 'onboarding:report'
+  | 'reprise:preview'
+  | 'reprise:push'
+  | 'reprise:delivery'
+  | 'cleanup:report'
+  | 'cleanup:set-stale-days';
+
+/** Same rule as the work list: the sync engine's setting when present, else 4.0.7. */
+function profileVersion(ctx: AppContext): SdoProfileVersion {
+  const value = ctx.db.prepare("SELECT value FROM setting WHERE key = 'sdo.profileVersion'").pluck().get() as
+    string | undefined;
+  return value === '4.0.5' ? '4.0.5' : '4.0.7';
+}
+
+export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, OnboardingChannel> {
+  const today = () => localToday(ctx.now());
+  const checklist = async () =>
+    computeChecklist({
+      db: ctx.db,
+      facts: await readConnectionFacts(connectionServicesFor(ctx)),
+      environment: { id: ctx.environmentId, label: ctx.environmentLabel },
+      now: ctx.now(),
+    });
+  const cleanup = () => computeCleanup(ctx.db, { today: today(), now: ctx.now() });
+  return {
+    'onboarding:checklist': () => checklist(),
+    'onboarding:report': async () => {
+      const list = await checklist();
+      const bytes = await renderOnboardingReport(list);
+      ctx.journal.append({
+        actor: 'utilisateur',
+        action: 'Rapport de raccordement généré',
+        outcome: 'succès',
+        detail: list.allGreen ? 'toutes les vérifications réussies' : 'vérifications incomplètes',
+      });
+      ctx.events.emit('data:changed', { scopes: ['journal'] });
+      return { fileName: reportFileName(list), base64: Buffer.from(bytes).toString('base64'), allGreen: list.allGreen };
+    },
+    'reprise:preview': (req) => previewForcing(ctx.db, req.csv),
+    'reprise:push': (req) => {
+      const result = pushForcing(
+        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, profileVersion: () => profileVersion(ctx) },
+        req.csv,
+        { dryRun: req.dryRun, ...(req.lines ? { lines: req.lines } : {}) },
+      );
+      if (!req.dryRun) {
+        ctx.events.emit('data:changed', {
+          scopes: [
+            'notifications',
+            'waiting-lists',
+            'onboarding',
+            'reprise',
+            'cleanup',
+            'sync',
+            'outbox',
+            'journal',
+            'dashboard',
+          ],
+        });
+      }
+      return result;
+    },
+    'reprise:delivery': (req) => forcingDelivery(ctx.db, req.csv),
+    'cleanup:report': () => cleanup(),
+    'cleanup:set-stale-days': (req) => {
+      writeStaleDays(ctx.db, req.days);
+      ctx.events.emit('data:changed', { scopes: ['cleanup'] });
+      return cleanup();
+    },
+  };
+}

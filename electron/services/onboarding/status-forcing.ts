@@ -1,0 +1,454 @@
+/**
+ * "Forcer le statut ViaTrajectoire" (functional-brief §1.11, §1.10): for persons the ESMS already knows (waiting or
+ * in care before the connection), the referent imports the known situation (parseRepriseCsv) and the app computes
+ * the status each one needs — 42+182 / 72+183 / 71+184 waiting, 47+186 in care, 48+188 with motif when left —
+ * previews it, runs it dry, then queues it through enqueueStatusReport, one savepoint per person so a refusal
+ * never blocks the others. Consents collected earlier are recorded with their date and queued (enqueueConsent).
+ *
+ * Nothing is sent twice: a line whose status is already queued or accepted for that notification and unit is
+ * "déjà envoyé"; a line refused by ViaTrajectoire (outbox 'rejected') or never queued is sent again on a new push —
+ * which is what "Renvoyer les échecs" does.
+ */
+import {
+  parseRepriseCsv,
+  type RepriseDeliveryLine,
+  type RepriseEntry,
+  type ReprisePlanLine,
+  type ReprisePreview,
+  type ReprisePushLine,
+  type ReprisePushResult,
+  type RepriseSituation,
+} from '@shared/domain/onboarding';
+import { isFinished, rollUpEsmsStatus, ESMS_FINISHED } from '@shared/domain/referent-actions';
+import type { SdoProfileVersion, StatusReport } from '@shared/domain/status-report';
+import { AppError, isAppError } from '@shared/errors/app-error';
+import { motifsForStatut } from '@shared/terminology/code-lists';
+import { inTransaction, type Db } from '../db/database';
+import type { Journal } from '../journal/journal';
+import { enqueueConsent, enqueueStatusReport } from '../sync/outbox/status-outbox';
+import { describeReports, loadNotificationState } from '../worklist/notification-actions';
+
+/** Unit (J253) and ESMS (J252) statuses for each known situation. */
+export const SITUATION_STATUSES: Record<RepriseSituation, { readonly unite: string; readonly esms: string }> = {
+  attente: { unite: '182', esms: '42' },
+  admissible: { unite: '183', esms: '72' },
+  admis: { unite: '184', esms: '71' },
+  'pris-en-charge': { unite: '186', esms: '47' },
+  sorti: { unite: '188', esms: '48' },
+};
+
+interface Resolved {
+  readonly entry: RepriseEntry;
+  readonly notificationId: number;
+  readonly decisionId: number;
+  readonly finessEg: string;
+  readonly unitId: number;
+  readonly unitName: string;
+  readonly idRor: string;
+  readonly personLabel: string;
+  readonly report: StatusReport;
+  readonly unitLinesAfter: { unitId: number; status: string }[];
+  readonly validityEnd: string | null;
+  readonly consentToSend: string | null;
+  readonly consentNote: string | null;
+}
+
+type Resolution =
+  | { kind: 'send'; value: Resolved }
+  | { kind: 'already'; value: Resolved; reason: string }
+  | { kind: 'impossible'; reason: string; partial?: Partial<Resolved> };
+
+interface UnitRow {
+  id: number;
+  finess_eg: string;
+  id_ror: string;
+  name: string;
+}
+
+function findUnit(db: Db, unite: string): UnitRow | string {
+  const byId = db
+    .prepare(
+      `SELECT u.id, u.finess_eg, u.id_ror, u.name FROM ror_unit u JOIN geographic_entity g ON g.finess_eg = u.finess_eg
+       WHERE u.id_ror = ? AND g.local_activated = 1`,
+    )
+    .get(unite) as UnitRow | undefined;
+  if (byId) return byId;
+  const byName = db
+    .prepare(
+      `SELECT u.id, u.finess_eg, u.id_ror, u.name FROM ror_unit u JOIN geographic_entity g ON g.finess_eg = u.finess_eg
+       WHERE lower(u.name) = lower(?) AND g.local_activated = 1`,
+    )
+    .all(unite) as UnitRow[];
+  if (byName.length === 1 && byName[0]) return byName[0];
+  if (byName.length > 1) return 'Plusieurs unités portent ce nom : indiquez l’idROR.';
+  return 'Unité ROR inconnue dans les EG activées.';
+}
+
+interface CandidateRow {
+  notification_id: number;
+  decision_id: number;
+  esms_status: string;
+  terminated: number;
+  validity_start: string | null;
+  validity_end: string | null;
+  family_name: string;
+  given_names: string;
+}
+
+function findNotification(db: Db, identifiant: string, finessEg: string, date: string): CandidateRow | string {
+  const rows = db
+    .prepare(
+      `SELECT n.id AS notification_id, d.id AS decision_id, n.esms_status, n.terminated, d.validity_start,
+         d.validity_end, p.family_name, p.given_names
+       FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
+       WHERE n.finess_eg = @eg AND (d.id_decision = @id OR d.id_nat_decision = @id OR p.mdph_individual_id = @id)
+       ORDER BY d.validity_end DESC, d.id DESC`,
+    )
+    .all({ eg: finessEg, id: identifiant }) as CandidateRow[];
+  if (rows.length === 0) return 'Aucune notification de cette EG ne correspond à cet identifiant.';
+  if (rows.length === 1 && rows[0]) return rows[0];
+  // Several decisions for one person: the one valid at the business date, else the single open one.
+  const covering = rows.filter(
+    (r) => (!r.validity_start || r.validity_start <= date) && (!r.validity_end || r.validity_end >= date),
+  );
+  if (covering.length === 1 && covering[0]) return covering[0];
+  const open = rows.filter((r) => r.terminated === 0);
+  if (open.length === 1 && open[0]) return open[0];
+  return 'Plusieurs décisions correspondent : indiquez le numéro de décision (idDecision).';
+}
+
+/** The latest local event carrying this unit status for this notification and unit, with its outbox state. */
+function lastEvent(db: Db, notificationId: number, idRor: string, statutUnite: string) {
+  return db
+    .prepare(
+      `SELECT e.id, e.task_id, o.state, o.server_id, o.last_error_json FROM status_event e
+         LEFT JOIN outbox o ON o.status_event_id = e.id
+       WHERE e.notification_id = ? AND e.origin = 'local' AND e.id_unite = ? AND e.statut_unite = ?
+       ORDER BY e.id DESC LIMIT 1`,
+    )
+    .get(notificationId, idRor, statutUnite) as
+    | {
+        id: number;
+        task_id: string | null;
+        state: string | null;
+        server_id: string | null;
+        last_error_json: string | null;
+      }
+    | undefined;
+}
+
+function resolve(db: Db, entry: RepriseEntry): Resolution {
+  const unit = findUnit(db, entry.unite);
+  if (typeof unit === 'string') return { kind: 'impossible', reason: unit };
+  const candidate = findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
+  if (typeof candidate === 'string') return { kind: 'impossible', reason: candidate };
+  const personLabel = `${candidate.family_name} ${candidate.given_names}`.trim();
+  const partial = {
+    notificationId: candidate.notification_id,
+    finessEg: unit.finess_eg,
+    unitName: unit.name,
+    personLabel,
+  };
+  if (ESMS_FINISHED.includes(candidate.esms_status)) {
+    return { kind: 'impossible', reason: 'La notification est terminée (annulée, entérinée ou sortie).', partial };
+  }
+  const target = SITUATION_STATUSES[entry.situation];
+  if (entry.situation === 'sorti') {
+    const allowed = motifsForStatut('188').map((m) => m.code);
+    if (!entry.motif || !allowed.includes(entry.motif)) {
+      return { kind: 'impossible', reason: `Motif de sortie invalide (codes admis : ${allowed.join(', ')}).`, partial };
+    }
+  }
+  let loaded;
+  try {
+    loaded = loadNotificationState(db, candidate.notification_id);
+  } catch (e) {
+    return { kind: 'impossible', reason: isAppError(e) ? e.message : 'Notification illisible.', partial };
+  }
+  const identity = loaded.ctx.unitIdentities.get(unit.id);
+  if (!identity) {
+    return {
+      kind: 'impossible',
+      reason: 'L’unité n’a pas sa catégorie ou son mode de prise en charge : complétez-la dans Unités ROR.',
+      partial,
+    };
+  }
+  const unitLinesAfter = [
+    ...loaded.state.unitLines.filter((l) => l.unitId !== unit.id).map((l) => ({ unitId: l.unitId, status: l.status })),
+    { unitId: unit.id, status: target.unite },
+  ];
+  const rolled = rollUpEsmsStatus(unitLinesAfter) ?? (entry.situation === 'sorti' ? target.esms : null);
+  const sendEsms = rolled !== null && rolled !== loaded.state.esmsStatus ? rolled : null;
+  const report: StatusReport = {
+    idNatStruct: loaded.ctx.idNatStruct,
+    nomESMS: loaded.ctx.nomESMS,
+    idDecision: loaded.ctx.idDecision,
+    idNatDecision: loaded.ctx.idNatDecision,
+    ...(sendEsms ? { statutESMS: sendEsms, dateStatutESMS: entry.date } : {}),
+    unit: identity,
+    statutUnite: target.unite,
+    ...(entry.situation === 'sorti' && entry.motif ? { motifUnite: entry.motif } : {}),
+    dateStatutUnite: entry.date,
+  };
+  const consent = entry.accord
+    ? (db
+        .prepare('SELECT collected_on FROM consent WHERE decision_id = ? AND finess_eg = ?')
+        .get(candidate.decision_id, unit.finess_eg) as { collected_on: string } | undefined)
+    : undefined;
+  const value: Resolved = {
+    entry,
+    notificationId: candidate.notification_id,
+    decisionId: candidate.decision_id,
+    finessEg: unit.finess_eg,
+    unitId: unit.id,
+    unitName: unit.name,
+    idRor: unit.id_ror,
+    personLabel,
+    report,
+    unitLinesAfter,
+    validityEnd: loaded.validityEnd,
+    consentToSend: entry.accord && !consent ? entry.accord : null,
+    consentNote: entry.accord
+      ? consent
+        ? `Accord déjà enregistré (recueilli le ${consent.collected_on})`
+        : `Accord recueilli le ${entry.accord} à envoyer`
+      : null,
+  };
+  const previous = lastEvent(db, candidate.notification_id, unit.id_ror, target.unite);
+  if (previous && previous.state !== 'rejected' && previous.state !== 'abandoned') {
+    return {
+      kind: 'already',
+      value,
+      reason:
+        previous.state === 'sent'
+          ? `Déjà accepté par ViaTrajectoire (Task ${previous.server_id ?? previous.task_id ?? '?'})`
+          : 'Déjà en attente d’envoi',
+    };
+  }
+  return { kind: 'send', value };
+}
+
+export function previewForcing(db: Db, csv: string): ReprisePreview {
+  const parsed = parseRepriseCsv(csv);
+  const lines: ReprisePlanLine[] = parsed.entries.map((entry) => {
+    const r = resolve(db, entry);
+    const base = { line: entry.line, identifiant: entry.identifiant };
+    if (r.kind === 'impossible') {
+      return {
+        ...base,
+        outcome: 'impossible',
+        reason: r.reason,
+        notificationId: r.partial?.notificationId ?? null,
+        personLabel: r.partial?.personLabel ?? null,
+        finessEg: r.partial?.finessEg ?? null,
+        unitName: r.partial?.unitName ?? null,
+        statuses: [],
+        consent: null,
+      };
+    }
+    return {
+      ...base,
+      outcome: r.kind === 'send' ? 'a-envoyer' : 'deja-envoye',
+      reason: r.kind === 'already' ? r.reason : null,
+      notificationId: r.value.notificationId,
+      personLabel: r.value.personLabel,
+      finessEg: r.value.finessEg,
+      unitName: r.value.unitName,
+      statuses: describeReports([r.value.report]),
+      consent: r.value.consentNote,
+    };
+  });
+  return {
+    lines,
+    parseErrors: parsed.errors,
+    toSend: lines.filter((l) => l.outcome === 'a-envoyer').length,
+    alreadySent: lines.filter((l) => l.outcome === 'deja-envoye').length,
+    impossible: lines.filter((l) => l.outcome === 'impossible').length,
+  };
+}
+
+export interface ForcingDeps {
+  readonly db: Db;
+  readonly journal: Journal;
+  readonly now: () => Date;
+  readonly today: () => string;
+  readonly profileVersion: () => SdoProfileVersion;
+}
+
+class DryRunRollback extends Error {}
+
+function apply(deps: ForcingDeps, r: Resolved): number[] {
+  const { db } = deps;
+  const now = deps.now();
+  const nowIso = now.toISOString();
+  const outboxIds: number[] = [];
+  const { outboxId } = enqueueStatusReport(db, {
+    notificationId: r.notificationId,
+    finessEg: r.finessEg,
+    report: r.report,
+    now,
+    profileVersion: deps.profileVersion(),
+  });
+  outboxIds.push(outboxId);
+  db.prepare(
+    `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, motif, request_date, updated_at)
+     VALUES (@n, @u, @status, @date, @motif, @request, @now)
+     ON CONFLICT (notification_id, ror_unit_id) DO UPDATE SET status = @status, status_date = @date, motif = @motif,
+       request_date = coalesce(request_date, @request), updated_at = @now`,
+  ).run({
+    n: r.notificationId,
+    u: r.unitId,
+    status: r.report.statutUnite,
+    date: r.entry.date,
+    motif: r.report.motifUnite ?? null,
+    request: r.report.statutUnite === '182' ? r.entry.date : null,
+    now: nowIso,
+  });
+  const current = db
+    .prepare('SELECT esms_status FROM notification WHERE id = ?')
+    .pluck()
+    .get(r.notificationId) as string;
+  const esms = r.report.statutESMS ?? current;
+  const terminated = isFinished({ esmsStatus: esms, unitLines: r.unitLinesAfter }, r.validityEnd, deps.today());
+  db.prepare(
+    `UPDATE notification SET esms_status = ?, esms_status_date = CASE WHEN ? THEN ? ELSE esms_status_date END,
+       a_traiter = 0, a_traiter_reason = NULL, terminated = ?, updated_at = ? WHERE id = ?`,
+  ).run(esms, r.report.statutESMS ? 1 : 0, r.entry.date, terminated ? 1 : 0, nowIso, r.notificationId);
+  // The person was known before the connection: the decision is part of the reprise.
+  db.prepare('UPDATE decision SET reprise = 1 WHERE id = ?').run(r.decisionId);
+  if (r.consentToSend) {
+    outboxIds.push(
+      enqueueConsent(db, { decisionId: r.decisionId, finessEg: r.finessEg, collectedOn: r.consentToSend, now })
+        .outboxId,
+    );
+  }
+  deps.journal.append({
+    actor: 'utilisateur',
+    action: 'Reprise : statut ViaTrajectoire forcé',
+    recordType: 'notification',
+    recordId: r.notificationId,
+    outcome: 'succès',
+    detail: [
+      r.report.statutESMS && `ESMS ${r.report.statutESMS}`,
+      `unité ${r.report.statutUnite ?? ''}`,
+      r.consentToSend && 'accord',
+    ]
+      .filter(Boolean)
+      .join(' + '),
+  });
+  return outboxIds;
+}
+
+/**
+ * Queues the statuses of every line that needs them, one savepoint per line. With `dryRun` the same work runs
+ * (every Task is built and validated) and is then rolled back: nothing is written. `lines` restricts the push to
+ * some line numbers (retry of the failures shown).
+ */
+export function pushForcing(
+  deps: ForcingDeps,
+  csv: string,
+  options: { dryRun: boolean; lines?: readonly number[] },
+): ReprisePushResult {
+  const parsed = parseRepriseCsv(csv);
+  const entries = options.lines ? parsed.entries.filter((e) => options.lines?.includes(e.line)) : parsed.entries;
+  const results: ReprisePushLine[] = [];
+  const run = () => {
+    for (const entry of entries) {
+      const base = { line: entry.line, identifiant: entry.identifiant };
+      const r = resolve(deps.db, entry);
+      if (r.kind === 'impossible') {
+        results.push({
+          ...base,
+          outcome: 'refuse',
+          reason: r.reason,
+          notificationId: r.partial?.notificationId ?? null,
+          outboxIds: [],
+        });
+        continue;
+      }
+      if (r.kind === 'already') {
+        results.push({
+          ...base,
+          outcome: 'deja-envoye',
+          reason: r.reason,
+          notificationId: r.value.notificationId,
+          outboxIds: [],
+        });
+        continue;
+      }
+      try {
+        const outboxIds = inTransaction(deps.db, () => apply(deps, r.value));
+        results.push({ ...base, outcome: 'ok', reason: null, notificationId: r.value.notificationId, outboxIds });
+      } catch (e) {
+        const reason = isAppError(e) ? e.message : 'Erreur inattendue : rien n’a été enregistré pour cette ligne.';
+        results.push({ ...base, outcome: 'refuse', reason, notificationId: r.value.notificationId, outboxIds: [] });
+      }
+    }
+  };
+  if (options.dryRun) {
+    try {
+      inTransaction(deps.db, () => {
+        run();
+        throw new DryRunRollback();
+      });
+    } catch (e) {
+      if (!(e instanceof DryRunRollback)) throw e;
+    }
+  } else {
+    run();
+    const ok = results.filter((r) => r.outcome === 'ok').length;
+    deps.journal.append({
+      actor: 'utilisateur',
+      action: 'Reprise : envoi groupé des statuts',
+      outcome: ok > 0 || results.length === 0 ? 'succès' : 'échec',
+      detail: `${ok} ligne(s) mise(s) en envoi, ${results.filter((r) => r.outcome === 'refuse').length} refusée(s), ${
+        results.filter((r) => r.outcome === 'deja-envoye').length
+      } déjà envoyée(s)`,
+    });
+  }
+  return {
+    dryRun: options.dryRun,
+    lines: results,
+    parseErrors: parsed.errors,
+    ok: results.filter((r) => r.outcome === 'ok').length,
+    alreadySent: results.filter((r) => r.outcome === 'deja-envoye').length,
+    refused: results.filter((r) => r.outcome === 'refuse').length,
+  };
+}
+
+/** What ViaTrajectoire answered, per line, once the sync has sent the queued statuses. */
+export function forcingDelivery(db: Db, csv: string): RepriseDeliveryLine[] {
+  return parseRepriseCsv(csv).entries.map((entry) => {
+    const base = { line: entry.line, identifiant: entry.identifiant };
+    const unit = findUnit(db, entry.unite);
+    if (typeof unit === 'string') return { ...base, state: 'non-envoye', reason: unit, taskIds: [] };
+    const n = findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
+    if (typeof n === 'string') return { ...base, state: 'non-envoye', reason: n, taskIds: [] };
+    const event = lastEvent(db, n.notification_id, unit.id_ror, SITUATION_STATUSES[entry.situation].unite);
+    if (!event) return { ...base, state: 'non-envoye', reason: null, taskIds: [] };
+    if (event.state === 'sent') {
+      return {
+        ...base,
+        state: 'accepte',
+        reason: null,
+        taskIds: [event.server_id ?? event.task_id ?? ''].filter(Boolean),
+      };
+    }
+    if (event.state === 'rejected' || event.state === 'abandoned') {
+      let reason = 'Refusé par ViaTrajectoire';
+      try {
+        const error = JSON.parse(event.last_error_json ?? '{}') as { message?: string; detail?: string };
+        reason = [error.message, error.detail].filter(Boolean).join(' — ') || reason;
+      } catch {
+        // keep the generic reason
+      }
+      return { ...base, state: 'refuse', reason, taskIds: [] };
+    }
+    return { ...base, state: 'en-attente', reason: null, taskIds: [] };
+  });
+}
+
+export function assertCsvSize(csv: string): void {
+  if (csv.length > 900_000)
+    throw new AppError('INVALID_INPUT', 'Le fichier de reprise est trop volumineux (900 000 caractères au plus).');
+}
