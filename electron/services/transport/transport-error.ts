@@ -1,0 +1,131 @@
+import { AppError } from '@shared/errors/app-error';
+import type { TransportErrorCode } from '@shared/errors/transport-errors';
+
+/**
+ * An AppError with what the outbox needs to decide on a retry: the HTTP status when there was an answer and the
+ * server's Retry-After. The transport itself never retries (except one token renewal on 401).
+ */
+export class TransportError extends AppError {
+  readonly httpStatus: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    code: TransportErrorCode,
+    message: string,
+    detail?: string,
+    extra: { httpStatus?: number; retryAfterSeconds?: number } = {},
+  ) {
+    super(code, message, detail);
+    this.name = 'TransportError';
+    this.httpStatus = extra.httpStatus;
+    this.retryAfterSeconds = extra.retryAfterSeconds;
+  }
+}
+
+const SERVER_UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'ERR_SSL_UNSUPPORTED_PROTOCOL',
+  'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_NO_PROTOCOLS_AVAILABLE',
+]);
+
+const CLIENT_REFUSED = new Set([
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
+  'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
+  'ERR_SSL_TLSV1_ALERT_DECRYPT_ERROR',
+  'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+]);
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/**
+ * Maps a socket/TLS failure to a transport code. `freshConnection`: no response was ever received on the socket;
+ * a reset then means the server dropped us during or right after the handshake, which is how a server refuses a
+ * client certificate in TLS 1.3 (the client has already finished its side of the handshake).
+ */
+export function mapNetworkError(error: unknown, freshConnection: boolean): AppError {
+  if (error instanceof AppError) return error;
+  const err = error as NodeJS.ErrnoException & { reason?: string };
+  const code = err.code ?? '';
+  const detail = [code, err.reason ?? err.message].filter(Boolean).join(' ');
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new TransportError(
+      'TLS_SERVER_NAME_MISMATCH',
+      'Le certificat du serveur ne correspond pas à son adresse : vérifiez l’URL configurée (risque d’usurpation).',
+      detail,
+    );
+  }
+  if (SERVER_UNTRUSTED.has(code)) {
+    return new TransportError(
+      'TLS_SERVER_UNTRUSTED',
+      'Le serveur n’est pas reconnu comme sûr : son certificat n’est pas émis par une autorité de confiance de cet environnement.',
+      detail,
+    );
+  }
+  if (CLIENT_REFUSED.has(code)) return clientRefused(detail);
+  if (UNREACHABLE.has(code)) {
+    return new TransportError(
+      'NET_UNREACHABLE',
+      'Le serveur est injoignable : vérifiez la connexion à Internet, l’adresse configurée et le proxy.',
+      detail,
+    );
+  }
+  if (code === 'ETIMEDOUT') {
+    return new TransportError('NET_TIMEOUT', 'Le serveur n’a pas répondu à temps.', detail);
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(err.message ?? '')) {
+    if (freshConnection) return clientRefused(detail);
+    return new TransportError('NET_RESET', 'La connexion a été coupée pendant l’échange. Réessayez.', detail);
+  }
+  return new TransportError('NET_UNREACHABLE', 'La connexion au serveur a échoué.', detail);
+}
+
+export function clientRefused(detail: string): TransportError {
+  return new TransportError(
+    'TLS_CLIENT_REFUSED',
+    'Le serveur a refusé le certificat de l’établissement : vérifiez que c’est le bon certificat IGC-Santé et qu’il est ' +
+      'bien déclaré auprès de ViaTrajectoire.',
+    detail,
+  );
+}
+
+/** Failures raised while building the TLS context from the certificate material. */
+export function mapSecureContextError(error: unknown): AppError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/mac verify failure|invalid password|bad decrypt/i.test(message)) {
+    return new AppError('CERT_WRONG_PASSWORD', 'Le mot de passe du certificat est incorrect.');
+  }
+  if (/PIN incorrect/i.test(message)) return new AppError('PKCS11_PIN_INCORRECT', 'Code PIN incorrect.');
+  if (/PIN locked|PIN_LOCKED/i.test(message)) {
+    return new AppError(
+      'PKCS11_PIN_LOCKED',
+      'Le code PIN de la carte est bloqué. Débloquez-le avec le code de déblocage (PUK) avant de réessayer.',
+    );
+  }
+  if (/token not present|device removed|no token/i.test(message)) {
+    return new AppError('PKCS11_CARD_REMOVED', 'La carte a été retirée ou n’est plus lisible. Réinsérez-la.');
+  }
+  if (/engine|DSO|pkcs11/i.test(message)) {
+    return new AppError('PKCS11_MODULE_ERROR', 'La clé de la carte ne peut pas être utilisée pour la connexion.', message);
+  }
+  return new AppError('CERT_UNREADABLE', 'Le certificat ne peut pas être utilisé pour une connexion sécurisée.', message);
+}
