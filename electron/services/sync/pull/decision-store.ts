@@ -180,9 +180,11 @@ export function linkedNotifications(
 ): { id: number; decision_id: number }[] {
   return db
     .prepare(
+      // CROSS JOIN fixes the join order (link → decision by id_decision → notification by decision): left to
+      // itself the planner may scan every notification of the EG, which made flux 1 quadratic.
       `SELECT n.id, n.decision_id FROM decision_link l
-         JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
-         JOIN notification n ON n.decision_id = d.id AND n.finess_eg = ?
+         CROSS JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
+         CROSS JOIN notification n ON n.decision_id = d.id AND n.finess_eg = ?
        WHERE l.decision_id = ? AND l.kind <> 'inconnu'`,
     )
     .all(finessEg, decisionId) as { id: number; decision_id: number }[];
