@@ -9,6 +9,10 @@ export interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
+  'check-connection': {
+    usage: 'teste certificat, TLS, jeton et une recherche par EG (0 si toutes les étapes passent)',
+    run: async (args, out) => (await import('./check-connection-command')).checkConnectionCommand.run(args, out),
+  },
   onboarding: {
     usage: 'vérifie le raccordement ; --report <fichier.pdf> écrit le rapport (0 si tout est vert)',
     run: async (args, out) => (await import('../onboarding/onboarding-command')).runOnboardingCommand(args, out),
