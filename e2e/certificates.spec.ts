@@ -50,7 +50,8 @@ test.beforeAll(async () => {
 });
 
 test.afterAll(async () => {
-  await host?.stop();
+  // A host that crashed has already exited: don't wait forever for its exit event.
+  await Promise.race([host?.stop(), new Promise((r) => setTimeout(r, 5_000))]);
   if (sandboxProcess) {
     sandboxProcess.kill('SIGTERM');
     await new Promise((r) => sandboxProcess!.once('exit', r));
@@ -140,6 +141,8 @@ test('imports the .p12 with its password, shows its details, tests the connectio
   await expect(page.getByTestId('check-steps')).toContainText('Jeton d’accès (OAuth2)');
   await expect(page.getByTestId('check-steps')).toContainText('Recherche de décisions pour l’EG');
   await expectAccessible(page, 'Paramètres');
+  // The content pane scrolls by itself: bring the steps into view for the screenshot.
+  await page.getByTestId('check-steps').scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'e2e/artifacts/certificates-connection-check.png', fullPage: true });
 
   // The expired certificate is refused at import with its own message.
