@@ -55,7 +55,7 @@ interface Resolved {
 
 type Resolution =
   | { kind: 'send'; value: Resolved }
-  | { kind: 'already'; value: Resolved; reason: string }
+  | { kind: 'already'; reason: string; partial: Partial<Resolved> }
   | { kind: 'impossible'; reason: string; partial?: Partial<Resolved> };
 
 interface UnitRow {
@@ -149,10 +149,22 @@ function resolve(db: Db, entry: RepriseEntry): Resolution {
     unitName: unit.name,
     personLabel,
   };
+  const target = SITUATION_STATUSES[entry.situation];
+  // Checked first: a forced exit finishes the notification, and must then read as sent, not as impossible.
+  const previous = lastEvent(db, candidate.notification_id, unit.id_ror, target.unite);
+  if (previous && previous.state !== 'rejected' && previous.state !== 'abandoned') {
+    return {
+      kind: 'already',
+      partial,
+      reason:
+        previous.state === 'sent'
+          ? `Déjà accepté par ViaTrajectoire (Task ${previous.server_id ?? previous.task_id ?? '?'})`
+          : 'Déjà en attente d’envoi',
+    };
+  }
   if (ESMS_FINISHED.includes(candidate.esms_status)) {
     return { kind: 'impossible', reason: 'La notification est terminée (annulée, entérinée ou sortie).', partial };
   }
-  const target = SITUATION_STATUSES[entry.situation];
   if (entry.situation === 'sorti') {
     const allowed = motifsForStatut('188').map((m) => m.code);
     if (!entry.motif || !allowed.includes(entry.motif)) {
@@ -214,17 +226,6 @@ function resolve(db: Db, entry: RepriseEntry): Resolution {
         : `Accord recueilli le ${entry.accord} à envoyer`
       : null,
   };
-  const previous = lastEvent(db, candidate.notification_id, unit.id_ror, target.unite);
-  if (previous && previous.state !== 'rejected' && previous.state !== 'abandoned') {
-    return {
-      kind: 'already',
-      value,
-      reason:
-        previous.state === 'sent'
-          ? `Déjà accepté par ViaTrajectoire (Task ${previous.server_id ?? previous.task_id ?? '?'})`
-          : 'Déjà en attente d’envoi',
-    };
-  }
   return { kind: 'send', value };
 }
 
@@ -233,10 +234,10 @@ export function previewForcing(db: Db, csv: string): ReprisePreview {
   const lines: ReprisePlanLine[] = parsed.entries.map((entry) => {
     const r = resolve(db, entry);
     const base = { line: entry.line, identifiant: entry.identifiant };
-    if (r.kind === 'impossible') {
+    if (r.kind === 'impossible' || r.kind === 'already') {
       return {
         ...base,
-        outcome: 'impossible',
+        outcome: r.kind === 'impossible' ? 'impossible' : 'deja-envoye',
         reason: r.reason,
         notificationId: r.partial?.notificationId ?? null,
         personLabel: r.partial?.personLabel ?? null,
@@ -248,8 +249,8 @@ export function previewForcing(db: Db, csv: string): ReprisePreview {
     }
     return {
       ...base,
-      outcome: r.kind === 'send' ? 'a-envoyer' : 'deja-envoye',
-      reason: r.kind === 'already' ? r.reason : null,
+      outcome: 'a-envoyer',
+      reason: null,
       notificationId: r.value.notificationId,
       personLabel: r.value.personLabel,
       finessEg: r.value.finessEg,
@@ -371,7 +372,7 @@ export function pushForcing(
           ...base,
           outcome: 'deja-envoye',
           reason: r.reason,
-          notificationId: r.value.notificationId,
+          notificationId: r.partial.notificationId ?? null,
           outboxIds: [],
         });
         continue;
