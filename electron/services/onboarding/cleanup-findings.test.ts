@@ -1,0 +1,169 @@
+/** Cleanup findings on generated fake data in a real encrypted database: what must be found, and what must not. */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../db/database';
+import { makeTempDir } from '../testing/temp-dir';
+import { computeCleanup, readStaleDays, writeStaleDays } from './cleanup-findings';
+
+const TODAY = '2025-06-01';
+let db: Db;
+let tmp: { dir: string; cleanup: () => void };
+let seq = 0;
+
+function person(name: string, birth: string | null, ins: string | null = null): number {
+  seq++;
+  return Number(
+    db
+      .prepare(
+        `INSERT INTO person (mdph_oid, mdph_individual_id, ins, family_name, given_names, birth_date, search_text,
+           updated_at) VALUES ('1.2.250.1.213.7.1', ?, ?, ?, 'Fictif', ?, '', ?)`,
+      )
+      .run(`IND-${seq}`, ins, name, birth, TODAY).lastInsertRowid,
+  );
+}
+
+function notification(
+  personId: number,
+  d: { idDecision: string; category: string; start: string; end: string },
+  esms = '39',
+  line?: { status: string; date: string },
+): number {
+  seq++;
+  const decisionId = db
+    .prepare(
+      `INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision,
+         category_code, validity_start, validity_end, parsed_json, raw_resource_json, raw_cda, received_at)
+       VALUES (?, ?, ?, ?, '1', ?, ?, ?, '{}', '{}', '', ?)`,
+    )
+    .run(`NAT-${seq}`, d.idDecision, personId, `dr-${seq}`, d.category, d.start, d.end, TODAY).lastInsertRowid;
+  const id = Number(
+    db
+      .prepare(
+        `INSERT INTO notification (decision_id, finess_eg, esms_status, esms_status_date, created_at, updated_at)
+         VALUES (?, '010000019', ?, ?, ?, ?)`,
+      )
+      .run(decisionId, esms, line?.date ?? null, `${TODAY}T0${seq % 10}:00:00Z`, TODAY).lastInsertRowid,
+  );
+  if (line) {
+    db.prepare(
+      `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, updated_at) VALUES (?, 1, ?, ?, ?)`,
+    ).run(id, line.status, line.date, TODAY);
+  }
+  return id;
+}
+
+const ids: Record<string, number> = {};
+
+beforeAll(() => {
+  tmp = makeTempDir('referent-vt-cleanup-');
+  db = openDatabase({ file: path.join(tmp.dir, 'db.sqlite'), key: crypto.randomBytes(32) });
+  db.prepare("INSERT INTO legal_entity (finess_ej, name) VALUES ('010000001', 'ASSOCIATION FICTIVE')").run();
+  db.prepare(
+    "INSERT INTO geographic_entity (finess_eg, finess_ej, name, vt_activated, local_activated) VALUES ('010000019', '010000001', 'ESAT FICTIF', 1, 1)",
+  ).run();
+  db.prepare(
+    `INSERT INTO ror_unit (id, finess_eg, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel,
+       mode_prise_charge, origin, updated_at) VALUES (1, '010000019', 'ROR-1', 'Atelier fictif', '43', '02', 0, '47', 'vt', ?)`,
+  ).run(TODAY);
+  const valid = { category: '11.5', start: '2024-01-01', end: '2029-01-01' };
+  // Same decision number received twice for one person (manual recovery + flux 1).
+  const a = person('TESTFICTIF-DOUBLE', '1990-02-03');
+  ids.dupA = notification(a, { idDecision: 'D-1', ...valid });
+  ids.dupB = notification(a, { idDecision: 'D-1', ...valid }, '42', { status: '182', date: '2025-05-01' });
+  // Same person under two MDPH numbers (same INS), same category, overlapping periods.
+  ids.insA = notification(person('TESTFICTIF-INS', '1985-01-01', '185017512345678'), { idDecision: 'D-2', ...valid });
+  ids.insB = notification(person('TESTFICTIF-INS', '1985-01-01', '185017512345678'), {
+    idDecision: 'D-3',
+    category: '11.5',
+    start: '2028-06-01',
+    end: '2033-06-01',
+  });
+  // Not duplicates: same person, different categories; or same category but periods apart.
+  const c = person('TESTFICTIF-DISTINCT', '2000-05-05');
+  notification(c, { idDecision: 'D-4', ...valid });
+  notification(c, { idDecision: 'D-5', category: '13.1', start: '2024-01-01', end: '2029-01-01' });
+  notification(c, { idDecision: 'D-6', category: '11.5', start: '2030-01-01', end: '2031-01-01' });
+  // Expired, still waiting / in care / not involved / renewed.
+  ids.expiredWaiting = notification(
+    person('TESTFICTIF-ATTENTE', null),
+    { idDecision: 'D-7', category: '11.5', start: '2019-01-01', end: '2025-03-01' },
+    '42',
+    { status: '182', date: '2025-02-01' },
+  );
+  ids.expiredInCare = notification(
+    person('TESTFICTIF-ACCOMPAGNE', null),
+    { idDecision: 'D-8', category: '11.5', start: '2019-01-01', end: '2025-01-01' },
+    '47',
+    { status: '186', date: '2020-01-01' },
+  );
+  notification(person('TESTFICTIF-SANS-SUITE', null), {
+    idDecision: 'D-9',
+    category: '11.5',
+    start: '2019-01-01',
+    end: '2025-01-01',
+  });
+  const renewedId = notification(
+    person('TESTFICTIF-RENOUVELE', null),
+    { idDecision: 'D-10', category: '11.5', start: '2019-01-01', end: '2025-01-01' },
+    '47',
+    { status: '186', date: '2020-01-01' },
+  );
+  const renewal = db.prepare('SELECT decision_id FROM notification WHERE id = ?').pluck().get(ids.dupA) as number;
+  db.prepare(
+    "INSERT INTO decision_link (decision_id, linked_id_decision, kind) VALUES (?, 'D-10', 'renouvellement')",
+  ).run(renewal);
+  ids.renewed = renewedId;
+  // Stale waiting list: no status for 200 days; a fresh one (10 days) is fine.
+  ids.stale = notification(person('TESTFICTIF-OUBLIE', null), { idDecision: 'D-11', ...valid }, '72', {
+    status: '183',
+    date: '2024-11-13',
+  });
+  notification(person('TESTFICTIF-RECENT', null), { idDecision: 'D-12', ...valid }, '42', {
+    status: '182',
+    date: '2025-05-22',
+  });
+});
+
+afterAll(() => {
+  db?.close();
+  tmp?.cleanup();
+});
+
+describe('cleanup assistant', () => {
+  it('finds the duplicates (same decision; same INS, category and overlapping period) and only them', () => {
+    const r = computeCleanup(db, { today: TODAY, now: new Date(`${TODAY}T10:00:00Z`) });
+    const dups = r.findings.filter((f) => f.kind === 'doublon');
+    expect(dups.map((f) => [...f.notificationIds].sort((x, y) => x - y))).toEqual([
+      [ids.dupA, ids.dupB],
+      [ids.insA, ids.insB],
+    ]);
+    // The one with local work is kept; the other is proposed for closing.
+    expect(dups[0]?.notificationIds[0]).toBe(ids.dupA);
+    expect(dups[0]?.proposedAction).toContain(`garder la notification n° ${ids.dupB}`);
+    expect(dups[1]?.detail).toContain('chevauchent');
+  });
+
+  it('finds expired notifications of persons still waiting or in care, not renewed ones', () => {
+    const r = computeCleanup(db, { today: TODAY, now: new Date() });
+    const expired = r.findings.filter((f) => f.kind === 'notification-expiree');
+    expect(expired.map((f) => f.notificationIds[0])).toEqual([ids.expiredWaiting, ids.expiredInCare]);
+    expect(expired[0]?.proposedAction).toContain('motif 98');
+    expect(expired[1]?.proposedAction).toContain('renouvellement');
+  });
+
+  it('finds waiting lists without a status for the threshold (default 180 days), configurable', () => {
+    expect(readStaleDays(db)).toBe(180);
+    const stale = computeCleanup(db, { today: TODAY, now: new Date() }).findings.filter(
+      (f) => f.kind === 'liste-attente-perimee',
+    );
+    expect(stale.map((f) => f.notificationIds[0])).toEqual([ids.stale]);
+    expect(stale[0]?.detail).toContain('200 jours');
+    writeStaleDays(db, 90);
+    const r = computeCleanup(db, { today: TODAY, now: new Date() });
+    expect(r.staleDays).toBe(90);
+    // At 90 days the expired waiting line (120 days) is stale too; the 31-day line is not.
+    expect(r.counts['liste-attente-perimee']).toBe(2);
+    expect(() => writeStaleDays(db, 0)).toThrow(/entre 1 et 3650/);
+  });
+});
