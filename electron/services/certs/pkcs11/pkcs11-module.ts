@@ -82,7 +82,7 @@ export function mapPkcs11Error(e: unknown, context: string): AppError {
 }
 
 // One loaded + initialised instance per module path: C_Initialize/C_Finalize are per process and per library.
-const loadedModules = new Map<string, { lib: pkcs11js.PKCS11; refs: number }>();
+const loadedModules = new Map<string, { lib: pkcs11js.PKCS11; refs: number; ownsInitialization: boolean }>();
 
 /**
  * A PKCS#11 module (CPS middleware, SoftHSM…). Lists tokens and certificates without a PIN; logs in with a PIN
@@ -115,14 +115,17 @@ export class Pkcs11Module {
         e instanceof Error ? e.message : String(e),
       );
     }
+    let ownsInitialization = true;
     try {
       lib.C_Initialize();
     } catch (e) {
+      // Someone else in the process (libp11's OpenSSL engine) already initialised this library: share it.
       if (!(e instanceof pkcs11js.Pkcs11Error && e.code === CKR.CRYPTOKI_ALREADY_INITIALIZED)) {
         throw mapPkcs11Error(e, 'initialisation');
       }
+      ownsInitialization = false;
     }
-    loadedModules.set(modulePath, { lib, refs: 1 });
+    loadedModules.set(modulePath, { lib, refs: 1, ownsInitialization });
     return new Pkcs11Module(modulePath, lib);
   }
 
@@ -216,6 +219,8 @@ export class Pkcs11Module {
     const cached = loadedModules.get(this.modulePath);
     if (!cached || --cached.refs > 0) return;
     loadedModules.delete(this.modulePath);
+    // Finalising a library libp11 also uses would close its sessions under its feet.
+    if (!cached.ownsInitialization) return;
     try {
       this.lib.C_Finalize();
       this.lib.close();
