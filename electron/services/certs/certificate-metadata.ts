@@ -39,7 +39,13 @@ const KEY_USAGE_FLAGS = [
   'encipherOnly',
   'decipherOnly',
 ] as const;
-const EXTENDED_KEY_USAGE_FLAGS = ['serverAuth', 'clientAuth', 'codeSigning', 'emailProtection', 'timeStamping'] as const;
+const EXTENDED_KEY_USAGE_FLAGS = [
+  'serverAuth',
+  'clientAuth',
+  'codeSigning',
+  'emailProtection',
+  'timeStamping',
+] as const;
 
 export interface ParsedCertificate {
   readonly x509: X509Certificate;
@@ -72,7 +78,8 @@ export function parseCertificate(input: Buffer | string): ParsedCertificate {
   const issuerAttrs = readRdn(tbsFields[offset + 2]);
   const subjectAttrs = readRdn(tbsFields[offset + 4]);
   const extensionsHolder = tbsFields.find((f) => f.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && f.type === 3);
-  const extensions = ((extensionsHolder?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ?? []) as forge.asn1.Asn1[];
+  const extensions = ((extensionsHolder?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ??
+    []) as forge.asn1.Asn1[];
   const parsedExtensions = extensions.map((e) => pkiInternals.certificateExtensionFromAsn1(e));
   const keyUsageExt = parsedExtensions.find((e) => e.name === 'keyUsage');
   const ekuExt = parsedExtensions.find((e) => e.name === 'extKeyUsage');

@@ -76,7 +76,12 @@ describe('PKCS#12 import', () => {
     const registry = openRegistry(mkdtempSync(join(tmpdir(), 'rvt-reg-')));
     const { path, password } = input();
     await expect(
-      registry.importPkcs12({ bytes: p12Bytes(path), password, rememberPassword: true, trustAnchorsPem: [pki.rootCertPem] }),
+      registry.importPkcs12({
+        bytes: p12Bytes(path),
+        password,
+        rememberPassword: true,
+        trustAnchorsPem: [pki.rootCertPem],
+      }),
     ).rejects.toMatchObject({ code, message: expect.any(String) });
     expect(registry.list()).toEqual([]);
   });
@@ -85,10 +90,20 @@ describe('PKCS#12 import', () => {
     const registry = openRegistry(mkdtempSync(join(tmpdir(), 'rvt-reg-')));
     const client = pki.clients[EJ]!;
     await expect(
-      registry.importPkcs12({ bytes: p12Bytes(client.p12Path), password: client.password, rememberPassword: false, trustAnchorsPem: [] }),
+      registry.importPkcs12({
+        bytes: p12Bytes(client.p12Path),
+        password: client.password,
+        rememberPassword: false,
+        trustAnchorsPem: [],
+      }),
     ).rejects.toMatchObject({ code: 'CERT_UNKNOWN_CA' });
     await expect(
-      registry.importPkcs12({ bytes: Buffer.from('pas un p12'), password: 'x', rememberPassword: false, trustAnchorsPem: [pki.rootCertPem] }),
+      registry.importPkcs12({
+        bytes: Buffer.from('pas un p12'),
+        password: 'x',
+        rememberPassword: false,
+        trustAnchorsPem: [pki.rootCertPem],
+      }),
     ).rejects.toMatchObject({ code: 'CERT_UNREADABLE' });
   });
 
@@ -190,7 +205,9 @@ describe('expiry warning and trust anchors', () => {
     expect(store.importPem(pki.caBundlePem)).toHaveLength(2);
     expect(store.list().every((a) => a.isCa)).toBe(true);
     expect(store.pems()).toHaveLength(2);
-    expect(() => store.importPem(pki.server.certPem)).toThrow(expect.objectContaining({ code: 'TRUST_ANCHOR_INVALID' }));
+    expect(() => store.importPem(pki.server.certPem)).toThrow(
+      expect.objectContaining({ code: 'TRUST_ANCHOR_INVALID' }),
+    );
     store.remove(store.list()[0]!.sha256Fingerprint);
     expect(store.pems()).toHaveLength(1);
   });

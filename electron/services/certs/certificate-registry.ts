@@ -122,7 +122,10 @@ export class CertificateRegistry {
       const blobFile = `${id}.p12.enc`;
       const key = await this.registryKey();
       try {
-        writeFileAtomicSync(join(this.options.dir, blobFile), aesGcmEncrypt(key, contents.normalizedP12, Buffer.from(id)));
+        writeFileAtomicSync(
+          join(this.options.dir, blobFile),
+          aesGcmEncrypt(key, contents.normalizedP12, Buffer.from(id)),
+        );
       } finally {
         key.fill(0);
         contents.normalizedP12.fill(0);

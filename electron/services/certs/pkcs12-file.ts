@@ -45,7 +45,10 @@ export function readPkcs12(bytes: Buffer, password: string): Pkcs12Contents {
   if (!forgeKey) {
     // Without a MAC, a wrong password only shows up as an undecryptable key bag.
     if (keyBags.length > 0) throw wrongPassword();
-    throw new AppError('CERT_UNREADABLE', 'Ce fichier ne contient pas de clé privée : exportez le certificat avec sa clé.');
+    throw new AppError(
+      'CERT_UNREADABLE',
+      'Ce fichier ne contient pas de clé privée : exportez le certificat avec sa clé.',
+    );
   }
   const forgeCerts = certBags.flatMap((b) => (b.cert ? [b.cert] : []));
   if (forgeCerts.length === 0) {

@@ -26,12 +26,19 @@ describe('environment store', () => {
     await store.setActive('vt-qualification');
     const reopened = new EnvironmentStore(dir);
     expect(reopened.activeId()).toBe('vt-qualification');
-    expect(reopened.get('vt-qualification')).toMatchObject({ igVersion: '4.0.5', fhirBaseUrl: 'https://qualif.example.test/fhir' });
+    expect(reopened.get('vt-qualification')).toMatchObject({
+      igVersion: '4.0.5',
+      fhirBaseUrl: 'https://qualif.example.test/fhir',
+    });
     const paths = new Set(
       (['sandbox-local', 'vt-qualification', 'production'] as const).flatMap((id) => Object.values(reopened.paths(id))),
     );
     expect(paths.size).toBe(21);
-    const summary = describeEnvironment(reopened.get('vt-qualification'), { active: true, trustAnchorCount: 0, clientSecretSet: false });
+    const summary = describeEnvironment(reopened.get('vt-qualification'), {
+      active: true,
+      trustAnchorCount: 0,
+      clientSecretSet: false,
+    });
     expect(summary.proxy.url).not.toContain('pw');
     expect(summary.configured).toBe(false);
   });
@@ -41,7 +48,9 @@ describe('environment store', () => {
     await expect(store.update('production', { fhirBaseUrl: 'http://vt.example.test/fhir' })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
-    await expect(store.update('production', { proxy: { mode: 'manual' } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(store.update('production', { proxy: { mode: 'manual' } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
     expect(store.get('production').fhirBaseUrl).toBe('');
   });
 });

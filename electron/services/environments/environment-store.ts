@@ -176,7 +176,11 @@ export class EnvironmentStore {
     }
     const parsed = fileSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new AppError('INVALID_INPUT', 'Le fichier des environnements est illisible.', parsed.error.issues[0]?.message);
+      throw new AppError(
+        'INVALID_INPUT',
+        'Le fichier des environnements est illisible.',
+        parsed.error.issues[0]?.message,
+      );
     }
     return parsed.data;
   }
@@ -192,7 +196,9 @@ export function describeEnvironment(
   state: { active: boolean; trustAnchorCount: number; clientSecretSet: boolean },
 ): EnvironmentSummary {
   const proxy =
-    settings.proxy.url !== undefined ? { ...settings.proxy, url: redactProxyCredentials(settings.proxy.url) } : settings.proxy;
+    settings.proxy.url !== undefined
+      ? { ...settings.proxy, url: redactProxyCredentials(settings.proxy.url) }
+      : settings.proxy;
   return {
     ...settings,
     proxy,

@@ -21,7 +21,10 @@ function fakeSafeStorage(backend: string): SafeStorageLike {
 describe('file secret store', () => {
   it('round-trips secrets across instances and keeps nothing in clear on disk', async () => {
     const dir = tempDir();
-    const options = () => ({ filePath: join(dir, 'secrets.json'), cipher: createKeyFileCipher(join(dir, 'master.key')) });
+    const options = () => ({
+      filePath: join(dir, 'secrets.json'),
+      cipher: createKeyFileCipher(join(dir, 'master.key')),
+    });
     const store = createFileSecretStore(options());
     await store.set('client-secret', 'secret-client-tres-visible');
     await store.set('binary', Buffer.from([0, 1, 2, 255]));
@@ -51,7 +54,10 @@ describe('file secret store', () => {
     const dir = tempDir();
     const store = createFileSecretStore({ filePath: join(dir, 's.json'), cipher: createKeyFileCipher(join(dir, 'k')) });
     await store.set('a', 'b');
-    const other = createFileSecretStore({ filePath: join(dir, 's.json'), cipher: createKeyFileCipher(join(dir, 'k2')) });
+    const other = createFileSecretStore({
+      filePath: join(dir, 's.json'),
+      cipher: createKeyFileCipher(join(dir, 'k2')),
+    });
     await expect(other.get('a')).rejects.toMatchObject({ code: 'SECRET_STORE_UNREADABLE' });
     const viaSafeStorage = createFileSecretStore({
       filePath: join(dir, 's.json'),
@@ -91,15 +97,23 @@ describe('database key', () => {
       expect.objectContaining({ code: 'DB_KEY_MISSING' }),
     );
     writeFileSync(join(dir, 'bad.key'), 'abc');
-    expect(() => getOrCreateDatabaseKey(join(dir, 'bad.key'))).toThrow(expect.objectContaining({ code: 'DB_KEY_INVALID' }));
+    expect(() => getOrCreateDatabaseKey(join(dir, 'bad.key'))).toThrow(
+      expect.objectContaining({ code: 'DB_KEY_INVALID' }),
+    );
   });
 
   it('wraps the key with the injected cipher so the raw key never reaches the disk', () => {
     const dir = tempDir();
     const keyPath = join(dir, 'referent.db.key');
-    const provider = createDatabaseKeyProvider({ keyFilePath: keyPath, cipher: createSafeStorageCipher(fakeSafeStorage('dpapi')) });
+    const provider = createDatabaseKeyProvider({
+      keyFilePath: keyPath,
+      cipher: createSafeStorageCipher(fakeSafeStorage('dpapi')),
+    });
     const key = provider.getKey();
-    const again = createDatabaseKeyProvider({ keyFilePath: keyPath, cipher: createSafeStorageCipher(fakeSafeStorage('dpapi')) });
+    const again = createDatabaseKeyProvider({
+      keyFilePath: keyPath,
+      cipher: createSafeStorageCipher(fakeSafeStorage('dpapi')),
+    });
     expect(again.getKey().equals(key)).toBe(true);
     const onDisk = readFileSync(keyPath);
     expect(onDisk.includes(key)).toBe(false);

@@ -58,7 +58,9 @@ export function createFileSecretStore(options: { filePath: string; cipher: Secre
   };
 
   const save = (secrets: Map<string, Buffer>): void => {
-    const plain = Buffer.from(JSON.stringify(Object.fromEntries([...secrets].map(([k, v]) => [k, v.toString('base64')]))));
+    const plain = Buffer.from(
+      JSON.stringify(Object.fromEntries([...secrets].map(([k, v]) => [k, v.toString('base64')]))),
+    );
     try {
       const file: SecretFile = { version: 1, backend: cipher.backend, data: cipher.encrypt(plain).toString('base64') };
       writeFileAtomicSync(filePath, JSON.stringify(file));

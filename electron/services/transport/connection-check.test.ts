@@ -21,7 +21,11 @@ beforeAll(async () => {
   // The referent's side: trust anchors imported from the sandbox's CA bundle, the EJ's .p12 imported in the registry.
   anchors = new TrustAnchorStore(join(dir, 'env', 'trust-anchors'));
   anchors.importPem(sandbox.caBundlePem);
-  registry = new CertificateRegistry({ dir: join(dir, 'env', 'certificates'), secretStore: createMemorySecretStore(), now: Date.now });
+  registry = new CertificateRegistry({
+    dir: join(dir, 'env', 'certificates'),
+    secretStore: createMemorySecretStore(),
+    now: Date.now,
+  });
   const client = sandbox.pki.clients[EJ]!;
   certificateId = (
     await registry.importPkcs12({
@@ -91,7 +95,10 @@ describe('connection check against the embedded sandbox', () => {
     try {
       const report = await checkConnection(deps());
       expect(report.ok).toBe(true);
-      expect(report.steps.filter((s) => s.kind === 'search').map((s) => s.finessEg)).toEqual(['010000019', '010000035']);
+      expect(report.steps.filter((s) => s.kind === 'search').map((s) => s.finessEg)).toEqual([
+        '010000019',
+        '010000035',
+      ]);
     } finally {
       sandbox.operations.setActive('010000027', true);
     }

@@ -20,7 +20,9 @@ export interface ConnectionCheckDeps {
   /** The environment's chosen certificate (throws CERT_NOT_FOUND / CERT_PASSWORD_REQUIRED…). */
   loadCertificate: () => Promise<CertificateSummary> | CertificateSummary;
   /** Builds the transport (throws on a wrong password / PIN, missing client secret or URL). */
-  createTransport: () => Promise<Transport & Partial<{ probeTls(): Promise<TlsProbe> }>> | (Transport & Partial<{ probeTls(): Promise<TlsProbe> }>);
+  createTransport: () =>
+    | Promise<Transport & Partial<{ probeTls(): Promise<TlsProbe> }>>
+    | (Transport & Partial<{ probeTls(): Promise<TlsProbe> }>);
 }
 
 const LABELS: Record<Exclude<ConnectionCheckStepKind, 'search'>, string> = {
@@ -107,10 +109,16 @@ export async function checkConnection(deps: ConnectionCheckDeps): Promise<Connec
         'search',
         `Recherche de décisions pour l’établissement ${eg}`,
         () =>
-          (transport as Transport).request({ method: 'GET', path: decisionSearchPath(deps.now() - DAY_MS), finessEg: eg }),
+          (transport as Transport).request({
+            method: 'GET',
+            path: decisionSearchPath(deps.now() - DAY_MS),
+            finessEg: eg,
+          }),
         (res) => {
           const total = (res.body as { total?: unknown } | undefined)?.total;
-          return typeof total === 'number' ? `Recherche acceptée (${total} résultat(s) sur 24 h)` : 'Recherche acceptée';
+          return typeof total === 'number'
+            ? `Recherche acceptée (${total} résultat(s) sur 24 h)`
+            : 'Recherche acceptée';
         },
         { finessEg: eg },
       );

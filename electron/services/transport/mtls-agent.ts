@@ -94,10 +94,14 @@ export class MtlsAgent extends Agent {
         proxy.protocol === 'https:'
           ? httpRequest({
               ...connectOptions,
-              createConnection: () => tlsConnect({ host: connectOptions.host, port: connectOptions.port, servername: connectOptions.host }),
+              createConnection: () =>
+                tlsConnect({ host: connectOptions.host, port: connectOptions.port, servername: connectOptions.host }),
             })
           : httpRequest(connectOptions);
-      const timer = setTimeout(() => req.destroy(Object.assign(new Error('proxy CONNECT timeout'), { code: 'ETIMEDOUT' })), this.connectTimeoutMs);
+      const timer = setTimeout(
+        () => req.destroy(Object.assign(new Error('proxy CONNECT timeout'), { code: 'ETIMEDOUT' })),
+        this.connectTimeoutMs,
+      );
       req.once('connect', (res, socket, head) => {
         clearTimeout(timer);
         if (res.statusCode !== 200) {
@@ -149,10 +153,7 @@ function proxyAnswerError(status: number): TransportError {
       { httpStatus: status },
     );
   }
-  return new TransportError(
-    'NET_UNREACHABLE',
-    'Le proxy n’a pas pu joindre le serveur.',
-    `proxy ${status}`,
-    { httpStatus: status },
-  );
+  return new TransportError('NET_UNREACHABLE', 'Le proxy n’a pas pu joindre le serveur.', `proxy ${status}`, {
+    httpStatus: status,
+  });
 }

@@ -7,7 +7,7 @@ import { createNodeTransport } from './node-transport';
 import { startTestProxy, startTestSdoServer, type TestSdoServer } from './test-sdo-server';
 import { parseTokenResponse } from './token-response';
 import type { NodeTransportConfig } from './transport';
-import { TransportError } from './transport-error';
+import type { TransportError } from './transport-error';
 
 const EJ = '010000001';
 const SECRET = 'secret-client-de-test';
@@ -182,14 +182,18 @@ describe('Node transport against a local mTLS server', () => {
     }
     const client = pki.clients[EJ]!;
     expect(() =>
-      createNodeTransport(config({ clientCertificate: { kind: 'p12', p12: readFileSync(client.p12Path), password: 'faux' } })),
+      createNodeTransport(
+        config({ clientCertificate: { kind: 'p12', p12: readFileSync(client.p12Path), password: 'faux' } }),
+      ),
     ).toThrow(expect.objectContaining({ code: 'CERT_WRONG_PASSWORD' }));
   });
 
   it('times out a silent server with NET_TIMEOUT', async () => {
     const transport = createNodeTransport(config());
     try {
-      const e = await failure(transport.request({ method: 'GET', path: 'lent', finessEg: '010000002', timeoutMs: 300 }));
+      const e = await failure(
+        transport.request({ method: 'GET', path: 'lent', finessEg: '010000002', timeoutMs: 300 }),
+      );
       expect(e.code).toBe('NET_TIMEOUT');
     } finally {
       transport.close();
@@ -325,10 +329,17 @@ describe('HTTPS proxy', () => {
 
 describe('token response', () => {
   it('accepts struct_idnat-style EG values and falls back on the JWT expiry', () => {
-    const claims = Buffer.from(JSON.stringify({ finess_eg: ['1010000002', '010000003', 'x'], exp: 2_000_000_000 })).toString('base64url');
-    const token = parseTokenResponse(Buffer.from(JSON.stringify({ access_token: `a.${claims}.b`, token_type: 'bearer' })), 0);
+    const claims = Buffer.from(
+      JSON.stringify({ finess_eg: ['1010000002', '010000003', 'x'], exp: 2_000_000_000 }),
+    ).toString('base64url');
+    const token = parseTokenResponse(
+      Buffer.from(JSON.stringify({ access_token: `a.${claims}.b`, token_type: 'bearer' })),
+      0,
+    );
     expect(token.finessEgs).toEqual(['010000002', '010000003']);
     expect(token.expiresAt).toBe(2_000_000_000_000);
-    expect(() => parseTokenResponse(Buffer.from('{}'), 0)).toThrow(expect.objectContaining({ code: 'MALFORMED_RESPONSE' }));
+    expect(() => parseTokenResponse(Buffer.from('{}'), 0)).toThrow(
+      expect.objectContaining({ code: 'MALFORMED_RESPONSE' }),
+    );
   });
 });

@@ -46,7 +46,8 @@ export function createNodeTransport(config: NodeTransportConfig): Transport & { 
     secureContext,
     maxSockets: config.maxSockets ?? DEFAULT_MAX_SOCKETS,
     connectTimeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    proxyFor: (host, port) => resolveProxy(new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}/`), proxySetting),
+    proxyFor: (host, port) =>
+      resolveProxy(new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}/`), proxySetting),
   });
   let closed = false;
   let cachedToken: AccessToken | undefined;
@@ -91,7 +92,9 @@ export function createNodeTransport(config: NodeTransportConfig): Transport & { 
           if (size > MAX_BODY_BYTES) {
             req.destroy();
             clearTimeout(timer);
-            reject(new TransportError('MALFORMED_RESPONSE', 'La réponse du serveur est trop volumineuse.', `${size} octets`));
+            reject(
+              new TransportError('MALFORMED_RESPONSE', 'La réponse du serveur est trop volumineuse.', `${size} octets`),
+            );
             return;
           }
           chunks.push(chunk);
@@ -124,14 +127,22 @@ export function createNodeTransport(config: NodeTransportConfig): Transport & { 
       form.set('client_id', config.clientId);
       form.set('client_secret', config.clientSecret);
     }
-    const res = await send(tokenUrl, 'POST', headers, Buffer.from(form.toString()), config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const res = await send(
+      tokenUrl,
+      'POST',
+      headers,
+      Buffer.from(form.toString()),
+      config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
     if (res.status === 400 || res.status === 401 || res.status === 403) {
       const oauthError = safeJson(res.body) as { error?: unknown; error_description?: unknown } | undefined;
       throw new TransportError(
         'TOKEN_REFUSED',
         'ViaTrajectoire a refusé de délivrer un jeton d’accès : vérifiez l’identifiant et le secret client, ' +
           'et que l’établissement est bien activé pour ce logiciel.',
-        [`HTTP ${res.status}`, oauthError?.error, oauthError?.error_description].filter((x) => typeof x === 'string' || typeof x === 'number').join(' '),
+        [`HTTP ${res.status}`, oauthError?.error, oauthError?.error_description]
+          .filter((x) => typeof x === 'string' || typeof x === 'number')
+          .join(' '),
         { httpStatus: res.status },
       );
     }
@@ -166,11 +177,19 @@ export function createNodeTransport(config: NodeTransportConfig): Transport & { 
     }
     let body: Buffer | undefined;
     if (req.body !== undefined) {
-      body = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+      body = Buffer.isBuffer(req.body)
+        ? req.body
+        : Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
       headers['content-type'] = 'application/fhir+json; charset=utf-8';
     }
     Object.assign(headers, lowerCaseKeys(req.headers ?? {}));
-    return send(resolveAgainstBase(fhirBase, req.path), req.method, headers, body, req.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return send(
+      resolveAgainstBase(fhirBase, req.path),
+      req.method,
+      headers,
+      body,
+      req.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
   };
 
   return {
@@ -208,7 +227,13 @@ export function createNodeTransport(config: NodeTransportConfig): Transport & { 
 
     /** Connects (TLS handshake with the client certificate) and sends an unauthenticated GET [base]/metadata. */
     async probeTls(): Promise<TlsProbe> {
-      const res = await send(resolveAgainstBase(fhirBase, 'metadata'), 'GET', { accept: 'application/fhir+json' }, undefined, config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const res = await send(
+        resolveAgainstBase(fhirBase, 'metadata'),
+        'GET',
+        { accept: 'application/fhir+json' },
+        undefined,
+        config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      );
       if (res.status === 400 && /ssl certificate|ssl_certificate|no required ssl/i.test(res.body.toString('latin1'))) {
         // nginx's way of refusing a client certificate: an HTML 400 page after the handshake.
         throw clientRefused(`HTTP 400 ${res.body.toString('latin1').slice(0, 120)}`);
@@ -264,7 +289,11 @@ function parseHttpsUrl(value: string, what: string): URL {
     url = undefined;
   }
   if (!url || url.protocol !== 'https:') {
-    throw new AppError('INVALID_INPUT', `L’adresse ${what} n’est pas configurée ou n’est pas une URL https.`, value ? 'url' : 'empty');
+    throw new AppError(
+      'INVALID_INPUT',
+      `L’adresse ${what} n’est pas configurée ou n’est pas une URL https.`,
+      value ? 'url' : 'empty',
+    );
   }
   return url;
 }
@@ -299,15 +328,22 @@ function parseBody(res: RawResponse): unknown {
   try {
     return JSON.parse(res.body.toString('utf8'));
   } catch {
-    throw new TransportError('MALFORMED_RESPONSE', 'La réponse du serveur est illisible (JSON invalide).', `HTTP ${res.status}`, {
-      httpStatus: res.status,
-    });
+    throw new TransportError(
+      'MALFORMED_RESPONSE',
+      'La réponse du serveur est illisible (JSON invalide).',
+      `HTTP ${res.status}`,
+      {
+        httpStatus: res.status,
+      },
+    );
   }
 }
 
 /** OperationOutcome diagnostics (server wording, technical: no personal data expected), shortened. */
 function diagnosticsOf(res: RawResponse): string {
-  const body = safeJson(res.body) as { resourceType?: string; issue?: { diagnostics?: string; code?: string; details?: { text?: string } }[] } | undefined;
+  const body = safeJson(res.body) as
+    | { resourceType?: string; issue?: { diagnostics?: string; code?: string; details?: { text?: string } }[] }
+    | undefined;
   const parts =
     body?.resourceType === 'OperationOutcome'
       ? (body.issue ?? []).map((i) => i.diagnostics ?? i.details?.text ?? i.code).filter((x): x is string => !!x)
@@ -340,10 +376,15 @@ function statusError(res: RawResponse, finessEg: string | undefined): TransportE
   }
   if (status >= 500) {
     const retryAfter = parseRetryAfter(res.headers['retry-after']);
-    return new TransportError('HTTP_SERVER_ERROR', 'ViaTrajectoire rencontre une erreur ou est indisponible. Réessayez plus tard.', detail, {
-      httpStatus: status,
-      ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
-    });
+    return new TransportError(
+      'HTTP_SERVER_ERROR',
+      'ViaTrajectoire rencontre une erreur ou est indisponible. Réessayez plus tard.',
+      detail,
+      {
+        httpStatus: status,
+        ...(retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
+      },
+    );
   }
   if (status === 403 && finessEg !== undefined) {
     const e = egNotActivated(finessEg, detail);

@@ -12,7 +12,12 @@ export interface TestSdoServer {
   readonly url: string;
   readonly port: number;
   readonly tokenRequests: { body: URLSearchParams; authorization: string | undefined }[];
-  readonly businessRequests: { method: string; url: string; headers: IncomingMessage['headers']; clientFinessEj?: string }[];
+  readonly businessRequests: {
+    method: string;
+    url: string;
+    headers: IncomingMessage['headers'];
+    clientFinessEj?: string;
+  }[];
   readonly validTokens: Set<string>;
   /** TLS connections accepted (handshake completed). */
   secureConnections: number;
@@ -96,13 +101,19 @@ export async function startTestSdoServer(options: {
         }
         if (!url.startsWith('/fhir/')) return json(404, outcome('inconnu'));
         const peer = (req.socket as TLSSocket).getPeerCertificate();
-        state.businessRequests.push({ method: req.method ?? '', url, headers: req.headers, clientFinessEj: peer.subject?.OU as string | undefined });
+        state.businessRequests.push({
+          method: req.method ?? '',
+          url,
+          headers: req.headers,
+          clientFinessEj: peer.subject?.OU as string | undefined,
+        });
         if (url === '/fhir/metadata') return json(200, { resourceType: 'CapabilityStatement' });
         const token = req.headers.authorization?.replace(/^Bearer /, '') ?? '';
         if (!state.validTokens.has(token)) return json(401, outcome('jeton invalide'));
         const idnat = String(req.headers.struct_idnat ?? '');
         const tokenEgs = state.finessEgs;
-        if (!idnat.startsWith('1') || !tokenEgs.includes(idnat.slice(1))) return json(403, outcome('struct_idnat non autorisé'));
+        if (!idnat.startsWith('1') || !tokenEgs.includes(idnat.slice(1)))
+          return json(403, outcome('struct_idnat non autorisé'));
         if (url.startsWith('/fhir/DocumentReference?')) {
           return json(200, { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [] });
         }

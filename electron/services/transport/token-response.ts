@@ -24,11 +24,12 @@ export function parseTokenResponse(body: Buffer, now: number): AccessToken {
   const egSource = json.finess_eg ?? claims?.finess_eg;
   const finessEgs = normaliseEgs(egSource);
   const expiresIn = typeof json.expires_in === 'number' ? json.expires_in : Number(json.expires_in);
-  const expiresAt = Number.isFinite(expiresIn) && expiresIn > 0
-    ? now + expiresIn * 1000
-    : typeof claims?.exp === 'number'
-      ? claims.exp * 1000
-      : now + DEFAULT_LIFETIME_S * 1000;
+  const expiresAt =
+    Number.isFinite(expiresIn) && expiresIn > 0
+      ? now + expiresIn * 1000
+      : typeof claims?.exp === 'number'
+        ? claims.exp * 1000
+        : now + DEFAULT_LIFETIME_S * 1000;
   return { accessToken, expiresAt, finessEgs };
 }
 

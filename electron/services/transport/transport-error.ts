@@ -125,7 +125,15 @@ export function mapSecureContextError(error: unknown): AppError {
     return new AppError('PKCS11_CARD_REMOVED', 'La carte a été retirée ou n’est plus lisible. Réinsérez-la.');
   }
   if (/engine|DSO|pkcs11/i.test(message)) {
-    return new AppError('PKCS11_MODULE_ERROR', 'La clé de la carte ne peut pas être utilisée pour la connexion.', message);
+    return new AppError(
+      'PKCS11_MODULE_ERROR',
+      'La clé de la carte ne peut pas être utilisée pour la connexion.',
+      message,
+    );
   }
-  return new AppError('CERT_UNREADABLE', 'Le certificat ne peut pas être utilisé pour une connexion sécurisée.', message);
+  return new AppError(
+    'CERT_UNREADABLE',
+    'Le certificat ne peut pas être utilisé pour une connexion sécurisée.',
+    message,
+  );
 }

@@ -103,7 +103,11 @@ export class Pkcs11Module {
       return new Pkcs11Module(modulePath, cached.lib);
     }
     if (!existsSync(modulePath)) {
-      throw new AppError('PKCS11_MODULE_ERROR', 'Le module du lecteur de carte est introuvable à cet emplacement.', modulePath);
+      throw new AppError(
+        'PKCS11_MODULE_ERROR',
+        'Le module du lecteur de carte est introuvable à cet emplacement.',
+        modulePath,
+      );
     }
     const lib = new pkcs11js.PKCS11();
     try {
@@ -160,36 +164,40 @@ export class Pkcs11Module {
   /** X.509 certificates of a token (public objects: no PIN needed), with their metadata. */
   readCertificates(token: { tokenLabel?: string; tokenSerial?: string }): SmartCardCertificateWithPem[] {
     const { slot, info } = this.findSlot(token);
-    return this.withSession(slot, (session) => {
-      const handles = this.findObjects(session, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
-        { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
-      ]);
-      return handles.flatMap((h) => {
-        const [value, id, label] = this.lib.C_GetAttributeValue(session, h, [
-          { type: pkcs11js.CKA_VALUE },
-          { type: pkcs11js.CKA_ID },
-          { type: pkcs11js.CKA_LABEL },
+    return this.withSession(
+      slot,
+      (session) => {
+        const handles = this.findObjects(session, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+          { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
         ]);
-        if (!Buffer.isBuffer(value?.value)) return [];
-        let parsed;
-        try {
-          parsed = parseCertificate(value.value);
-        } catch {
-          return []; // a non-X.509 blob on the card is not ours to show
-        }
-        return [
-          {
-            ...parsed.metadata,
-            tokenLabel: info.label.trim(),
-            tokenSerial: info.serialNumber.trim(),
-            objectIdHex: Buffer.isBuffer(id?.value) ? id.value.toString('hex') : '',
-            objectLabel: Buffer.isBuffer(label?.value) ? label.value.toString('utf8') : '',
-            certPem: parsed.pem,
-          },
-        ];
-      });
-    }, 'lecture des certificats');
+        return handles.flatMap((h) => {
+          const [value, id, label] = this.lib.C_GetAttributeValue(session, h, [
+            { type: pkcs11js.CKA_VALUE },
+            { type: pkcs11js.CKA_ID },
+            { type: pkcs11js.CKA_LABEL },
+          ]);
+          if (!Buffer.isBuffer(value?.value)) return [];
+          let parsed;
+          try {
+            parsed = parseCertificate(value.value);
+          } catch {
+            return []; // a non-X.509 blob on the card is not ours to show
+          }
+          return [
+            {
+              ...parsed.metadata,
+              tokenLabel: info.label.trim(),
+              tokenSerial: info.serialNumber.trim(),
+              objectIdHex: Buffer.isBuffer(id?.value) ? id.value.toString('hex') : '',
+              objectLabel: Buffer.isBuffer(label?.value) ? label.value.toString('utf8') : '',
+              certPem: parsed.pem,
+            },
+          ];
+        });
+      },
+      'lecture des certificats',
+    );
   }
 
   /** Opens a session and logs in; the PIN is used once and not kept. */

@@ -56,11 +56,33 @@ export function createSoftHsmTestToken(input: {
   };
   run('softhsm2-util', ['--init-token', '--free', '--label', input.tokenLabel, '--so-pin', soPin, '--pin', pin]);
   run('softhsm2-util', [
-    '--import', keyPath, '--token', input.tokenLabel, '--label', objectLabel, '--id', objectIdHex, '--pin', pin,
+    '--import',
+    keyPath,
+    '--token',
+    input.tokenLabel,
+    '--label',
+    objectLabel,
+    '--id',
+    objectIdHex,
+    '--pin',
+    pin,
   ]);
   run('pkcs11-tool', [
-    '--module', SOFTHSM2_MODULE_PATH, '--token-label', input.tokenLabel, '--login', '--pin', pin,
-    '--write-object', certPath, '--type', 'cert', '--id', objectIdHex, '--label', 'client-cert',
+    '--module',
+    SOFTHSM2_MODULE_PATH,
+    '--token-label',
+    input.tokenLabel,
+    '--login',
+    '--pin',
+    pin,
+    '--write-object',
+    certPath,
+    '--type',
+    'cert',
+    '--id',
+    objectIdHex,
+    '--label',
+    'client-cert',
   ]);
   return {
     confPath: env.SOFTHSM2_CONF as string,
