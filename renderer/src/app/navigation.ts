@@ -16,6 +16,8 @@ export const SECTIONS: readonly Section[] = [
   { path: 'synchronisation', label: 'Synchronisation', key: '7' },
   { path: 'journal', label: 'Journal', key: '8' },
   { path: 'parametres', label: 'Paramètres', key: '9' },
+  { path: 'raccordement', label: 'Raccordement', key: '0' },
+  { path: 'nettoyage', label: 'Assistant de nettoyage', key: 'n' },
 ];
 
 export const DEFAULT_SECTION = 'tableau-de-bord';

@@ -1,5 +1,7 @@
 import type { ComponentType } from 'react';
 import { CertificatesScreen } from '../screens/CertificatesScreen';
+import { CleanupScreen } from '../screens/CleanupScreen';
+import { OnboardingScreen } from '../screens/OnboardingScreen';
 import { DashboardScreen } from '../screens/DashboardScreen';
 import { GeographicEntitiesScreen } from '../screens/GeographicEntitiesScreen';
 import { JournalScreen } from '../screens/JournalScreen';
@@ -23,4 +25,6 @@ export const SCREENS: Record<string, ComponentType<ScreenProps>> = {
   synchronisation: makeUpcomingScreen('Synchronisation', 'Les échanges avec ViaTrajectoire.'),
   journal: JournalScreen,
   parametres: SettingsScreen,
+  raccordement: OnboardingScreen,
+  nettoyage: CleanupScreen,
 };
