@@ -104,6 +104,23 @@ describe('Node transport against a local mTLS server', () => {
     }
   });
 
+  it('keeps the token until shortly before its expiry, then asks for a new one', async () => {
+    let clock = Date.parse('2026-11-25T10:00:00Z');
+    const transport = createNodeTransport(config({ now: () => clock }));
+    try {
+      const first = await transport.getToken();
+      expect(first.expiresAt).toBe(clock + 3600_000);
+      clock += 3600_000 - 120_000; // two minutes left: still reused
+      expect((await transport.getToken()).accessToken).toBe(first.accessToken);
+      clock += 90_000; // 30 s left: renewed before a request leaves with it
+      expect((await transport.getToken()).accessToken).not.toBe(first.accessToken);
+      const [a, b] = await Promise.all([transport.getToken(), transport.getToken()]);
+      expect(a.accessToken).toBe(b.accessToken);
+    } finally {
+      transport.close();
+    }
+  });
+
   it('sends a JSON body on POST and returns the created resource', async () => {
     const transport = createNodeTransport(config());
     try {
@@ -289,6 +306,23 @@ describe('HTTPS proxy', () => {
       expect((await failure(transport.getToken())).code).toBe('PROXY_REFUSED');
     } finally {
       transport.close();
+      await proxy.close();
+    }
+  });
+
+  it('authenticates to the proxy with the credentials of its URL', async () => {
+    const proxy = await startTestProxy({ requireBasicAuth: 'agent.test:mot de passe' });
+    const port = new URL(proxy.url).port;
+    const withoutCredentials = createNodeTransport(config({ proxyUrl: proxy.url, proxyMode: 'manual' }));
+    const withCredentials = createNodeTransport(
+      config({ proxyUrl: `http://agent.test:mot%20de%20passe@127.0.0.1:${port}`, proxyMode: 'manual' }),
+    );
+    try {
+      expect((await failure(withoutCredentials.getToken())).code).toBe('PROXY_REFUSED');
+      expect((await withCredentials.getToken()).finessEgs).toHaveLength(2);
+    } finally {
+      withoutCredentials.close();
+      withCredentials.close();
       await proxy.close();
     }
   });

@@ -51,6 +51,7 @@ export function createNodeTransport(config: NodeTransportConfig): Transport & { 
   });
   let closed = false;
   let cachedToken: AccessToken | undefined;
+  let cachedTokenIssuedAt = 0;
   let pendingToken: Promise<AccessToken> | undefined;
 
   const send = (
@@ -151,13 +152,15 @@ export function createNodeTransport(config: NodeTransportConfig): Transport & { 
   };
 
   const getToken = (): Promise<AccessToken> => {
-    if (cachedToken && now() < cachedToken.expiresAt - renewalMargin(cachedToken, now())) {
+    if (cachedToken && now() < cachedToken.expiresAt - renewalMargin(cachedToken.expiresAt - cachedTokenIssuedAt)) {
       return Promise.resolve(cachedToken);
     }
     // Concurrent requests share one token request.
+    const requestedAt = now();
     pendingToken ??= fetchToken()
       .then((token) => {
         cachedToken = token;
+        cachedTokenIssuedAt = requestedAt;
         return token;
       })
       .finally(() => {
@@ -304,9 +307,9 @@ function resolveAgainstBase(base: URL, path: string): URL {
   return new URL(`${base.origin}${basePath}${path.replace(/^\/+/, '')}`);
 }
 
-function renewalMargin(token: AccessToken, at: number): number {
-  // Short-lived tokens (a few minutes) keep at least half their life.
-  return Math.min(TOKEN_RENEWAL_MARGIN_MS, Math.max(0, (token.expiresAt - at) / 2));
+function renewalMargin(lifetimeMs: number): number {
+  // Short-lived tokens (a couple of minutes) are still used for the first half of their life.
+  return Math.min(TOKEN_RENEWAL_MARGIN_MS, Math.max(0, lifetimeMs / 2));
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

@@ -163,7 +163,9 @@ export interface TestProxy {
  * A CONNECT proxy. `refuseWith` answers every CONNECT with that status; otherwise any host name is tunnelled to
  * 127.0.0.1 (so a test can reach the local server under a name its certificate does not carry).
  */
-export async function startTestProxy(options: { refuseWith?: number } = {}): Promise<TestProxy> {
+export async function startTestProxy(
+  options: { refuseWith?: number; requireBasicAuth?: string } = {},
+): Promise<TestProxy> {
   const connectTargets: string[] = [];
   const sockets = new Set<Socket>();
   const server: HttpServer = createHttpServer((_req, res) => {
@@ -173,8 +175,13 @@ export async function startTestProxy(options: { refuseWith?: number } = {}): Pro
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     sockets.add(client);
     connectTargets.push(req.url ?? '');
-    if (options.refuseWith) {
-      client.end(`HTTP/1.1 ${options.refuseWith} Refused\r\nContent-Length: 0\r\n\r\n`);
+    const expectedAuth = options.requireBasicAuth
+      ? `Basic ${Buffer.from(options.requireBasicAuth).toString('base64')}`
+      : undefined;
+    const refusal =
+      options.refuseWith ?? (expectedAuth && req.headers['proxy-authorization'] !== expectedAuth ? 407 : 0);
+    if (refusal) {
+      client.end(`HTTP/1.1 ${refusal} Refused\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     const port = Number((req.url ?? '').split(':').pop());
