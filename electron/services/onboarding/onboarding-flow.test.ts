@@ -290,6 +290,7 @@ describe('forcer le statut ViaTrajectoire', () => {
     expect(text).toContain('FINESS EJ 010000001');
     expect(text).toContain(`FINESS EG ${ESAT}`);
     expect(text).toContain('Entité juridique');
+    expect(text).toContain('Référent VT — environnement : Bac à sable local');
     expect(text).toContain(`Task ${taskId ?? ''}`);
     const file = path.join(dataRoot, 'rapport.pdf');
     const { out } = logs();
