@@ -23,3 +23,4 @@ export {
 export { buildPkcs11KeyUri, redactPkcs11Uri } from './pkcs11/pkcs11-uri';
 export { configurePkcs11Engine, DEFAULT_OPENSSL_ENGINES_DIR } from './pkcs11/pkcs11-engine';
 export { prepareCardClientCertificate } from './pkcs11/card-key';
+export { selectClientCertificate, type ClientCertificateSelection } from './client-certificate-selection';
