@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures/app-host';
+import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
 import { openAppDatabase } from './fixtures/app-database';
 
 function seed(dataDir: string, count: number): void {
@@ -48,12 +48,22 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `e2e/artifacts/worklist-${name}.png`, fullPage: true });
 }
 
+/** A host of its own: the shared worker host may already hold another spec's data. */
+const test = base.extend<{ ownHost: AppHost }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form for fixtures
+  ownHost: async ({}, use) => {
+    const host = await startAppHost();
+    await use(host);
+    await host.stop();
+  },
+});
+
 const ESAT = '010000011';
 const ESRP = '010000012';
 
 test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and CSV, units, EGs', async ({
   page,
-  appHost,
+  ownHost: appHost,
 }) => {
   seed(appHost.dataDir, 60);
   await page.goto(appHost.url);

@@ -83,7 +83,10 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
     const list = byUnit.get(r.ror_unit_id) ?? [];
     list.push({
       notificationId: r.notification_id,
-      familyName: r.used_family_name ? `${r.used_family_name} (${r.family_name})` : r.family_name,
+      familyName:
+        r.used_family_name && r.used_family_name !== r.family_name
+          ? `${r.used_family_name} (${r.family_name})`
+          : r.family_name,
       givenNames: r.given_names,
       birthDate: r.birth_date,
       mdphIndividualId: r.mdph_individual_id,

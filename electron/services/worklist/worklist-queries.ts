@@ -109,7 +109,10 @@ function toRow(
     id: r.id,
     finessEg: r.finess_eg,
     egName: r.eg_name,
-    familyName: r.used_family_name ? `${r.used_family_name} (${r.family_name})` : r.family_name,
+    familyName:
+      r.used_family_name && r.used_family_name !== r.family_name
+        ? `${r.used_family_name} (${r.family_name})`
+        : r.family_name,
     givenNames: r.given_names,
     birthDate: r.birth_date,
     mdphIndividualId: r.mdph_individual_id,
@@ -248,7 +251,7 @@ export function listWorklist(db: Db, filter: WorklistFilter, today: string): Wor
   };
 }
 
-export function readFacets(db: Db): WorklistFacets {
+export function readFacets(db: Db, today: string): WorklistFacets {
   const geographicEntities = db
     .prepare('SELECT finess_eg AS finessEg, name FROM geographic_entity WHERE local_activated = 1 ORDER BY name')
     .all() as { finessEg: string; name: string }[];
@@ -258,8 +261,11 @@ export function readFacets(db: Db): WorklistFacets {
          JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE g.local_activated = 1 ORDER BY r.name`,
     )
     .all() as { id: number; name: string; finessEg: string }[];
+  // Categories of the listed notifications, from the snapshot: no second scan of the (large) decision rows.
   const used = new Set(
-    db.prepare('SELECT DISTINCT category_code FROM decision WHERE category_code IS NOT NULL').pluck().all() as string[],
+    snapshot(db, today)
+      .rows.map((r) => r.category)
+      .filter((c): c is string => c !== null),
   );
   const categories = CATEGORIE_ORIENTATION.filter((c) => used.has(c.code)).map((c) => ({
     code: c.code,

@@ -306,7 +306,7 @@ function WorkRow(props: { row: WorklistRow; index: number; active: boolean; top:
       data-testid="worklist-row"
     >
       <div role="cell">
-        <a href={`#/notifications/${row.id}`} className="row-link">
+        <a href={`#/notifications/${row.id}`} className="row-link clip" title={`${row.familyName} ${row.givenNames}`}>
           {row.familyName} {row.givenNames}
         </a>
         {row.aTraiter && (
@@ -317,7 +317,9 @@ function WorkRow(props: { row: WorklistRow; index: number; active: boolean; top:
         )}
       </div>
       <div role="cell">{formatDate(row.birthDate)}</div>
-      <div role="cell">{row.mdphIndividualId}</div>
+      <div role="cell" className="clip small" title={row.mdphIndividualId}>
+        {row.mdphIndividualId}
+      </div>
       <div role="cell" className="clip" title={row.categoryLabel}>
         {row.categoryLabel}
       </div>

@@ -52,7 +52,7 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
   }, 0).unref();
   return {
     'notifications:list': (req) => listWorklist(ctx.db, req, today()),
-    'notifications:facets': () => readFacets(ctx.db),
+    'notifications:facets': () => readFacets(ctx.db, today()),
     'notifications:detail': (req) => readNotificationDetail(ctx.db, req.id, today()),
     'notifications:preview-action': (req) => previewAction(ctx.db, req),
     'notifications:perform-action': (req) => {

@@ -7,7 +7,7 @@ export function ValidityBadge({ state, end }: { state: ValidityState; end: strin
   return (
     <span className={`validity validity-${state}`}>
       {formatDate(end)}
-      <span className="validity-label"> · {VALIDITY_LABELS[state]}</span>
+      <span className="validity-label">{VALIDITY_LABELS[state]}</span>
     </span>
   );
 }
