@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import type { CertificateMetadata, CertificateSummary, SmartCardCertificate } from '@shared/domain/certificates';
 import { AppError } from '@shared/errors/app-error';
@@ -8,6 +9,7 @@ import { SerialQueue, writeFileAtomicSync } from '../secrets/atomic-file';
 import type { SecretStore } from '../secrets/file-secret-store';
 import { aesGcmDecrypt, aesGcmEncrypt, AES_KEY_BYTES } from '../secrets/secret-cipher';
 import { expiryWarning, parseCertificate } from './certificate-metadata';
+import { mapSecureContextError } from '../transport/transport-error';
 import { readPkcs12, validateClientCertificate } from './pkcs12-file';
 
 const REGISTRY_FILE = 'registry.json';
@@ -233,8 +235,13 @@ export class CertificateRegistry {
       throw new AppError('CERT_PASSWORD_REQUIRED', 'Saisissez le mot de passe du certificat pour vous connecter.');
     }
     const p12 = await this.decryptBlob(entry);
-    // Fail here with the right code rather than deep inside TLS.
-    readPkcs12(p12, effective);
+    // Fail here with the right code rather than deep inside TLS (OpenSSL's own check: a few ms, no re-encoding).
+    try {
+      createSecureContext({ pfx: p12, passphrase: effective });
+    } catch (e) {
+      p12.fill(0);
+      throw mapSecureContextError(e);
+    }
     return { p12, password: effective };
   }
 
