@@ -68,6 +68,34 @@ function recordEntities(db: Db, egs: readonly string[], options: SyncEngineOptio
   });
 }
 
+/**
+ * A run still open when a new one starts was killed (crash, power cut, process ended): nothing it wrote is lost or
+ * half-done (every step commits whole pages), but its record would look "en cours" forever. One run at a time.
+ */
+function closeInterruptedRuns(db: Db, journal: Journal, nowIso: string): void {
+  inTransaction(db, () => {
+    const open = db.prepare('SELECT id FROM sync_run WHERE finished_at IS NULL').pluck().all() as number[];
+    const summary: SyncSummary = {
+      ...emptyCounters(),
+      errors: ['Synchronisation interrompue avant la fin (arrêt du processus) : reprise par la suivante.'],
+    };
+    for (const id of open) {
+      db.prepare("UPDATE sync_run SET finished_at = ?, outcome = 'échec', summary_json = ? WHERE id = ?").run(
+        nowIso,
+        JSON.stringify(summary),
+        id,
+      );
+      journal.append({
+        actor: 'synchronisation',
+        action: 'Synchronisation interrompue',
+        outcome: 'échec',
+        recordType: 'sync_run',
+        recordId: id,
+      });
+    }
+  });
+}
+
 export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunResult> {
   const now = options.now ?? (() => new Date());
   const { db, journal } = options;
@@ -82,6 +110,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
+  closeInterruptedRuns(db, journal, now().toISOString());
   const runId = Number(
     db.prepare('INSERT INTO sync_run (started_at) VALUES (?)').run(now().toISOString()).lastInsertRowid,
   );

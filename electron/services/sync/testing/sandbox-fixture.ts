@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDatabase, type Db } from '../../db/database';
 import { Journal } from '../../journal/journal';
+import type { SandboxSettings } from '../../sandbox/admin-api';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox-server';
 import { makeTempDir } from '../../testing/temp-dir';
 import { createNodeTransport } from '../../transport/node-transport';
@@ -23,12 +24,13 @@ export interface SandboxFixture {
 }
 
 export async function startSandboxFixture(
-  options: { initialDecisions?: number; dir?: string } = {},
+  options: { initialDecisions?: number; dir?: string; settings?: Partial<SandboxSettings> } = {},
 ): Promise<SandboxFixture> {
   const tmp = options.dir ? { dir: options.dir, cleanup: () => undefined } : makeTempDir('referent-vt-sync-');
   const sandbox = await startSandbox({
     dataDir: path.join(tmp.dir, 'sandbox'),
     initialDecisions: options.initialDecisions ?? 20,
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   const client = sandbox.pki.clients[TEST_EJ.finessEj];
   if (!client) throw new Error('client .p12 absent');
