@@ -1,59 +1,86 @@
 /**
- * `npm run bench:sync`: N decisions (default 10,000; BENCH_DECISIONS to change) from the embedded sandbox over mTLS.
- * Engine at 0 ms and 20 ms injected latency (fresh encrypted database each), a naive sequential client (one
- * connection, one read after the other, no paging concurrency) and a raw download of the same bytes (same
- * concurrency, no validation, parsing or storage). Last line: one JSON object with the figures.
+ * `npm run bench:sync`: N decisions (default 10,000; BENCH_DECISIONS to change) from the sandbox over mTLS. The
+ * sandbox runs in its own process, so the figures (CPU, peak RSS) are the client's. Engine at 0 ms and 20 ms injected
+ * latency (fresh encrypted database each), a naive sequential client (one connection, one read after the other,
+ * nothing stored) and a raw download of the same bytes (same concurrency as the engine, the transport's JSON decoding
+ * only: no validation, CDA parsing or storage). Last line: one JSON object with the figures.
  */
+import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../electron/services/db/database';
 import { Journal } from '../electron/services/journal/journal';
-import { startSandbox } from '../electron/services/sandbox/sandbox-server';
+import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { mapBounded } from '../electron/services/sync/net/retry-policy';
 import { runSyncOnce } from '../electron/services/sync/sync-engine';
+import type { SandboxChildReady, SandboxChildRequest } from '../electron/services/sync/testing/sandbox-child-entry';
 import { createNodeTransport } from '../electron/services/transport/node-transport';
 import type { Transport } from '../electron/services/transport/transport';
 
 const N = Number(process.env.BENCH_DECISIONS ?? 10_000);
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 200);
+/** Parallel reads (and sockets) of the engine and the raw download, per latency. */
+const CONCURRENCY_0MS = Number(process.env.BENCH_CONCURRENCY_0MS ?? 16);
+const CONCURRENCY_20MS = Number(process.env.BENCH_CONCURRENCY_20MS ?? 48);
 const EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
 const EG = '010000019';
+const SANDBOX_ENTRY = fileURLToPath(
+  new URL('../electron/services/sync/testing/sandbox-child-entry.ts', import.meta.url),
+);
 
+// The client's memory only: the sandbox runs in its own process. maxRSS is the kernel's high-water mark.
 let peakRss = 0;
-const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}, 50);
+const sampleRss = () => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+};
+const sampler = setInterval(sampleRss, 50);
+
+function startSandboxChild(dir: string): Promise<{ ready: SandboxChildReady; stop: () => void }> {
+  const child = fork(SANDBOX_ENTRY, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const request: SandboxChildRequest = {
+    dataDir: path.join(dir, 'sandbox'),
+    decisions: N,
+    legalEntities: [{ ...EJ, establishments: [{ finessEg: EG, name: 'ESAT FICTIF LES TILLEULS', kind: 'esat' }] }],
+    finessEj: EJ.finessEj,
+    generateFor: [EG],
+  };
+  child.send(request);
+  return new Promise((resolve, reject) => {
+    child.once('message', (ready: SandboxChildReady) => resolve({ ready, stop: () => child.disconnect() }));
+    child.once('exit', (code) => reject(new Error(`bac à sable arrêté (code ${code})`)));
+  });
+}
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'referent-vt-bench-'));
-  const sandbox = await startSandbox({
-    dataDir: path.join(dir, 'sandbox'),
-    initialDecisions: 0,
-    legalEntities: [{ ...EJ, establishments: [{ finessEg: EG, name: 'ESAT FICTIF LES TILLEULS', kind: 'esat' }] }],
-  });
-  const t0 = Date.now();
-  sandbox.operations.generateDecisions(N, [EG]);
-  console.log(`Bac à sable : ${N} décisions générées en ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const client = sandbox.pki.clients[EJ.finessEj];
-  if (!client) throw new Error('certificat client absent');
+  const { ready: sandbox, stop } = await startSandboxChild(dir);
+  console.log(`Bac à sable (processus séparé) : ${N} décisions générées en ${sandbox.generationSeconds.toFixed(1)} s`);
+  const admin = new SandboxAdmin(sandbox.adminUrl, sandbox.adminToken);
+  const p12 = Buffer.from(sandbox.p12Base64, 'base64');
   const makeTransport = (maxSockets: number): Transport =>
     createNodeTransport({
       fhirBaseUrl: sandbox.fhirBaseUrl,
       tokenUrl: sandbox.tokenUrl,
       clientId: sandbox.clientId,
       clientSecret: sandbox.clientSecret,
-      clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
+      clientCertificate: { kind: 'p12', p12, password: sandbox.p12Password },
       trustAnchorsPem: [sandbox.caBundlePem],
       proxyMode: 'none',
       maxSockets,
     });
+  const concurrencyAt = (latencyMs: number) => (latencyMs > 0 ? CONCURRENCY_20MS : CONCURRENCY_0MS);
 
   async function engine(latencyMs: number): Promise<number> {
-    sandbox.operations.setFaults({ latencyMs });
+    await admin.setFaults({ latencyMs });
     const db = openDatabase({ file: path.join(dir, `bench-${latencyMs}.db`), key: crypto.randomBytes(32) });
-    const transport = makeTransport(16);
+    const concurrency = concurrencyAt(latencyMs);
+    const transport = makeTransport(concurrency);
     const start = performance.now();
     const result = await runSyncOnce({
       db,
@@ -61,7 +88,7 @@ async function main(): Promise<void> {
       transport,
       legalEntity: EJ,
       activateNewEgs: true,
-      concurrency: 16,
+      concurrency,
     });
     const seconds = (performance.now() - start) / 1000;
     const stored = db.prepare('SELECT count(*) FROM decision').pluck().get() as number;
@@ -92,13 +119,15 @@ async function main(): Promise<void> {
 
   /** The same bytes, nothing done with them: the ceiling of what the network and the server allow. */
   async function raw(latencyMs: number): Promise<number> {
-    sandbox.operations.setFaults({ latencyMs });
-    const transport = makeTransport(16);
+    await admin.setFaults({ latencyMs });
+    const concurrency = concurrencyAt(latencyMs);
+    const transport = makeTransport(concurrency);
     const start = performance.now();
     const ids = await listIds(transport);
-    await mapBounded(ids, 16, (id) =>
-      transport.request({ method: 'GET', path: `DocumentReference/${id}`, finessEg: EG }),
-    );
+    // Each body is dropped once received (kept, 10,000 of them would make the bench's own peak RSS).
+    await mapBounded(ids, concurrency, async (id) => {
+      await transport.request({ method: 'GET', path: `DocumentReference/${id}`, finessEg: EG });
+    });
     const rate = ids.length / ((performance.now() - start) / 1000);
     transport.close();
     console.log(`Téléchargement brut, latence ${latencyMs} ms : ${rate.toFixed(0)} décisions/s`);
@@ -107,7 +136,7 @@ async function main(): Promise<void> {
 
   /** A naive client: one connection, reads one after the other (measured on a sample, rate extrapolated). */
   async function naive(latencyMs: number): Promise<number> {
-    sandbox.operations.setFaults({ latencyMs });
+    await admin.setFaults({ latencyMs });
     const transport = makeTransport(1);
     const ids = (await listIds(transport)).slice(0, NAIVE_SAMPLE);
     const start = performance.now();
@@ -124,8 +153,8 @@ async function main(): Promise<void> {
   const e0 = await engine(0);
   const e20 = await engine(20);
   const naive20 = await naive(20);
-  sandbox.operations.setFaults({ latencyMs: 0 });
-  await sandbox.close();
+  stop();
+  sampleRss();
   clearInterval(sampler);
   fs.rmSync(dir, { recursive: true, force: true });
   const figures = {

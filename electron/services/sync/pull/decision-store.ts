@@ -38,6 +38,61 @@ function normalise(text: string): string {
     .toLowerCase();
 }
 
+/**
+ * Statements of the flux 1 writes, prepared once per connection (compiling them per item cost as much as running
+ * them). A WeakMap keeps them with the connection and lets both go together.
+ */
+function prepareStatements(db: Db) {
+  return {
+    upsertPerson: db.prepare(
+      `INSERT INTO person (mdph_oid, mdph_individual_id, ins, ins_oid, family_name, used_family_name, given_names,
+         gender, birth_date, birth_date_raw, search_text, updated_at)
+       VALUES (@oid, @idv, @ins, @insOid, @family, @used, @given, @gender, @birth, @birthRaw, @search, @now)
+       ON CONFLICT (mdph_oid, mdph_individual_id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid,
+         family_name = excluded.family_name, used_family_name = excluded.used_family_name,
+         given_names = excluded.given_names, gender = excluded.gender, birth_date = excluded.birth_date,
+         birth_date_raw = excluded.birth_date_raw, search_text = excluded.search_text, updated_at = excluded.updated_at
+       RETURNING id`,
+    ),
+    existingDecision: db.prepare('SELECT id, server_last_updated, raw_cda FROM decision WHERE id_nat_decision = ?'),
+    insertDecision: db.prepare(
+      `INSERT INTO decision (id_nat_decision, id_decision, id_decision_root, person_id, document_reference_id,
+         version_number, type_decision, nature_droit, decision_date, closure_effective_date, category_code,
+         qualification, validity_start, validity_end, priority_level, parsed_json, raw_resource_json, raw_cda,
+         server_last_updated, received_at)
+       VALUES (@idNat, @idDecision, @root, @personId, @drId, @version, @type, @nature, @date, @closure, @category,
+         @qualification, @start, @end, @priority, @parsed, @rawResource, @rawCda, @lastUpdated, @now)`,
+    ),
+    updateDecision: db.prepare(
+      `UPDATE decision SET id_decision = @idDecision, id_decision_root = @root, person_id = @personId,
+         document_reference_id = @drId, version_number = @version, type_decision = @type, nature_droit = @nature,
+         decision_date = @date, closure_effective_date = @closure, category_code = @category,
+         qualification = @qualification, validity_start = @start, validity_end = @end, priority_level = @priority,
+         parsed_json = @parsed, raw_resource_json = @rawResource, raw_cda = @rawCda,
+         server_last_updated = @lastUpdated WHERE id = @id`,
+    ),
+    insertLink: db.prepare(
+      'INSERT OR IGNORE INTO decision_link (decision_id, linked_id_decision, linked_root, kind) VALUES (?, ?, ?, ?)',
+    ),
+    knownEg: db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?'),
+    insertNotification: db.prepare(
+      `INSERT OR IGNORE INTO notification (decision_id, finess_eg, esms_status, terminated, created_at, updated_at)
+       VALUES (?, ?, '39', ?, ?, ?)`,
+    ),
+  };
+}
+
+const statementCache = new WeakMap<Db, ReturnType<typeof prepareStatements>>();
+
+function statementsFor(db: Db): ReturnType<typeof prepareStatements> {
+  let statements = statementCache.get(db);
+  if (!statements) {
+    statements = prepareStatements(db);
+    statementCache.set(db, statements);
+  }
+  return statements;
+}
+
 export interface StoreDecisionInput {
   readonly finessEg: string;
   readonly documentReferenceId: string;
@@ -58,34 +113,22 @@ export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
   const family = person.familyNameBirth ?? person.familyNameUsed ?? '';
   const given = person.givenNames ?? person.givenNameUsed ?? person.firstGivenNameBirth ?? '';
   const search = normalise([family, person.familyNameUsed ?? '', given].join(' ').trim());
-  db.prepare(
-    `INSERT INTO person (mdph_oid, mdph_individual_id, ins, ins_oid, family_name, used_family_name, given_names, gender,
-       birth_date, birth_date_raw, search_text, updated_at)
-     VALUES (@oid, @idv, @ins, @insOid, @family, @used, @given, @gender, @birth, @birthRaw, @search, @now)
-     ON CONFLICT (mdph_oid, mdph_individual_id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid,
-       family_name = excluded.family_name, used_family_name = excluded.used_family_name,
-       given_names = excluded.given_names, gender = excluded.gender, birth_date = excluded.birth_date,
-       birth_date_raw = excluded.birth_date_raw, search_text = excluded.search_text, updated_at = excluded.updated_at`,
-  ).run({
-    oid: mdphOid,
-    idv: person.idIndividu,
-    ins: person.ins?.value ?? null,
-    insOid: person.ins ? (person.ins.kind === 'NIR' ? '1.2.250.1.213.1.4.8' : '1.2.250.1.213.1.4.9') : null,
-    family,
-    used: person.familyNameUsed,
-    given,
-    gender: person.gender?.code ?? null,
-    birth: person.birthDate?.iso ?? null,
-    birthRaw: person.birthDate?.raw ?? null,
-    search,
-    now: input.nowIso,
-  });
+  const st = statementsFor(db);
   const personId = (
-    db
-      .prepare('SELECT id FROM person WHERE mdph_oid = ? AND mdph_individual_id = ?')
-      .get(mdphOid, person.idIndividu) as {
-      id: number;
-    }
+    st.upsertPerson.get({
+      oid: mdphOid,
+      idv: person.idIndividu,
+      ins: person.ins?.value ?? null,
+      insOid: person.ins ? (person.ins.kind === 'NIR' ? '1.2.250.1.213.1.4.8' : '1.2.250.1.213.1.4.9') : null,
+      family,
+      used: person.familyNameUsed,
+      given,
+      gender: person.gender?.code ?? null,
+      birth: person.birthDate?.iso ?? null,
+      birthRaw: person.birthDate?.raw ?? null,
+      search,
+      now: input.nowIso,
+    }) as { id: number }
   ).id;
 
   const dp = p.droitPrestation;
@@ -111,61 +154,34 @@ export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
     lastUpdated: input.serverLastUpdated,
     now: input.nowIso,
   };
-  const existing = db
-    .prepare('SELECT id, server_last_updated, raw_cda FROM decision WHERE id_nat_decision = ?')
-    .get(input.idNatDecision) as { id: number; server_last_updated: string | null; raw_cda: string } | undefined;
+  const existing = st.existingDecision.get(input.idNatDecision) as
+    { id: number; server_last_updated: string | null; raw_cda: string } | undefined;
   let outcome: StoreOutcome;
   let decisionId: number;
   if (!existing) {
-    decisionId = Number(
-      db
-        .prepare(
-          `INSERT INTO decision (id_nat_decision, id_decision, id_decision_root, person_id, document_reference_id,
-             version_number, type_decision, nature_droit, decision_date, closure_effective_date, category_code,
-             qualification, validity_start, validity_end, priority_level, parsed_json, raw_resource_json, raw_cda,
-             server_last_updated, received_at)
-           VALUES (@idNat, @idDecision, @root, @personId, @drId, @version, @type, @nature, @date, @closure, @category,
-             @qualification, @start, @end, @priority, @parsed, @rawResource, @rawCda, @lastUpdated, @now)`,
-        )
-        .run(values).lastInsertRowid,
-    );
+    decisionId = Number(st.insertDecision.run(values).lastInsertRowid);
     outcome = 'created';
   } else {
     decisionId = existing.id;
     if (existing.server_last_updated === input.serverLastUpdated && existing.raw_cda === input.rawCda) {
       outcome = 'unchanged';
     } else {
-      db.prepare(
-        `UPDATE decision SET id_decision = @idDecision, id_decision_root = @root, person_id = @personId,
-           document_reference_id = @drId, version_number = @version, type_decision = @type, nature_droit = @nature,
-           decision_date = @date, closure_effective_date = @closure, category_code = @category,
-           qualification = @qualification, validity_start = @start, validity_end = @end, priority_level = @priority,
-           parsed_json = @parsed, raw_resource_json = @rawResource, raw_cda = @rawCda,
-           server_last_updated = @lastUpdated WHERE id = @id`,
-      ).run({ ...values, id: decisionId });
+      st.updateDecision.run({ ...values, id: decisionId });
       outcome = 'updated';
     }
   }
 
   const kind = linkKindOf(p);
   for (const link of p.decision.identifiantDesDecisionsReviseesRenouveleesCloturee) {
-    db.prepare(
-      'INSERT OR IGNORE INTO decision_link (decision_id, linked_id_decision, linked_root, kind) VALUES (?, ?, ?, ?)',
-    ).run(decisionId, link.extension, link.root, link.unknown ? 'inconnu' : kind);
+    st.insertLink.run(decisionId, link.extension, link.root, link.unknown ? 'inconnu' : kind);
   }
 
   // One notification per targeted EG known locally, plus the EG that received it.
   const targeted = new Set<string>([input.finessEg]);
   for (const idNat of dp?.detail?.idNatEsmsCibles ?? []) if (idNat.startsWith('1')) targeted.add(idNat.slice(1));
   for (const eg of targeted) {
-    const known = db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?').get(eg);
-    if (!known) continue;
-    const inserted = db
-      .prepare(
-        `INSERT OR IGNORE INTO notification (decision_id, finess_eg, esms_status, terminated, created_at, updated_at)
-         VALUES (?, ?, '39', ?, ?, ?)`,
-      )
-      .run(decisionId, eg, kind === 'cloture' ? 1 : 0, input.nowIso, input.nowIso);
+    if (!st.knownEg.get(eg)) continue;
+    const inserted = st.insertNotification.run(decisionId, eg, kind === 'cloture' ? 1 : 0, input.nowIso, input.nowIso);
     if (inserted.changes === 1)
       applyLinkEffects(db, Number(inserted.lastInsertRowid), decisionId, eg, kind, input.nowIso);
   }
