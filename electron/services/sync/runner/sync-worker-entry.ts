@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   parentPort?.on('message', (message: { type?: string }) => {
     if (message.type === 'cancel') controller.abort();
   });
+  // Listening for "cancel" must not keep the thread alive once the run is over (the service waits for its exit).
+  parentPort?.unref();
   const db = openDatabase({ file: data.databaseFile, key: Buffer.from(data.databaseKey) });
   const transport = createNodeTransport(data.transport);
   try {

@@ -1,0 +1,85 @@
+/**
+ * `npx referent-vt sync --once [--data <dossier>]`: one headless sync of the current environment of a data folder
+ * (the browser host's by default), opened as the app opens it (key file next to the database; on the local sandbox
+ * environment the embedded sandbox is started for the run). Prints a French summary; exit 0 only on 'succès'.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { SyncSummary } from '@shared/domain/sync';
+import { isAppError } from '@shared/errors/app-error';
+import type { Command, CommandOutput } from './commands';
+
+function productVersion(): string {
+  const packageFile = fileURLToPath(new URL('../../../package.json', import.meta.url));
+  return (JSON.parse(fs.readFileSync(packageFile, 'utf8')) as { version: string }).version;
+}
+
+function printSummary(out: CommandOutput, summary: SyncSummary): void {
+  out.log(`  Décisions reçues ou mises à jour : ${summary.decisions}`);
+  out.log(`  Statuts reçus de ViaTrajectoire : ${summary.statuses}`);
+  out.log(`  Statuts et accords envoyés : ${summary.sent}`);
+  out.log(`  Envois refusés : ${summary.rejected}`);
+  out.log(`  Envois en attente : ${summary.waiting}`);
+  out.log(`  Évaluations reçues : ${summary.evaluations}`);
+  out.log(`  Unités ROR : ${summary.units}`);
+  out.log(`  Éléments mis en quarantaine : ${summary.quarantined}`);
+  for (const error of summary.errors) out.log(`  Erreur : ${error}`);
+}
+
+const OUTCOME_LABEL: Record<string, string> = {
+  succès: 'Synchronisation réussie.',
+  partiel: 'Synchronisation partielle : certaines étapes ont échoué.',
+  échec: 'La synchronisation a échoué.',
+  annulé: 'La synchronisation a été annulée.',
+};
+
+export const syncCommand: Command = {
+  usage: 'sync --once [--data <dossier>] : une synchronisation de l’environnement courant (0 si réussie)',
+  async run(args, out) {
+    let values: { once?: boolean; data?: string };
+    try {
+      ({ values } = parseArgs({
+        args,
+        options: { once: { type: 'boolean', default: false }, data: { type: 'string', default: '.data/app' } },
+      }));
+    } catch (e) {
+      out.log(`Erreur : ${e instanceof Error ? e.message : String(e)}`);
+      return 2;
+    }
+    if (!values.once) {
+      out.log('Usage : npx referent-vt sync --once [--data <dossier>]');
+      out.log('Seule la synchronisation unique (--once) est disponible en ligne de commande.');
+      return 2;
+    }
+    const { startApplication } = await import('../app/bootstrap');
+    const { getOrCreateDatabaseKey } = await import('../secrets');
+    const dataRoot = path.resolve(values.data ?? '.data/app');
+    let app: Awaited<ReturnType<typeof startApplication>> | undefined;
+    try {
+      app = await startApplication({
+        dataRoot,
+        shell: 'navigateur',
+        version: productVersion(),
+        databaseKey: (databaseFile) => getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile),
+        syncIntervalMs: 0,
+      });
+      out.log(`Synchronisation — ${app.ctx.environmentLabel}`);
+      const started = Date.now();
+      const result = await app.sync.runNow();
+      if (!result) {
+        out.log('La synchronisation s’est arrêtée sans résultat.');
+        return 1;
+      }
+      out.log(`${OUTCOME_LABEL[result.outcome] ?? result.outcome} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      printSummary(out, result.summary);
+      return result.outcome === 'succès' ? 0 : 1;
+    } catch (e) {
+      out.log(`Erreur : ${isAppError(e) ? `${e.message} [${e.code}]` : e instanceof Error ? e.message : String(e)}`);
+      return 1;
+    } finally {
+      await app?.close();
+    }
+  },
+};
