@@ -12,7 +12,14 @@ export default defineConfig({
     resolve: { alias },
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('electron/main/index.ts') }, external: nativeModules },
+      rollupOptions: {
+        // The sync runs in a worker thread with its own database connection (decisions.md §4).
+        input: {
+          index: resolve('electron/main/index.ts'),
+          'sync-worker': resolve('electron/services/sync/runner/sync-worker-entry.ts'),
+        },
+        external: nativeModules,
+      },
     },
   },
   preload: {

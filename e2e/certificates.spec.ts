@@ -46,7 +46,8 @@ test.beforeAll(async () => {
     sandboxProcess!.once('exit', (code) => reject(new Error(`Le bac à sable s'est arrêté (code ${code})`)));
   });
   sandbox = JSON.parse(first) as SandboxInfo;
-  host = await startAppHost();
+  // A connection configured by hand through the UI: the embedded sandbox must not configure one first.
+  host = await startAppHost(['--no-embedded-sandbox']);
 });
 
 test.afterAll(async () => {

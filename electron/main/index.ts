@@ -3,12 +3,15 @@
  * the domain services come from electron/services (plain Node) through startApplication.
  */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { app, protocol, session, type BrowserWindow } from 'electron';
 import { startApplication, type RunningApplication } from '../services/app/bootstrap';
 import { registerIpcHandlers } from './ipc/register-ipc-handlers';
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol';
 import { hardenSessions, createMainWindow } from './main-window';
-import { safeStorageDatabaseKey } from './safe-storage-key';
+import { electronSafeStorage, safeStorageDatabaseKey } from './safe-storage-key';
+import { useSecretCipher } from '../services/app/handlers/connection-services';
+import { createSafeStorageCipher } from '../services/secrets';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -44,12 +47,16 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(async () => {
     hardenSessions(session.defaultSession);
     registerAppProtocol(path.join(__dirname, '../renderer'));
+    // Secrets (client secret, remembered .p12 passwords) are protected by the OS keychain under Electron.
+    useSecretCipher(() => createSafeStorageCipher(electronSafeStorage));
     running = await startApplication({
       dataRoot: app.getPath('userData'),
       shell: 'electron',
       version: app.getVersion(),
       databaseKey: safeStorageDatabaseKey,
+      syncWorker: { url: pathToFileURL(path.join(__dirname, 'sync-worker.js')), execArgv: [] },
     });
+    running.sync.runNow().catch(() => undefined);
     registerIpcHandlers(running);
     mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'));
   });

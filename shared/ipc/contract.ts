@@ -10,6 +10,7 @@ import { certificateChannels } from './channels/certificate-channels';
 import { environmentChannels } from './channels/environment-channels';
 import { worklistChannels } from './channels/worklist-channels';
 import { onboardingChannels } from './channels/onboarding-channels';
+import { syncChannels } from './channels/sync-channels';
 
 export const CONTRACT = {
   ...appChannels,
@@ -17,6 +18,7 @@ export const CONTRACT = {
   ...environmentChannels,
   ...worklistChannels,
   ...onboardingChannels,
+  ...syncChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

@@ -15,6 +15,12 @@ import { createCertificateHandlers } from './handlers/certificate-handlers';
 import { createEnvironmentHandlers } from './handlers/environment-handlers';
 import { activeEnvironmentDescriptor } from './handlers/connection-services';
 import { createOnboardingHandlers } from './handlers/onboarding-handlers';
+import { createSyncHandlers } from './handlers/sync-handlers';
+import { connectionServicesFor, transportConfigFor } from './handlers/connection-services';
+import { startEmbeddedSandbox } from './embedded-sandbox';
+import { SyncService } from '../sync/runner/sync-service';
+import type { SyncWorkerData } from '../sync/runner/sync-worker-entry';
+import type { RunningSandbox } from '../sandbox/sandbox-server';
 
 export interface EnvironmentDescriptor {
   readonly id: string;
@@ -32,12 +38,23 @@ export interface StartApplicationOptions {
   /** Returns the 32-byte database key for this environment's database file. */
   readonly databaseKey: (databaseFile: string) => Buffer;
   readonly now?: () => Date;
+  /** Start the embedded sandbox on the 'sandbox-local' environment (default true). */
+  readonly embeddedSandbox?: boolean;
+  /** Decisions generated in a brand-new embedded sandbox. */
+  readonly sandboxInitialDecisions?: number;
+  /** Where the sync worker's entry is: the .ts file through tsx by default, the bundled file under Electron. */
+  readonly syncWorker?: { readonly url: URL; readonly execArgv: string[] };
+  /** Automatic sync period; 0 disables the schedule (tests). Default 15 minutes. */
+  readonly syncIntervalMs?: number;
 }
 
 export interface RunningApplication {
   readonly ctx: AppContext;
   readonly handlers: Handlers;
   readonly hub: EventHub;
+  readonly sync: SyncService;
+  /** The embedded sandbox, on the 'sandbox-local' environment. */
+  readonly sandbox: RunningSandbox | undefined;
   close(): Promise<void>;
 }
 
@@ -49,7 +66,8 @@ export async function startApplication(options: StartApplicationOptions): Promis
   const log = createLogger('bootstrap');
 
   const databaseFile = path.join(dataDir, 'referent-vt.db');
-  const db: Db = openDatabase({ file: databaseFile, key: options.databaseKey(databaseFile) });
+  const databaseKey = options.databaseKey(databaseFile);
+  const db: Db = openDatabase({ file: databaseFile, key: databaseKey });
   const now = options.now ?? (() => new Date());
   const journal = new Journal(db, now);
   const hub = new EventHub();
@@ -67,19 +85,63 @@ export async function startApplication(options: StartApplicationOptions): Promis
   journal.append({ actor: 'système', action: 'Démarrage de Référent VT', outcome: 'info', detail: environment.label });
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });
 
+  const services = connectionServicesFor(ctx);
+  const sandbox =
+    environment.id === 'sandbox-local' && options.embeddedSandbox !== false
+      ? await startEmbeddedSandbox(ctx, services, {
+          ...(options.sandboxInitialDecisions !== undefined
+            ? { initialDecisions: options.sandboxInitialDecisions }
+            : {}),
+        })
+      : undefined;
+
+  const sync = new SyncService({
+    db,
+    workerData: async (): Promise<SyncWorkerData> => {
+      const transport = await transportConfigFor(services);
+      const settings = services.environments.get(services.environmentId);
+      const certificate = settings.certificateId ? services.registry.get(settings.certificateId) : undefined;
+      return {
+        databaseFile,
+        databaseKey: new Uint8Array(databaseKey),
+        transport,
+        ...(certificate?.finessEj
+          ? {
+              legalEntity: {
+                finessEj: certificate.finessEj,
+                name: certificate.subjectOrganization ?? certificate.label,
+              },
+            }
+          : {}),
+        // In the sandbox every EG is switched on; on ViaTrajectoire the referent activates each EG.
+        activateNewEgs: environment.id === 'sandbox-local',
+      };
+    },
+    onProgress: (progress) => hub.emit('sync:progress', progress),
+    onFinished: () => hub.emit('data:changed', { scopes: ['*'] }),
+    ...(options.syncWorker ? { workerUrl: options.syncWorker.url, workerExecArgv: options.syncWorker.execArgv } : {}),
+    ...(options.syncIntervalMs ? { intervalMs: options.syncIntervalMs } : {}),
+  });
+  if (options.syncIntervalMs !== 0) sync.startSchedule();
+
   const handlers: Handlers = {
     ...createAppHandlers(ctx),
     ...createWorklistHandlers(ctx),
     ...createCertificateHandlers(ctx),
     ...createEnvironmentHandlers(ctx),
     ...createOnboardingHandlers(ctx),
+    ...createSyncHandlers(ctx, sync),
   };
 
   return {
     ctx,
     handlers,
     hub,
+    sync,
+    sandbox,
     async close() {
+      await sync.close();
+      await sandbox?.close();
       db.close();
     },
   };

@@ -17,6 +17,11 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '0' },
       renderer: { type: 'string', default: path.resolve('out/renderer') },
       json: { type: 'boolean', default: false },
+      // 0 = no automatic sync (tests drive it); otherwise minutes between automatic syncs.
+      'sync-minutes': { type: 'string', default: '15' },
+      'sandbox-decisions': { type: 'string' },
+      // Leave the sandbox-local environment unconfigured (tests that configure a connection by hand).
+      'no-embedded-sandbox': { type: 'boolean', default: false },
     },
   });
   const app = await startApplication({
@@ -24,11 +29,24 @@ async function main(): Promise<void> {
     shell: 'navigateur',
     version: (JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as { version: string }).version,
     databaseKey: (databaseFile) => getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile),
+    syncIntervalMs: Number(values['sync-minutes']) * 60_000,
+    embeddedSandbox: !values['no-embedded-sandbox'],
+    ...(values['sandbox-decisions'] ? { sandboxInitialDecisions: Number(values['sandbox-decisions']) } : {}),
   });
+  if (Number(values['sync-minutes']) > 0) {
+    // A first sync right away, so the referent sees the day's notifications without waiting for the schedule.
+    app.sync.runNow().catch(() => undefined);
+  }
   const host = await startBrowserHost({ app, rendererDir: values.renderer, port: Number(values.port) });
   if (values.json) {
     process.stdout.write(
-      JSON.stringify({ url: host.url, origin: host.origin, token: host.token, dataDir: app.ctx.dataDir }) + '\n',
+      JSON.stringify({
+        url: host.url,
+        origin: host.origin,
+        token: host.token,
+        dataDir: app.ctx.dataDir,
+        sandbox: app.sandbox ? { adminUrl: app.sandbox.adminUrl, adminToken: app.sandbox.adminToken } : null,
+      }) + '\n',
     );
   } else {
     process.stdout.write(

@@ -20,7 +20,7 @@ export interface SyncServiceOptions {
   readonly onProgress: (progress: SyncProgress) => void;
   readonly onFinished: (result: SyncRunResult | undefined) => void;
   readonly intervalMs?: number;
-  /** Worker entry; tests and tsx use the .ts file with the tsx loader. */
+  /** Worker entry: by default the sources through tsx (sync-worker-tsx.mjs); the bundled file under Electron. */
   readonly workerUrl?: URL;
   readonly workerExecArgv?: string[];
 }
@@ -57,8 +57,8 @@ export class SyncService {
   async runNow(): Promise<SyncRunResult | undefined> {
     if (this.worker) throw new AppError('SYNC_ALREADY_RUNNING', 'Une synchronisation est déjà en cours.');
     const data = await this.options.workerData();
-    const url = this.options.workerUrl ?? new URL('./sync-worker-entry.ts', import.meta.url);
-    const worker = new Worker(url, { workerData: data, execArgv: this.options.workerExecArgv ?? ['--import', 'tsx'] });
+    const url = this.options.workerUrl ?? new URL('./sync-worker-tsx.mjs', import.meta.url);
+    const worker = new Worker(url, { workerData: data, execArgv: this.options.workerExecArgv ?? [] });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       let result: SyncRunResult | undefined;
@@ -69,9 +69,13 @@ export class SyncService {
           if (message.type === 'progress' && message.progress) {
             this.progress = message.progress;
             this.options.onProgress(message.progress);
-          } else if (message.type === 'done') result = message.result;
-          else if (message.type === 'error')
-            failure = new AppError('INTERNAL', 'La synchronisation a échoué.', message.message);
+          } else if (message.type === 'done' || message.type === 'error') {
+            if (message.type === 'done') result = message.result;
+            else failure = new AppError('INTERNAL', 'La synchronisation a échoué.', message.message);
+            // The run is over and its connection closed: end the thread now rather than wait for the loader's
+            // handles (tsx under Node 20) to let it exit by itself.
+            void worker.terminate();
+          }
         },
       );
       worker.on('error', (e) => {

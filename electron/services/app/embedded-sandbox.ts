@@ -1,0 +1,69 @@
+/**
+ * "Bac à sable local": on the sandbox-local environment the app starts its own imitation of ViaTrajectoire
+ * (electron/services/sandbox) in the environment's folder and connects to it with nothing to configure — the
+ * sandbox's test CA as trust anchor, its generated client .p12 (password remembered), its client_id/secret.
+ * What the referent changed by hand (another certificate, other credentials) is kept.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLIENT_SECRET_NAME } from '../environments/environment-store';
+import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-server';
+import { createLogger } from '../logging/logger';
+import type { AppContext } from './app-context';
+import type { ConnectionServices } from './handlers/connection-services';
+
+const log = createLogger('embedded-sandbox');
+
+export interface EmbeddedSandboxOptions {
+  /** Decisions generated in a new sandbox (default: the sandbox's own default). */
+  readonly initialDecisions?: number;
+}
+
+export async function startEmbeddedSandbox(
+  ctx: AppContext,
+  services: ConnectionServices,
+  options: EmbeddedSandboxOptions = {},
+): Promise<RunningSandbox> {
+  const sandbox = await startSandbox({
+    dataDir: path.join(ctx.dataDir, 'sandbox'),
+    ...(options.initialDecisions !== undefined ? { initialDecisions: options.initialDecisions } : {}),
+  });
+  const settings = services.environments.get('sandbox-local');
+  const firstStart = !settings.fhirBaseUrl;
+  // The sandbox listens on a new port at each start: the URLs follow it.
+  await services.environments.update('sandbox-local', {
+    fhirBaseUrl: sandbox.fhirBaseUrl,
+    tokenUrl: sandbox.tokenUrl,
+    ...(firstStart || !settings.clientId ? { clientId: sandbox.clientId } : {}),
+  });
+  if (services.trustAnchors.pems().length === 0) services.trustAnchors.importPem(sandbox.caBundlePem);
+  if (firstStart || (await services.secrets.get(CLIENT_SECRET_NAME)) === undefined) {
+    await services.secrets.set(CLIENT_SECRET_NAME, sandbox.clientSecret);
+  }
+  if (!services.environments.get('sandbox-local').certificateId) {
+    const client = Object.values(sandbox.pki.clients)[0];
+    if (client) {
+      const bytes = fs.readFileSync(client.p12Path);
+      try {
+        const summary = await services.registry.importPkcs12({
+          bytes,
+          password: client.password,
+          rememberPassword: true,
+          trustAnchorsPem: services.trustAnchors.pems(),
+          label: 'Certificat de test du bac à sable',
+        });
+        await services.environments.update('sandbox-local', { certificateId: summary.id });
+      } finally {
+        bytes.fill(0);
+      }
+    }
+  }
+  ctx.journal.append({
+    actor: 'système',
+    action: 'Bac à sable local démarré',
+    outcome: 'info',
+    detail: firstStart ? 'Premier démarrage : connexion configurée automatiquement' : 'Connexion reprise',
+  });
+  log.info('Bac à sable local démarré', { fhirBaseUrl: sandbox.fhirBaseUrl, adminUrl: sandbox.adminUrl });
+  return sandbox;
+}
