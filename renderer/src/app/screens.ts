@@ -5,10 +5,10 @@ import { OnboardingScreen } from '../screens/OnboardingScreen';
 import { DashboardScreen } from '../screens/DashboardScreen';
 import { GeographicEntitiesScreen } from '../screens/GeographicEntitiesScreen';
 import { JournalScreen } from '../screens/JournalScreen';
+import { SynchronisationScreen } from '../screens/SynchronisationScreen';
 import { NotificationsScreen } from '../screens/NotificationsScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { UnitsScreen } from '../screens/UnitsScreen';
-import { makeUpcomingScreen } from '../screens/UpcomingScreen';
 import { WaitingListsScreen } from '../screens/WaitingListsScreen';
 
 export interface ScreenProps {
@@ -22,7 +22,7 @@ export const SCREENS: Record<string, ComponentType<ScreenProps>> = {
   'unites-ror': UnitsScreen,
   'entites-geographiques': GeographicEntitiesScreen,
   certificats: CertificatesScreen,
-  synchronisation: makeUpcomingScreen('Synchronisation', 'Les échanges avec ViaTrajectoire.'),
+  synchronisation: SynchronisationScreen,
   journal: JournalScreen,
   parametres: SettingsScreen,
   raccordement: OnboardingScreen,

@@ -1,0 +1,287 @@
+import { useEffect, useState } from 'react';
+import type { OutboxState, SyncProgress } from '@shared/domain/sync';
+import { displayOf, STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
+import { api } from '../api/api-client';
+import { useApiMutation, useApiQuery } from '../api/use-api';
+import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
+import { formatInstant } from '../components/format';
+
+const PHASE_LABELS: Record<string, string> = {
+  connexion: 'Connexion à ViaTrajectoire',
+  envoi: 'Envoi des statuts',
+  unités: 'Unités ROR',
+  décisions: 'Décisions (flux 1)',
+  statuts: 'Statuts reçus (flux 5)',
+  évaluations: 'Évaluations (flux 3)',
+  terminé: 'Terminé',
+};
+
+const STATE_LABELS: Record<OutboxState, string> = {
+  pending: 'En attente',
+  in_flight: 'En cours d’envoi',
+  sent: 'Envoyé',
+  rejected: 'Rejeté',
+  abandoned: 'Abandonné',
+};
+
+const STATE_BADGE: Record<OutboxState, string> = {
+  pending: 'badge-warn',
+  in_flight: 'badge-info',
+  sent: 'badge-ok',
+  rejected: 'badge-error',
+  abandoned: 'badge-info',
+};
+
+function useSyncProgress(): SyncProgress | null {
+  const [progress, setProgress] = useState<SyncProgress | null>(null);
+  useEffect(() => api.subscribe('sync:progress', (p) => setProgress(p as SyncProgress)), []);
+  return progress;
+}
+
+function ProgressPanel() {
+  const status = useApiQuery('sync:status', {}, { refetchInterval: (q) => (q.state.data?.running ? 1000 : false) });
+  const live = useSyncProgress();
+  const runNow = useApiMutation('sync:run-now', ['*']);
+  const cancel = useApiMutation('sync:cancel', ['sync']);
+  const running = runNow.isPending || (status.data?.running ?? false);
+  const progress = running ? (live?.running ? live : status.data?.progress) : null;
+  const percent = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
+  const last = runNow.data;
+  return (
+    <section className="panel" aria-labelledby="sync-now">
+      <h2 id="sync-now">Échanges avec ViaTrajectoire</h2>
+      <div className="button-row">
+        <button type="button" onClick={() => runNow.mutate({})} disabled={running}>
+          Synchroniser maintenant
+        </button>
+        {running && (
+          <button type="button" className="secondary" onClick={() => cancel.mutate({})}>
+            Annuler la synchronisation
+          </button>
+        )}
+      </div>
+      <ErrorMessage error={runNow.error ?? cancel.error ?? status.error} />
+      {running && (
+        <div className="sync-progress" data-testid="sync-progress">
+          <progress
+            max={100}
+            value={percent}
+            aria-label="Avancement de la synchronisation"
+            aria-valuetext={
+              progress
+                ? `${PHASE_LABELS[progress.phase] ?? progress.phase} : ${progress.done} sur ${progress.total}`
+                : 'Démarrage'
+            }
+          />
+          <p role="status" aria-live="polite">
+            {progress
+              ? `${PHASE_LABELS[progress.phase] ?? progress.phase}${progress.finessEg ? ` — FINESS EG ${progress.finessEg}` : ''} : ${progress.done} / ${progress.total}`
+              : 'Démarrage de la synchronisation…'}
+          </p>
+        </div>
+      )}
+      {!running && last?.outcome && (
+        <p role="status" className="notice" data-testid="sync-result">
+          Synchronisation terminée ({last.outcome}) : {last.summary?.decisions ?? 0} décision(s) reçue(s),{' '}
+          {last.summary?.statuses ?? 0} statut(s) reçu(s), {last.summary?.sent ?? 0} statut(s) envoyé(s)
+          {last.summary && last.summary.rejected > 0 ? `, ${last.summary.rejected} rejeté(s)` : ''}.
+        </p>
+      )}
+      {status.data && (
+        <p className="muted">
+          Prochaine synchronisation automatique : {formatInstant(status.data.nextScheduledAt)} · En attente d’envoi :{' '}
+          {status.data.pendingOutbox} · En quarantaine : {status.data.quarantined}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function HistoryPanel() {
+  const status = useApiQuery('sync:status', {});
+  const runs = status.data?.lastRuns ?? [];
+  return (
+    <section className="panel" aria-labelledby="sync-history">
+      <h2 id="sync-history">Historique</h2>
+      {status.isPending && <Loading />}
+      {status.data && runs.length === 0 && <Empty>Aucune synchronisation pour l’instant.</Empty>}
+      {runs.length > 0 && (
+        <table className="data-table" data-testid="sync-history">
+          <thead>
+            <tr>
+              <th scope="col">Début</th>
+              <th scope="col">Fin</th>
+              <th scope="col">Résultat</th>
+              <th scope="col">Décisions</th>
+              <th scope="col">Statuts reçus</th>
+              <th scope="col">Statuts envoyés</th>
+              <th scope="col">Erreurs</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id}>
+                <td>{formatInstant(r.startedAt)}</td>
+                <td>{formatInstant(r.finishedAt)}</td>
+                <td>
+                  <span
+                    className={`badge ${r.outcome === 'succès' ? 'badge-ok' : r.outcome ? 'badge-error' : 'badge-info'}`}
+                  >
+                    {r.outcome ?? 'en cours'}
+                  </span>
+                </td>
+                <td>{r.summary?.decisions ?? '—'}</td>
+                <td>{r.summary?.statuses ?? '—'}</td>
+                <td>
+                  {r.summary
+                    ? `${r.summary.sent} (${r.summary.rejected} rejeté(s), ${r.summary.waiting} en attente)`
+                    : '—'}
+                </td>
+                <td>{r.summary?.errors.join(' ; ') || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function OutboxPanel() {
+  const [onlyOpen, setOnlyOpen] = useState(true);
+  const outbox = useApiQuery('sync:outbox-list', {
+    limit: 500,
+    ...(onlyOpen ? { states: ['pending', 'in_flight', 'rejected'] as OutboxState[] } : {}),
+  });
+  const retry = useApiMutation('sync:outbox-retry', ['sync', 'notifications']);
+  const abandon = useApiMutation('sync:outbox-abandon', ['sync', 'notifications']);
+  return (
+    <section className="panel" aria-labelledby="sync-outbox">
+      <h2 id="sync-outbox">Statuts à transmettre</h2>
+      <label className="inline">
+        <input type="checkbox" checked={!onlyOpen} onChange={(e) => setOnlyOpen(!e.target.checked)} /> Afficher aussi
+        les envois transmis et abandonnés
+      </label>
+      <ErrorMessage error={outbox.error ?? retry.error ?? abandon.error} />
+      {outbox.isPending && <Loading />}
+      {outbox.data && outbox.data.length === 0 && <Empty>Aucun statut en attente : tout a été transmis.</Empty>}
+      {outbox.data && outbox.data.length > 0 && (
+        <table className="data-table" data-testid="outbox-table">
+          <thead>
+            <tr>
+              <th scope="col">Créé le</th>
+              <th scope="col">Contenu</th>
+              <th scope="col">FINESS EG</th>
+              <th scope="col">État</th>
+              <th scope="col">Tentatives</th>
+              <th scope="col">Motif du refus ou dernière erreur</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {outbox.data.map((item) => (
+              <tr key={item.id}>
+                <td>{formatInstant(item.createdAt)}</td>
+                <td>
+                  {item.kind === 'consent.create'
+                    ? 'Accord de la personne (flux 2)'
+                    : [
+                        item.statutESMS && `${item.statutESMS} ${displayOf(STATUT_ESMS, item.statutESMS) ?? ''}`,
+                        item.statutUnite && `${item.statutUnite} ${displayOf(STATUT_UNITE, item.statutUnite) ?? ''}`,
+                      ]
+                        .filter(Boolean)
+                        .join(' · ')}
+                  {item.notificationId !== null && (
+                    <>
+                      {' '}
+                      (<a href={`#/notifications/${item.notificationId}`}>notification {item.notificationId}</a>)
+                    </>
+                  )}
+                </td>
+                <td>{item.finessEg}</td>
+                <td>
+                  <span className={`badge ${STATE_BADGE[item.state]}`}>{STATE_LABELS[item.state]}</span>
+                </td>
+                <td>{item.attempts}</td>
+                <td>
+                  {item.lastError ? (
+                    <>
+                      {item.lastError.message}
+                      {item.lastError.detail && <span className="muted small"> — {item.lastError.detail}</span>}
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td>
+                  {(item.state === 'rejected' || item.state === 'abandoned') && (
+                    <button type="button" className="secondary" onClick={() => retry.mutate({ id: item.id })}>
+                      Relancer
+                    </button>
+                  )}
+                  {(item.state === 'pending' || item.state === 'rejected') && (
+                    <button type="button" className="secondary" onClick={() => abandon.mutate({ id: item.id })}>
+                      Abandonner
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function QuarantinePanel() {
+  const items = useApiQuery('sync:quarantine-list', { limit: 500 });
+  return (
+    <section className="panel" aria-labelledby="sync-quarantine">
+      <h2 id="sync-quarantine">Éléments en quarantaine</h2>
+      <p className="muted">
+        Ressources reçues de ViaTrajectoire qui n’ont pas pu être intégrées ; le reste de la synchronisation a continué.
+      </p>
+      <ErrorMessage error={items.error} />
+      {items.data && items.data.length === 0 && <Empty>Aucun élément en quarantaine.</Empty>}
+      {items.data && items.data.length > 0 && (
+        <table className="data-table" data-testid="quarantine-table">
+          <thead>
+            <tr>
+              <th scope="col">Reçu le</th>
+              <th scope="col">Flux</th>
+              <th scope="col">FINESS EG</th>
+              <th scope="col">Ressource</th>
+              <th scope="col">Raison</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.data.map((q) => (
+              <tr key={q.id}>
+                <td>{formatInstant(q.createdAt)}</td>
+                <td>{q.flow}</td>
+                <td>{q.finessEg ?? '—'}</td>
+                <td>{q.resourceId ?? '—'}</td>
+                <td>{q.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function SynchronisationScreen() {
+  return (
+    <>
+      <ScreenTitle description="Réception des décisions et des statuts, envoi des statuts du référent. Hors connexion, les statuts attendent ici et partent à la synchronisation suivante.">
+        Synchronisation
+      </ScreenTitle>
+      <ProgressPanel />
+      <OutboxPanel />
+      <HistoryPanel />
+      <QuarantinePanel />
+    </>
+  );
+}
