@@ -25,10 +25,12 @@ export interface ConnectionCheckDeps {
     | (Transport & Partial<{ probeTls(): Promise<TlsProbe> }>);
 }
 
-const LABELS: Record<Exclude<ConnectionCheckStepKind, 'search'>, string> = {
-  certificate: 'Certificat de l’établissement',
-  tls: 'Connexion sécurisée (TLS mutuel)',
-  token: 'Jeton d’accès ViaTrajectoire',
+/** The labels the "Tester la connexion" panel and the check-connection CLI show. */
+const LABELS: Record<ConnectionCheckStepKind, string> = {
+  certificate: 'Certificat de l’entité juridique',
+  tls: 'Connexion sécurisée (TLS) au serveur',
+  token: 'Jeton d’accès (OAuth2)',
+  search: 'Recherche de décisions par entité géographique',
 };
 
 /**
@@ -107,7 +109,7 @@ export async function checkConnection(deps: ConnectionCheckDeps): Promise<Connec
     for (const eg of egs) {
       await run(
         'search',
-        `Recherche de décisions pour l’établissement ${eg}`,
+        `Recherche de décisions pour l’EG ${eg}`,
         () =>
           (transport as Transport).request({
             method: 'GET',
@@ -124,7 +126,7 @@ export async function checkConnection(deps: ConnectionCheckDeps): Promise<Connec
       );
     }
     if (!token) {
-      steps.push({ kind: 'search', label: 'Recherche de décisions', status: 'skipped', durationMs: 0 });
+      steps.push({ kind: 'search', label: LABELS.search, status: 'skipped', durationMs: 0 });
     }
   } finally {
     transport?.close();

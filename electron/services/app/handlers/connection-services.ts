@@ -183,6 +183,15 @@ export function openConnectionServices(options: {
   };
 }
 
+/** The certificate chosen for the session's environment (CERT_NOT_FOUND when none is). */
+export function chosenCertificateId(services: ConnectionServices): string {
+  const { certificateId } = services.environments.get(services.environmentId);
+  if (!certificateId) {
+    throw new AppError('CERT_NOT_FOUND', 'Aucun certificat n’est choisi pour cet environnement : importez-en un.');
+  }
+  return certificateId;
+}
+
 /**
  * The transport configuration of the session's environment: URLs, client id and secret, the certificate material
  * (decrypted .p12 or card key URI with the session PIN) and the trust anchors. Main process only; the caller
@@ -193,20 +202,18 @@ export async function transportConfigFor(
   options: { password?: string } = {},
 ): Promise<NodeTransportConfig> {
   const settings = services.environments.get(services.environmentId);
-  if (!settings.certificateId) {
-    throw new AppError('CERT_NOT_FOUND', 'Aucun certificat n’est choisi pour cet environnement : importez-en un.');
-  }
+  const certificateId = chosenCertificateId(services);
   const secret = await services.secrets.get(CLIENT_SECRET_NAME);
   const clientSecret = secret?.toString('utf8') ?? '';
   secret?.fill(0);
-  const summary = services.registry.get(settings.certificateId);
+  const summary = services.registry.get(certificateId);
   let clientCertificate: NodeTransportConfig['clientCertificate'];
   if (summary.source === 'file') {
-    const material = await services.registry.loadFileCredentials(settings.certificateId, options.password);
+    const material = await services.registry.loadFileCredentials(certificateId, options.password);
     clientCertificate = { kind: 'p12', p12: material.p12, password: material.password };
   } else {
-    const card = services.registry.smartCardReference(settings.certificateId);
-    const pin = services.sessionPins.get(settings.certificateId);
+    const card = services.registry.smartCardReference(certificateId);
+    const pin = services.sessionPins.get(certificateId);
     if (pin === undefined) {
       throw new AppError('PKCS11_PIN_INCORRECT', 'Saisissez le code PIN de la carte avant de vous connecter.');
     }
