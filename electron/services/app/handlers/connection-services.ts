@@ -9,9 +9,9 @@ import { z } from 'zod';
 import { ENVIRONMENT_IDS, type EnvironmentId, type EnvironmentSummary } from '@shared/domain/environments';
 import { AppError } from '@shared/errors/app-error';
 import { CertificateRegistry } from '../../certs/certificate-registry';
+import { prepareCardClientCertificate } from '../../certs/pkcs11/card-key';
 import { configurePkcs11Engine } from '../../certs/pkcs11/pkcs11-engine';
 import { defaultPkcs11ModulePaths } from '../../certs/pkcs11/pkcs11-module';
-import { buildPkcs11KeyUri } from '../../certs/pkcs11/pkcs11-uri';
 import { TrustAnchorStore } from '../../certs/trust-anchor-store';
 import { CLIENT_SECRET_NAME, describeEnvironment, EnvironmentStore } from '../../environments/environment-store';
 import {
@@ -218,16 +218,8 @@ export async function transportConfigFor(
       throw new AppError('PKCS11_PIN_INCORRECT', 'Saisissez le code PIN de la carte avant de vous connecter.');
     }
     configurePkcs11Engine(card.modulePath);
-    clientCertificate = {
-      kind: 'pkcs11',
-      certPem: card.certPem,
-      pkcs11Uri: buildPkcs11KeyUri({
-        tokenLabel: card.tokenLabel,
-        tokenSerial: card.tokenSerial,
-        objectIdHex: card.objectIdHex,
-        pin,
-      }),
-    };
+    // PIN checked through pkcs11js first: libp11 would print the key URI, PIN included, if its own login failed.
+    clientCertificate = prepareCardClientCertificate(card, pin);
   }
   return {
     fhirBaseUrl: settings.fhirBaseUrl,
