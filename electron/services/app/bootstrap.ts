@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { EnvironmentId } from '@shared/domain/environments';
 import { openDatabase, type Db } from '../db/database';
+import { environmentPaths } from '../environments/environment-store';
 import { Journal } from '../journal/journal';
 import { configureLogging, createLogger, RotatingFileSink } from '../logging/logger';
 import { EventHub, type AppContext } from './app-context';
@@ -23,7 +25,7 @@ import type { SyncWorkerData } from '../sync/runner/sync-worker-entry';
 import type { RunningSandbox } from '../sandbox/sandbox-server';
 
 export interface EnvironmentDescriptor {
-  readonly id: string;
+  readonly id: EnvironmentId;
   readonly label: string;
 }
 
@@ -60,12 +62,11 @@ export interface RunningApplication {
 
 export async function startApplication(options: StartApplicationOptions): Promise<RunningApplication> {
   const environment = options.environment ?? activeEnvironmentDescriptor(options.dataRoot);
-  const dataDir = path.join(options.dataRoot, environment.id);
+  const { dataDir, databaseFile } = environmentPaths(options.dataRoot, environment.id);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   configureLogging(new RotatingFileSink(path.join(dataDir, 'logs', 'referent-vt.log')));
   const log = createLogger('bootstrap');
 
-  const databaseFile = path.join(dataDir, 'referent-vt.db');
   const databaseKey = options.databaseKey(databaseFile);
   const db: Db = openDatabase({ file: databaseFile, key: databaseKey });
   const now = options.now ?? (() => new Date());

@@ -22,7 +22,6 @@ export const checkConnectionCommand: Command = {
       const environment = activeEnvironmentDescriptor(dataRoot);
       const services = openConnectionServices({
         dataRoot,
-        dataDir: path.join(dataRoot, environment.id),
         environmentId: environment.id,
         now: () => new Date(),
       });

@@ -33,7 +33,13 @@ describe('environment store', () => {
     const paths = new Set(
       (['sandbox-local', 'vt-qualification', 'production'] as const).flatMap((id) => Object.values(reopened.paths(id))),
     );
-    expect(paths.size).toBe(21);
+    expect(paths.size).toBe(24);
+    // The layout the app opens: <userData>/<environment id>, beside environments.json.
+    expect(reopened.paths('vt-qualification')).toMatchObject({
+      dataDir: join(dir, 'vt-qualification'),
+      databaseFile: join(dir, 'vt-qualification', 'referent-vt.db'),
+      secretsFile: join(dir, 'vt-qualification', 'secrets.json'),
+    });
     const summary = describeEnvironment(reopened.get('vt-qualification'), {
       active: true,
       trustAnchorCount: 0,

@@ -59,10 +59,13 @@ export interface EnvironmentPaths {
   readonly secretsFile: string;
   /** Master key of the secret store when safeStorage is not used (outside Electron). */
   readonly secretsKeyFile: string;
+  /** The PKCS#11 modules chosen for smart cards. */
+  readonly smartCardModulesFile: string;
 }
 
+/** `<userData>/<environment id>/…`, beside `<userData>/environments.json`. */
 export function environmentPaths(userDataDir: string, id: EnvironmentId): EnvironmentPaths {
-  const dataDir = join(userDataDir, 'environments', id);
+  const dataDir = join(userDataDir, id);
   return {
     dataDir,
     databaseFile: join(dataDir, 'referent-vt.db'),
@@ -71,6 +74,7 @@ export function environmentPaths(userDataDir: string, id: EnvironmentId): Enviro
     trustAnchorsDir: join(dataDir, 'trust-anchors'),
     secretsFile: join(dataDir, 'secrets.json'),
     secretsKeyFile: join(dataDir, 'secrets.key'),
+    smartCardModulesFile: join(dataDir, 'smartcard-modules.json'),
   };
 }
 

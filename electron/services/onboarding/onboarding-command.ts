@@ -53,7 +53,6 @@ export async function runOnboardingCommand(args: string[], out: CommandOutput, e
   try {
     const services = openConnectionServices({
       dataRoot,
-      dataDir,
       environmentId: environmentIdOf(environment.id),
       now: () => new Date(),
     });

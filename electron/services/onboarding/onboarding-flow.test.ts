@@ -66,7 +66,7 @@ beforeAll(async () => {
   const file = path.join(dataDir, 'referent-vt.db');
   db = openDatabase({ file, key: getOrCreateDatabaseKey(`${file}.key`, file) });
   journal = new Journal(db);
-  services = openConnectionServices({ dataRoot, dataDir, environmentId: 'sandbox-local', now: () => new Date() });
+  services = openConnectionServices({ dataRoot, environmentId: 'sandbox-local', now: () => new Date() });
   transport = fx.transport();
   deps = {
     db,

@@ -4,7 +4,7 @@
  * the transport (sync). Everything lives in the environment's own folder (ctx.dataDir): data never mix.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ENVIRONMENT_IDS, type EnvironmentId, type EnvironmentSummary } from '@shared/domain/environments';
 import { AppError } from '@shared/errors/app-error';
@@ -13,7 +13,13 @@ import { prepareCardClientCertificate } from '../../certs/pkcs11/card-key';
 import { configurePkcs11Engine } from '../../certs/pkcs11/pkcs11-engine';
 import { defaultPkcs11ModulePaths } from '../../certs/pkcs11/pkcs11-module';
 import { TrustAnchorStore } from '../../certs/trust-anchor-store';
-import { CLIENT_SECRET_NAME, describeEnvironment, EnvironmentStore } from '../../environments/environment-store';
+import {
+  CLIENT_SECRET_NAME,
+  describeEnvironment,
+  environmentPaths,
+  EnvironmentStore,
+  type EnvironmentPaths,
+} from '../../environments/environment-store';
 import {
   createFileSecretStore,
   createKeyFileCipher,
@@ -24,17 +30,9 @@ import {
 import type { NodeTransportConfig } from '../../transport/transport';
 import type { AppContext } from '../app-context';
 
-export interface EnvironmentFolders {
-  readonly certificatesDir: string;
-  readonly trustAnchorsDir: string;
-  readonly secretsFile: string;
-  readonly secretsKeyFile: string;
-  readonly smartCardModulesFile: string;
-}
-
 export interface ConnectionServices {
   readonly environmentId: EnvironmentId;
-  readonly folders: EnvironmentFolders;
+  readonly folders: EnvironmentPaths;
   readonly environments: EnvironmentStore;
   readonly registry: CertificateRegistry;
   readonly trustAnchors: TrustAnchorStore;
@@ -50,23 +48,13 @@ export interface ConnectionServices {
 }
 
 /** Where the environment's secrets are protected: a 0600 key file by default, safeStorage when the shell sets it. */
-export type SecretCipherFactory = (folders: EnvironmentFolders) => SecretCipher;
+export type SecretCipherFactory = (folders: EnvironmentPaths) => SecretCipher;
 
 let secretCipherFactory: SecretCipherFactory = (folders) => createKeyFileCipher(folders.secretsKeyFile);
 
 /** Called once by the Electron shell, before the first window, with a safeStorage-backed cipher. */
 export function useSecretCipher(factory: SecretCipherFactory): void {
   secretCipherFactory = factory;
-}
-
-export function environmentFolders(dataDir: string): EnvironmentFolders {
-  return {
-    certificatesDir: join(dataDir, 'certificates'),
-    trustAnchorsDir: join(dataDir, 'trust-anchors'),
-    secretsFile: join(dataDir, 'secrets.json'),
-    secretsKeyFile: join(dataDir, 'secrets.key'),
-    smartCardModulesFile: join(dataDir, 'smartcard-modules.json'),
-  };
 }
 
 /** The environment id of a session, checked against the known ones. */
@@ -98,7 +86,6 @@ export function connectionServicesFor(ctx: AppContext): ConnectionServices {
   if (!services) {
     services = openConnectionServices({
       dataRoot: dirname(ctx.dataDir),
-      dataDir: ctx.dataDir,
       environmentId: environmentIdOf(ctx.environmentId),
       now: ctx.now,
     });
@@ -111,12 +98,11 @@ const modulesFileSchema = z.object({ version: z.literal(1), modulePaths: z.array
 
 export function openConnectionServices(options: {
   dataRoot: string;
-  dataDir: string;
   environmentId: EnvironmentId;
   now: () => Date;
   cipher?: SecretCipher;
 }): ConnectionServices {
-  const folders = environmentFolders(options.dataDir);
+  const folders = environmentPaths(options.dataRoot, options.environmentId);
   const secrets = createFileSecretStore({
     filePath: folders.secretsFile,
     cipher: options.cipher ?? secretCipherFactory(folders),
@@ -134,8 +120,7 @@ export function openConnectionServices(options: {
     if (id === options.environmentId) return { secrets, trustAnchors };
     let stores = others.get(id);
     if (!stores) {
-      // Same layout as startApplication: <dataRoot>/<environment id>.
-      const otherFolders = environmentFolders(join(options.dataRoot, id));
+      const otherFolders = environmentPaths(options.dataRoot, id);
       stores = {
         secrets: createFileSecretStore({
           filePath: otherFolders.secretsFile,
