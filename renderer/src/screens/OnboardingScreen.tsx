@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call, useApiQuery, type ApiError } from '../api/use-api';
 import { ChecklistPanel } from '../components/onboarding/ChecklistPanel';
-import { downloadBase64Pdf } from '../components/onboarding/download-pdf';
+import { downloadBase64Pdf } from '../components/download';
 import { ReprisePanel } from '../components/onboarding/ReprisePanel';
 import { ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatInstant } from '../components/format';

@@ -4,7 +4,7 @@ import type { WaitingListUnit } from '@shared/domain/worklist';
 import { call, useApiQuery } from '../api/use-api';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatCount, formatDate, formatDays } from '../components/format';
-import { downloadText } from '../components/worklist/download';
+import { downloadText } from '../components/download';
 import { WaitingListChart } from '../components/worklist/WaitingListChart';
 
 type Filter = RequestOf<'waiting-lists:list'>;
