@@ -83,7 +83,6 @@ function EnvironmentForm({ environment }: { environment: EnvironmentSummary }) {
   const [proxyUrl, setProxyUrl] = useState('');
   const update = useApiMutation('environments:update', ['environments']);
 
-
   const submit = (e: FormEvent) => {
     e.preventDefault();
     update.mutate(
