@@ -10,6 +10,7 @@ import { navigate } from '../app/use-route';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatCount, formatDate } from '../components/format';
 import { ATraiterBadge, ValidityBadge } from '../components/worklist/badges';
+import { CategoryFilter, CodeListFilter, EntityFilter, UnitFilter } from '../components/worklist/FacetFilters';
 import { NotificationDetailView } from '../components/worklist/NotificationDetailView';
 
 const ROW_HEIGHT = 52;
@@ -123,64 +124,21 @@ function WorkList() {
             data-testid="worklist-search"
           />
         </label>
-        <label>
-          Établissement
-          <select value={filter.finessEg ?? ''} onChange={(e) => set({ finessEg: e.target.value || undefined })}>
-            <option value="">Tous</option>
-            {facets.data?.geographicEntities.map((g) => (
-              <option key={g.finessEg} value={g.finessEg}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Unité
-          <select
-            value={filter.unitId ?? ''}
-            onChange={(e) => set({ unitId: e.target.value ? Number(e.target.value) : undefined })}
-          >
-            <option value="">Toutes</option>
-            {facets.data?.units.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Statut ESMS
-          <select value={filter.esmsStatus ?? ''} onChange={(e) => set({ esmsStatus: e.target.value || undefined })}>
-            <option value="">Tous</option>
-            {STATUT_ESMS.concepts.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.display}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Statut unité
-          <select value={filter.unitStatus ?? ''} onChange={(e) => set({ unitStatus: e.target.value || undefined })}>
-            <option value="">Tous</option>
-            {STATUT_UNITE.concepts.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.display}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Orientation
-          <select value={filter.category ?? ''} onChange={(e) => set({ category: e.target.value || undefined })}>
-            <option value="">Toutes</option>
-            {facets.data?.categories.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EntityFilter facets={facets.data} value={filter.finessEg} onChange={(finessEg) => set({ finessEg })} />
+        <UnitFilter facets={facets.data} value={filter.unitId} onChange={(unitId) => set({ unitId })} />
+        <CodeListFilter
+          label="Statut ESMS"
+          concepts={STATUT_ESMS.concepts}
+          value={filter.esmsStatus}
+          onChange={(esmsStatus) => set({ esmsStatus })}
+        />
+        <CodeListFilter
+          label="Statut unité"
+          concepts={STATUT_UNITE.concepts}
+          value={filter.unitStatus}
+          onChange={(unitStatus) => set({ unitStatus })}
+        />
+        <CategoryFilter facets={facets.data} value={filter.category} onChange={(category) => set({ category })} />
         <label>
           Validité
           <select

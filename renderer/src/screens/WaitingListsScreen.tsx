@@ -5,6 +5,7 @@ import { call, useApiQuery } from '../api/use-api';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatCount, formatDate, formatDays } from '../components/format';
 import { downloadText } from '../components/download';
+import { CategoryFilter, EntityFilter, UnitFilter } from '../components/worklist/FacetFilters';
 import { WaitingListChart } from '../components/worklist/WaitingListChart';
 
 type Filter = RequestOf<'waiting-lists:list'>;
@@ -35,31 +36,8 @@ export function WaitingListsScreen() {
         Listes d'attente
       </ScreenTitle>
       <div className="filters no-print">
-        <label>
-          Établissement
-          <select value={filter.finessEg ?? ''} onChange={(e) => set({ finessEg: e.target.value || undefined })}>
-            <option value="">Tous</option>
-            {facets.data?.geographicEntities.map((g) => (
-              <option key={g.finessEg} value={g.finessEg}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Unité
-          <select
-            value={filter.unitId ?? ''}
-            onChange={(e) => set({ unitId: e.target.value ? Number(e.target.value) : undefined })}
-          >
-            <option value="">Toutes</option>
-            {facets.data?.units.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <EntityFilter facets={facets.data} value={filter.finessEg} onChange={(finessEg) => set({ finessEg })} />
+        <UnitFilter facets={facets.data} value={filter.unitId} onChange={(unitId) => set({ unitId })} />
         <label>
           Statut
           <select
@@ -72,17 +50,7 @@ export function WaitingListsScreen() {
             <option value="184">Admis</option>
           </select>
         </label>
-        <label>
-          Orientation
-          <select value={filter.category ?? ''} onChange={(e) => set({ category: e.target.value || undefined })}>
-            <option value="">Toutes</option>
-            {facets.data?.categories.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CategoryFilter facets={facets.data} value={filter.category} onChange={(category) => set({ category })} />
         <button type="button" onClick={() => void exportCsv()} data-testid="export-csv">
           Exporter en CSV
         </button>
