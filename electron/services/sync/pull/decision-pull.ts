@@ -1,7 +1,8 @@
 /**
  * Flux 1 for one EG: search with a server-time cursor, follow `next` links, read each DocumentReference with
- * bounded concurrency, validate, parse the CDA, then write the page in one short transaction (no await inside).
- * The cursor moves to the search's server instant only once every page is committed (crash-safe).
+ * bounded concurrency, validate, parse the CDA, then write the page in short transactions (no await inside) while
+ * the next page is being read. Writes are idempotent by idNat_Decision, and the cursor moves to the search's server
+ * instant only once every page is committed (crash-safe).
  */
 import { parseDecisionCda } from '../../cda/decision-cda-parser';
 import { inTransaction } from '../../db/database';
@@ -22,6 +23,8 @@ import {
 import { storeDecision } from './decision-store';
 
 const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
+/** Decisions per write transaction: short enough for the reads of the next page to go on in between. */
+const WRITE_CHUNK = 100;
 
 type Read =
   | {
@@ -92,24 +95,47 @@ export async function pullDecisions(
   const cursor =
     readCursor(ctx.db, finessEg, 'flux1') ??
     new Date(new Date(firstServerTime ?? ctx.now().toISOString()).getTime() - FIRST_LOOK_BACK_MS).toISOString();
-  let path: string | undefined = `DocumentReference?type=57830-2&_lastUpdated=${lastUpdatedParam(cursor)}&_elements=id`;
+  const path = `DocumentReference?type=57830-2&_lastUpdated=${lastUpdatedParam(cursor)}&_elements=id`;
   let snapshot: string | undefined;
   let done = 0;
   let total = 0;
-  while (path) {
+  const loadPage = async (requestPath: string) => {
     throwIfCancelled(ctx);
-    const requestPath: string = path;
     const page = await withRetry(
       () => ctx.transport.request({ method: 'GET', path: requestPath, finessEg }),
       ctx.retry,
       ctx.signal,
     );
-    snapshot ??= serverInstant(page.body, page.serverDate);
     const bundle = page.body as { total?: number; entry?: { resource?: { id?: string } }[] };
-    if (typeof bundle.total === 'number' && total === 0) total = bundle.total;
     const ids = (bundle.entry ?? []).map((e) => e.resource?.id).filter((id): id is string => typeof id === 'string');
     const reads = await mapBounded(ids, ctx.concurrency, (id) => readDecision(ctx, finessEg, id));
-    throwIfCancelled(ctx);
+    return { page, bundle, ids, reads };
+  };
+  let loading: Promise<Awaited<ReturnType<typeof loadPage>>> | undefined = loadPage(path);
+  while (loading) {
+    const { page, bundle, ids, reads } = await loading;
+    snapshot ??= serverInstant(page.body, page.serverDate);
+    if (typeof bundle.total === 'number' && total === 0) total = bundle.total;
+    // The next page is read while this one is written (the write blocks this thread, the server and the network
+    // keep working); its failure surfaces when it is awaited, after this page is safely committed.
+    const next = nextLink(page.body);
+    loading = next ? loadPage(relativeToBase(next)) : undefined;
+    loading?.catch(() => undefined);
+    for (let from = 0; from < reads.length; from += WRITE_CHUNK) {
+      // Yield between chunks so the requests of the next page leave and their answers are taken in meanwhile.
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfCancelled(ctx);
+      writeChunk(reads.slice(from, from + WRITE_CHUNK));
+    }
+    done += ids.length;
+    ctx.onProgress?.({ phase: 'décisions', done, total: Math.max(total, done), finessEg, running: true });
+  }
+  if (snapshot) {
+    const at = snapshot;
+    inTransaction(ctx.db, () => writeCursor(ctx.db, finessEg, 'flux1', at, ctx.now().toISOString()));
+  }
+
+  function writeChunk(reads: readonly Read[]): void {
     const nowIso = ctx.now().toISOString();
     inTransaction(ctx.db, () => {
       for (const read of reads) {
@@ -144,13 +170,5 @@ export async function pullDecisions(
         if (outcome !== 'unchanged') counters.decisions++;
       }
     });
-    done += ids.length;
-    ctx.onProgress?.({ phase: 'décisions', done, total: Math.max(total, done), finessEg, running: true });
-    const next = nextLink(page.body);
-    path = next ? relativeToBase(next) : undefined;
-  }
-  if (snapshot) {
-    const at = snapshot;
-    inTransaction(ctx.db, () => writeCursor(ctx.db, finessEg, 'flux1', at, ctx.now().toISOString()));
   }
 }
