@@ -5,7 +5,7 @@
 import type { WaitingEntry, WaitingListUnit } from '@shared/domain/worklist';
 import { orientationLabel } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
-import { daysBetween, unitStatusLabel } from './labels';
+import { daysBetween, displayFamilyName, unitStatusLabel } from './labels';
 import { parseStoredDecision } from './worklist-queries';
 import { isFinished } from '@shared/domain/referent-actions';
 
@@ -83,10 +83,7 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
     const list = byUnit.get(r.ror_unit_id) ?? [];
     list.push({
       notificationId: r.notification_id,
-      familyName:
-        r.used_family_name && r.used_family_name !== r.family_name
-          ? `${r.used_family_name} (${r.family_name})`
-          : r.family_name,
+      familyName: displayFamilyName(r.family_name, r.used_family_name),
       givenNames: r.given_names,
       birthDate: r.birth_date,
       mdphIndividualId: r.mdph_individual_id,

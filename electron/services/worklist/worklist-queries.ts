@@ -15,7 +15,7 @@ import type {
 import { AppError } from '@shared/errors/app-error';
 import { CATEGORIE_ORIENTATION, MDPH_LIST, orientationLabel } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
-import { esmsStatusLabel, normalise, unitStatusLabel } from './labels';
+import { displayFamilyName, esmsStatusLabel, normalise, unitStatusLabel } from './labels';
 
 export interface WorklistFilter {
   readonly finessEg?: string | undefined;
@@ -109,10 +109,7 @@ function toRow(
     id: r.id,
     finessEg: r.finess_eg,
     egName: r.eg_name,
-    familyName:
-      r.used_family_name && r.used_family_name !== r.family_name
-        ? `${r.used_family_name} (${r.family_name})`
-        : r.family_name,
+    familyName: displayFamilyName(r.family_name, r.used_family_name),
     givenNames: r.given_names,
     birthDate: r.birth_date,
     mdphIndividualId: r.mdph_individual_id,
