@@ -184,6 +184,38 @@ describe('sync engine against the sandbox', () => {
     expect(count("SELECT count(*) FROM status_event WHERE origin = 'vt'")).toBe(before);
   }, 60_000);
 
+  it('flux 5: a Task about a decision published after the flux 1 search is applied once the decision arrives', async () => {
+    const ops = f.sandbox.operations;
+    const [idNat] = ops.generateDecisions(1, [EG]).idNatDecisions;
+    const late = idNat ? ops.decision(idNat) : undefined;
+    if (!idNat || !late) throw new Error('décision non générée');
+    ops.cancelNotification(idNat, { finessEg: EG });
+    // This run's flux 1 search happened just before the decision was published: it neither lists it nor covers it.
+    const earlier: Transport = {
+      getToken: () => transport.getToken(),
+      close: () => undefined,
+      async request(req) {
+        const res = await transport.request(req);
+        if (req.method !== 'GET' || !req.path.startsWith('DocumentReference?type=57830-2')) return res;
+        const bundle = res.body as { meta?: { lastUpdated?: string }; entry?: { resource?: { id?: string } }[] };
+        return {
+          ...res,
+          body: {
+            ...bundle,
+            meta: { ...bundle.meta, lastUpdated: new Date(late.lastUpdated - 1).toISOString() },
+            entry: (bundle.entry ?? []).filter((e) => e.resource?.id !== late.id),
+          },
+        };
+      },
+    };
+    await f.sync(db, journal, earlier);
+    expect(count("SELECT count(*) FROM quarantine WHERE flow = 'flux5' AND resolved_at IS NULL")).toBe(1);
+    const next = await f.sync(db, journal, transport);
+    expect(next.summary.statuses).toBe(1);
+    expect(notificationOf(idNat)).toMatchObject({ esms_status: '49', terminated: 1 });
+    expect(count("SELECT count(*) FROM quarantine WHERE flow = 'flux5' AND resolved_at IS NULL")).toBe(0);
+  }, 60_000);
+
   it('flux 2 and 3: the consent is sent, then the evaluation is fetched and parsed', async () => {
     const idNat = someDecisionOf(EG, 10);
     const decisionId = count('SELECT id FROM decision WHERE id_nat_decision = ?', idNat);

@@ -22,6 +22,31 @@ import {
 import { hasLocalWork } from './decision-store';
 
 const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
+const UNKNOWN_DECISION = 'Statut reçu pour une décision absente de la base locale';
+
+/**
+ * A Task can name a decision published after this run's flux 1 search and before its flux 5 search: it is set
+ * aside, and the cursor moves past it. Each later run applies such Tasks once their decision has arrived.
+ */
+function applySetAsideTasks(ctx: SyncContext, finessEg: string, counters: SyncCounters): void {
+  const rows = ctx.db
+    .prepare(
+      `SELECT id, raw FROM quarantine WHERE flow = 'flux5' AND finess_eg = ? AND reason = ? AND resolved_at IS NULL
+       AND raw IS NOT NULL ORDER BY id`,
+    )
+    .all(finessEg, UNKNOWN_DECISION) as { id: number; raw: string }[];
+  if (rows.length === 0) return;
+  const nowIso = ctx.now().toISOString();
+  inTransaction(ctx.db, () => {
+    for (const row of rows) {
+      const task = JSON.parse(row.raw) as TaskResource;
+      const result = applyReceivedStatus(ctx.db, finessEg, task, readStatusReport(task), nowIso);
+      if (result === 'unknown-decision') continue;
+      if (result === 'added') counters.statuses++;
+      ctx.db.prepare('UPDATE quarantine SET resolved_at = ? WHERE id = ?').run(nowIso, row.id);
+    }
+  });
+}
 
 interface TaskResource {
   id?: string;
@@ -153,7 +178,7 @@ export async function pullStatuses(
         const result = applyReceivedStatus(ctx.db, finessEg, task, report, nowIso);
         if (result === 'added') counters.statuses++;
         else if (result === 'unknown-decision') {
-          const reason = 'Statut reçu pour une décision absente de la base locale';
+          const reason = UNKNOWN_DECISION;
           if (
             quarantine(
               ctx.db,
@@ -171,6 +196,7 @@ export async function pullStatuses(
     const next = nextLink(page.body);
     path = next ? relativeToBase(next) : undefined;
   }
+  applySetAsideTasks(ctx, finessEg, counters);
   if (snapshot) {
     const at = snapshot;
     inTransaction(ctx.db, () => writeCursor(ctx.db, finessEg, 'flux5', at, ctx.now().toISOString()));
