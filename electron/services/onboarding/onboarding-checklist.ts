@@ -12,6 +12,7 @@ import type {
 } from '@shared/domain/onboarding';
 import type { Db } from '../db/database';
 import type { ConnectionServices } from '../app/handlers/connection-services';
+import type { RorUnitRecord } from '../worklist/ror-unit-record';
 import { markRepriseDecisions } from './reprise-marking';
 
 /** What the checklist needs from the environment's configuration (no secret values). */
@@ -216,15 +217,7 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
              ORDER BY finess_eg, name`,
           )
           .all(...activeIds)
-  ) as {
-    finess_eg: string;
-    id_ror: string;
-    name: string;
-    categorie_organisation: string | null;
-    temporalite_accueil: string | null;
-    accueil_sequentiel: number | null;
-    mode_prise_charge: string | null;
-  }[];
+  ) as (RorUnitRecord & { finess_eg: string })[];
   const incomplete = units
     .map((u) => {
       const missing = [

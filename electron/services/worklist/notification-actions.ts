@@ -23,6 +23,7 @@ import { inTransaction, type Db } from '../db/database';
 import type { Journal } from '../journal/journal';
 import { enqueueStatusReport } from '../sync/outbox/status-outbox';
 import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
+import { unitIdentityOf, type RorUnitRecord } from './ror-unit-record';
 
 interface Loaded {
   readonly state: NotificationState;
@@ -32,14 +33,8 @@ interface Loaded {
   readonly validityEnd: string | null;
 }
 
-interface UnitRecord {
+interface UnitRecord extends RorUnitRecord {
   id: number;
-  id_ror: string;
-  name: string;
-  categorie_organisation: string | null;
-  temporalite_accueil: string | null;
-  accueil_sequentiel: number | null;
-  mode_prise_charge: string | null;
 }
 
 export function loadNotificationState(db: Db, notificationId: number): Loaded {
@@ -73,16 +68,9 @@ export function loadNotificationState(db: Db, notificationId: number): Loaded {
     .all(notificationId) as { unitId: number; status: string }[];
   const identities = new Map<number, UnitIdentity>();
   for (const u of units) {
-    // A unit status needs the unit's category and mode (invariant regle-StatutUnite): incomplete units cannot be used.
-    if (!u.categorie_organisation || !u.mode_prise_charge) continue;
-    identities.set(u.id, {
-      idUnite: u.id_ror,
-      nomUnite: u.name,
-      categorieOrganisation: u.categorie_organisation,
-      modePriseCharge: u.mode_prise_charge,
-      ...(u.temporalite_accueil ? { temporaliteAccueil: u.temporalite_accueil } : {}),
-      ...(u.accueil_sequentiel !== null ? { accueilSequentiel: u.accueil_sequentiel === 1 } : {}),
-    });
+    // Incomplete units (no category or mode) cannot be used in a unit status.
+    const identity = unitIdentityOf(u);
+    if (identity) identities.set(u.id, identity);
   }
   return {
     state: {

@@ -13,17 +13,12 @@ import {
   hasCode,
 } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
+import type { RorUnitRecord } from './ror-unit-record';
 
-interface UnitRecord {
+interface UnitRecord extends RorUnitRecord {
   id: number;
   finess_eg: string;
   eg_name: string;
-  id_ror: string;
-  name: string;
-  categorie_organisation: string | null;
-  temporalite_accueil: string | null;
-  accueil_sequentiel: number | null;
-  mode_prise_charge: string | null;
   origin: 'vt' | 'local';
   locally_edited: number;
   updated_at: string;
