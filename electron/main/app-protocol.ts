@@ -2,17 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { protocol } from 'electron';
 import { CONTENT_SECURITY_POLICY } from '../services/host/content-security-policy';
+import { staticContentType } from '../services/host/static-mime-types';
 
 export const APP_ORIGIN = 'app://referent-vt';
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 /** Serves the renderer bundle from app://referent-vt/, never outside its folder (anchors.md §9.7 rule 28). */
 export function registerAppProtocol(rendererDir: string): void {
@@ -26,7 +18,7 @@ export function registerAppProtocol(rendererDir: string): void {
     }
     return new Response(fs.readFileSync(file), {
       headers: {
-        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Type': staticContentType(path.extname(file)),
         'Content-Security-Policy': CONTENT_SECURITY_POLICY,
       },
     });

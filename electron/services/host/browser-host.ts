@@ -12,6 +12,7 @@ import { MAX_REQUEST_BYTES, dispatch } from '../app/dispatch';
 import type { RunningApplication } from '../app/bootstrap';
 import { createLogger } from '../logging/logger';
 import { CONTENT_SECURITY_POLICY } from './content-security-policy';
+import { staticContentType } from './static-mime-types';
 
 const log = createLogger('browser-host');
 
@@ -29,17 +30,6 @@ export interface RunningBrowserHost {
   readonly token: string;
   close(): Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<RunningBrowserHost> {
   const token = crypto.randomBytes(32).toString('base64url');
@@ -143,7 +133,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Introuvable');
       return;
     }
-    const headers: Record<string, string> = { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' };
+    const headers: Record<string, string> = { 'Content-Type': staticContentType(path.extname(file)) };
     if (file.endsWith('.html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
     res.writeHead(200, headers);
     fs.createReadStream(file).pipe(res);
