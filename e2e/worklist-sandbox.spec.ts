@@ -4,67 +4,22 @@
  * ("Synchroniser maintenant"), and what ViaTrajectoire received is read back from the sandbox.
  */
 import fs from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { generateDecisionSpec, renderDecisionCda, type DecisionSpec } from '../electron/services/cda/fake';
+import { renderDecisionCda } from '../electron/services/cda/fake';
 import { readStatusReport, validateResource } from '../electron/services/fhir';
 import { SandboxAdmin, type ImportedDecision } from '../electron/services/sandbox/sandbox-admin';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
+import { TODAY, decisionOfCategory, expectAccessible, openNotification, syncNow } from './fixtures/app-screens';
 
 /** The sandbox's fictive ESAT (EG of ASSOCIATION FICTIVE LES TILLEULS) and its first two ROR units. */
 const ESAT = '010000019';
 const UNIT_CONDITIONNEMENT = { idRor: `${ESAT}001`, name: 'Atelier conditionnement' };
 const UNIT_ESPACES_VERTS = { idRor: `${ESAT}002`, name: 'Atelier espaces verts' };
 
-/** Today as the renderer dates an action (Europe/Paris), ISO and fr-FR. */
-const TODAY = new Date().toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
 const TODAY_FR = TODAY.split('-').reverse().join('/');
-
-/** A new person's first decision, still valid, of the given orientation category, addressed to the ESAT. */
-function decisionOfCategory(category: string, batchSeed: number): DecisionSpec {
-  for (let seed = 1; seed < 2000; seed++) {
-    const spec = generateDecisionSpec(seed, { finessEgs: [ESAT], today: TODAY, batchSeed, scenario: 'attribution' });
-    if (spec.validity === 'valid' && spec.decision.droitPrestation?.typeDroitOuPrestation.code === category)
-      return spec;
-  }
-  throw new Error(`aucune décision générée de catégorie ${category}`);
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(axe.violations, `${what}: ${axe.violations.map((v) => `${v.id} ${v.nodes[0]?.target}`).join(', ')}`).toEqual(
-    [],
-  );
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `e2e/artifacts/sandbox-${name}.png`, fullPage: true });
-}
-
-/** One sync, as the referent starts it, waited for until its result is shown. */
-async function syncNow(page: Page, origin: string): Promise<void> {
-  await page.goto(`${origin}/#/synchronisation`);
-  await expect(page.getByRole('heading', { level: 1, name: 'Synchronisation' })).toBeVisible();
-  const history = page.getByTestId('sync-history').locator('tbody tr');
-  await expect(page.getByText('Aucune synchronisation pour l’instant.').or(history.first())).toBeVisible();
-  const before = await history.count();
-  const button = page.getByRole('button', { name: 'Synchroniser maintenant' });
-  await button.click();
-  await expect(history).toHaveCount(before + 1, { timeout: 30_000 });
-  await expect(page.getByTestId('sync-result')).toContainText('Synchronisation terminée (succès)', { timeout: 30_000 });
-  await expect(button).toBeEnabled();
-}
-
-/** Opens the notification of a decision from the work list's search. */
-async function openNotification(page: Page, origin: string, idDecision: string): Promise<void> {
-  await page.goto(`${origin}/#/notifications`);
-  await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
-  await page.getByTestId('worklist-search').fill(idDecision);
-  // The search is applied after a short pause: wait for this decision's row, not the previous search's.
-  await expect(page.getByTestId('worklist-row')).toHaveCount(1);
-  await expect(page.getByTestId('worklist-row')).toContainText(idDecision);
-  await page.getByTestId('worklist-row').getByRole('link').click();
-  await expect(page.getByTestId('detail-status')).toBeVisible();
 }
 
 /** An action of the detail screen on one unit: the preview lists the statuses to send, then it is confirmed. */
@@ -98,9 +53,9 @@ test('aptitude check on the embedded sandbox: notification, waiting list Task, c
 
   // The MDPH notifies three decisions to the ESAT: an ESAT orientation (11.5), an ESRP one (11.1), and a third
   // one it will cancel.
-  const specA = decisionOfCategory('11.5', 880_001);
-  const specB = decisionOfCategory('11.1', 880_002);
-  const specC = decisionOfCategory('11.5', 880_003);
+  const specA = decisionOfCategory('11.5', ESAT, 880_001);
+  const specB = decisionOfCategory('11.1', ESAT, 880_002);
+  const specC = decisionOfCategory('11.5', ESAT, 880_003);
   const imported: ImportedDecision[] = [];
   for (const spec of [specA, specB, specC]) {
     imported.push(await admin.importDecision({ cdaXml: renderDecisionCda(spec), finessEgs: [ESAT] }));
