@@ -8,6 +8,7 @@ import type {
   WorklistFacets,
   WorklistResult,
 } from '../../domain/worklist';
+import type { ParsedEvaluation } from '../../domain/decision';
 import { channel } from '../channel';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -77,6 +78,16 @@ export const worklistChannels = {
   'notifications:perform-action': channel<StatusPreview & { readonly outboxIds: readonly number[] }>()(actionRequest),
   /** The referent has dealt with an "à traiter" mark (nothing is sent to ViaTrajectoire). */
   'notifications:acknowledge': channel<{ readonly id: number }>()(z.object({ id }).strict()),
+  /** Flux 2: the person's consent, with the date it was collected; the Consent leaves with the next sync. */
+  'notifications:record-consent': channel<{ readonly consentId: number; readonly outboxId: number }>()(
+    z.object({ notificationId: id, collectedOn: isoDate }).strict(),
+  ),
+  /** Flux 3: the MDPH evaluation, only once the consent has been sent and the evaluation fetched. */
+  'notifications:evaluation': channel<ParsedEvaluation | null>()(z.object({ notificationId: id }).strict()),
+  /** Renewal: the open unit lines of the previous decision carried over to this one, in one action. */
+  'notifications:carry-over-renewal': channel<{ readonly carried: number; readonly outboxIds: readonly number[] }>()(
+    z.object({ notificationId: id }).strict(),
+  ),
   'waiting-lists:list': channel<WaitingListUnit[]>()(waitingFilter),
   'waiting-lists:export-csv': channel<{ readonly fileName: string; readonly content: string; readonly rows: number }>()(
     waitingFilter,

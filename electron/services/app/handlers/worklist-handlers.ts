@@ -7,6 +7,8 @@ import { readNotificationDetail } from '../../worklist/notification-detail';
 import { listGeographicEntities, listUnits, setLocalActivation, updateUnit } from '../../worklist/units-and-entities';
 import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists';
 import { listWorklist, readFacets } from '../../worklist/worklist-queries';
+import { readEvaluation, recordConsent } from '../../worklist/consent-and-evaluation';
+import { carryOverRenewal } from '../../sync/renewal/carry-over-renewal';
 
 type WorklistChannel =
   | 'notifications:list'
@@ -15,6 +17,9 @@ type WorklistChannel =
   | 'notifications:preview-action'
   | 'notifications:perform-action'
   | 'notifications:acknowledge'
+  | 'notifications:record-consent'
+  | 'notifications:evaluation'
+  | 'notifications:carry-over-renewal'
   | 'waiting-lists:list'
   | 'waiting-lists:export-csv'
   | 'units:list'
@@ -77,6 +82,25 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       });
       ctx.events.emit('data:changed', { scopes: ['notifications', 'journal', 'dashboard'] });
       return { id: req.id };
+    },
+    'notifications:record-consent': (req) => {
+      const result = recordConsent({ db: ctx.db, journal: ctx.journal, now: ctx.now, today }, req);
+      ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      return result;
+    },
+    'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
+    'notifications:carry-over-renewal': (req) => {
+      const result = carryOverRenewal(ctx.db, req.notificationId, ctx.now(), profileVersion(ctx));
+      ctx.journal.append({
+        actor: 'utilisateur',
+        action: 'Renouvellement : unités et positions reprises',
+        recordType: 'notification',
+        recordId: req.notificationId,
+        outcome: 'succès',
+        detail: `${result.carriedLines} ligne(s) d'unité reprise(s)`,
+      });
+      ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      return { carried: result.carriedLines, outboxIds: result.outboxIds };
     },
     'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),
     'waiting-lists:export-csv': (req) => {

@@ -7,6 +7,7 @@ import { ErrorMessage, Loading, ScreenTitle } from '../states';
 import { formatDate, formatInstant } from '../format';
 import { ATraiterBadge, ValidityBadge } from './badges';
 import { ActionPanel } from './ActionPanel';
+import { ConsentEvaluationPanel, RenewalCarryOver } from './ConsentEvaluationPanel';
 
 const name = (n: PersonName | null) => (n ? [n.prefix, n.family, n.given].filter(Boolean).join(' ') : '—');
 const address = (a: PostalAddress | null | undefined) =>
@@ -180,16 +181,11 @@ function DetailBody({ d }: { d: NotificationDetail }) {
               </ul>
             </>
           )}
-          <h3>Accord et évaluation</h3>
-          <p>
-            {d.consent
-              ? `Accord de la personne recueilli le ${formatDate(d.consent.collectedOn)} (${d.consent.transmission ?? 'non transmis'}).`
-              : 'Accord de la personne non recueilli.'}{' '}
-            {d.evaluationAvailable ? 'Évaluation MDPH disponible.' : 'Évaluation MDPH non disponible.'}
-          </p>
+          <ConsentEvaluationPanel detail={d} />
         </Section>
       </div>
 
+      <RenewalCarryOver detail={d} />
       <Section title="Unités">
         {row.units.length === 0 ? (
           <p className="muted">Aucune unité pour l’instant.</p>

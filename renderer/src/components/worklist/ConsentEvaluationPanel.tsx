@@ -1,0 +1,112 @@
+import { useState } from 'react';
+import type { EvaluationSubSection } from '@shared/domain/decision';
+import type { NotificationDetail } from '@shared/domain/worklist';
+import { useApiMutation, useApiQuery } from '../../api/use-api';
+import { ErrorMessage } from '../states';
+import { formatDate } from '../format';
+
+const SUB_SECTIONS: Record<EvaluationSubSection, string> = {
+  environnement: 'Éléments environnementaux',
+  personnel: 'Éléments personnels',
+  scolaireProfessionnel: 'Éléments scolaires ou professionnels',
+  evolutionBesoins: 'Évolution et besoins',
+  autre: 'Autres éléments',
+};
+
+function todayIso(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Flux 2 then 3: the person's consent (date collected), then the MDPH evaluation — never shown before consent. */
+export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail }) {
+  const [collectedOn, setCollectedOn] = useState(todayIso);
+  const record = useApiMutation('notifications:record-consent', ['notifications', 'sync']);
+  const evaluation = useApiQuery(
+    'notifications:evaluation',
+    { notificationId: detail.row.id },
+    { enabled: detail.consent !== null },
+  );
+  return (
+    <div data-testid="consent-evaluation">
+      <h3>Accord et évaluation</h3>
+      {detail.consent ? (
+        <p>
+          Accord de la personne recueilli le {formatDate(detail.consent.collectedOn)} (
+          {detail.consent.transmission ?? 'non transmis'}).
+        </p>
+      ) : (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            record.mutate({ notificationId: detail.row.id, collectedOn });
+          }}
+        >
+          <p className="muted">
+            L’évaluation de la MDPH n’est transmise qu’avec l’accord de la personne (ou de son représentant légal).
+          </p>
+          <label>
+            Date de recueil de l’accord
+            <input
+              type="date"
+              required
+              max={todayIso()}
+              value={collectedOn}
+              onChange={(e) => setCollectedOn(e.target.value)}
+            />
+          </label>
+          <button type="submit" disabled={record.isPending}>
+            Enregistrer l’accord
+          </button>
+        </form>
+      )}
+      <ErrorMessage error={record.error ?? evaluation.error} />
+      {detail.consent && evaluation.data === null && (
+        <p className="muted">L’évaluation sera récupérée à la synchronisation qui suit l’envoi de l’accord.</p>
+      )}
+      {evaluation.data && (
+        <section aria-label="Évaluation MDPH" data-testid="evaluation">
+          <p>Évaluation mise à jour le {formatDate(evaluation.data.dateDerniereMiseAJour)}.</p>
+          {(Object.keys(SUB_SECTIONS) as EvaluationSubSection[]).map((key) => {
+            const items = evaluation.data!.observations.filter((o) => o.subSection === key);
+            if (items.length === 0) return null;
+            return (
+              <div key={key}>
+                <h4>{SUB_SECTIONS[key]}</h4>
+                <ul className="plain">
+                  {items.map((o, i) => (
+                    <li key={`${o.name}-${i}`}>
+                      {o.name} : {o.display ?? o.code ?? '—'}
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            );
+          })}
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** Renewal: carry the previous decision's units and waiting-list positions over in one action. */
+export function RenewalCarryOver({ detail }: { detail: NotificationDetail }) {
+  const carry = useApiMutation('notifications:carry-over-renewal', ['notifications', 'waiting-lists', 'sync']);
+  const previous = detail.linkedDecisions.find((l) => l.direction === 'cette décision remplace' && l.notificationId);
+  if (!previous || detail.row.units.length > 0) return null;
+  return (
+    <div className="notice" data-testid="renewal-carry-over">
+      <p>
+        Cette décision renouvelle ou révise la décision {previous.idDecision}. Reprendre les unités et les positions en
+        liste d’attente de la décision précédente ? Les anciennes lignes seront closes (motif 136 Renouvellement) et les
+        mêmes statuts envoyés pour la nouvelle décision.
+      </p>
+      <button type="button" disabled={carry.isPending} onClick={() => carry.mutate({ notificationId: detail.row.id })}>
+        Reprendre l’unité et la position
+      </button>
+      {carry.data && <p role="status">{carry.data.carried} ligne(s) reprise(s) ; statuts en attente d’envoi.</p>}
+      <ErrorMessage error={carry.error} />
+    </div>
+  );
+}
