@@ -119,17 +119,21 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
   await expect(page.getByTestId('check-statut-liste-attente')).toContainText('Aucun statut accepté');
 
   // What those checks rest on, as the referent sees it: EGs activated on both sides, units with their fields.
-  await page.getByTestId('check-statut-liste-attente').getByRole('link').click();
-  await page.goto(`${origin}/#/entites-geographiques`);
+  await page.getByRole('navigation').getByRole('link', { name: 'Entités géographiques' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Entités géographiques' })).toBeVisible();
   await expect(page.getByTestId('eg-card')).toHaveCount(3);
   for (const card of await page.getByTestId('eg-card').all()) {
     await expect(card).toContainText('ViaTrajectoire : activé');
     await expect(card.getByRole('switch', { name: 'Synchronisation activée dans Référent VT' })).toBeChecked();
   }
-  await page.goto(`${origin}/#/unites-ror`);
+  await page.getByRole('navigation').getByRole('link', { name: 'Unités ROR' }).click();
   await expect(page.getByTestId('units-table')).toContainText('Atelier conditionnement');
 
-  // One waiting-list status: the first notification placed on an ESAT unit's waiting list, then synced.
+  // One waiting-list status: the fix link leads to the work list; the first notification is placed on an ESAT
+  // unit's waiting list, then synced.
+  await openRaccordement(page, origin);
+  await page.getByTestId('check-statut-liste-attente').getByRole('link').click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
   await openNotification(page, origin, first.idDecision);
   await expect(page.getByTestId('detail-status')).toContainText('Notification envoyée');
   await page.getByRole('button', { name: "Demande d'admission reçue" }).click();
