@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { expect, test } from './fixtures/app-host';
+import { expectAccessible, openNotification, syncNow } from './fixtures/app-screens';
 
 test('Synchroniser maintenant brings the sandbox’s decisions, and a ViaTrajectoire outage is reported without losing anything', async ({
   page,
@@ -38,4 +39,34 @@ test('Synchroniser maintenant brings the sandbox’s decisions, and a ViaTraject
   await expect(page.getByTestId('count-notificationsNonLues')).toContainText(String(received));
   await page.getByRole('link', { name: 'Journal', exact: true }).click();
   await expect(page.getByTestId('journal-table')).toContainText('échec');
+});
+
+test('the person’s consent is recorded with its date, sent, and only then the MDPH evaluation shows', async ({
+  page,
+  appHost,
+}) => {
+  await page.goto(appHost.url);
+  await syncNow(page, appHost.origin);
+  const list = (await (
+    await fetch(`${appHost.origin}/api/invoke/notifications:list`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${appHost.token}` },
+      body: '{}',
+    })
+  ).json()) as { value: { rows: { idDecision: string }[] } };
+  const idDecision = list.value.rows[0]!.idDecision;
+  await openNotification(page, appHost.origin, idDecision);
+
+  const panel = page.getByTestId('consent-evaluation');
+  await expect(panel).toContainText('n’est transmise qu’avec l’accord de la personne');
+  await expect(page.getByTestId('evaluation')).toHaveCount(0);
+  await panel.getByLabel('Date de recueil de l’accord').fill('2026-11-02');
+  await panel.getByRole('button', { name: 'Enregistrer l’accord' }).click();
+  await expect(panel).toContainText('recueilli le 02/11/2026');
+
+  await syncNow(page, appHost.origin);
+  await openNotification(page, appHost.origin, idDecision);
+  await expect(page.getByTestId('evaluation')).toContainText('Évaluation mise à jour le');
+  await expectAccessible(page, 'fiche avec évaluation');
+  await page.screenshot({ path: 'e2e/artifacts/sandbox-evaluation.png', fullPage: true });
 });
