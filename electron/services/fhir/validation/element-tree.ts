@@ -13,6 +13,7 @@ import type {
   RawStructureDefinition,
   RawTypeRef,
 } from './base-definitions';
+import { BEST_PRACTICE_EXTENSION, FHIR_TYPE_EXTENSION, NATIVE_CONSTRAINTS } from './base-r4-conventions';
 
 export interface TypeRef {
   readonly code: string;
@@ -64,9 +65,6 @@ export interface CompiledProfile {
   readonly root: ElementNode;
 }
 
-const BEST_PRACTICE = 'http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice';
-/** ele-1 (no empty element) is checked natively: evaluating it with FHIRPath on every element is too slow. */
-const NATIVE_CONSTRAINTS = new Set(['ele-1']);
 /**
  * fhirpath.js's htmlChecks() rejects `xml:lang`, which every official IG narrative uses and the HL7 validator
  * accepts: the narrative rules (txt-1, txt-2) are replaced by a minimal native check of the div.
@@ -90,7 +88,8 @@ function compileConstraint(raw: RawConstraint, base: string): CompiledConstraint
     evaluate = compileExpression(base, raw.expression);
     compiledExpressions.set(cacheKey, evaluate);
   }
-  const bestPractice = raw.extension?.some((x) => x.url === BEST_PRACTICE && x.valueBoolean === true) ?? false;
+  const bestPractice =
+    raw.extension?.some((x) => x.url === BEST_PRACTICE_EXTENSION && x.valueBoolean === true) ?? false;
   return {
     key: raw.key,
     severity: bestPractice ? 'information' : raw.severity,
@@ -184,8 +183,6 @@ function nodeFromSnapshot(element: RawElement, constraintBase: string): ElementN
   };
 }
 
-const FHIR_TYPE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type';
-
 /**
  * R4 snapshots type `Resource.id` or `Extension.url` as `http://hl7.org/fhirpath/System.String` with the real FHIR
  * type (`id`, `uri`) in an extension: use the FHIR type so its format is checked.
@@ -193,9 +190,7 @@ const FHIR_TYPE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/structurede
 function toTypeRef(raw: RawTypeRef): TypeRef {
   let code = raw.code;
   if (code.startsWith('http://hl7.org/fhirpath/System.')) {
-    const fhirType = (raw as { extension?: { url: string; valueUrl?: string }[] }).extension?.find(
-      (x) => x.url === FHIR_TYPE_EXTENSION,
-    )?.valueUrl;
+    const fhirType = raw.extension?.find((x) => x.url === FHIR_TYPE_EXTENSION)?.valueUrl;
     code = fhirType ?? 'string';
   }
   return { code, profiles: raw.profile ?? [] };
@@ -217,8 +212,9 @@ export class TypeTemplates {
     return this.base.byType.has(type);
   }
 
+  /** True for every R4 resource type, including those whose definition is not carried (see root()). */
   isResourceType(type: string): boolean {
-    return this.base.byType.get(type)?.kind === 'resource';
+    return this.base.resourceTypes.has(type);
   }
 
   primitiveRegex(type: string): RegExp | undefined {

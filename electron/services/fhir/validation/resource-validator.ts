@@ -231,7 +231,17 @@ class Walker {
     const inner: WalkContext = { ...walk, resource: value, rootResource: walk.rootResource };
     const profile = this.selectProfile(value, inner, label, forcedProfile);
     const root = profile?.root ?? this.ctx.templates.root(type);
-    if (!root) return '';
+    if (!root) {
+      // The product carries only the definitions the SDO flows need (base-r4/, decisions.md §7).
+      this.issue(
+        walk,
+        'warning',
+        label,
+        'not-supported',
+        `Ressource ${type} non contrôlée : hors du périmètre des profils SDO connus du validateur`,
+      );
+      return '';
+    }
     this.complex(root, value, label, inner, type, true);
     this.constraints(root.constraints, value, label, inner);
     return profile?.url ?? `${BASE_SD}${type}`;
