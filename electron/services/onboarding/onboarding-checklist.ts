@@ -42,7 +42,10 @@ export interface ChecklistInput {
   readonly now: Date;
 }
 
-/** ESAT: a ROR unit of category 43 (JDV_J34), or decisions of type 11.5 notified to the EG. */
+/**
+ * ESAT: a ROR unit of category 43 (JDV_J34). Decisions of type 11.5 count only while the EG has no ROR unit yet:
+ * any EG may receive an ESAT orientation (a person oriented to several ESMS), so they prove nothing once units are known.
+ */
 export const ESAT_UNIT_CATEGORY = '43';
 export const ESAT_DECISION_CATEGORY = '11.5';
 
@@ -73,6 +76,8 @@ function check(
 ): OnboardingCheck {
   return { id, label, status: ok ? 'ok' : 'a-faire', evidence, fix: ok ? null : fix };
 }
+
+const isEsat = (g: EgRow): boolean => g.esat_units > 0 || (g.units === 0 && g.esat_decisions > 0);
 
 interface EgRow {
   finess_eg: string;
@@ -184,7 +189,7 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
 
   // 5. Pilot profile: at least two EGs (activated on both sides), one of them an ESAT.
   const active = inToken.filter((g) => g.local_activated === 1);
-  const esat = active.filter((g) => g.esat_units > 0 || g.esat_decisions > 0);
+  const esat = active.filter(isEsat);
   checks.push(
     check(
       'profil-pilote',
@@ -328,7 +333,7 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
     name: g.name,
     vtActivated: g.vt_activated === 1,
     localActivated: g.local_activated === 1,
-    esat: g.esat_units > 0 || g.esat_decisions > 0,
+    esat: isEsat(g),
     unitCount: g.units,
   }));
   const legalEntity = ej

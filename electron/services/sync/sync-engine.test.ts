@@ -79,6 +79,11 @@ describe('sync engine against the sandbox', () => {
     expect(count("SELECT count(*) FROM notification WHERE esms_status = '39'")).toBeGreaterThanOrEqual(60);
     expect(count('SELECT count(*) FROM ror_unit')).toBe(10);
     expect(count('SELECT count(*) FROM geographic_entity WHERE local_activated = 1')).toBe(3);
+    // Names come with the ROR units (the token only lists numbers).
+    expect(db.prepare('SELECT name FROM geographic_entity ORDER BY finess_eg').pluck().all()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ESAT/)]),
+    );
+    expect(count("SELECT count(*) FROM geographic_entity WHERE name LIKE 'Établissement 0%'")).toBe(0);
     expect(count("SELECT count(*) FROM decision_link WHERE kind = 'renouvellement'")).toBeGreaterThan(0);
     expect(count('SELECT count(*) FROM sync_cursor')).toBe(6);
     const second = await f.sync(db, journal, transport);

@@ -29,6 +29,7 @@ type WorklistChannel =
 
 /** Scopes whose queries change when the referent records a status. */
 const AFTER_ACTION = [
+  'onboarding',
   'notifications',
   'waiting-lists',
   'geographic-entities',

@@ -12,6 +12,7 @@ interface HealthcareService {
   category?: { coding?: { code?: string }[] }[];
   characteristic?: { coding?: { system?: string; code?: string }[] }[];
   extension?: { url?: string; valueBoolean?: boolean }[];
+  providedBy?: { identifier?: { value?: string }; display?: string };
 }
 
 function characteristic(hs: HealthcareService, systemPart: string): string | null {
@@ -37,6 +38,13 @@ export async function pullRorUnits(
   const entries = (res.body as { entry?: { resource?: HealthcareService }[] }).entry ?? [];
   const nowIso = ctx.now().toISOString();
   inTransaction(ctx.db, () => {
+    // The token lists FINESS EG numbers only; the establishment's name comes with its units (providedBy).
+    const establishmentName = entries.find((e) => e.resource?.providedBy?.display)?.resource?.providedBy?.display;
+    if (establishmentName) {
+      ctx.db
+        .prepare('UPDATE geographic_entity SET name = ? WHERE finess_eg = ? AND name <> ?')
+        .run(establishmentName, finessEg, establishmentName);
+    }
     for (const entry of entries) {
       const hs = entry.resource;
       const idRor = hs?.identifier?.[0]?.value;
