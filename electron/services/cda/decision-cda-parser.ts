@@ -1,13 +1,13 @@
 /**
  * Reads the CDA documents carried by ESMSDocumentReference (brief §6): "Individu et décision" (flux 1.4) and
- * "Evaluation" (flux 3.2). One parser instance is shared: the sync reads thousands of documents in a row.
+ * "Evaluation" (flux 3.2). The sync reads thousands of them in a row: the XML is read in one pass by
+ * cda-xml-reader.ts (well-formedness checked, DOCTYPE refused).
  *
- * Namespaces: prefixes are stripped (`removeNSPrefix`), so `cnsaSDO:decision`, `sdo:decision` or a default-namespace
- * `decision` all read the same; the root must still declare the HL7 v3 namespace. Lenient on descriptive fields
+ * Namespaces: prefixes are stripped, so `cnsaSDO:decision`, `sdo:decision` or a default-namespace `decision` all
+ * read the same; the root must still declare the HL7 v3 namespace. Lenient on descriptive fields
  * (absent → null), strict on what the app cannot work without (ids, decision, validity dates): those raise
  * `AppError('CDA_INVALID')` with a French message that names the missing element, never a value.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AppError } from '@shared/errors/app-error';
 import {
   EVALUATION_SUB_SECTION_TEMPLATES,
@@ -34,6 +34,7 @@ import {
   type PriseEnCharge,
   type Telecom,
 } from '@shared/domain/decision';
+import { readXmlTree, XmlDoctypeError, XmlSyntaxError, type XmlNode } from './cda-xml-reader';
 
 export const HL7_V3_NAMESPACE = 'urn:hl7-org:v3';
 export const CNSA_SDO_NAMESPACE = 'urn:cnsaSDO';
@@ -50,25 +51,6 @@ const MDPH_OID_PREFIX = '1.2.250.1.213.7.';
 const PERSON_NUMBER_OID_PREFIX = '1.2.250.1.213.1.4.';
 /** Generic CDA templates that accompany every specific one. */
 const GENERIC_TEMPLATES = new Set(['2.16.840.1.113883.10.12.201', '2.16.840.1.113883.10.12.303']);
-
-/** fast-xml-parser output with `isArray` on every element: each child name maps to an array of nodes. */
-type XmlNode = { readonly [key: string]: unknown };
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  alwaysCreateTextNode: true,
-  // Entities are decoded by attr()/text() on the few values read, in one pass (no double decoding, no DOCTYPE
-  // entity expansion); with trimming also left to them, this parses about 1.5x faster.
-  processEntities: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  isArray: (_name, _jPath, _isLeaf, isAttribute) => !isAttribute,
-});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Entry points
@@ -170,12 +152,15 @@ function invalid(kind: string): Fail {
 function readClinicalDocument(xml: string, kind: string): XmlNode {
   const fail = invalid(kind);
   if (typeof xml !== 'string' || xml.trim() === '') throw fail('il est vide', 'document');
-  const validation = XMLValidator.validate(xml);
-  if (validation !== true) {
-    // Line/column only: the validator message may quote document content.
-    throw fail("ce n'est pas un XML bien formé", `ligne ${validation.err.line}, colonne ${validation.err.col}`);
+  let parsed: XmlNode;
+  try {
+    parsed = readXmlTree(xml);
+  } catch (error) {
+    if (error instanceof XmlDoctypeError) throw fail('une déclaration DOCTYPE est interdite', 'DOCTYPE');
+    if (!(error instanceof XmlSyntaxError)) throw error;
+    // Line/column only: never document content.
+    throw fail("ce n'est pas un XML bien formé", `ligne ${error.line}, colonne ${error.column}`);
   }
-  const parsed = parser.parse(xml) as XmlNode;
   const root = kid(parsed, 'ClinicalDocument');
   if (!root) throw fail("ce n'est pas un document CDA (ClinicalDocument attendu)", 'ClinicalDocument');
   if (!rootDeclaresHl7Namespace(xml)) throw fail(`l'espace de noms ${HL7_V3_NAMESPACE} est absent`, 'xmlns');

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { readXmlTree, XmlDoctypeError, XmlSyntaxError, type XmlNode } from './cda-xml-reader';
+
+const kids = (node: XmlNode | undefined, name: string) => (node?.[name] as XmlNode[] | undefined) ?? [];
+const kid = (node: XmlNode | undefined, name: string) => kids(node, name)[0];
+
+function syntaxError(xml: string): XmlSyntaxError {
+  try {
+    readXmlTree(xml);
+  } catch (e) {
+    expect(e).toBeInstanceOf(XmlSyntaxError);
+    return e as XmlSyntaxError;
+  }
+  throw new Error('XmlSyntaxError attendue');
+}
+
+describe('readXmlTree — the tree the CDA parser reads', () => {
+  it('maps children to arrays, attributes to @name, direct text and CDATA to #text (raw, untrimmed)', () => {
+    const doc = readXmlTree(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!-- head --><r a="1" b=\'x &amp; y\'>\n' +
+        '  <c>one</c><c k="v"/><?pi data?><d>A<!-- skip -->B<![CDATA[<&>]]>C</d>\n</r>',
+    );
+    const r = kid(doc, 'r');
+    expect(r?.['@a']).toBe('1');
+    expect(r?.['@b']).toBe('x &amp; y');
+    expect(kids(r, 'c').map((c) => c['#text'] ?? c['@k'])).toEqual(['one', 'v']);
+    expect(kid(r, 'd')?.['#text']).toBe('AB<&>C');
+    expect(r?.['#text']).toBe('\n  \n');
+  });
+
+  it('strips namespace prefixes from elements and attributes and drops xmlns declarations', () => {
+    const doc = readXmlTree('<hl7:r xmlns:hl7="urn:hl7-org:v3" xmlns="x"><ext:d xsi:type="CD"/></hl7:r>');
+    const r = kid(doc, 'r');
+    expect(Object.keys(r ?? {})).toEqual(['d']);
+    expect(kid(r, 'd')).toEqual(Object.assign(Object.create(null), { '@type': 'CD' }));
+  });
+
+  it('treats constructor and __proto__ as plain element names', () => {
+    const doc = readXmlTree('<r><__proto__ a="1"/><constructor/></r>');
+    const r = kid(doc, 'r');
+    expect(kid(r, '__proto__')?.['@a']).toBe('1');
+    expect(kids(r, 'constructor')).toHaveLength(1);
+    expect(kids(kid(r, '__proto__'), 'constructor')).toEqual([]);
+  });
+
+  it('refuses a DOCTYPE (no DTD, no entity expansion)', () => {
+    expect(() => readXmlTree('<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>')).toThrow(XmlDoctypeError);
+  });
+
+  it.each([
+    ['mismatched closing tag', '<r><a></b></r>'],
+    ['unclosed element', '<r><a></a>'],
+    ['two roots', '<r/><s/>'],
+    ['text after the root', '<r/>x'],
+    ['no element', '  '],
+    ['unquoted attribute', '<r a=1/>'],
+    ['attribute without value', '<r a/>'],
+    ['repeated attribute', '<r a="1" a="2"/>'],
+    ['attributes without space', '<r a="1"b="2"/>'],
+    ['< in an attribute value', '<r a="x<y"/>'],
+    ['bare & in text', '<r>a & b</r>'],
+    ['unterminated reference in an attribute', '<r a="&apos x"/>'],
+    ['invalid element name', '<1r/>'],
+    ['unterminated comment', '<r><!-- x</r>'],
+    ['unterminated CDATA', '<r><![CDATA[x</r>'],
+    ['malformed XML declaration', '<?xml version=1.0?><r/>'],
+    ['XML declaration after the start', '<r/><?xml version="1.0"?>'],
+  ])('refuses %s', (_label, xml) => {
+    expect(syntaxError(xml).line).toBeGreaterThan(0);
+  });
+
+  it('reports the line and column of the error, never content', () => {
+    const error = syntaxError('<r>\n  <a>secret</b>\n</r>');
+    expect([error.line, error.column]).toEqual([2, 12]);
+    expect(error.message).not.toContain('secret');
+  });
+});
