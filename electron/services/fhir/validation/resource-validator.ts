@@ -128,6 +128,12 @@ const PRIMITIVE_MESSAGES: Record<string, string> = {
   string: 'Chaîne vide interdite',
 };
 
+/**
+ * base64Binary without whitespace: the R4 regex `(\s*([0-9a-zA-Z\+/=]){4}\s*)+` then accepts exactly the
+ * non-empty strings whose length is a multiple of 4. Values with whitespace go through the R4 regex.
+ */
+const BASE64_WITHOUT_SPACES = /^[0-9a-zA-Z+/=]+$/;
+
 /** The regexes accept 2021-02-31: check the calendar too. */
 function isRealCalendarDate(value: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
@@ -558,6 +564,11 @@ class Walker {
       default: {
         if (typeof value !== 'string') {
           this.issue(walk, 'error', path, 'value', `Chaîne JSON attendue (type ${type})`);
+          return;
+        }
+        if (type === 'base64Binary' && BASE64_WITHOUT_SPACES.test(value)) {
+          // Same verdict as the R4 regex, whose nested quantifiers cost ~30 µs on a 6 kB CDA.
+          if (value.length % 4 !== 0) this.issue(walk, 'error', path, 'value', message);
           return;
         }
         const regex = this.ctx.templates.primitiveRegex(type);
