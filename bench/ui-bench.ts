@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const startHost = async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'electron/services/host/host-main.ts', '--data', dataRoot, '--json'],
+      // No automatic sync: a run starting mid-measurement would write to the database being listed.
+      ['--import', 'tsx', 'electron/services/host/host-main.ts', '--data', dataRoot, '--json', '--sync-minutes', '0'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const info = JSON.parse(
