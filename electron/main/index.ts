@@ -10,7 +10,8 @@ import { registerIpcHandlers } from './ipc/register-ipc-handlers';
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol';
 import { hardenSessions, createMainWindow } from './main-window';
 import { electronSafeStorage, safeStorageDatabaseKey } from './safe-storage-key';
-import { useSecretCipher } from '../services/app/handlers/connection-services';
+import { connectionServicesFor, useSecretCipher } from '../services/app/handlers/connection-services';
+import { selectClientCertificate } from '../services/certs';
 import { createSafeStorageCipher } from '../services/secrets';
 
 protocol.registerSchemesAsPrivileged([
@@ -30,10 +31,24 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
 
-  // Chromium must never pick a client certificate by itself (anchors.md §10.16): the store chooses, or nobody.
-  app.on('select-client-certificate', (event, _webContents, _url, _list, callback) => {
+  // Chromium must never pick a client certificate by itself (anchors.md §10.16): only requests to the active
+  // environment's ViaTrajectoire endpoints get one, the certificate chosen in the store (a card's, through the OS).
+  app.on('select-client-certificate', (event, _webContents, url, list, callback) => {
     event.preventDefault();
-    callback();
+    if (!running) return callback();
+    const services = connectionServicesFor(running.ctx);
+    const settings = services.environments.get(services.environmentId);
+    const choice = selectClientCertificate({
+      requestUrl: url,
+      allowedOrigins: [settings.fhirBaseUrl, settings.tokenUrl].filter((u) => u !== ''),
+      expectedSha256Fingerprint: settings.certificateId
+        ? services.registry.get(settings.certificateId).sha256Fingerprint
+        : undefined,
+      offered: list,
+      now: Date.now(),
+    });
+    if (choice.decision === 'select') return callback(list[choice.index]);
+    return callback();
   });
 
   app.on('web-contents-created', (_event, contents) => {
