@@ -3,6 +3,7 @@
  * host. Nothing here imports electron: the shell passes what differs (how the database key is kept, the shell name).
  */
 import fs from 'node:fs';
+import { isAppError } from '@shared/errors/app-error';
 import path from 'node:path';
 import type { EnvironmentId } from '@shared/domain/environments';
 import { openDatabase, type Db } from '../db/database';
@@ -87,14 +88,23 @@ export async function startApplication(options: StartApplicationOptions): Promis
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });
 
   const services = connectionServicesFor(ctx);
-  const sandbox =
-    environment.id === 'sandbox-local' && options.embeddedSandbox !== false
-      ? await startEmbeddedSandbox(ctx, services, {
-          ...(options.sandboxInitialDecisions !== undefined
-            ? { initialDecisions: options.sandboxInitialDecisions }
-            : {}),
-        })
-      : undefined;
+  let sandbox: RunningSandbox | undefined;
+  if (environment.id === 'sandbox-local' && options.embeddedSandbox !== false) {
+    try {
+      sandbox = await startEmbeddedSandbox(ctx, services, {
+        ...(options.sandboxInitialDecisions !== undefined ? { initialDecisions: options.sandboxInitialDecisions } : {}),
+      });
+    } catch (e) {
+      // The app still opens on what it already holds; only the exchanges with the sandbox are unavailable.
+      journal.append({
+        actor: 'système',
+        action: 'Bac à sable local non démarré',
+        outcome: 'échec',
+        detail: isAppError(e) ? e.message : 'Erreur inattendue au démarrage du bac à sable',
+      });
+      log.error('Le bac à sable local n’a pas pu démarrer', e);
+    }
+  }
 
   const sync = new SyncService({
     db,

@@ -1,0 +1,35 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { environmentPaths } from '../environments/environment-store';
+import { makeTempDir } from '../testing/temp-dir';
+import { startApplication } from './bootstrap';
+
+let tmp: ReturnType<typeof makeTempDir>;
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(() => tmp.cleanup());
+
+it('opens the app on what it holds when the embedded sandbox cannot start, and says so in the journal', async () => {
+  const { dataDir } = environmentPaths(tmp.dir, 'sandbox-local');
+  fs.mkdirSync(dataDir, { recursive: true });
+  // A file where the sandbox's folder should be: its start fails.
+  fs.writeFileSync(path.join(dataDir, 'sandbox'), 'pas un dossier');
+  const key = crypto.randomBytes(32);
+  const app = await startApplication({
+    dataRoot: tmp.dir,
+    shell: 'navigateur',
+    version: '0.0.0-test',
+    databaseKey: () => key,
+    syncIntervalMs: 0,
+  });
+  try {
+    expect(app.sandbox).toBeUndefined();
+    const entries = app.ctx.journal.list({ limit: 10 });
+    expect(entries.find((e) => e.action === 'Bac à sable local non démarré')?.outcome).toBe('échec');
+    const info = await app.handlers['app:info']({});
+    expect(info.environmentId).toBe('sandbox-local');
+  } finally {
+    await app.close();
+  }
+});
