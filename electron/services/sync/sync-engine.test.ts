@@ -8,6 +8,7 @@ import { inTransaction } from '../db/database';
 import type { Journal } from '../journal/journal';
 import type { Transport } from '../transport/transport';
 import { enqueueConsent, enqueueStatusReport } from './outbox/status-outbox';
+import { CDA_DATA_MARKER, decisionResourceJson } from './pull/decision-store';
 import { carryOverRenewal } from './renewal/carry-over-renewal';
 import { startSandboxFixture, type SandboxFixture } from './testing/sandbox-fixture';
 
@@ -90,6 +91,27 @@ describe('sync engine against the sandbox', () => {
     expect(second.summary.decisions).toBe(0);
     expect(count("SELECT count(*) FROM journal WHERE action = 'Synchronisation terminée'")).toBe(2);
   }, 60_000);
+
+  it('flux 1: each decision row gives back the DocumentReference exactly as the server sent it', async () => {
+    const rows = db
+      .prepare(
+        `SELECT d.document_reference_id, d.raw_resource_json, d.raw_cda, n.finess_eg FROM decision d
+         JOIN notification n ON n.decision_id = d.id ORDER BY d.id LIMIT 20`,
+      )
+      .all() as { document_reference_id: string; raw_resource_json: string; raw_cda: string; finess_eg: string }[];
+    expect(rows.length).toBe(20);
+    let compacted = 0;
+    for (const row of rows) {
+      if (row.raw_resource_json.includes(CDA_DATA_MARKER)) compacted++;
+      const res = await transport.request({
+        method: 'GET',
+        path: `DocumentReference/${row.document_reference_id}`,
+        finessEg: row.finess_eg,
+      });
+      expect(decisionResourceJson(row)).toBe(JSON.stringify(res.body));
+    }
+    expect(compacted).toBe(rows.length);
+  }, 30_000);
 
   it('flux 4: a local status leaves once, in order, and a lost answer creates no second Task', async () => {
     const idNat = someDecisionOf();

@@ -20,7 +20,7 @@ import {
   type SyncContext,
   type SyncCounters,
 } from '../sync-context';
-import { storeDecision } from './decision-store';
+import { compactDecisionResourceJson, storeDecision } from './decision-store';
 
 const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
 /** Decisions per write transaction: short enough for the reads of the next page to go on in between. */
@@ -62,7 +62,6 @@ async function readDecision(ctx: SyncContext, finessEg: string, id: string): Pro
     }
     throw error;
   }
-  const raw = JSON.stringify(body);
   const validation = validateResource(body, { profileVersion: ctx.profileVersion });
   if (!validation.valid) {
     const first = validation.issues.find((i) => i.severity === 'error');
@@ -70,19 +69,30 @@ async function readDecision(ctx: SyncContext, finessEg: string, id: string): Pro
       ok: false,
       id,
       reason: `DocumentReference non conforme : ${first?.path ?? ''} ${first?.message ?? ''}`.trim(),
-      raw,
+      raw: JSON.stringify(body),
     };
   }
   const doc = body as DocRef;
   const idNat = doc.identifier?.find((i) => i.use === 'official')?.value;
   const data = doc.content?.[0]?.attachment?.data;
-  if (!idNat || !data) return { ok: false, id, reason: 'idNat_Decision ou document CDA absent', raw };
+  if (!idNat || !data)
+    return { ok: false, id, reason: 'idNat_Decision ou document CDA absent', raw: JSON.stringify(body) };
   const cda = Buffer.from(data, 'base64').toString('utf8');
   try {
     const parsed = parseDecisionCda(cda);
-    return { ok: true, id, idNat, lastUpdated: doc.meta?.lastUpdated ?? null, resource: raw, cda, parsed };
+    const resource = compactDecisionResourceJson(body, cda);
+    if (resource === undefined) {
+      return {
+        ok: false,
+        id,
+        reason: 'Pièce jointe portant la valeur réservée du stockage',
+        raw: JSON.stringify(body),
+      };
+    }
+    return { ok: true, id, idNat, lastUpdated: doc.meta?.lastUpdated ?? null, resource, cda, parsed };
   } catch (error) {
-    return { ok: false, id, reason: `CDA de décision illisible : ${(error as Error).message}`.slice(0, 300), raw };
+    const reason = `CDA de décision illisible : ${(error as Error).message}`.slice(0, 300);
+    return { ok: false, id, reason, raw: JSON.stringify(body) };
   }
 }
 

@@ -21,13 +21,11 @@ export function linkKindOf(parsed: ParsedDecision): LinkKind {
 
 /** Local work in progress on a notification: a status beyond "lue", an open unit line, or something to send. */
 export function hasLocalWork(db: Db, notificationId: number): boolean {
-  const row = db
-    .prepare(
-      `SELECT (SELECT esms_status FROM notification WHERE id = @id) AS status,
-              (SELECT count(*) FROM unit_line WHERE notification_id = @id AND status IN (${OPEN_LIST})) AS open_lines,
-              (SELECT count(*) FROM outbox WHERE notification_id = @id AND state IN ('pending', 'in_flight')) AS waiting`,
-    )
-    .get({ id: notificationId }) as { status: string | null; open_lines: number; waiting: number };
+  const row = statementsFor(db).localWork.get({ id: notificationId }) as {
+    status: string | null;
+    open_lines: number;
+    waiting: number;
+  };
   return (row.status !== null && !['39', '40', '54'].includes(row.status)) || row.open_lines > 0 || row.waiting > 0;
 }
 
@@ -75,6 +73,28 @@ function prepareStatements(db: Db) {
       'INSERT OR IGNORE INTO decision_link (decision_id, linked_id_decision, linked_root, kind) VALUES (?, ?, ?, ?)',
     ),
     knownEg: db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?'),
+    localWork: db.prepare(
+      `SELECT (SELECT esms_status FROM notification WHERE id = @id) AS status,
+              (SELECT count(*) FROM unit_line WHERE notification_id = @id AND status IN (${OPEN_LIST})) AS open_lines,
+              (SELECT count(*) FROM outbox WHERE notification_id = @id AND state IN ('pending', 'in_flight')) AS waiting`,
+    ),
+    linkedNotifications: db.prepare(
+      // CROSS JOIN fixes the join order (link → decision by id_decision → notification by decision): left to
+      // itself the planner may scan every notification of the EG, which made flux 1 quadratic.
+      `SELECT n.id, n.decision_id FROM decision_link l
+         CROSS JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
+         CROSS JOIN notification n ON n.decision_id = d.id AND n.finess_eg = ?
+       WHERE l.decision_id = ? AND l.kind <> 'inconnu'`,
+    ),
+    closeLinked: db.prepare(
+      `UPDATE notification SET terminated = 1, a_traiter = CASE WHEN ? THEN 1 ELSE a_traiter END,
+         a_traiter_reason = CASE WHEN ? THEN 'Clôture de droit : fermer les unités ouvertes (motif 88 ou 98)'
+           ELSE a_traiter_reason END, updated_at = ? WHERE id = ?`,
+    ),
+    markRenewalToProcess: db.prepare(
+      `UPDATE notification SET a_traiter = 1, a_traiter_reason = 'Renouvellement : reprendre l’unité et la position',
+         updated_at = ? WHERE id = ?`,
+    ),
     insertNotification: db.prepare(
       `INSERT OR IGNORE INTO notification (decision_id, finess_eg, esms_status, terminated, created_at, updated_at)
        VALUES (?, ?, '39', ?, ?, ?)`,
@@ -93,12 +113,53 @@ function statementsFor(db: Db): ReturnType<typeof prepareStatements> {
   return statements;
 }
 
+/**
+ * raw_resource_json keeps the DocumentReference without the base64 of its CDA when raw_cda holds that CDA decoded
+ * and re-encoding it gives the same base64 (checked at write time): `content[0].attachment.data` then holds this
+ * marker (not base64: it cannot be a real value), which halves the bytes encrypted and written per decision.
+ */
+export const CDA_DATA_MARKER = '@raw_cda';
+const MARKED_DATA = `"data":${JSON.stringify(CDA_DATA_MARKER)}`;
+
+/**
+ * The DocumentReference JSON to store: the resource with its first content's data replaced by the marker when
+ * decisionResourceJson rebuilds it byte for byte, else the whole JSON. Undefined when the resource itself holds
+ * the marker as a data value (never valid base64Binary, so the validator has already refused it): stored, it
+ * could not be told from a compacted one.
+ */
+export function compactDecisionResourceJson(resource: unknown, rawCda: string): string | undefined {
+  const attachment = (resource as { content?: { attachment?: { data?: unknown } }[] } | null)?.content?.[0]?.attachment;
+  const data = attachment?.data;
+  if (!attachment || typeof data !== 'string' || Buffer.from(rawCda, 'utf8').toString('base64') !== data) {
+    const whole = JSON.stringify(resource);
+    return whole.includes(MARKED_DATA) ? undefined : whole;
+  }
+  attachment.data = CDA_DATA_MARKER;
+  let compact: string;
+  try {
+    compact = JSON.stringify(resource);
+  } finally {
+    attachment.data = data;
+  }
+  const at = compact.indexOf(MARKED_DATA);
+  return at >= 0 && compact.indexOf(MARKED_DATA, at + 1) < 0 ? compact : undefined;
+}
+
+/** The DocumentReference JSON exactly as received (JSON.stringify of the server's resource) from a decision row. */
+export function decisionResourceJson(row: { raw_resource_json: string; raw_cda: string }): string {
+  const at = row.raw_resource_json.indexOf(MARKED_DATA);
+  if (at < 0) return row.raw_resource_json;
+  const data = JSON.stringify(Buffer.from(row.raw_cda, 'utf8').toString('base64'));
+  return `${row.raw_resource_json.slice(0, at)}"data":${data}${row.raw_resource_json.slice(at + MARKED_DATA.length)}`;
+}
+
 export interface StoreDecisionInput {
   readonly finessEg: string;
   readonly documentReferenceId: string;
   readonly idNatDecision: string;
   readonly serverLastUpdated: string | null;
   readonly parsed: ParsedDecision;
+  /** JSON of the DocumentReference, possibly compacted by compactDecisionResourceJson. */
   readonly rawResourceJson: string;
   readonly rawCda: string;
   readonly nowIso: string;
@@ -194,16 +255,7 @@ export function linkedNotifications(
   decisionId: number,
   finessEg: string,
 ): { id: number; decision_id: number }[] {
-  return db
-    .prepare(
-      // CROSS JOIN fixes the join order (link → decision by id_decision → notification by decision): left to
-      // itself the planner may scan every notification of the EG, which made flux 1 quadratic.
-      `SELECT n.id, n.decision_id FROM decision_link l
-         CROSS JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
-         CROSS JOIN notification n ON n.decision_id = d.id AND n.finess_eg = ?
-       WHERE l.decision_id = ? AND l.kind <> 'inconnu'`,
-    )
-    .all(finessEg, decisionId) as { id: number; decision_id: number }[];
+  return statementsFor(db).linkedNotifications.all(finessEg, decisionId) as { id: number; decision_id: number }[];
 }
 
 function applyLinkEffects(
@@ -219,16 +271,9 @@ function applyLinkEffects(
     const work = hasLocalWork(db, old.id);
     if (kind === 'cloture') {
       // Clôture de droit: the linked notification is finished; open unit lines wait for the referent's confirmation.
-      db.prepare(
-        `UPDATE notification SET terminated = 1, a_traiter = CASE WHEN ? THEN 1 ELSE a_traiter END,
-           a_traiter_reason = CASE WHEN ? THEN 'Clôture de droit : fermer les unités ouvertes (motif 88 ou 98)'
-             ELSE a_traiter_reason END, updated_at = ? WHERE id = ?`,
-      ).run(work ? 1 : 0, work ? 1 : 0, nowIso, old.id);
+      statementsFor(db).closeLinked.run(work ? 1 : 0, work ? 1 : 0, nowIso, old.id);
     } else if (work) {
-      db.prepare(
-        `UPDATE notification SET a_traiter = 1, a_traiter_reason = 'Renouvellement : reprendre l’unité et la position',
-           updated_at = ? WHERE id = ?`,
-      ).run(nowIso, notificationId);
+      statementsFor(db).markRenewalToProcess.run(nowIso, notificationId);
     }
   }
 }
