@@ -14,6 +14,7 @@ import type {
   RawTypeRef,
 } from './base-definitions';
 import { BEST_PRACTICE_EXTENSION, FHIR_TYPE_EXTENSION, NATIVE_CONSTRAINTS } from './base-r4-conventions';
+import { invariantFastPath } from './invariant-fast-paths';
 
 export interface TypeRef {
   readonly code: string;
@@ -85,7 +86,7 @@ function compileConstraint(raw: RawConstraint, base: string): CompiledConstraint
   const cacheKey = `${base}|${raw.expression}`;
   let evaluate = compiledExpressions.get(cacheKey);
   if (!compiledExpressions.has(cacheKey)) {
-    evaluate = compileExpression(base, raw.expression);
+    evaluate = withFastPath(raw.key, raw.expression, compileExpression(base, raw.expression));
     compiledExpressions.set(cacheKey, evaluate);
   }
   const bestPractice =
@@ -142,6 +143,17 @@ function compileExpression(base: string, expression: string): CompiledConstraint
   } catch {
     return undefined;
   }
+}
+
+/** fhirpath.js behind the rule's fast path (invariant-fast-paths.ts), when it has one. */
+function withFastPath(
+  key: string,
+  expression: string,
+  evaluate: CompiledConstraint['evaluate'],
+): CompiledConstraint['evaluate'] {
+  const fast = invariantFastPath(key, expression);
+  if (!fast || !evaluate) return evaluate;
+  return (node, env) => fast(node) ?? evaluate(node, env);
 }
 
 function parseMax(max: string | undefined, fallback: number): number {
