@@ -1,4 +1,5 @@
 import type { DashboardCounts } from '@shared/domain/dashboard';
+import { addMonthsIso } from '@shared/domain/referent-actions';
 import type { Db } from '../db/database';
 
 /** Statuses of a unit line that mean "on the waiting list" (J253). */
@@ -6,7 +7,7 @@ export const WAITING_UNIT_STATUSES = ['182', '183', '184'] as const;
 
 /** The dashboard's figures, read from the database in one snapshot. */
 export function readDashboardCounts(db: Db, today: string): DashboardCounts {
-  const in3Months = addMonths(today, 3);
+  const in3Months = addMonthsIso(today, 3);
   const read = db.transaction(() => {
     const one = (sql: string, ...params: unknown[]) =>
       (db
@@ -49,13 +50,4 @@ export function readDashboardCounts(db: Db, today: string): DashboardCounts {
     };
   });
   return read.deferred();
-}
-
-/** YYYY-MM-DD + n months, clamped to the month's end. */
-export function addMonths(isoDate: string, months: number): string {
-  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
-  const target = new Date(Date.UTC(y, m - 1 + months, 1));
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(d, lastDay));
-  return target.toISOString().slice(0, 10);
 }

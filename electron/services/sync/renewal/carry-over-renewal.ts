@@ -4,11 +4,13 @@
  * one (188 if the person is in care or on trial, else 180) with motif 136 Renouvellement. Everything goes through
  * enqueueStatusReport in one transaction, so it is sent in order or not at all.
  */
-import type { SdoProfileVersion, StatusReport, UnitIdentity } from '@shared/domain/status-report';
+import { rollUpEsmsStatus } from '@shared/domain/referent-actions';
+import type { SdoProfileVersion, StatusReport } from '@shared/domain/status-report';
 import { AppError } from '@shared/errors/app-error';
 import { inTransaction, type Db } from '../../db/database';
 import { OPEN_UNIT_STATUSES, linkedNotifications } from '../pull/decision-store';
 import { enqueueStatusReport } from '../outbox/status-outbox';
+import { unitIdentityOf, type RorUnitRecord } from '../../worklist/ror-unit-record';
 
 interface NotificationInfo {
   id: number;
@@ -19,24 +21,10 @@ interface NotificationInfo {
   id_nat_decision: string;
 }
 
-interface LineInfo {
+interface LineInfo extends RorUnitRecord {
   ror_unit_id: number;
   status: string;
-  id_ror: string;
-  name: string;
-  categorie_organisation: string | null;
-  temporalite_accueil: string | null;
-  accueil_sequentiel: number | null;
-  mode_prise_charge: string | null;
 }
-
-const ROLL_UP: readonly [string, string][] = [
-  ['186', '47'],
-  ['185', '43'],
-  ['184', '71'],
-  ['183', '72'],
-  ['182', '42'],
-];
 
 function notificationInfo(db: Db, id: number): NotificationInfo | undefined {
   return db
@@ -76,20 +64,13 @@ export function carryOverRenewal(
         )
         .all(old.id, ...OPEN_UNIT_STATUSES) as LineInfo[];
       for (const line of lines) {
-        if (!line.categorie_organisation || !line.mode_prise_charge) {
+        const unit = unitIdentityOf(line);
+        if (!unit) {
           throw new AppError(
             'ACTION_NOT_ALLOWED',
             `L’unité ${line.id_ror} n’a pas de catégorie ou de mode de prise en charge : complétez-la d’abord.`,
           );
         }
-        const unit: UnitIdentity = {
-          idUnite: line.id_ror,
-          nomUnite: line.name,
-          categorieOrganisation: line.categorie_organisation,
-          modePriseCharge: line.mode_prise_charge,
-          ...(line.temporalite_accueil ? { temporaliteAccueil: line.temporalite_accueil } : {}),
-          ...(line.accueil_sequentiel !== null ? { accueilSequentiel: line.accueil_sequentiel === 1 } : {}),
-        };
         const closing = line.status === '186' || line.status === '185' || line.status === '187' ? '188' : '180';
         const closeReport: StatusReport = {
           idNatStruct: `1${old.finess_eg}`,
@@ -113,7 +94,7 @@ export function carryOverRenewal(
         db.prepare(
           'UPDATE unit_line SET status = ?, status_date = ?, motif = ?, updated_at = ? WHERE notification_id = ? AND ror_unit_id = ?',
         ).run(closing, today, '136', now.toISOString(), old.id, line.ror_unit_id);
-        const rolled = ROLL_UP.find(([u]) => u === line.status)?.[1];
+        const rolled = rollUpEsmsStatus([line]);
         const openReport: StatusReport = {
           idNatStruct: `1${target.finess_eg}`,
           nomESMS: target.eg_name,
