@@ -129,7 +129,9 @@ export function describeReports(reports: readonly StatusReport[]): string[] {
           (r.motifUnite ? `, motif ${r.motifUnite} « ${unitMotifLabel(r.motifUnite)} »` : ''),
       );
     }
-    const date = r.dateStatutUnite ?? r.dateStatutESMS ?? '';
+    const iso = r.dateStatutUnite ?? r.dateStatutESMS;
+    // Shown to the referent: French date order.
+    const date = iso ? iso.split('-').reverse().join('/') : 'sans date';
     return `Envoi ${i + 1} (${date}) : ${parts.join(' ; ')}`;
   });
 }
