@@ -170,12 +170,7 @@ export class FhirEndpoints {
     }
     const after = parseLastUpdatedGt(required(params, '_lastUpdated'));
     if (required(params, '_elements').value !== 'id') throw badRequest('_elements doit valoir « id »');
-    const config = this.config();
-    const count = parseCount(single(params, '_count'), config.pageSize, config.maxPageSize);
-    const page = single(params, '_page');
-    const token = page ? decodePageToken(page.value) : undefined;
-    const snapshot = token?.snapshot ?? this.store.searchInstant();
-    const cursor: PageCursor | undefined = token ? { lastUpdated: token.lastUpdated, seq: token.seq } : undefined;
+    const { count, token, snapshot, cursor } = this.pageRequest(params);
     // Fetch one more than asked to know whether a next page exists.
     const rows = this.store.decisionIdPage(caller.finessEg, after, snapshot, cursor, count + 1);
     const pageRows = rows.slice(0, count);
@@ -416,6 +411,17 @@ export class FhirEndpoints {
     return params[0].value;
   }
 
+  /** `_count` and `_page` of a paged search: every page of one search is a snapshot at its first page's instant. */
+  private pageRequest(params: ReturnType<typeof parseRawQuery>) {
+    const config = this.config();
+    const count = parseCount(single(params, '_count'), config.pageSize, config.maxPageSize);
+    const page = single(params, '_page');
+    const token = page ? decodePageToken(page.value) : undefined;
+    const snapshot = token?.snapshot ?? this.store.searchInstant();
+    const cursor: PageCursor | undefined = token ? { lastUpdated: token.lastUpdated, seq: token.seq } : undefined;
+    return { count, token, snapshot, cursor };
+  }
+
   // --- Flux 5
 
   private searchTasks(rawQuery: string, caller: Caller): FhirAnswer {
@@ -424,11 +430,7 @@ export class FhirEndpoints {
     const lastUpdatedParam = required(params, '_lastUpdated');
     const after = parseLastUpdatedGt(lastUpdatedParam);
     const config = this.config();
-    const count = parseCount(single(params, '_count'), config.pageSize, config.maxPageSize);
-    const page = single(params, '_page');
-    const token = page ? decodePageToken(page.value) : undefined;
-    const snapshot = token?.snapshot ?? this.store.searchInstant();
-    const cursor: PageCursor | undefined = token ? { lastUpdated: token.lastUpdated, seq: token.seq } : undefined;
+    const { count, snapshot, cursor } = this.pageRequest(params);
     const tasks = this.store.taskPage(caller.finessEg, after, snapshot, cursor, count + 1, config.ownTasksInFlux5);
     const pageTasks = tasks.slice(0, count);
     const lastTask = pageTasks[pageTasks.length - 1];
