@@ -63,6 +63,25 @@ export function readCursor(db: Db, finessEg: string, flow: 'flux1' | 'flux5' | '
   return row?.cursor;
 }
 
+/** First connection of a DUI: the IG allows looking back 30 days (J-30); afterwards the stored cursor is used. */
+const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Where a flux 1 or flux 5 search starts: the stored server-time cursor, else 30 days before the server's time
+ * (taken from the first answer of the run; the local clock only if the server gave none).
+ */
+export function searchStart(
+  ctx: SyncContext,
+  finessEg: string,
+  flow: 'flux1' | 'flux5',
+  firstServerTime: string | undefined,
+): string {
+  return (
+    readCursor(ctx.db, finessEg, flow) ??
+    new Date(new Date(firstServerTime ?? ctx.now().toISOString()).getTime() - FIRST_LOOK_BACK_MS).toISOString()
+  );
+}
+
 export function writeCursor(
   db: Db,
   finessEg: string,

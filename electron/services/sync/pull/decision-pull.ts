@@ -12,7 +12,7 @@ import {
   lastUpdatedParam,
   nextLink,
   quarantine,
-  readCursor,
+  searchStart,
   relativeToBase,
   serverInstant,
   throwIfCancelled,
@@ -22,7 +22,6 @@ import {
 } from '../sync-context';
 import { compactDecisionResourceJson, storeDecision } from './decision-store';
 
-const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
 /** Decisions per write transaction: short enough for the reads of the next page to go on in between. */
 const WRITE_CHUNK = 100;
 
@@ -102,9 +101,7 @@ export async function pullDecisions(
   counters: SyncCounters,
   firstServerTime: string | undefined,
 ): Promise<void> {
-  const cursor =
-    readCursor(ctx.db, finessEg, 'flux1') ??
-    new Date(new Date(firstServerTime ?? ctx.now().toISOString()).getTime() - FIRST_LOOK_BACK_MS).toISOString();
+  const cursor = searchStart(ctx, finessEg, 'flux1', firstServerTime);
   const path = `DocumentReference?type=57830-2&_lastUpdated=${lastUpdatedParam(cursor)}&_elements=id`;
   let snapshot: string | undefined;
   let done = 0;

@@ -11,7 +11,7 @@ import {
   lastUpdatedParam,
   nextLink,
   quarantine,
-  readCursor,
+  searchStart,
   relativeToBase,
   serverInstant,
   throwIfCancelled,
@@ -21,7 +21,6 @@ import {
 } from '../sync-context';
 import { hasLocalWork } from './decision-store';
 
-const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
 const UNKNOWN_DECISION = 'Statut reçu pour une décision absente de la base locale';
 
 /**
@@ -134,9 +133,7 @@ export async function pullStatuses(
   counters: SyncCounters,
   firstServerTime: string | undefined,
 ): Promise<void> {
-  const cursor =
-    readCursor(ctx.db, finessEg, 'flux5') ??
-    new Date(new Date(firstServerTime ?? ctx.now().toISOString()).getTime() - FIRST_LOOK_BACK_MS).toISOString();
+  const cursor = searchStart(ctx, finessEg, 'flux5', firstServerTime);
   let path: string | undefined = `Task?_lastUpdated=${lastUpdatedParam(cursor)}`;
   let snapshot: string | undefined;
   let done = 0;
