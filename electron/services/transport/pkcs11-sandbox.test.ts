@@ -5,8 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SmartCardReference } from '../certs/certificate-registry';
 import { prepareCardClientCertificate } from '../certs/pkcs11/card-key';
 import { configurePkcs11Engine } from '../certs/pkcs11/pkcs11-engine';
-import { Pkcs11Module, SOFTHSM2_MODULE_PATH } from '../certs/pkcs11/pkcs11-module';
-import { createSoftHsmTestToken, softHsmEnvironment } from '../certs/pkcs11/softhsm-test-token';
+import { SOFTHSM2_MODULE_PATH } from '../certs/pkcs11/pkcs11-module';
+import { createSoftHsmTestToken, softHsmCardReference, softHsmEnvironment } from '../certs/pkcs11/softhsm-test-token';
 import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-server';
 import { createNodeTransport } from './node-transport';
 
@@ -30,19 +30,8 @@ beforeAll(async () => {
     certPem: client.certPem,
   });
   pin = token.pin;
-  const module = Pkcs11Module.open(SOFTHSM2_MODULE_PATH);
-  const tokenSerial = module.listTokens()[0]!.tokenSerial;
-  module.close();
+  reference = softHsmCardReference(token, client.certPem + sandbox.pki.intermediateCertPem);
   configurePkcs11Engine(SOFTHSM2_MODULE_PATH);
-  reference = {
-    modulePath: SOFTHSM2_MODULE_PATH,
-    tokenLabel: token.tokenLabel,
-    tokenSerial,
-    objectIdHex: token.objectIdHex,
-    objectLabel: token.objectLabel,
-    certPem: client.certPem + sandbox.pki.intermediateCertPem,
-    sha256Fingerprint: '',
-  };
 });
 
 afterAll(async () => {

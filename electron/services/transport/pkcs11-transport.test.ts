@@ -3,10 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configurePkcs11Engine } from '../certs/pkcs11/pkcs11-engine';
-import { Pkcs11Module, SOFTHSM2_MODULE_PATH } from '../certs/pkcs11/pkcs11-module';
+import { SOFTHSM2_MODULE_PATH } from '../certs/pkcs11/pkcs11-module';
 import { prepareCardClientCertificate } from '../certs/pkcs11/card-key';
 import type { SmartCardReference } from '../certs/certificate-registry';
-import { createSoftHsmTestToken, softHsmEnvironment, type SoftHsmTestToken } from '../certs/pkcs11/softhsm-test-token';
+import {
+  createSoftHsmTestToken,
+  softHsmCardReference,
+  softHsmEnvironment,
+  type SoftHsmTestToken,
+} from '../certs/pkcs11/softhsm-test-token';
 import { ensureTestPki, type TestPki } from '../pki/test-pki';
 import { createNodeTransport } from './node-transport';
 import { startTestSdoServer, type TestSdoServer } from './test-sdo-server';
@@ -20,7 +25,7 @@ const SECRET = 'secret-client-de-test';
 let pki: TestPki;
 let server: TestSdoServer;
 let token: SoftHsmTestToken;
-let tokenSerial: string;
+let reference: SmartCardReference;
 
 beforeAll(async () => {
   pki = await ensureTestPki(mkdtempSync(join(tmpdir(), 'rvt-pki-')), {
@@ -32,9 +37,8 @@ beforeAll(async () => {
     keyPkcs8Pem: pki.clientKeyPkcs8Pem(EJ),
     certPem: pki.clients[EJ]!.certPem,
   });
-  const module = Pkcs11Module.open(SOFTHSM2_MODULE_PATH);
-  tokenSerial = module.listTokens()[0]!.tokenSerial;
-  module.close();
+  // Leaf + intermediate: the server only trusts the root.
+  reference = softHsmCardReference(token, pki.clients[EJ]!.certPem + pki.intermediateCertPem);
   configurePkcs11Engine(SOFTHSM2_MODULE_PATH);
   server = await startTestSdoServer({
     keyPem: pki.server.keyPem,
@@ -48,24 +52,13 @@ afterAll(async () => {
   await server?.close();
 });
 
-const reference = (): SmartCardReference => ({
-  modulePath: SOFTHSM2_MODULE_PATH,
-  tokenLabel: token.tokenLabel,
-  tokenSerial,
-  objectIdHex: token.objectIdHex,
-  objectLabel: token.objectLabel,
-  // Leaf + intermediate: the server only trusts the root.
-  certPem: pki.clients[EJ]!.certPem + pki.intermediateCertPem,
-  sha256Fingerprint: '',
-});
-
 const transportWithPin = (pin: string) =>
   createNodeTransport({
     fhirBaseUrl: `${server.url}/fhir`,
     tokenUrl: `${server.url}/oauth/token`,
     clientId: 'referent-vt',
     clientSecret: SECRET,
-    clientCertificate: prepareCardClientCertificate(reference(), pin),
+    clientCertificate: prepareCardClientCertificate(reference, pin),
     trustAnchorsPem: [pki.rootCertPem],
     proxyMode: 'none',
   });
@@ -73,7 +66,7 @@ const transportWithPin = (pin: string) =>
 describe('mTLS with the private key on a SoftHSM2 token (libp11 engine)', () => {
   // The PIN is checked through pkcs11js before libp11 sees it (libp11 would print the URI with the PIN on failure).
   it('refuses a wrong PIN with PKCS11_PIN_INCORRECT before building the TLS context', () => {
-    expect(() => prepareCardClientCertificate(reference(), '0000')).toThrow(
+    expect(() => prepareCardClientCertificate(reference, '0000')).toThrow(
       expect.objectContaining({ code: 'PKCS11_PIN_INCORRECT' }),
     );
   });

@@ -7,7 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SOFTHSM2_MODULE_PATH } from './pkcs11-module';
+import type { SmartCardReference } from '../certificate-registry';
+import { Pkcs11Module, SOFTHSM2_MODULE_PATH } from './pkcs11-module';
 
 export interface SoftHsmTestToken {
   readonly confPath: string;
@@ -93,4 +94,27 @@ export function createSoftHsmTestToken(input: {
     objectIdHex,
     objectLabel,
   };
+}
+
+/**
+ * The registry's reference to the card key of a test token, as the connection code receives it: the token is read
+ * back through PKCS#11 for its serial; `certChainPem` is the leaf plus the intermediate (servers trust the root only).
+ */
+export function softHsmCardReference(token: SoftHsmTestToken, certChainPem: string): SmartCardReference {
+  const module = Pkcs11Module.open(token.modulePath);
+  try {
+    const found = module.listTokens().find((t) => t.tokenLabel === token.tokenLabel);
+    if (!found) throw new Error(`jeton ${token.tokenLabel} introuvable`);
+    return {
+      modulePath: token.modulePath,
+      tokenLabel: token.tokenLabel,
+      tokenSerial: found.tokenSerial,
+      objectIdHex: token.objectIdHex,
+      objectLabel: token.objectLabel,
+      certPem: certChainPem,
+      sha256Fingerprint: '',
+    };
+  } finally {
+    module.close();
+  }
 }
