@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startApplication, type RunningApplication } from '../app/bootstrap';
@@ -86,4 +87,28 @@ it('serves renderer files with the CSP and never outside its folder', async () =
   const res = await fetch(`${host.origin}/`);
   expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
   expect((await fetch(`${host.origin}/..%2F..%2Fpackage.json`)).status).toBe(404);
+});
+
+it('closes at once, with an event stream open and a request still arriving', async () => {
+  const url = new URL(host.origin);
+  const connect = () =>
+    new Promise<net.Socket>((resolve) => {
+      const socket = net.connect(Number(url.port), '127.0.0.1', () => resolve(socket));
+      socket.on('error', () => undefined);
+    });
+  const stream = await connect();
+  const streamOpen = new Promise((resolve) => stream.once('data', resolve));
+  stream.write(`GET /api/events HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${host.token}\r\n\r\n`);
+  await streamOpen;
+  // A client stuck half-way through its request: Node would wait for it up to its headers timeout (60 s).
+  const stuck = await connect();
+  stuck.write(`POST /api/invoke/app:info HTTP/1.1\r\nHost: ${url.host}\r\n`);
+  await new Promise((r) => setTimeout(r, 100));
+  const outcome = await Promise.race([
+    host.close().then(() => 'fermé'),
+    new Promise((r) => setTimeout(() => r('bloqué'), 3_000)),
+  ]);
+  expect(outcome).toBe('fermé');
+  // Both sockets were dropped by the host, not left to the client.
+  await Promise.all([stream, stuck].map((s) => (s.closed ? null : new Promise((r) => s.once('close', r)))));
 });

@@ -37,6 +37,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
   let origin = '';
   const rendererRoot = path.resolve(options.rendererDir);
   const eventStreams = new Set<http.ServerResponse>();
+  let closing = false;
 
   const unsubscribe = options.app.hub.subscribe((event, payload) => {
     const frame = `event: message\ndata: ${JSON.stringify({ event, payload })}\n\n`;
@@ -60,6 +61,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
+    if (closing) {
+      res.writeHead(503, { Connection: 'close' }).end();
+      return;
+    }
     if (!sameHost(req) || !allowedOrigin(req)) {
       sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'Origine refusée.' } });
       return;
@@ -148,9 +153,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     origin,
     token,
     async close() {
+      // An EventSource reconnects as soon as its stream ends, possibly on a kept-alive socket the server still
+      // holds: refuse every request from now on and drop every socket, or close() would wait for that stream.
+      closing = true;
       unsubscribe();
       for (const res of eventStreams) res.end();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -54,8 +54,19 @@ async function main(): Promise<void> {
         `Ouvrez cette adresse dans Chromium. Ctrl+C pour arrêter.\n`,
     );
   }
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Everything is committed transaction by transaction: if closing hangs (a socket, the sync worker), leaving
+    // loses nothing, and a stuck host must never outlive its terminal or its test.
+    let step = 'hôte navigateur';
+    setTimeout(() => {
+      process.stderr.write(`Arrêt forcé : la fermeture (${step}) n'a pas abouti en 5 s.\n`);
+      process.exit(0);
+    }, 5_000).unref();
     await host.close();
+    step = 'services';
     await app.close();
     process.exit(0);
   };
