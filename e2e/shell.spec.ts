@@ -40,7 +40,7 @@ function seedFakeWorkload(dataDir: string): void {
       const validityEnd = i % 3 === 0 ? new Date(Date.now() + 30 * 86400_000).toISOString().slice(0, 10) : '2099-01-01';
       const decision = db
         .prepare(
-          "INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision, validity_end, parsed_json, raw_resource_json, raw_cda, received_at) VALUES (?, ?, ?, ?, '1', ?, '{}', '{}', '', ?)",
+          "INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision, validity_end, raw_resource_json, raw_cda, received_at) VALUES (?, ?, ?, ?, '1', ?, '{}', '', ?)",
         )
         .run(`VT-${i}`, `DEC-${i}`, person, `dr-${i}`, validityEnd, now).lastInsertRowid;
       const eg = ['010000011', '010000012', '010000013'][i % 3];

@@ -90,6 +90,30 @@ describe('migrations', () => {
     },
   );
 
+  it('0003 drops the stored parse of each decision and keeps the decision with its CDA', () => {
+    const db = openDatabase({ file, key, targetVersion: 2 });
+    const person = db
+      .prepare(
+        `INSERT INTO person (mdph_oid, mdph_individual_id, family_name, given_names, search_text, updated_at)
+         VALUES ('1.2.250.1.213.7.1', 'IND-FICTIF', 'TESTFICTIF', 'Fictif', '', '2026-01-01')`,
+      )
+      .run().lastInsertRowid;
+    db.prepare(
+      `INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision,
+         parsed_json, raw_resource_json, raw_cda, received_at)
+       VALUES ('NAT-1', 'DEC-1', ?, 'dr-1', '1', '{"ancien":true}', '{}', '<ClinicalDocument/>', '2026-01-01')`,
+    ).run(person);
+    db.close();
+    const migrated = openDatabase({ file, key, targetVersion: 3 });
+    const columns = migrated.prepare("SELECT name FROM pragma_table_info('decision')").pluck().all();
+    expect(columns).not.toContain('parsed_json');
+    expect(migrated.prepare('SELECT id_decision, raw_cda FROM decision').get()).toEqual({
+      id_decision: 'DEC-1',
+      raw_cda: '<ClinicalDocument/>',
+    });
+    migrated.close();
+  });
+
   it('serves the work-list query from its index', () => {
     const db = openDatabase({ file, key });
     const plan = db

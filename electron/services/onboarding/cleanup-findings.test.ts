@@ -33,8 +33,8 @@ function notification(
   const decisionId = db
     .prepare(
       `INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision,
-         category_code, validity_start, validity_end, parsed_json, raw_resource_json, raw_cda, received_at)
-       VALUES (?, ?, ?, ?, '1', ?, ?, ?, '{}', '{}', '', ?)`,
+         category_code, validity_start, validity_end, raw_resource_json, raw_cda, received_at)
+       VALUES (?, ?, ?, ?, '1', ?, ?, ?, '{}', '', ?)`,
     )
     .run(`NAT-${seq}`, d.idDecision, personId, `dr-${seq}`, d.category, d.start, d.end, TODAY).lastInsertRowid;
   const id = Number(

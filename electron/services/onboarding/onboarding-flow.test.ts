@@ -195,8 +195,8 @@ describe('forcer le statut ViaTrajectoire', () => {
     const decisionId = db
       .prepare(
         `INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision,
-           category_code, parsed_json, raw_resource_json, raw_cda, received_at)
-         VALUES ('1111222233334444', 'DEC-INCONNUE-VT', ?, 'dr-x', '1', '11.5', '{}', '{}', '', '2025-01-01')`,
+           category_code, raw_resource_json, raw_cda, received_at)
+         VALUES ('1111222233334444', 'DEC-INCONNUE-VT', ?, 'dr-x', '1', '11.5', '{}', '', '2025-01-01')`,
       )
       .run(personId).lastInsertRowid;
     db.prepare(

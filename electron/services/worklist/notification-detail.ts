@@ -7,7 +7,7 @@ import { AppError } from '@shared/errors/app-error';
 import type { Db } from '../db/database';
 import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
 import { actionOptions, loadNotificationState } from './notification-actions';
-import { parseStoredDecision, readWorklistRow } from './worklist-queries';
+import { readStoredDecision, readWorklistRow } from './worklist-queries';
 
 interface EventRecord {
   id: number;
@@ -55,10 +55,10 @@ export function readNotificationDetail(db: Db, id: number, today: string): Notif
   const row = readWorklistRow(db, id, today);
   const d = db
     .prepare(
-      `SELECT d.id, d.id_decision, d.parsed_json, n.finess_eg FROM notification n JOIN decision d ON d.id = n.decision_id
+      `SELECT d.id, d.id_decision, d.raw_cda, n.finess_eg FROM notification n JOIN decision d ON d.id = n.decision_id
         WHERE n.id = ?`,
     )
-    .get(id) as { id: number; id_decision: string; parsed_json: string; finess_eg: string } | undefined;
+    .get(id) as { id: number; id_decision: string; raw_cda: string; finess_eg: string } | undefined;
   if (!d) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
 
   const events = db
@@ -146,7 +146,7 @@ export function readNotificationDetail(db: Db, id: number, today: string): Notif
 
   return {
     row,
-    decision: parseStoredDecision(d.parsed_json),
+    decision: readStoredDecision(d.raw_cda),
     linkedDecisions,
     timeline,
     actions: actionOptions(loadNotificationState(db, id)),

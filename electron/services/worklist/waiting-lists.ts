@@ -6,7 +6,6 @@ import type { WaitingEntry, WaitingListUnit } from '@shared/domain/worklist';
 import { orientationLabel } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
 import { daysBetween, displayFamilyName, unitStatusLabel } from './labels';
-import { parseStoredDecision } from './worklist-queries';
 import { isFinished } from '@shared/domain/referent-actions';
 
 export interface WaitingFilter {
@@ -29,7 +28,6 @@ interface EntryRecord {
   request_date: string | null;
   status_date: string;
   priority_level: string | null;
-  parsed_json: string;
   category_code: string | null;
   validity_end: string | null;
   esms_status: string;
@@ -63,7 +61,7 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
     .prepare(
       `SELECT u.notification_id, u.ror_unit_id, p.family_name, p.used_family_name, p.given_names, p.birth_date,
               p.mdph_individual_id, d.id_decision, u.status, u.request_date, u.status_date, d.priority_level,
-              d.parsed_json, d.category_code, d.validity_end, n.esms_status
+              d.category_code, d.validity_end, n.esms_status
          FROM unit_line u
          JOIN notification n ON n.id = u.notification_id
          JOIN decision d ON d.id = n.decision_id
@@ -92,7 +90,7 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
       statusLabel: unitStatusLabel(r.status) ?? r.status,
       requestDate,
       waitingDays: Math.max(0, daysBetween(requestDate, today)),
-      priority: r.priority_level ?? priorityFromDecision(r.parsed_json),
+      priority: r.priority_level,
       category: r.category_code,
       categoryLabel: orientationLabel(r.category_code),
       validityEnd: r.validity_end,
@@ -114,11 +112,6 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
         entries.length === 0 ? null : Math.round(entries.reduce((s, e) => s + e.waitingDays, 0) / entries.length),
     };
   });
-}
-
-function priorityFromDecision(json: string): string | null {
-  const c = parseStoredDecision(json)?.droitPrestation?.caracterisation?.niveau;
-  return c ? (c.display ?? c.code) : null;
 }
 
 const frDate = (iso: string | null) => (iso ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : '');

@@ -15,6 +15,7 @@ import type {
 import { AppError } from '@shared/errors/app-error';
 import { CATEGORIE_ORIENTATION, MDPH_LIST, orientationLabel } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
+import { parseDecisionCda } from '../cda/decision-cda-parser';
 import { displayFamilyName, esmsStatusLabel, normalise, unitStatusLabel } from './labels';
 
 export interface WorklistFilter {
@@ -274,11 +275,11 @@ export function readFacets(db: Db, today: string): WorklistFacets {
   return { geographicEntities, units, categories };
 }
 
-/** The decision as parsed from its CDA (kept whole in decision.parsed_json); null when not a full parse. */
-export function parseStoredDecision(json: string): ParsedDecision | null {
+/** The decision read from its stored CDA (the CDA is the record; nothing derived is stored); null if unreadable. */
+export function readStoredDecision(rawCda: string): ParsedDecision | null {
+  if (!rawCda) return null;
   try {
-    const value = JSON.parse(json) as Partial<ParsedDecision>;
-    return value && typeof value === 'object' && value.decision && value.person ? (value as ParsedDecision) : null;
+    return parseDecisionCda(rawCda);
   } catch {
     return null;
   }

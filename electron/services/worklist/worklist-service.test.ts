@@ -147,6 +147,9 @@ describe('actions', () => {
     ).toBe(1);
 
     const detail = readNotificationDetail(db, id, TODAY);
+    // The decision shown is read from the stored CDA of this notification's decision.
+    expect(detail.decision).not.toBeNull();
+    expect(detail.row.idDecision.startsWith(`${detail.decision?.decision.idDecision}-`)).toBe(true);
     expect(detail.timeline[0]).toMatchObject({ origin: 'local', statutUnite: '182', transmission: 'en attente' });
     expect(detail.actions.map((a) => a.id)).toContain('declarer-admissible');
   });

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '@shared/errors/app-error';
 import * as m0001 from './0001-initial-schema';
 import * as m0002 from './0002-sync-indexes';
+import * as m0003 from './0003-decision-parsed-from-cda';
 
 export interface Migration {
   readonly version: number;
@@ -14,7 +15,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

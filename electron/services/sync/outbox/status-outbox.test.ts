@@ -31,8 +31,8 @@ function seed(): { notificationId: number; decisionId: number } {
     .run(now.toISOString());
   const decision = db
     .prepare(
-      `INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision, parsed_json,
-         raw_resource_json, raw_cda, received_at) VALUES ('NAT1', 'DEC1', ?, 'dr1', '1', '{}', '{}', '<x/>', ?)`,
+      `INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision,
+         raw_resource_json, raw_cda, received_at) VALUES ('NAT1', 'DEC1', ?, 'dr1', '1', '{}', '<x/>', ?)`,
     )
     .run(person.lastInsertRowid, now.toISOString());
   const notification = db

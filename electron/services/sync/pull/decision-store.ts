@@ -56,17 +56,17 @@ function prepareStatements(db: Db) {
     insertDecision: db.prepare(
       `INSERT INTO decision (id_nat_decision, id_decision, id_decision_root, person_id, document_reference_id,
          version_number, type_decision, nature_droit, decision_date, closure_effective_date, category_code,
-         qualification, validity_start, validity_end, priority_level, parsed_json, raw_resource_json, raw_cda,
+         qualification, validity_start, validity_end, priority_level, raw_resource_json, raw_cda,
          server_last_updated, received_at)
        VALUES (@idNat, @idDecision, @root, @personId, @drId, @version, @type, @nature, @date, @closure, @category,
-         @qualification, @start, @end, @priority, @parsed, @rawResource, @rawCda, @lastUpdated, @now)`,
+         @qualification, @start, @end, @priority, @rawResource, @rawCda, @lastUpdated, @now)`,
     ),
     updateDecision: db.prepare(
       `UPDATE decision SET id_decision = @idDecision, id_decision_root = @root, person_id = @personId,
          document_reference_id = @drId, version_number = @version, type_decision = @type, nature_droit = @nature,
          decision_date = @date, closure_effective_date = @closure, category_code = @category,
          qualification = @qualification, validity_start = @start, validity_end = @end, priority_level = @priority,
-         parsed_json = @parsed, raw_resource_json = @rawResource, raw_cda = @rawCda,
+         raw_resource_json = @rawResource, raw_cda = @rawCda,
          server_last_updated = @lastUpdated WHERE id = @id`,
     ),
     insertLink: db.prepare(
@@ -209,7 +209,6 @@ export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
     start: dp?.dateOuvertureDuDroit ?? null,
     end: dp?.dateEcheanceDuDroit ?? null,
     priority: dp?.caracterisation?.niveau?.code ?? null,
-    parsed: JSON.stringify(p),
     rawResource: input.rawResourceJson,
     rawCda: input.rawCda,
     lastUpdated: input.serverLastUpdated,

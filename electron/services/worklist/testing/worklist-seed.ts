@@ -2,7 +2,7 @@
  * Fake work load for tests and the UI bench: one EJ, three EGs (ESAT, ESRP, IME), their ROR units, and `count`
  * notifications of generated fake persons (names TESTFICTIF…, see cda/fake) spread over every status.
  */
-import { generateDecisionSpec } from '../../cda/fake';
+import { generateDecisionSpec, renderDecisionCda } from '../../cda/fake';
 import type { Db } from '../../db/database';
 
 export const SEED_EJ = '010000001';
@@ -73,8 +73,8 @@ export function seedWorklist(db: Db, options: SeedOptions): { notificationIds: n
     );
     const insertDecision = db.prepare(
       `INSERT INTO decision (id_nat_decision, id_decision, person_id, document_reference_id, type_decision, nature_droit,
-         decision_date, category_code, validity_start, validity_end, priority_level, parsed_json, raw_resource_json,
-         raw_cda, received_at) VALUES (?, ?, ?, ?, '1', '1', ?, ?, ?, ?, ?, ?, '{}', '', ?)`,
+         decision_date, category_code, validity_start, validity_end, priority_level, raw_resource_json, raw_cda,
+         received_at) VALUES (?, ?, ?, ?, '1', '1', ?, ?, ?, ?, ?, '{}', ?, ?)`,
     );
     const insertNotification = db.prepare(
       `INSERT INTO notification (decision_id, finess_eg, esms_status, esms_status_date, a_traiter, a_traiter_reason,
@@ -115,7 +115,7 @@ export function seedWorklist(db: Db, options: SeedOptions): { notificationIds: n
         droit?.dateOuvertureDuDroit ?? null,
         droit?.dateEcheanceDuDroit ?? null,
         droit?.caracterisation?.niveau?.display ?? null,
-        JSON.stringify(parsed),
+        renderDecisionCda(spec),
         nowIso,
       ).lastInsertRowid;
       const [esms, unitStatus] = MIXES[i % MIXES.length] ?? ['39', null];
