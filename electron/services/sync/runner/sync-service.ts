@@ -30,6 +30,7 @@ export interface SyncServiceOptions {
 
 export class SyncService {
   private worker: Worker | undefined;
+  private starting = false;
   private progress: SyncProgress | null = null;
   private timer: NodeJS.Timeout | undefined;
   private nextAt: Date | null = null;
@@ -42,7 +43,7 @@ export class SyncService {
     this.nextAt = new Date(Date.now() + interval);
     this.timer = setInterval(() => {
       this.nextAt = new Date(Date.now() + interval);
-      if (!this.worker) void this.runNow().catch(() => undefined);
+      if (!this.running) void this.runNow().catch(() => undefined);
     }, interval);
     this.timer.unref();
   }
@@ -54,12 +55,20 @@ export class SyncService {
   }
 
   get running(): boolean {
-    return this.worker !== undefined;
+    return this.starting || this.worker !== undefined;
   }
 
   async runNow(): Promise<SyncRunResult | undefined> {
-    if (this.worker) throw new AppError('SYNC_ALREADY_RUNNING', 'Une synchronisation est déjà en cours.');
-    const data: SyncWorkerData = { ...(await this.options.workerData()), checkpointInParent: true };
+    if (this.running) throw new AppError('SYNC_ALREADY_RUNNING', 'Une synchronisation est déjà en cours.');
+    // Taken before the first await: a second "Synchroniser maintenant" while the worker's data is being prepared
+    // must not start a second worker.
+    this.starting = true;
+    let data: SyncWorkerData;
+    try {
+      data = { ...(await this.options.workerData()), checkpointInParent: true };
+    } finally {
+      this.starting = false;
+    }
     const url = this.options.workerUrl ?? new URL('./sync-worker-tsx.mjs', import.meta.url);
     const worker = new Worker(url, {
       workerData: data,

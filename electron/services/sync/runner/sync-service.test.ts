@@ -1,0 +1,59 @@
+/**
+ * The sync as the app runs it: SyncService starts the worker thread (sources through tsx), which syncs the sandbox
+ * over mTLS into the encrypted database file while this thread keeps its own connection and checkpoints the WAL.
+ */
+import fs from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { SyncProgress } from '@shared/domain/sync';
+import { startSandboxFixture, TEST_EJ, type SandboxFixture } from '../testing/sandbox-fixture';
+import { SyncService } from './sync-service';
+import type { SyncWorkerData } from './sync-worker-entry';
+
+let f: SandboxFixture;
+beforeAll(async () => {
+  f = await startSandboxFixture({ initialDecisions: 300 });
+}, 60_000);
+afterAll(async () => f?.close());
+
+it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile and checkpoints the WAL itself', async () => {
+  const { db, file, key } = f.openDb();
+  const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
+  if (!client) throw new Error('client .p12 absent');
+  const workerData: SyncWorkerData = {
+    databaseFile: file,
+    databaseKey: new Uint8Array(key),
+    transport: {
+      fhirBaseUrl: f.sandbox.fhirBaseUrl,
+      tokenUrl: f.sandbox.tokenUrl,
+      clientId: f.sandbox.clientId,
+      clientSecret: f.sandbox.clientSecret,
+      clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
+      trustAnchorsPem: [f.sandbox.caBundlePem],
+      proxyMode: 'none',
+    },
+    legalEntity: TEST_EJ,
+    activateNewEgs: true,
+  };
+  const progress: SyncProgress[] = [];
+  let finished = 0;
+  const service = new SyncService({
+    db,
+    workerData: () => Promise.resolve(workerData),
+    onProgress: (p) => progress.push(p),
+    onFinished: () => finished++,
+  });
+  const sizeBefore = fs.statSync(file).size;
+
+  const run = service.runNow();
+  await expect(service.runNow()).rejects.toMatchObject({ code: 'SYNC_ALREADY_RUNNING' });
+  const result = await run;
+
+  expect(result?.outcome).toBe('succès');
+  expect(db.prepare('SELECT count(*) FROM decision').pluck().get()).toBe(f.sandbox.operations.decisionCount());
+  expect(progress.some((p) => p.phase === 'décisions' && p.done > 0)).toBe(true);
+  expect(finished).toBe(1);
+  expect(service.status()).toMatchObject({ running: false, progress: null });
+  // The worker's connection never checkpoints and this connection wrote nothing: the decisions are in the
+  // database file (not only in its WAL) because the service copied them there.
+  expect(fs.statSync(file).size - sizeBefore).toBeGreaterThan(1_000_000);
+}, 60_000);
