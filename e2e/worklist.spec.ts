@@ -197,6 +197,19 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   await expectAccessible(page, 'Unités ROR (édition)');
   await page.getByRole('button', { name: 'Enregistrer' }).click();
   await expect(page.getByTestId('units-table')).toContainText('modifiée le');
+  // A unit ViaTrajectoire does not list yet, entered with its ROR identifier.
+  await page.getByRole('button', { name: 'Ajouter une unité' }).click();
+  const addUnit = page.getByRole('form', { name: 'Ajouter une unité' });
+  await addUnit.getByRole('combobox', { name: 'Établissement' }).selectOption({ index: 1 });
+  await addUnit.getByLabel("Identifiant ROR de l'unité").fill('ROR-UNIT-LOCALE-1');
+  await addUnit.getByLabel("Nom de l'unité").fill('Atelier repassage');
+  await addUnit.getByRole('combobox', { name: "Catégorie d'organisation (ROR)" }).selectOption('43');
+  await addUnit.getByRole('combobox', { name: 'Mode de prise en charge (MDPH)' }).selectOption('47');
+  await expectAccessible(page, 'Unités ROR (ajout)');
+  await addUnit.getByRole('button', { name: 'Enregistrer' }).click();
+  const added = page.getByTestId('units-table').getByRole('row', { name: /Atelier repassage/ });
+  await expect(added).toContainText('ROR-UNIT-LOCALE-1');
+  await expect(added).toContainText('Locale');
 
   // Geographic entities: activation on both sides, counts, local switch.
   await page.keyboard.press('Alt+5');

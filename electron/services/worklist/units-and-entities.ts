@@ -61,8 +61,8 @@ export function listUnits(db: Db, finessEg?: string): RorUnit[] {
   return rows.map(toUnit);
 }
 
-export interface UnitUpdate {
-  readonly id: number;
+/** What the referent enters for a unit (MS.CDM/VT.46 with its erratum: the mode is JDV_J264, not J19). */
+export interface UnitFields {
   readonly name: string;
   readonly categorieOrganisation: string;
   readonly temporaliteAccueil: string | null;
@@ -70,20 +70,40 @@ export interface UnitUpdate {
   readonly modePriseCharge: string;
 }
 
-/** Validates against J34 / J30 / J264 (not the ROR's wider J19) and marks the unit as locally edited. */
-export function updateUnit(db: Db, update: UnitUpdate, nowIso: string): RorUnit {
-  if (!hasCode(CATEGORIE_ORGANISATION, update.categorieOrganisation)) {
+export interface UnitUpdate extends UnitFields {
+  readonly id: number;
+}
+
+/** A unit ViaTrajectoire does not list (yet): entered by the referent with its ROR identifier. */
+export interface UnitCreation extends UnitFields {
+  readonly finessEg: string;
+  readonly idRor: string;
+}
+
+/** Validates against J34 / J30 / J264 (not the ROR's wider J19). */
+function checkUnitFields(fields: UnitFields): void {
+  if (!hasCode(CATEGORIE_ORGANISATION, fields.categorieOrganisation)) {
     throw new AppError('INVALID_INPUT', "La catégorie d'organisation doit être une valeur de la liste ROR (JDV_J34).");
   }
-  if (update.temporaliteAccueil !== null && !hasCode(TEMPORALITE_ACCUEIL, update.temporaliteAccueil)) {
+  if (fields.temporaliteAccueil !== null && !hasCode(TEMPORALITE_ACCUEIL, fields.temporaliteAccueil)) {
     throw new AppError('INVALID_INPUT', "La temporalité d'accueil doit être Temporaire ou Permanent (JDV_J30).");
   }
-  if (!MODE_PRISE_CHARGE_TASK_CODES.includes(update.modePriseCharge)) {
+  if (!MODE_PRISE_CHARGE_TASK_CODES.includes(fields.modePriseCharge)) {
     throw new AppError(
       'INVALID_INPUT',
       'Le mode de prise en charge doit être un mode MDPH accepté par ViaTrajectoire (JDV_J264 : 46 Hébergement, 47 Accueil de jour, 48 Accueil de nuit), pas un mode ROR (JDV_J19).',
     );
   }
+}
+
+const sequentialFlag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+
+const readUnit = (db: Db, id: number | bigint) =>
+  toUnit(db.prepare(`${UNIT_SQL} WHERE r.id = ?`).get(id) as UnitRecord);
+
+/** Validates the fields and marks the unit as locally edited (the ROR sync then keeps them). */
+export function updateUnit(db: Db, update: UnitUpdate, nowIso: string): RorUnit {
+  checkUnitFields(update);
   const result = db
     .prepare(
       `UPDATE ror_unit SET name = ?, categorie_organisation = ?, temporalite_accueil = ?, accueil_sequentiel = ?,
@@ -93,13 +113,43 @@ export function updateUnit(db: Db, update: UnitUpdate, nowIso: string): RorUnit 
       update.name,
       update.categorieOrganisation,
       update.temporaliteAccueil,
-      update.accueilSequentiel === null ? null : update.accueilSequentiel ? 1 : 0,
+      sequentialFlag(update.accueilSequentiel),
       update.modePriseCharge,
       nowIso,
       update.id,
     );
   if (result.changes === 0) throw new AppError('NOT_FOUND', 'Cette unité est introuvable.');
-  return toUnit(db.prepare(`${UNIT_SQL} WHERE r.id = ?`).get(update.id) as UnitRecord);
+  return readUnit(db, update.id);
+}
+
+/**
+ * Adds a unit of one of the EJ's establishments, origin "locale": its five fields are what a unit status sends, so
+ * waiting lists can be kept for it. If ViaTrajectoire later lists the same ROR id, the referent's fields are kept.
+ */
+export function createUnit(db: Db, creation: UnitCreation, nowIso: string): RorUnit {
+  checkUnitFields(creation);
+  if (!db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?').get(creation.finessEg)) {
+    throw new AppError('NOT_FOUND', 'Cet établissement (FINESS géographique) est inconnu.');
+  }
+  if (db.prepare('SELECT 1 FROM ror_unit WHERE id_ror = ?').get(creation.idRor)) {
+    throw new AppError('INVALID_INPUT', 'Une unité porte déjà cet identifiant ROR.');
+  }
+  const id = db
+    .prepare(
+      `INSERT INTO ror_unit (finess_eg, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel,
+         mode_prise_charge, origin, locally_edited, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'local', 1, ?)`,
+    )
+    .run(
+      creation.finessEg,
+      creation.idRor,
+      creation.name,
+      creation.categorieOrganisation,
+      creation.temporaliteAccueil,
+      sequentialFlag(creation.accueilSequentiel),
+      creation.modePriseCharge,
+      nowIso,
+    ).lastInsertRowid;
+  return readUnit(db, id);
 }
 
 interface EgRecord {

@@ -8,7 +8,7 @@ import { makeTempDir } from '../testing/temp-dir';
 import { performAction, previewAction, type ActionRequest } from './notification-actions';
 import { readNotificationDetail } from './notification-detail';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
-import { listGeographicEntities, setLocalActivation, updateUnit, listUnits } from './units-and-entities';
+import { createUnit, listGeographicEntities, setLocalActivation, updateUnit, listUnits } from './units-and-entities';
 import { listWaitingLists, waitingListsCsv, WAITING_CSV_HEADERS } from './waiting-lists';
 import { listWorklist, type WorklistFilter } from './worklist-queries';
 
@@ -242,5 +242,27 @@ describe('waiting lists, units', () => {
     expect(unit).toMatchObject({ name: 'Atelier renommé', locallyEdited: true, accueilSequentiel: true, missing: [] });
     expect(listUnits(db).find((u) => u.id === id)?.modePriseChargeLabel).toBe('Accueil de jour');
     expect(SEED_EGS).toHaveLength(3);
+  });
+
+  it('adds a local unit with its ROR identifier, validated like an edit, once per identifier and known EG', () => {
+    seedWorklist(db, { count: 1, today: TODAY });
+    const eg = SEED_EGS[0].finessEg;
+    const creation = {
+      finessEg: eg,
+      idRor: 'ROR-UNIT-LOCALE-1',
+      name: 'Atelier repassage',
+      categorieOrganisation: '43',
+      temporaliteAccueil: null,
+      accueilSequentiel: false,
+      modePriseCharge: '47',
+    };
+    const at = now().toISOString();
+    expect(() => createUnit(db, { ...creation, modePriseCharge: '11' }, at)).toThrow(/JDV_J19/);
+    expect(() => createUnit(db, { ...creation, finessEg: '999999999' }, at)).toThrow(/inconnu/);
+    expect(() => createUnit(db, { ...creation, idRor: 'ROR-UNIT-ESAT-1' }, at)).toThrow(/déjà/);
+    const unit = createUnit(db, creation, at);
+    expect(unit).toMatchObject({ origin: 'local', locallyEdited: true, finessEg: eg, missing: [] });
+    expect(listUnits(db, eg).map((u) => u.idRor)).toContain('ROR-UNIT-LOCALE-1');
+    expect(() => createUnit(db, creation, at)).toThrow(/déjà/);
   });
 });

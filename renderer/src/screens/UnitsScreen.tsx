@@ -15,15 +15,28 @@ const yesNo = (v: boolean | null) => (v === null ? '—' : v ? 'Oui' : 'Non');
 export function UnitsScreen() {
   const units = useApiQuery('units:list', {});
   const [editing, setEditing] = useState<number | null>(null);
+  const [adding, setAdding] = useState(false);
   return (
     <>
       <ScreenTitle description="Les unités (organisations internes) de vos établissements telles que connues du ROR et de ViaTrajectoire. Un statut d'unité ne peut être envoyé que si sa catégorie et son mode de prise en charge sont connus.">
         Unités ROR
       </ScreenTitle>
+      {adding ? (
+        <UnitForm onClose={() => setAdding(false)} />
+      ) : (
+        <p>
+          <button type="button" className="secondary" onClick={() => setAdding(true)}>
+            Ajouter une unité
+          </button>{' '}
+          <span className="small muted">
+            pour une unité que ViaTrajectoire ne liste pas encore, avec son identifiant ROR
+          </span>
+        </p>
+      )}
       {units.isPending && <Loading />}
       <ErrorMessage error={units.error} />
       {units.data && units.data.length === 0 && (
-        <Empty>Aucune unité ROR : elles sont reçues de ViaTrajectoire à la synchronisation.</Empty>
+        <Empty>Aucune unité ROR : elles sont reçues de ViaTrajectoire à la synchronisation, ou ajoutées ici.</Empty>
       )}
       {units.data && units.data.length > 0 && (
         <table className="data-table" data-testid="units-table">
@@ -91,35 +104,58 @@ export function UnitsScreen() {
   );
 }
 
-function UnitForm({ unit, onClose }: { unit: RorUnit; onClose: () => void }) {
-  const [name, setName] = useState(unit.name);
-  const [categorie, setCategorie] = useState(unit.categorieOrganisation ?? '');
-  const [temporalite, setTemporalite] = useState(unit.temporaliteAccueil ?? '');
+/** Edits a unit, or (without one) adds a unit with its establishment and ROR identifier. */
+function UnitForm({ unit, onClose }: { unit?: RorUnit; onClose: () => void }) {
+  const [finessEg, setFinessEg] = useState('');
+  const [idRor, setIdRor] = useState('');
+  const [name, setName] = useState(unit?.name ?? '');
+  const [categorie, setCategorie] = useState(unit?.categorieOrganisation ?? '');
+  const [temporalite, setTemporalite] = useState(unit?.temporaliteAccueil ?? '');
   const [sequentiel, setSequentiel] = useState(
-    unit.accueilSequentiel === null ? '' : unit.accueilSequentiel ? 'oui' : 'non',
+    unit?.accueilSequentiel == null ? '' : unit.accueilSequentiel ? 'oui' : 'non',
   );
-  const [mode, setMode] = useState(unit.modePriseCharge ?? '');
-  const save = useApiMutation('units:update', ['units']);
+  const [mode, setMode] = useState(unit?.modePriseCharge ?? '');
+  const update = useApiMutation('units:update', ['units']);
+  const create = useApiMutation('units:create', ['units']);
+  const establishments = useApiQuery('geographic-entities:list', {}, { enabled: !unit });
+  const save = unit ? update : create;
   return (
     <form
       className="action-form"
-      aria-label={`Modifier l'unité ${unit.name}`}
+      aria-label={unit ? `Modifier l'unité ${unit.name}` : 'Ajouter une unité'}
       onSubmit={(e) => {
         e.preventDefault();
-        save.mutate(
-          {
-            id: unit.id,
-            name,
-            categorieOrganisation: categorie,
-            temporaliteAccueil: temporalite || null,
-            accueilSequentiel: sequentiel === '' ? null : sequentiel === 'oui',
-            modePriseCharge: mode,
-          },
-          { onSuccess: onClose },
-        );
+        const fields = {
+          name,
+          categorieOrganisation: categorie,
+          temporaliteAccueil: temporalite || null,
+          accueilSequentiel: sequentiel === '' ? null : sequentiel === 'oui',
+          modePriseCharge: mode,
+        };
+        if (unit) update.mutate({ id: unit.id, ...fields }, { onSuccess: onClose });
+        else create.mutate({ finessEg, idRor, ...fields }, { onSuccess: onClose });
       }}
     >
       <div className="form-grid">
+        {!unit && (
+          <>
+            <label>
+              Établissement
+              <select required value={finessEg} onChange={(e) => setFinessEg(e.target.value)}>
+                <option value="">Choisir…</option>
+                {establishments.data?.map((eg) => (
+                  <option key={eg.finessEg} value={eg.finessEg}>
+                    {eg.name} ({eg.finessEg})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Identifiant ROR de l'unité
+              <input required value={idRor} onChange={(e) => setIdRor(e.target.value)} />
+            </label>
+          </>
+        )}
         <label>
           Nom de l'unité
           <input required value={name} onChange={(e) => setName(e.target.value)} />

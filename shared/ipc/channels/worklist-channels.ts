@@ -69,6 +69,15 @@ const waitingFilter = z
   })
   .strict();
 
+/** The five fields of a unit status (MS.CDM/VT.46), as the referent enters them; values checked against the lists. */
+const unitFields = {
+  name: z.string().trim().min(1).max(200),
+  categorieOrganisation: z.string().max(6),
+  temporaliteAccueil: z.string().max(4).nullable(),
+  accueilSequentiel: z.boolean().nullable(),
+  modePriseCharge: z.string().max(6),
+};
+
 export const worklistChannels = {
   'notifications:list': channel<WorklistResult>()(worklistFilter),
   'notifications:facets': channel<WorklistFacets>()(z.object({}).strict()),
@@ -93,15 +102,19 @@ export const worklistChannels = {
     waitingFilter,
   ),
   'units:list': channel<RorUnit[]>()(z.object({ finessEg: finess.optional() }).strict()),
-  'units:update': channel<RorUnit>()(
+  'units:update': channel<RorUnit>()(z.object({ id, ...unitFields }).strict()),
+  'units:create': channel<RorUnit>()(
     z
       .object({
-        id,
-        name: z.string().trim().min(1).max(200),
-        categorieOrganisation: z.string().max(6),
-        temporaliteAccueil: z.string().max(4).nullable(),
-        accueilSequentiel: z.boolean().nullable(),
-        modePriseCharge: z.string().max(6),
+        finessEg: finess,
+        // The ROR's identifier of the organisation interne; its national format is not published: no spaces.
+        idRor: z
+          .string()
+          .trim()
+          .min(1)
+          .max(64)
+          .regex(/^[\w./:-]+$/, "L'identifiant ROR ne contient ni espace ni caractère spécial."),
+        ...unitFields,
       })
       .strict(),
   ),

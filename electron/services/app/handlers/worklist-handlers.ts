@@ -4,7 +4,13 @@ import type { Handlers } from '../dispatch';
 import { localToday, type AppContext } from '../app-context';
 import { performAction, previewAction } from '../../worklist/notification-actions';
 import { readNotificationDetail } from '../../worklist/notification-detail';
-import { listGeographicEntities, listUnits, setLocalActivation, updateUnit } from '../../worklist/units-and-entities';
+import {
+  createUnit,
+  listGeographicEntities,
+  listUnits,
+  setLocalActivation,
+  updateUnit,
+} from '../../worklist/units-and-entities';
 import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists';
 import { listWorklist, readFacets } from '../../worklist/worklist-queries';
 import { readEvaluation, recordConsent } from '../../worklist/consent-and-evaluation';
@@ -24,6 +30,7 @@ type WorklistChannel =
   | 'waiting-lists:export-csv'
   | 'units:list'
   | 'units:update'
+  | 'units:create'
   | 'geographic-entities:list'
   | 'geographic-entities:set-local-activation';
 
@@ -126,6 +133,18 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
         outcome: 'succès',
       });
       ctx.events.emit('data:changed', { scopes: ['units', 'notifications', 'waiting-lists', 'journal'] });
+      return unit;
+    },
+    'units:create': (req) => {
+      const unit = createUnit(ctx.db, req, ctx.now().toISOString());
+      ctx.journal.append({
+        actor: 'utilisateur',
+        action: 'Unité ROR ajoutée',
+        recordType: 'unité',
+        recordId: unit.idRor,
+        outcome: 'succès',
+      });
+      ctx.events.emit('data:changed', { scopes: ['units', 'onboarding', 'geographic-entities', 'journal'] });
       return unit;
     },
     'geographic-entities:list': () => listGeographicEntities(ctx.db, today()),
