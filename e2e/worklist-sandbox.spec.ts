@@ -190,6 +190,8 @@ test('aptitude check on the embedded sandbox: notification, waiting list Task, c
   expect(csvA[6]).toBe(personA.idIndividu);
   expect(csvA[9]).toBe(TODAY_FR);
   expect(csvA[10]).toBe('0');
+  // The priority (caractérisation) as the MDPH worded it in the decision.
+  expect(csvA[11]).toBe(specA.decision.droitPrestation?.caracterisation?.niveau?.display);
   expect(rows.find((r) => r[7] === b.idDecision)?.[12]).toMatch(/ESRP|réadaptation/i);
 
   // The other screens, filled with the sandbox's data.

@@ -208,7 +208,10 @@ export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
     qualification: dp?.qualification?.code ?? null,
     start: dp?.dateOuvertureDuDroit ?? null,
     end: dp?.dateEcheanceDuDroit ?? null,
-    priority: dp?.caracterisation?.niveau?.code ?? null,
+    // The MDPH's own wording of the level ("Priorité 4"): No_Caracterisation is not a published list we hold.
+    priority: dp?.caracterisation?.niveau
+      ? (dp.caracterisation.niveau.display ?? dp.caracterisation.niveau.code)
+      : null,
     rawResource: input.rawResourceJson,
     rawCda: input.rawCda,
     lastUpdated: input.serverLastUpdated,
