@@ -127,7 +127,7 @@ async function main(): Promise<void> {
         Promise.resolve({
           databaseFile,
           databaseKey: new Uint8Array(databaseKey),
-          transport: transportConfig(concurrency),
+          transport: { via: 'node', config: transportConfig(concurrency) },
           legalEntity: EJ,
           activateNewEgs: true,
           concurrency,

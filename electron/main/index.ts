@@ -13,6 +13,7 @@ import { electronSafeStorage, safeStorageDatabaseKey } from './safe-storage-key'
 import { connectionServicesFor, useSecretCipher } from '../services/app/handlers/connection-services';
 import { selectClientCertificate } from '../services/certs';
 import { createSafeStorageCipher } from '../services/secrets';
+import { createChromiumHttpSender } from './chromium-http-sender';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -70,6 +71,7 @@ if (!app.requestSingleInstanceLock()) {
       version: app.getVersion(),
       databaseKey: safeStorageDatabaseKey,
       syncWorker: { url: pathToFileURL(path.join(__dirname, 'sync-worker.js')), execArgv: [] },
+      chromiumHttpSender: createChromiumHttpSender,
     });
     running.sync.runNow().catch(() => undefined);
     registerIpcHandlers(running);

@@ -5,6 +5,7 @@
 import type { EventName, EventPayloads } from '@shared/ipc/contract';
 import type { Db } from '../db/database';
 import type { Journal } from '../journal/journal';
+import type { HttpSenderFactory } from '../transport/sdo-transport';
 
 export interface EventEmitterPort {
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
@@ -21,6 +22,8 @@ export interface AppContext {
   readonly version: string;
   /** Folder of this environment's data (database, certificates, sandbox). */
   readonly dataDir: string;
+  /** Electron only: HTTPS through Chromium's net stack, the way to a smart card's key (see bootstrap.ts). */
+  readonly chromiumHttpSender?: HttpSenderFactory;
 }
 
 /** Today's date (YYYY-MM-DD) in the referent's time zone: business dates are local dates. */

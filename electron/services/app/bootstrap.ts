@@ -19,10 +19,16 @@ import { createEnvironmentHandlers } from './handlers/environment-handlers';
 import { activeEnvironmentDescriptor } from './handlers/connection-services';
 import { createOnboardingHandlers } from './handlers/onboarding-handlers';
 import { createSyncHandlers } from './handlers/sync-handlers';
-import { connectionServicesFor, transportConfigFor } from './handlers/connection-services';
+import {
+  connectionServicesFor,
+  endpointConfigFor,
+  networkSettingsFor,
+  transportConfigFor,
+} from './handlers/connection-services';
 import { startEmbeddedSandbox } from './embedded-sandbox';
 import { SyncService } from '../sync/runner/sync-service';
-import type { SyncWorkerData } from '../sync/runner/sync-worker-entry';
+import type { SyncWorkerData, WorkerTransport } from '../sync/runner/sync-worker-entry';
+import type { HttpSenderFactory } from '../transport/sdo-transport';
 import type { RunningSandbox } from '../sandbox/sandbox-server';
 
 export interface EnvironmentDescriptor {
@@ -49,6 +55,11 @@ export interface StartApplicationOptions {
   readonly syncWorker?: { readonly url: URL; readonly execArgv: string[] };
   /** Automatic sync period; 0 disables the schedule (tests). Default 15 minutes. */
   readonly syncIntervalMs?: number;
+  /**
+   * Electron only: HTTPS through Chromium's net stack, for a smart-card certificate (the `select-client-certificate`
+   * handler presents it); the sync worker's exchanges are relayed to it.
+   */
+  readonly chromiumHttpSender?: HttpSenderFactory;
 }
 
 export interface RunningApplication {
@@ -83,6 +94,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     shell: options.shell,
     version: options.version,
     dataDir,
+    ...(options.chromiumHttpSender ? { chromiumHttpSender: options.chromiumHttpSender } : {}),
   };
   journal.append({ actor: 'système', action: 'Démarrage de Référent VT', outcome: 'info', detail: environment.label });
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });
@@ -106,12 +118,17 @@ export async function startApplication(options: StartApplicationOptions): Promis
     }
   }
 
+  const chromiumHttpSender = ctx.chromiumHttpSender;
   const sync = new SyncService({
     db,
     workerData: async (): Promise<SyncWorkerData> => {
-      const transport = await transportConfigFor(services);
       const settings = services.environments.get(services.environmentId);
       const certificate = settings.certificateId ? services.registry.get(settings.certificateId) : undefined;
+      // A card under Electron goes through Chromium's net (the OS middleware holds the key and asks the PIN).
+      const transport: WorkerTransport =
+        certificate?.source === 'pkcs11' && chromiumHttpSender
+          ? { via: 'main', endpoints: await endpointConfigFor(services) }
+          : { via: 'node', config: await transportConfigFor(services) };
       return {
         databaseFile,
         databaseKey: new Uint8Array(databaseKey),
@@ -130,6 +147,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     },
     onProgress: (progress) => hub.emit('sync:progress', progress),
     onFinished: () => hub.emit('data:changed', { scopes: ['*'] }),
+    ...(chromiumHttpSender ? { mainHttpSender: () => chromiumHttpSender(networkSettingsFor(services)) } : {}),
     ...(options.syncWorker ? { workerUrl: options.syncWorker.url, workerExecArgv: options.syncWorker.execArgv } : {}),
     ...(options.syncIntervalMs ? { intervalMs: options.syncIntervalMs } : {}),
   });

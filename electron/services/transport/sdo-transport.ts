@@ -8,7 +8,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { AppError } from '@shared/errors/app-error';
 import { parseTokenResponse } from './token-response';
-import type { AccessToken, NodeTransportConfig, SdoRequest, SdoResponse, Transport } from './transport';
+import type {
+  AccessToken,
+  NetworkSettings,
+  NodeTransportConfig,
+  SdoRequest,
+  SdoResponse,
+  Transport,
+} from './transport';
 import { clientRefused, TransportError } from './transport-error';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -33,6 +40,9 @@ export interface HttpSender {
   ): Promise<RawResponse>;
   close(): void;
 }
+
+/** Opens a sender for an environment's network settings (Chromium's net under Electron, for a smart card). */
+export type HttpSenderFactory = (network: NetworkSettings) => HttpSender;
 
 export type SdoEndpointConfig = Pick<
   NodeTransportConfig,

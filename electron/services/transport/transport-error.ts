@@ -67,37 +67,42 @@ export function mapNetworkError(error: unknown, freshConnection: boolean): AppEr
   const err = error as NodeJS.ErrnoException & { reason?: string };
   const code = err.code ?? '';
   const detail = [code, err.reason ?? err.message].filter(Boolean).join(' ');
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new TransportError(
-      'TLS_SERVER_NAME_MISMATCH',
-      'Le certificat du serveur ne correspond pas à son adresse : vérifiez l’URL configurée (risque d’usurpation).',
-      detail,
-    );
-  }
-  if (SERVER_UNTRUSTED.has(code)) {
-    return new TransportError(
-      'TLS_SERVER_UNTRUSTED',
-      'Le serveur n’est pas reconnu comme sûr : son certificat n’est pas émis par une autorité de confiance de cet environnement.',
-      detail,
-    );
-  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return serverNameMismatch(detail);
+  if (SERVER_UNTRUSTED.has(code)) return serverUntrusted(detail);
   if (CLIENT_REFUSED.has(code)) return clientRefused(detail);
-  if (UNREACHABLE.has(code)) {
-    return new TransportError(
-      'NET_UNREACHABLE',
-      'Le serveur est injoignable : vérifiez la connexion à Internet, l’adresse configurée et le proxy.',
-      detail,
-    );
-  }
-  if (code === 'ETIMEDOUT') {
-    return new TransportError('NET_TIMEOUT', 'Le serveur n’a pas répondu à temps.', detail);
-  }
+  if (UNREACHABLE.has(code)) return unreachable(detail);
+  if (code === 'ETIMEDOUT') return timedOut(detail);
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(err.message ?? '')) {
-    if (freshConnection) return clientRefused(detail);
-    return new TransportError('NET_RESET', 'La connexion a été coupée pendant l’échange. Réessayez.', detail);
+    return freshConnection ? clientRefused(detail) : connectionReset(detail);
   }
-  return new TransportError('NET_UNREACHABLE', 'La connexion au serveur a échoué.', detail);
+  return connectionFailed(detail);
 }
+
+// One message per failure, whichever TLS stack saw it (Node's here, Chromium's in chromium-net-errors.ts).
+export const serverNameMismatch = (detail: string) =>
+  new TransportError(
+    'TLS_SERVER_NAME_MISMATCH',
+    'Le certificat du serveur ne correspond pas à son adresse : vérifiez l’URL configurée (risque d’usurpation).',
+    detail,
+  );
+export const serverUntrusted = (detail: string) =>
+  new TransportError(
+    'TLS_SERVER_UNTRUSTED',
+    'Le serveur n’est pas reconnu comme sûr : son certificat n’est pas émis par une autorité de confiance de cet environnement.',
+    detail,
+  );
+export const unreachable = (detail: string) =>
+  new TransportError(
+    'NET_UNREACHABLE',
+    'Le serveur est injoignable : vérifiez la connexion à Internet, l’adresse configurée et le proxy.',
+    detail,
+  );
+export const connectionFailed = (detail: string) =>
+  new TransportError('NET_UNREACHABLE', 'La connexion au serveur a échoué.', detail);
+export const timedOut = (detail: string) =>
+  new TransportError('NET_TIMEOUT', 'Le serveur n’a pas répondu à temps.', detail);
+export const connectionReset = (detail: string) =>
+  new TransportError('NET_RESET', 'La connexion a été coupée pendant l’échange. Réessayez.', detail);
 
 export function clientRefused(detail: string): TransportError {
   return new TransportError(

@@ -61,3 +61,6 @@ export interface NodeTransportConfig {
   tokenAuthMethod?: 'client_secret_post' | 'client_secret_basic';
   now?: () => number;
 }
+
+/** Where requests go and whom the server must chain to: an environment's network side, whatever the TLS stack. */
+export type NetworkSettings = Pick<NodeTransportConfig, 'trustAnchorsPem' | 'proxyMode' | 'proxyUrl'>;

@@ -27,7 +27,8 @@ import {
   type SecretCipher,
   type SecretStore,
 } from '../../secrets';
-import type { NodeTransportConfig } from '../../transport/transport';
+import type { SdoEndpointConfig } from '../../transport/sdo-transport';
+import type { NetworkSettings, NodeTransportConfig } from '../../transport/transport';
 import type { AppContext } from '../app-context';
 
 export interface ConnectionServices {
@@ -177,6 +178,25 @@ export function chosenCertificateId(services: ConnectionServices): string {
   return certificateId;
 }
 
+/** What the SDO protocol needs of the session's environment: its URLs, the client id and secret. */
+export async function endpointConfigFor(services: ConnectionServices): Promise<SdoEndpointConfig> {
+  const settings = services.environments.get(services.environmentId);
+  const secret = await services.secrets.get(CLIENT_SECRET_NAME);
+  const clientSecret = secret?.toString('utf8') ?? '';
+  secret?.fill(0);
+  return { fhirBaseUrl: settings.fhirBaseUrl, tokenUrl: settings.tokenUrl, clientId: settings.clientId, clientSecret };
+}
+
+/** Where the session's environment sends its requests: the proxy setting and the CAs the server must chain to. */
+export function networkSettingsFor(services: ConnectionServices): NetworkSettings {
+  const settings = services.environments.get(services.environmentId);
+  return {
+    trustAnchorsPem: services.trustAnchors.pems(),
+    proxyMode: settings.proxy.mode,
+    ...(settings.proxy.mode === 'manual' && settings.proxy.url ? { proxyUrl: settings.proxy.url } : {}),
+  };
+}
+
 /**
  * The transport configuration of the session's environment: URLs, client id and secret, the certificate material
  * (decrypted .p12 or card key URI with the session PIN) and the trust anchors. Main process only; the caller
@@ -186,11 +206,8 @@ export async function transportConfigFor(
   services: ConnectionServices,
   options: { password?: string } = {},
 ): Promise<NodeTransportConfig> {
-  const settings = services.environments.get(services.environmentId);
   const certificateId = chosenCertificateId(services);
-  const secret = await services.secrets.get(CLIENT_SECRET_NAME);
-  const clientSecret = secret?.toString('utf8') ?? '';
-  secret?.fill(0);
+  const endpoints = await endpointConfigFor(services);
   const summary = services.registry.get(certificateId);
   let clientCertificate: NodeTransportConfig['clientCertificate'];
   if (summary.source === 'file') {
@@ -206,16 +223,7 @@ export async function transportConfigFor(
     // PIN checked through pkcs11js first: libp11 would print the key URI, PIN included, if its own login failed.
     clientCertificate = prepareCardClientCertificate(card, pin);
   }
-  return {
-    fhirBaseUrl: settings.fhirBaseUrl,
-    tokenUrl: settings.tokenUrl,
-    clientId: settings.clientId,
-    clientSecret,
-    clientCertificate,
-    trustAnchorsPem: services.trustAnchors.pems(),
-    proxyMode: settings.proxy.mode,
-    ...(settings.proxy.mode === 'manual' && settings.proxy.url ? { proxyUrl: settings.proxy.url } : {}),
-  };
+  return { ...endpoints, clientCertificate, ...networkSettingsFor(services) };
 }
 
 function safeJson(text: string): unknown {

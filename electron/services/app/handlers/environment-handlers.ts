@@ -79,6 +79,7 @@ export function createEnvironmentHandlers(
         async () => {
           const report = await runConnectionCheck(services, {
             ...(req.password !== undefined ? { password: req.password } : {}),
+            ...(ctx.chromiumHttpSender ? { chromiumHttpSender: ctx.chromiumHttpSender } : {}),
             now: ctx.now,
           });
           return report;

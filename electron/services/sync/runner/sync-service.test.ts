@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SyncProgress } from '@shared/domain/sync';
 import { startSandboxFixture, TEST_EJ, type SandboxFixture } from '../testing/sandbox-fixture';
+import { createNodeHttpSender } from '../../transport/node-transport';
+import type { NodeTransportConfig } from '../../transport/transport';
 import { SyncService } from './sync-service';
 import type { SyncWorkerData } from './sync-worker-entry';
 
@@ -15,22 +17,26 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => f?.close());
 
-it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile and checkpoints the WAL itself', async () => {
-  const { db, file, key } = f.openDb();
+function sandboxTransportConfig(): NodeTransportConfig {
   const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
   if (!client) throw new Error('client .p12 absent');
+  return {
+    fhirBaseUrl: f.sandbox.fhirBaseUrl,
+    tokenUrl: f.sandbox.tokenUrl,
+    clientId: f.sandbox.clientId,
+    clientSecret: f.sandbox.clientSecret,
+    clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
+    trustAnchorsPem: [f.sandbox.caBundlePem],
+    proxyMode: 'none',
+  };
+}
+
+it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile and checkpoints the WAL itself', async () => {
+  const { db, file, key } = f.openDb();
   const workerData: SyncWorkerData = {
     databaseFile: file,
     databaseKey: new Uint8Array(key),
-    transport: {
-      fhirBaseUrl: f.sandbox.fhirBaseUrl,
-      tokenUrl: f.sandbox.tokenUrl,
-      clientId: f.sandbox.clientId,
-      clientSecret: f.sandbox.clientSecret,
-      clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
-      trustAnchorsPem: [f.sandbox.caBundlePem],
-      proxyMode: 'none',
-    },
+    transport: { via: 'node', config: sandboxTransportConfig() },
     legalEntity: TEST_EJ,
     activateNewEgs: true,
   };
@@ -56,4 +62,56 @@ it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile 
   // The worker's connection never checkpoints and this connection wrote nothing: the decisions are in the
   // database file (not only in its WAL) because the service copied them there.
   expect(fs.statSync(file).size - sizeBefore).toBeGreaterThan(1_000_000);
+}, 60_000);
+
+it('relays the worker’s exchanges to this thread’s sender when its transport goes via main (the smart-card path)', async () => {
+  const { db, file, key } = f.openDb('relayed.db');
+  const config = sandboxTransportConfig();
+  const workerData: SyncWorkerData = {
+    databaseFile: file,
+    databaseKey: new Uint8Array(key),
+    // The worker gets the endpoints only: no certificate material crosses to it.
+    transport: {
+      via: 'main',
+      endpoints: {
+        fhirBaseUrl: config.fhirBaseUrl,
+        tokenUrl: config.tokenUrl,
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+      },
+    },
+    legalEntity: TEST_EJ,
+    activateNewEgs: true,
+  };
+  let exchanges = 0;
+  const service = new SyncService({
+    db,
+    workerData: () => Promise.resolve(workerData),
+    onProgress: () => undefined,
+    onFinished: () => undefined,
+    // Node's sender stands in for Chromium's net, which only exists inside Electron.
+    mainHttpSender: () => {
+      const sender = createNodeHttpSender(config);
+      return {
+        send: (...args) => {
+          exchanges++;
+          return sender.send(...args);
+        },
+        close: () => sender.close(),
+      };
+    },
+  });
+  const result = await service.runNow();
+  expect(result?.outcome).toBe('succès');
+  expect(db.prepare('SELECT count(*) FROM decision').pluck().get()).toBe(f.sandbox.operations.decisionCount());
+  expect(exchanges).toBeGreaterThan(f.sandbox.operations.decisionCount());
+
+  const withoutSender = new SyncService({
+    db,
+    workerData: () => Promise.resolve(workerData),
+    onProgress: () => undefined,
+    onFinished: () => undefined,
+  });
+  await expect(withoutSender.runNow()).rejects.toThrow(/application de bureau/);
+  expect(withoutSender.running).toBe(false);
 }, 60_000);

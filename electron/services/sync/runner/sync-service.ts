@@ -3,11 +3,13 @@
  * an automatic schedule (default every 15 minutes while open) and "Synchroniser maintenant". When offline the run
  * fails fast, local changes stay in the outbox and leave on the next run.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { SyncProgress, SyncStatusDto, SyncRunDto, SyncOutcome, SyncSummary } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
 import type { Db } from '../../db/database';
 import type { SyncRunResult } from '../sync-engine';
+import { servePortHttpSender } from '../../transport/port-http-sender';
+import type { HttpSender } from '../../transport/sdo-transport';
 import type { SyncWorkerData } from './sync-worker-entry';
 
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
@@ -26,6 +28,8 @@ export interface SyncServiceOptions {
   /** Worker entry: by default the sources through tsx (sync-worker-tsx.mjs); the bundled file under Electron. */
   readonly workerUrl?: URL;
   readonly workerExecArgv?: string[];
+  /** Carries the worker's exchanges when its transport goes 'via main' (Chromium's net under Electron). */
+  readonly mainHttpSender?: () => HttpSender;
 }
 
 export class SyncService {
@@ -69,9 +73,13 @@ export class SyncService {
     } finally {
       this.starting = false;
     }
+    const spec = data.transport;
+    const relay = spec.via === 'main' ? this.openRelay() : undefined;
+    if (spec.via === 'main' && relay) data = { ...data, transport: { ...spec, port: relay.workerPort } };
     const url = this.options.workerUrl ?? new URL('./sync-worker-tsx.mjs', import.meta.url);
     const worker = new Worker(url, {
       workerData: data,
+      transferList: relay ? [relay.workerPort] : [],
       execArgv: this.options.workerExecArgv ?? [],
       // A flux 1 run allocates fast and keeps little: a bounded nursery is collected sooner (bench:sync: about
       // 40 MB less peak RSS, same rate).
@@ -103,6 +111,7 @@ export class SyncService {
         failure = new AppError('INTERNAL', 'La synchronisation a échoué.', e.message);
       });
       worker.on('exit', () => {
+        relay?.close();
         clearInterval(checkpoints);
         this.checkpoint();
         this.worker = undefined;
@@ -112,6 +121,23 @@ export class SyncService {
         else resolve(result);
       });
     });
+  }
+
+  /** The worker's end of a channel whose other end this thread serves with the main sender. */
+  private openRelay(): { workerPort: MessagePort; close: () => void } {
+    if (!this.options.mainHttpSender) {
+      throw new AppError('INTERNAL', 'La connexion par la carte n’est possible que dans l’application de bureau.');
+    }
+    const sender = this.options.mainHttpSender();
+    const { port1, port2 } = new MessageChannel();
+    servePortHttpSender(port1, sender);
+    return {
+      workerPort: port2,
+      close: () => {
+        port1.close();
+        sender.close();
+      },
+    };
   }
 
   private checkpoint(): void {

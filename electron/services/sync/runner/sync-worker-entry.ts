@@ -2,17 +2,29 @@
  * Worker thread running one sync with its own database connection (decisions.md §4): the UI-facing connection in
  * the main thread stays responsive. Messages: in {type:'cancel'}; out progress / done / error.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { openDatabase } from '../../db/database';
 import { Journal } from '../../journal/journal';
 import { createNodeTransport } from '../../transport/node-transport';
-import type { NodeTransportConfig } from '../../transport/transport';
+import { createPortHttpSender } from '../../transport/port-http-sender';
+import { createSdoTransport, type SdoEndpointConfig } from '../../transport/sdo-transport';
+import type { NodeTransportConfig, Transport } from '../../transport/transport';
 import { runSyncOnce } from '../sync-engine';
+
+/** How the worker reaches ViaTrajectoire. */
+export type WorkerTransport =
+  /** Node's https with the certificate material (.p12, or a card through the libp11 engine). */
+  | { readonly via: 'node'; readonly config: NodeTransportConfig }
+  /**
+   * Under Electron with a smart card: the worker speaks the SDO protocol, the main process carries each exchange
+   * with Chromium's net stack (the card's key lives there); SyncService adds the port.
+   */
+  | { readonly via: 'main'; readonly endpoints: SdoEndpointConfig; readonly port?: MessagePort };
 
 export interface SyncWorkerData {
   readonly databaseFile: string;
   readonly databaseKey: Uint8Array;
-  readonly transport: NodeTransportConfig;
+  readonly transport: WorkerTransport;
   readonly legalEntity?: { finessEj: string; name: string };
   readonly activateNewEgs?: boolean;
   /** Parallel reads of flux 1 (the engine's default otherwise). */
@@ -34,7 +46,7 @@ async function main(): Promise<void> {
   parentPort?.unref();
   const db = openDatabase({ file: data.databaseFile, key: Buffer.from(data.databaseKey) });
   if (data.checkpointInParent) db.pragma('wal_autocheckpoint = 0');
-  const transport = createNodeTransport(data.transport);
+  const transport = workerTransport(data.transport);
   try {
     const result = await runSyncOnce({
       db,
@@ -57,6 +69,13 @@ async function main(): Promise<void> {
     transport.close();
     db.close();
   }
+}
+
+function workerTransport(spec: WorkerTransport): Transport {
+  if (spec.via === 'node') return createNodeTransport(spec.config);
+  const port = spec.port;
+  if (!port) throw new Error('port vers le processus principal absent');
+  return createSdoTransport(spec.endpoints, () => createPortHttpSender(port));
 }
 
 void main();
