@@ -2,10 +2,9 @@
  * The worker→main HTTPS relay, on a real MessageChannel: the protocol side (token, struct_idnat) on one port, Node's
  * mTLS sender on the other, a whole sync of the sandbox through it, and failures arriving with their codes.
  */
-import fs from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSandboxFixture, TEST_EJ, type SandboxFixture } from '../sync/testing/sandbox-fixture';
+import { startSandboxFixture, type SandboxFixture } from '../sync/testing/sandbox-fixture';
 import { createNodeHttpSender } from './node-transport';
 import { createPortHttpSender, servePortHttpSender } from './port-http-sender';
 import { createSdoTransport } from './sdo-transport';
@@ -19,18 +18,7 @@ beforeAll(async () => {
 afterAll(async () => f?.close());
 
 function relayedTransport(overrides: Partial<NodeTransportConfig> = {}) {
-  const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
-  if (!client) throw new Error('client .p12 absent');
-  const config: NodeTransportConfig = {
-    fhirBaseUrl: f.sandbox.fhirBaseUrl,
-    tokenUrl: f.sandbox.tokenUrl,
-    clientId: f.sandbox.clientId,
-    clientSecret: f.sandbox.clientSecret,
-    clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
-    trustAnchorsPem: [f.sandbox.caBundlePem],
-    proxyMode: 'none',
-    ...overrides,
-  };
+  const config: NodeTransportConfig = { ...f.transportConfig(), ...overrides };
   const { port1, port2 } = new MessageChannel();
   const realSender = createNodeHttpSender(config);
   servePortHttpSender(port1, realSender);

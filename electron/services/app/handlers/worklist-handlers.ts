@@ -1,4 +1,5 @@
 import type { SdoProfileVersion } from '@shared/domain/status-report';
+import type { RorUnit } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import type { Handlers } from '../dispatch';
 import { localToday, type AppContext } from '../app-context';
@@ -63,6 +64,12 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       // The database may be closing (tests); the list is built on first request then.
     }
   }, 0).unref();
+  /** A unit the referent entered or changed: journaled, and the screens that show units refreshed. */
+  const unitRecorded = (unit: RorUnit, action: string, alsoChanged: string[]): RorUnit => {
+    ctx.journal.append({ actor: 'utilisateur', action, recordType: 'unité', recordId: unit.idRor, outcome: 'succès' });
+    ctx.events.emit('data:changed', { scopes: ['units', 'journal', ...alsoChanged] });
+    return unit;
+  };
   return {
     'notifications:list': (req) => listWorklist(ctx.db, req, today()),
     'notifications:facets': () => readFacets(ctx.db, today()),
@@ -123,30 +130,16 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       return { fileName: `listes-attente-${today()}.csv`, content, rows };
     },
     'units:list': (req) => listUnits(ctx.db, req.finessEg),
-    'units:update': (req) => {
-      const unit = updateUnit(ctx.db, req, ctx.now().toISOString());
-      ctx.journal.append({
-        actor: 'utilisateur',
-        action: 'Unité ROR modifiée',
-        recordType: 'unité',
-        recordId: unit.idRor,
-        outcome: 'succès',
-      });
-      ctx.events.emit('data:changed', { scopes: ['units', 'notifications', 'waiting-lists', 'journal'] });
-      return unit;
-    },
-    'units:create': (req) => {
-      const unit = createUnit(ctx.db, req, ctx.now().toISOString());
-      ctx.journal.append({
-        actor: 'utilisateur',
-        action: 'Unité ROR ajoutée',
-        recordType: 'unité',
-        recordId: unit.idRor,
-        outcome: 'succès',
-      });
-      ctx.events.emit('data:changed', { scopes: ['units', 'onboarding', 'geographic-entities', 'journal'] });
-      return unit;
-    },
+    'units:update': (req) =>
+      unitRecorded(updateUnit(ctx.db, req, ctx.now().toISOString()), 'Unité ROR modifiée', [
+        'notifications',
+        'waiting-lists',
+      ]),
+    'units:create': (req) =>
+      unitRecorded(createUnit(ctx.db, req, ctx.now().toISOString()), 'Unité ROR ajoutée', [
+        'onboarding',
+        'geographic-entities',
+      ]),
     'geographic-entities:list': () => listGeographicEntities(ctx.db, today()),
     'geographic-entities:set-local-activation': (req) => {
       const eg = setLocalActivation(ctx.db, req.finessEg, req.active, today());

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SyncProgress } from '@shared/domain/sync';
 import { startSandboxFixture, TEST_EJ, type SandboxFixture } from '../testing/sandbox-fixture';
 import { createNodeHttpSender } from '../../transport/node-transport';
-import type { NodeTransportConfig } from '../../transport/transport';
 import { SyncService } from './sync-service';
 import type { SyncWorkerData } from './sync-worker-entry';
 
@@ -17,26 +16,12 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => f?.close());
 
-function sandboxTransportConfig(): NodeTransportConfig {
-  const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
-  if (!client) throw new Error('client .p12 absent');
-  return {
-    fhirBaseUrl: f.sandbox.fhirBaseUrl,
-    tokenUrl: f.sandbox.tokenUrl,
-    clientId: f.sandbox.clientId,
-    clientSecret: f.sandbox.clientSecret,
-    clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
-    trustAnchorsPem: [f.sandbox.caBundlePem],
-    proxyMode: 'none',
-  };
-}
-
 it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile and checkpoints the WAL itself', async () => {
   const { db, file, key } = f.openDb();
   const workerData: SyncWorkerData = {
     databaseFile: file,
     databaseKey: new Uint8Array(key),
-    transport: { via: 'node', config: sandboxTransportConfig() },
+    transport: { via: 'node', config: f.transportConfig() },
     legalEntity: TEST_EJ,
     activateNewEgs: true,
   };
@@ -66,7 +51,7 @@ it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile 
 
 it('relays the worker’s exchanges to this thread’s sender when its transport goes via main (the smart-card path)', async () => {
   const { db, file, key } = f.openDb('relayed.db');
-  const config = sandboxTransportConfig();
+  const config = f.transportConfig();
   const workerData: SyncWorkerData = {
     databaseFile: file,
     databaseKey: new Uint8Array(key),

@@ -8,7 +8,7 @@ import type { SandboxSettings } from '../../sandbox/admin-api';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox-server';
 import { makeTempDir } from '../../testing/temp-dir';
 import { createNodeTransport } from '../../transport/node-transport';
-import type { Transport } from '../../transport/transport';
+import type { NodeTransportConfig, Transport } from '../../transport/transport';
 import { runSyncOnce, type SyncEngineOptions, type SyncRunResult } from '../sync-engine';
 
 export const TEST_EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
@@ -17,6 +17,8 @@ export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200, ma
 export interface SandboxFixture {
   readonly dir: string;
   readonly sandbox: RunningSandbox;
+  /** The sandbox's client (.p12 of the test EJ), trust anchors, endpoints and credentials. */
+  transportConfig(options?: { maxSockets?: number }): NodeTransportConfig;
   transport(options?: { maxSockets?: number }): Transport;
   openDb(name?: string): { db: Db; journal: Journal; file: string; key: Buffer };
   sync(db: Db, journal: Journal, transport: Transport, extra?: Partial<SyncEngineOptions>): Promise<SyncRunResult>;
@@ -34,22 +36,26 @@ export async function startSandboxFixture(
   });
   const client = sandbox.pki.clients[TEST_EJ.finessEj];
   if (!client) throw new Error('client .p12 absent');
+  const sandboxTransportConfig = (opts: { maxSockets?: number } = {}): NodeTransportConfig => ({
+    fhirBaseUrl: sandbox.fhirBaseUrl,
+    tokenUrl: sandbox.tokenUrl,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
+    trustAnchorsPem: [sandbox.caBundlePem],
+    proxyMode: 'none',
+    maxSockets: opts.maxSockets ?? 8,
+  });
   const transports: Transport[] = [];
   const dbs: Db[] = [];
   return {
     dir: tmp.dir,
     sandbox,
+    transportConfig(opts = {}) {
+      return sandboxTransportConfig(opts);
+    },
     transport(opts = {}) {
-      const t = createNodeTransport({
-        fhirBaseUrl: sandbox.fhirBaseUrl,
-        tokenUrl: sandbox.tokenUrl,
-        clientId: sandbox.clientId,
-        clientSecret: sandbox.clientSecret,
-        clientCertificate: { kind: 'p12', p12: fs.readFileSync(client.p12Path), password: client.password },
-        trustAnchorsPem: [sandbox.caBundlePem],
-        proxyMode: 'none',
-        maxSockets: opts.maxSockets ?? 8,
-      });
+      const t = createNodeTransport(sandboxTransportConfig(opts));
       transports.push(t);
       return t;
     },
