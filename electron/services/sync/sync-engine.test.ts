@@ -10,6 +10,7 @@ import type { Transport } from '../transport/transport';
 import { enqueueConsent, enqueueStatusReport } from './outbox/status-outbox';
 import { CDA_DATA_MARKER, decisionResourceJson } from './pull/decision-store';
 import { carryOverRenewal } from './renewal/carry-over-renewal';
+import { createUnit } from '../worklist/units-and-entities';
 import { startSandboxFixture, type SandboxFixture } from './testing/sandbox-fixture';
 
 let f: SandboxFixture;
@@ -335,4 +336,45 @@ describe('sync engine against the sandbox', () => {
       /CDA de décision illisible/,
     );
   }, 90_000);
+
+  it('ROR units: a unit the referent added or edited keeps its fields when ViaTrajectoire lists the same ROR id', async () => {
+    await f.sync(db, journal, transport);
+    const free = db
+      .prepare(
+        `SELECT id_ror, finess_eg FROM ror_unit r WHERE origin = 'vt'
+           AND NOT EXISTS (SELECT 1 FROM unit_line l WHERE l.ror_unit_id = r.id) ORDER BY id LIMIT 1`,
+      )
+      .get() as { id_ror: string; finess_eg: string };
+    // As if the referent had entered it before ViaTrajectoire listed it.
+    db.prepare('DELETE FROM ror_unit WHERE id_ror = ?').run(free.id_ror);
+    createUnit(
+      db,
+      {
+        finessEg: free.finess_eg,
+        idRor: free.id_ror,
+        name: 'Unité saisie localement',
+        categorieOrganisation: '43',
+        temporaliteAccueil: '01',
+        accueilSequentiel: true,
+        modePriseCharge: '48',
+      },
+      new Date().toISOString(),
+    );
+    await f.sync(db, journal, transport);
+    const unit = db
+      .prepare(
+        `SELECT name, temporalite_accueil, accueil_sequentiel, mode_prise_charge, origin, remote_json FROM ror_unit
+          WHERE id_ror = ?`,
+      )
+      .get(free.id_ror) as Record<string, unknown>;
+    expect(unit).toMatchObject({
+      name: 'Unité saisie localement',
+      temporalite_accueil: '01',
+      accueil_sequentiel: 1,
+      mode_prise_charge: '48',
+      origin: 'local',
+    });
+    // ViaTrajectoire's copy is kept beside the referent's values.
+    expect(unit.remote_json).toEqual(expect.stringContaining(free.id_ror));
+  });
 });
