@@ -206,6 +206,7 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   await addUnit.getByRole('combobox', { name: "Catégorie d'organisation (ROR)" }).selectOption('43');
   await addUnit.getByRole('combobox', { name: 'Mode de prise en charge (MDPH)' }).selectOption('47');
   await expectAccessible(page, 'Unités ROR (ajout)');
+  await shot(page, 'unites-ror-ajout');
   await addUnit.getByRole('button', { name: 'Enregistrer' }).click();
   const added = page.getByTestId('units-table').getByRole('row', { name: /Atelier repassage/ });
   await expect(added).toContainText('ROR-UNIT-LOCALE-1');

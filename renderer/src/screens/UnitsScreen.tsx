@@ -136,6 +136,7 @@ function UnitForm({ unit, onClose }: { unit?: RorUnit; onClose: () => void }) {
         else create.mutate({ finessEg, idRor, ...fields }, { onSuccess: onClose });
       }}
     >
+      {!unit && <h2>Ajouter une unité</h2>}
       <div className="form-grid">
         {!unit && (
           <>
