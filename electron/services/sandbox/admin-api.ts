@@ -19,6 +19,11 @@ export interface SandboxSettings {
   evaluationWithoutConsent: 'empty' | 'forbidden';
   profileVersion: '4.0.7' | '4.0.5';
   tokenLifetimeSeconds: number;
+  /**
+   * The ROR units search (our imitation, not in the IG). false answers 404 as a ViaTrajectoire without it would:
+   * the referent then enters the units in Référent VT.
+   */
+  rorUnits: boolean;
 }
 
 export interface AdminApiContext {

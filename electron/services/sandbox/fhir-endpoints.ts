@@ -42,6 +42,7 @@ export interface FhirEndpointsConfig {
   ownTasksInFlux5: boolean;
   evaluationWithoutConsent: 'empty' | 'forbidden';
   profileVersion: SdoProfileVersion;
+  rorUnits: boolean;
 }
 
 export interface FhirAnswer {
@@ -113,7 +114,11 @@ export class FhirEndpoints {
         if (type === 'DocumentReference')
           return id ? this.readDocument(id, caller) : this.searchDocuments(request.rawQuery, caller);
         if (type === 'Task') return id ? this.readTask(id, caller) : this.searchTasks(request.rawQuery, caller);
-        if (type === 'HealthcareService' && !id) return this.searchUnits(request.rawQuery, caller);
+        if (type === 'HealthcareService' && !id) {
+          if (!this.config().rorUnits)
+            throw new HttpProblem(404, 'not-supported', 'Type de ressource non pris en charge');
+          return this.searchUnits(request.rawQuery, caller);
+        }
       }
       if (request.method === 'POST' && !id) {
         if (type === 'Consent') return this.createConsent(request, caller);

@@ -117,6 +117,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     evaluationWithoutConsent: 'empty',
     profileVersion: '4.0.7',
     tokenLifetimeSeconds: 600,
+    rorUnits: true,
     ...options.settings,
   };
   const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
@@ -144,6 +145,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     ownTasksInFlux5: settings.ownTasksInFlux5,
     evaluationWithoutConsent: settings.evaluationWithoutConsent,
     profileVersion: settings.profileVersion,
+    rorUnits: settings.rorUnits,
   });
   const fhir = new FhirEndpoints(store, endpointConfig, () => `${publicBase}/fhir`);
 

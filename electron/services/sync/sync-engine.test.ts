@@ -377,4 +377,25 @@ describe('sync engine against the sandbox', () => {
     // ViaTrajectoire's copy is kept beside the referent's values.
     expect(unit.remote_json).toEqual(expect.stringContaining(free.id_ror));
   });
+
+  it('ROR units: a ViaTrajectoire without the units search is not a failure; the referent is told once per EG', async () => {
+    await f.sandbox.admin.updateSettings({ rorUnits: false });
+    try {
+      const first = await f.sync(db, journal, transport);
+      const second = await f.sync(db, journal, transport);
+      expect(first.outcome).toBe('succès');
+      expect(second.outcome).toBe('succès');
+      const told = db
+        .prepare("SELECT record_id FROM journal WHERE action = 'Unités ROR non fournies par ViaTrajectoire'")
+        .pluck()
+        .all() as string[];
+      const activeEgs = db
+        .prepare('SELECT finess_eg FROM geographic_entity WHERE vt_activated = 1 AND local_activated = 1')
+        .pluck()
+        .all() as string[];
+      expect(told.sort()).toEqual(activeEgs.sort());
+    } finally {
+      await f.sandbox.admin.updateSettings({ rorUnits: true });
+    }
+  });
 });

@@ -137,6 +137,23 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
       detail: isAppError(error) ? error.code : undefined,
     });
   };
+  // The IG has no ROR units flow: a ViaTrajectoire without the search is normal, and the referent enters the
+  // units. Said once per EG in the journal, not at every sync.
+  const unitsNotProvided = (eg: string) =>
+    inTransaction(db, () => {
+      const first = db
+        .prepare("INSERT OR IGNORE INTO setting (key, value) VALUES (?, 'oui')")
+        .run(`unites-ror-non-fournies:${eg}`).changes;
+      if (first === 0) return;
+      journal.append({
+        actor: 'synchronisation',
+        action: 'Unités ROR non fournies par ViaTrajectoire',
+        outcome: 'info',
+        recordType: 'entité géographique',
+        recordId: eg,
+        detail: 'À saisir dans « Unités ROR » (Ajouter une unité)',
+      });
+    });
   try {
     ctx.onProgress?.({ phase: 'connexion', done: 0, total: 1, running: true });
     const token = await options.transport.getToken();
@@ -162,7 +179,8 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
         ctx.onProgress?.({ phase: 'unités', done: 0, total: 1, finessEg: eg, running: true });
         serverTime = await pullRorUnits(ctx, eg, counters);
       } catch (error) {
-        stepFailed(error, `unités ROR de ${eg}`);
+        if (rorSearchAbsent(error)) unitsNotProvided(eg);
+        else stepFailed(error, `unités ROR de ${eg}`);
       }
       try {
         await pullDecisions(ctx, eg, counters, serverTime);
@@ -212,4 +230,12 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
   });
   ctx.onProgress?.({ phase: 'terminé', done: 1, total: 1, running: false });
   return { runId, outcome, summary };
+}
+
+/** A server without the ROR units search answers 404 (unknown resource type), 405 or 501. */
+function rorSearchAbsent(error: unknown): boolean {
+  const status = (error as { httpStatus?: number }).httpStatus;
+  return (
+    (error as { code?: string }).code === 'HTTP_CLIENT_ERROR' && (status === 404 || status === 405 || status === 501)
+  );
 }
