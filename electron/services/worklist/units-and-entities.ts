@@ -203,7 +203,9 @@ export function listGeographicEntities(db: Db, today: string): GeographicEntityS
       );
     }
     if (g.vt_activated === 1 && g.local_activated === 1 && (units.get(g.finess_eg) ?? 0) === 0) {
-      nextSteps.push('Aucune unité ROR connue : vérifiez ses unités dans le ROR, puis synchronisez.');
+      nextSteps.push(
+        'Aucune unité ROR connue : ajoutez ses unités dans « Unités ROR » avec leur identifiant ROR (ou synchronisez si ViaTrajectoire les fournit).',
+      );
     }
     return {
       finessEg: g.finess_eg,
