@@ -6,7 +6,7 @@ import type { SmartCardReference } from '../certs/certificate-registry';
 import { prepareCardClientCertificate } from '../certs/pkcs11/card-key';
 import { configurePkcs11Engine } from '../certs/pkcs11/pkcs11-engine';
 import { SOFTHSM2_MODULE_PATH } from '../certs/pkcs11/pkcs11-module';
-import { createSoftHsmTestToken, softHsmCardReference, softHsmEnvironment } from '../certs/pkcs11/softhsm-test-token';
+import { createSoftHsmTokenFor, softHsmCardReference, softHsmEnvironment } from '../certs/pkcs11/softhsm-test-token';
 import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-server';
 import { createNodeTransport } from './node-transport';
 
@@ -23,12 +23,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ dataDir: mkdtempSync(join(tmpdir(), 'rvt-sandbox-card-')), initialDecisions: 4 });
   const client = sandbox.pki.clients[EJ]!;
   // The legal entity's key lives on the "card": imported once, not extractable.
-  const token = createSoftHsmTestToken({
-    dir: hsmDir,
-    tokenLabel: 'CPS-SANDBOX',
-    keyPkcs8Pem: sandbox.pki.clientKeyPkcs8Pem(EJ),
-    certPem: client.certPem,
-  });
+  const token = createSoftHsmTokenFor(sandbox.pki, EJ, hsmDir, 'CPS-SANDBOX');
   pin = token.pin;
   reference = softHsmCardReference(token, client.certPem + sandbox.pki.intermediateCertPem);
   configurePkcs11Engine(SOFTHSM2_MODULE_PATH);

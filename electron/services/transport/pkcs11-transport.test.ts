@@ -7,7 +7,7 @@ import { SOFTHSM2_MODULE_PATH } from '../certs/pkcs11/pkcs11-module';
 import { prepareCardClientCertificate } from '../certs/pkcs11/card-key';
 import type { SmartCardReference } from '../certs/certificate-registry';
 import {
-  createSoftHsmTestToken,
+  createSoftHsmTokenFor,
   softHsmCardReference,
   softHsmEnvironment,
   type SoftHsmTestToken,
@@ -31,12 +31,7 @@ beforeAll(async () => {
   pki = await ensureTestPki(mkdtempSync(join(tmpdir(), 'rvt-pki-')), {
     legalEntities: [{ finessEj: EJ, name: 'ESMS FICTIF TEST' }],
   });
-  token = createSoftHsmTestToken({
-    dir: hsmDir,
-    tokenLabel: 'CPS-TEST',
-    keyPkcs8Pem: pki.clientKeyPkcs8Pem(EJ),
-    certPem: pki.clients[EJ]!.certPem,
-  });
+  token = createSoftHsmTokenFor(pki, EJ, hsmDir, 'CPS-TEST');
   // Leaf + intermediate: the server only trusts the root.
   reference = softHsmCardReference(token, pki.clients[EJ]!.certPem + pki.intermediateCertPem);
   configurePkcs11Engine(SOFTHSM2_MODULE_PATH);

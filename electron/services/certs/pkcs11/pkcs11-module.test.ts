@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestPki, type TestPki } from '../../pki/test-pki';
 import { mapPkcs11Error, Pkcs11Module, SOFTHSM2_MODULE_PATH, verifySha256RsaSignature } from './pkcs11-module';
 import { buildPkcs11KeyUri, redactPkcs11Uri } from './pkcs11-uri';
-import { createSoftHsmTestToken, softHsmEnvironment, type SoftHsmTestToken } from './softhsm-test-token';
+import { createSoftHsmTokenFor, softHsmEnvironment, type SoftHsmTestToken } from './softhsm-test-token';
 
 // SoftHSM reads its config when the module is loaded: set it for this (forked) test process first.
 const hsmDir = mkdtempSync(join(tmpdir(), 'rvt-softhsm-'));
@@ -21,12 +21,7 @@ beforeAll(async () => {
   pki = await ensureTestPki(mkdtempSync(join(tmpdir(), 'rvt-pki-')), {
     legalEntities: [{ finessEj: EJ, name: 'ESMS FICTIF TEST' }],
   });
-  token = createSoftHsmTestToken({
-    dir: hsmDir,
-    tokenLabel: 'CPS-TEST',
-    keyPkcs8Pem: pki.clientKeyPkcs8Pem(EJ),
-    certPem: pki.clients[EJ]!.certPem,
-  });
+  token = createSoftHsmTokenFor(pki, EJ, hsmDir, 'CPS-TEST');
   module = Pkcs11Module.open(SOFTHSM2_MODULE_PATH);
 });
 

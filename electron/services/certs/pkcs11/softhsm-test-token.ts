@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestPki } from '../../pki/test-pki';
 import type { SmartCardReference } from '../certificate-registry';
 import { Pkcs11Module, SOFTHSM2_MODULE_PATH } from './pkcs11-module';
 
@@ -94,6 +95,23 @@ export function createSoftHsmTestToken(input: {
     objectIdHex,
     objectLabel,
   };
+}
+
+/** The "card" of a legal entity of a test PKI: a token holding that EJ's client key and certificate. */
+export function createSoftHsmTokenFor(
+  pki: TestPki,
+  finessEj: string,
+  dir: string,
+  tokenLabel: string,
+): SoftHsmTestToken {
+  const client = pki.clients[finessEj];
+  if (!client) throw new Error(`pas de certificat client pour ${finessEj}`);
+  return createSoftHsmTestToken({
+    dir,
+    tokenLabel,
+    keyPkcs8Pem: pki.clientKeyPkcs8Pem(finessEj),
+    certPem: client.certPem,
+  });
 }
 
 /**
