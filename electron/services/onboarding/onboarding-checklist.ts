@@ -13,6 +13,7 @@ import type {
 import type { Db } from '../db/database';
 import type { ConnectionServices } from '../app/handlers/connection-services';
 import type { RorUnitRecord } from '../worklist/ror-unit-record';
+import type { GeographicEntityRecord } from '../worklist/units-and-entities';
 import { markRepriseDecisions } from './reprise-marking';
 
 /** What the checklist needs from the environment's configuration (no secret values). */
@@ -79,13 +80,7 @@ function check(
 
 const isEsat = (g: EgRow): boolean => g.esat_units > 0 || (g.units === 0 && g.esat_decisions > 0);
 
-interface EgRow {
-  finess_eg: string;
-  finess_ej: string;
-  name: string;
-  vt_activated: number;
-  local_activated: number;
-  vt_seen_at: string | null;
+interface EgRow extends GeographicEntityRecord {
   units: number;
   esat_units: number;
   esat_decisions: number;

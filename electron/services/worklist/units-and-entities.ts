@@ -152,7 +152,8 @@ export function createUnit(db: Db, creation: UnitCreation, nowIso: string): RorU
   return readUnit(db, id);
 }
 
-interface EgRecord {
+/** A geographic_entity row. */
+export interface GeographicEntityRecord {
   finess_eg: string;
   finess_ej: string;
   name: string;
@@ -162,7 +163,7 @@ interface EgRecord {
 }
 
 export function listGeographicEntities(db: Db, today: string): GeographicEntitySummary[] {
-  const egs = db.prepare('SELECT * FROM geographic_entity ORDER BY name').all() as EgRecord[];
+  const egs = db.prepare('SELECT * FROM geographic_entity ORDER BY name').all() as GeographicEntityRecord[];
   const grouped = (sql: string, ...params: unknown[]) =>
     new Map((db.prepare(sql).all(...params) as { k: string; c: number }[]).map((r) => [r.k, r.c]));
   const notifications = grouped('SELECT finess_eg AS k, count(*) AS c FROM notification GROUP BY finess_eg');
