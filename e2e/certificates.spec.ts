@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { expectAccessible } from './fixtures/app-screens';
 import { expect, startAppHost, test, type AppHost } from './fixtures/app-host';
 
 interface SandboxInfo {
@@ -77,13 +77,6 @@ async function openSection(page: Page, label: string): Promise<void> {
     .getByRole('link', { name: label, exact: true })
     .click();
   await expect(page.getByRole('heading', { level: 1, name: label })).toBeVisible();
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(axe.violations, `${what}: ${axe.violations.map((v) => `${v.id} ${v.nodes[0]?.target}`).join(', ')}`).toEqual(
-    [],
-  );
 }
 
 test('imports the .p12 with its password, shows its details, tests the connection (all green) and refuses the expired certificate', async ({

@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from './fixtures/app-host';
 import { openAppDatabase } from './fixtures/app-database';
+import { expectAccessible } from './fixtures/app-screens';
 
 const SECTIONS = [
   'Tableau de bord',
@@ -105,8 +105,7 @@ test('the dashboard shows the database’s numbers and every section is reachabl
       .getByRole('link', { name: label, exact: true })
       .click();
     await expect(page.getByRole('heading', { level: 1, name: label })).toBeVisible();
-    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-    expect(axe.violations, `${label}: ${axe.violations.map((v) => v.id).join(', ')}`).toEqual([]);
+    await expectAccessible(page, label);
     await page.screenshot({
       path: `e2e/artifacts/shell-${label.replace(/[^a-zA-Z]+/g, '-').toLowerCase()}.png`,
       fullPage: true,

@@ -3,13 +3,19 @@
  * MDPH side is played through the sandbox admin API, every exchange goes over mTLS by the app's sync service
  * ("Synchroniser maintenant"), and what ViaTrajectoire received is read back from the sandbox.
  */
-import fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { renderDecisionCda } from '../electron/services/cda/fake';
 import { readStatusReport, validateResource } from '../electron/services/fhir';
 import { SandboxAdmin, type ImportedDecision } from '../electron/services/sandbox/sandbox-admin';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
-import { TODAY, decisionOfCategory, expectAccessible, openNotification, syncNow } from './fixtures/app-screens';
+import {
+  TODAY,
+  exportWaitingListsCsv,
+  decisionOfCategory,
+  expectAccessible,
+  openNotification,
+  syncNow,
+} from './fixtures/app-screens';
 
 /** The sandbox's fictive ESAT (EG of ASSOCIATION FICTIVE LES TILLEULS) and its first two ROR units. */
 const ESAT = '010000019';
@@ -174,13 +180,7 @@ test('aptitude check on the embedded sandbox: notification, waiting list Task, c
   await shot(page, 'listes-attente');
   // The app scrolls inside its main area: the unit's list gets a picture of its own.
   await page.getByTestId('waiting-unit').first().screenshot({ path: 'e2e/artifacts/sandbox-liste-attente-unite.png' });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
-  const csv = fs.readFileSync((await download.path()) ?? '', 'utf8');
-  expect(csv.charCodeAt(0)).toBe(0xfeff);
-  const lines = csv.slice(1).trimEnd().split('\r\n');
-  expect(lines[0]).toBe(
-    "Établissement;Unité;Identifiant ROR;Nom;Prénoms;Date de naissance;N° individu MDPH;N° de décision;Statut;Date de la demande;Attente (jours);Priorité;Catégorie d'orientation;Fin de validité",
-  );
+  const lines = await exportWaitingListsCsv(page);
   const rows = lines.slice(1).map((l) => l.split(';'));
   expect(rows.map((r) => r[7]).sort()).toEqual([a.idDecision, b.idDecision].sort());
   const csvA = rows.find((r) => r[7] === a.idDecision) ?? [];

@@ -5,9 +5,8 @@
  * a queued Task has passed the ESMSTask profile validation (enqueueStatusReport refuses an invalid one).
  */
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { expectAccessible, exportWaitingListsCsv } from './fixtures/app-screens';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
 import { openAppDatabase } from './fixtures/app-database';
 
@@ -35,13 +34,6 @@ function notificationWith(dataDir: string, finessEg: string, esmsStatus: string)
     .get(finessEg, esmsStatus) as number;
   db.close();
   return id;
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  expect(axe.violations, `${what}: ${axe.violations.map((v) => `${v.id} ${v.nodes[0]?.target}`).join(', ')}`).toEqual(
-    [],
-  );
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -159,13 +151,7 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   await page.emulateMedia({ media: 'print' });
   await shot(page, 'listes-attente-impression');
   await page.emulateMedia({ media: 'screen' });
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
-  const csv = fs.readFileSync((await download.path()) ?? '', 'utf8');
-  expect(csv.charCodeAt(0)).toBe(0xfeff);
-  const lines = csv.slice(1).trimEnd().split('\r\n');
-  expect(lines[0]).toBe(
-    "Établissement;Unité;Identifiant ROR;Nom;Prénoms;Date de naissance;N° individu MDPH;N° de décision;Statut;Date de la demande;Attente (jours);Priorité;Catégorie d'orientation;Fin de validité",
-  );
+  const lines = await exportWaitingListsCsv(page);
   const db2 = openAppDatabase(appHost.dataDir);
   const expected = db2
     .prepare(

@@ -161,10 +161,7 @@ export function ReprisePanel() {
                 <td>{l.unitName ?? '—'}</td>
                 <td>{l.statuses.join(' ; ') || '—'}</td>
                 <td>{l.consent ?? '—'}</td>
-                <td>
-                  {OUTCOME_LABELS[l.outcome]}
-                  {l.reason ? ` : ${l.reason}` : ''}
-                </td>
+                <OutcomeCell outcome={l.outcome} reason={l.reason} />
               </tr>
             ))}
           </tbody>
@@ -188,10 +185,7 @@ export function ReprisePanel() {
               <tr key={l.line} data-outcome={l.outcome}>
                 <td>{l.line}</td>
                 <td>{l.identifiant}</td>
-                <td>
-                  {OUTCOME_LABELS[l.outcome]}
-                  {l.reason ? ` : ${l.reason}` : ''}
-                </td>
+                <OutcomeCell outcome={l.outcome} reason={l.reason} />
               </tr>
             ))}
           </tbody>
@@ -213,10 +207,7 @@ export function ReprisePanel() {
               <tr key={d.line} data-outcome={d.state}>
                 <td>{d.line}</td>
                 <td>{d.identifiant}</td>
-                <td>
-                  {OUTCOME_LABELS[d.state]}
-                  {d.reason ? ` : ${d.reason}` : ''}
-                </td>
+                <OutcomeCell outcome={d.state} reason={d.reason} />
                 <td>{d.taskIds.join(', ') || '—'}</td>
               </tr>
             ))}
@@ -224,5 +215,15 @@ export function ReprisePanel() {
         </table>
       )}
     </section>
+  );
+}
+
+/** A line's result and, when there is one, its reason. */
+function OutcomeCell({ outcome, reason }: { outcome: string; reason?: string | null | undefined }) {
+  return (
+    <td>
+      {OUTCOME_LABELS[outcome]}
+      {reason ? ` : ${reason}` : ''}
+    </td>
   );
 }
