@@ -32,6 +32,12 @@ export interface SyncServiceOptions {
   readonly mainHttpSender?: () => HttpSender;
 }
 
+/** The worker's end of a channel whose other end the service's thread serves with the main sender. */
+interface HttpRelay {
+  readonly workerPort: MessagePort;
+  close(): void;
+}
+
 export class SyncService {
   private worker: Worker | undefined;
   private starting = false;
@@ -73,9 +79,11 @@ export class SyncService {
     } finally {
       this.starting = false;
     }
-    const spec = data.transport;
-    const relay = spec.via === 'main' ? this.openRelay() : undefined;
-    if (spec.via === 'main' && relay) data = { ...data, transport: { ...spec, port: relay.workerPort } };
+    let relay: HttpRelay | undefined;
+    if (data.transport.via === 'main') {
+      relay = this.openRelay();
+      data = { ...data, transport: { ...data.transport, port: relay.workerPort } };
+    }
     const url = this.options.workerUrl ?? new URL('./sync-worker-tsx.mjs', import.meta.url);
     const worker = new Worker(url, {
       workerData: data,
@@ -123,8 +131,7 @@ export class SyncService {
     });
   }
 
-  /** The worker's end of a channel whose other end this thread serves with the main sender. */
-  private openRelay(): { workerPort: MessagePort; close: () => void } {
+  private openRelay(): HttpRelay {
     if (!this.options.mainHttpSender) {
       throw new AppError('INTERNAL', 'La connexion par la carte n’est possible que dans l’application de bureau.');
     }
