@@ -76,12 +76,12 @@ interface CpuPerDecision {
 }
 
 /** Runs one phase and tells the CPU each decision cost this process (every thread) and the sandbox's. */
-async function withCpu<T>(count: () => number, phase: () => Promise<T>): Promise<[T, CpuPerDecision]> {
+async function withCpu<T>(count: number, phase: () => Promise<T>): Promise<[T, CpuPerDecision]> {
   const client0 = process.cpuUsage();
   const sandbox0 = processCpuMs(sandboxPid);
   const value = await phase();
   const client = process.cpuUsage(client0);
-  const perDecision = (ms: number) => Math.round((ms * 1000) / count());
+  const perDecision = (ms: number) => Math.round((ms * 1000) / count);
   return [
     value,
     {
@@ -203,14 +203,8 @@ async function main(): Promise<void> {
     return rate;
   }
 
-  const [raw0, rawCpu] = await withCpu(
-    () => N,
-    () => raw(0),
-  );
-  const [e0, engineCpu] = await withCpu(
-    () => N,
-    () => engine(0),
-  );
+  const [raw0, rawCpu] = await withCpu(N, () => raw(0));
+  const [e0, engineCpu] = await withCpu(N, () => engine(0));
   const cores = os.availableParallelism();
   // What the engine could reach if every core were busy all the time: cores / CPU per decision (client + sandbox).
   const ceiling = (cores * 1e6) / (engineCpu.client_us + engineCpu.sandbox_us);
