@@ -83,6 +83,36 @@ it('records a user action in the journal through the contract', async () => {
   expect(list.value.map((e) => e.action)).toContain('Export CSV');
 });
 
+it('journals a refused unit creation with its reason, and a created one', async () => {
+  const unit = {
+    idRor: 'ROR-LOCALE-1',
+    name: 'Atelier fictif',
+    categorieOrganisation: '43',
+    temporaliteAccueil: null,
+    accueilSequentiel: null,
+    modePriseCharge: '47',
+  };
+  const refused = await (await invoke('units:create', { finessEg: '010000099', ...unit })).json();
+  expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  app.ctx.db.prepare("INSERT INTO legal_entity (finess_ej, name) VALUES ('010000001', 'ASSOCIATION FICTIVE')").run();
+  app.ctx.db
+    .prepare(
+      "INSERT INTO geographic_entity (finess_eg, finess_ej, name) VALUES ('010000099', '010000001', 'ESAT FICTIF')",
+    )
+    .run();
+  expect(await (await invoke('units:create', { finessEg: '010000099', ...unit })).json()).toMatchObject({
+    ok: true,
+    value: { idRor: 'ROR-LOCALE-1', origin: 'local' },
+  });
+  const journal = app.ctx.db
+    .prepare("SELECT outcome, record_id, detail FROM journal WHERE action = 'Unité ROR ajoutée' ORDER BY id")
+    .all();
+  expect(journal).toEqual([
+    { outcome: 'échec', record_id: 'ROR-LOCALE-1', detail: expect.stringMatching(/^NOT_FOUND : .*inconnu/) },
+    { outcome: 'succès', record_id: 'ROR-LOCALE-1', detail: null },
+  ]);
+});
+
 it('serves renderer files with the CSP and never outside its folder', async () => {
   const res = await fetch(`${host.origin}/`);
   expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");

@@ -16,6 +16,7 @@ import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists'
 import { listWorklist, readFacets } from '../../worklist/worklist-queries';
 import { readEvaluation, recordConsent } from '../../worklist/consent-and-evaluation';
 import { carryOverRenewal } from '../../sync/renewal/carry-over-renewal';
+import { journaled } from './user-action-journal';
 
 type WorklistChannel =
   | 'notifications:list'
@@ -64,12 +65,16 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       // The database may be closing (tests); the list is built on first request then.
     }
   }, 0).unref();
-  /** A unit the referent entered or changed: journaled, and the screens that show units refreshed. */
-  const unitRecorded = (unit: RorUnit, action: string, alsoChanged: string[]): RorUnit => {
-    ctx.journal.append({ actor: 'utilisateur', action, recordType: 'unité', recordId: unit.idRor, outcome: 'succès' });
-    ctx.events.emit('data:changed', { scopes: ['units', 'journal', ...alsoChanged] });
-    return unit;
-  };
+  /** A unit the referent entered or changed: journaled (refusals too), and the screens that show units refreshed. */
+  const unitAction = (action: string, idRor: string, alsoChanged: string[], run: () => RorUnit) =>
+    journaled(ctx, { action, recordType: 'unité', recordId: idRor }, () => {
+      const unit = run();
+      ctx.events.emit('data:changed', { scopes: ['units', ...alsoChanged] });
+      return unit;
+    });
+  const idRorOf = (unitId: number): string =>
+    (ctx.db.prepare('SELECT id_ror FROM ror_unit WHERE id = ?').pluck().get(unitId) as string | undefined) ??
+    String(unitId);
   return {
     'notifications:list': (req) => listWorklist(ctx.db, req, today()),
     'notifications:facets': () => readFacets(ctx.db, today()),
@@ -131,15 +136,13 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
     },
     'units:list': (req) => listUnits(ctx.db, req.finessEg),
     'units:update': (req) =>
-      unitRecorded(updateUnit(ctx.db, req, ctx.now().toISOString()), 'Unité ROR modifiée', [
-        'notifications',
-        'waiting-lists',
-      ]),
+      unitAction('Unité ROR modifiée', idRorOf(req.id), ['notifications', 'waiting-lists'], () =>
+        updateUnit(ctx.db, req, ctx.now().toISOString()),
+      ),
     'units:create': (req) =>
-      unitRecorded(createUnit(ctx.db, req, ctx.now().toISOString()), 'Unité ROR ajoutée', [
-        'onboarding',
-        'geographic-entities',
-      ]),
+      unitAction('Unité ROR ajoutée', req.idRor, ['onboarding', 'geographic-entities'], () =>
+        createUnit(ctx.db, req, ctx.now().toISOString()),
+      ),
     'geographic-entities:list': () => listGeographicEntities(ctx.db, today()),
     'geographic-entities:set-local-activation': (req) => {
       const eg = setLocalActivation(ctx.db, req.finessEg, req.active, today());
