@@ -12,6 +12,12 @@ export interface ValidationIssue {
   readonly message: string;
   /** FHIR IssueType code (`required`, `structure`, `value`, `code-invalid`, `invariant`, `not-supported`...). */
   readonly code: string;
+  /**
+   * Named rule the issue reports, stable for logs and quarantine: an invariant key (`regle-StatutUnite`, `dom-6`),
+   * a limit (`limite-profondeur`) or a structural rule (`format-id`, `chaine-vide`...). See
+   * electron/services/fhir/validation/validation-rules.ts.
+   */
+  readonly rule: string;
 }
 
 export interface ValidationResult {

@@ -260,6 +260,8 @@ export class TypeTemplates {
       const parent = byPath.get(parentPath);
       if (!parent) continue;
       const node = nodeFromSnapshot(element, element.path);
+      // R4 defines Resource.id as `id` but its snapshots carry the fhir-type `string`: without this, any id passes.
+      if (sd.kind === 'resource' && element.path === `${sd.type}.id`) node.types = [{ code: 'id', profiles: [] }];
       if (!parent.children) {
         parent.children = new Map();
         parent.ownsChildren = true;

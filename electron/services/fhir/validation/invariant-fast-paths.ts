@@ -6,6 +6,9 @@
  * examples and on mutated resources.
  */
 
+import { INPUT_TASK_SYSTEM } from '../sdo-canonicals';
+import { codedTwin } from './coded-input-rules';
+
 type FastPath = (node: unknown) => boolean[] | undefined;
 type JsonObject = Record<string, unknown>;
 
@@ -57,7 +60,64 @@ function typeHasCode(node: JsonObject): ((code: string) => boolean) | undefined 
   return (code) => codings.some((c) => c.code === code);
 }
 
+/** Published regle-StatutUnite (ESMSTask), inputs found by `type.text`. */
+const REGLE_STATUT_UNITE =
+  "(input.type.where(text='statutUnite').exists()) implies (input.type.where(text='nomUnite').exists() and input.type.where(text='categorieOrganisation').exists() and input.type.where(text='modePriseCharge').exists() and input.type.where(text='dateStatutUnite').exists() and input.type.where(text='idUnite').exists())";
+const UNIT_BLOCK = ['nomUnite', 'categorieOrganisation', 'modePriseCharge', 'dateStatutUnite', 'idUnite'];
+
+/**
+ * The names the Task's inputs are known by: each `type.text`, or each input-task `type.coding.code`. Undefined
+ * when a shape is not plain (primitive extensions, arrays where objects are expected, non-string values).
+ */
+function inputNames(node: JsonObject, by: 'text' | 'coding'): Set<string> | undefined {
+  const names = new Set<string>();
+  if (node._input !== undefined) return undefined;
+  if (node.input === undefined) return names;
+  const inputs = objectArray(node.input);
+  if (!inputs) return undefined;
+  for (const input of inputs) {
+    if (input._type !== undefined) return undefined;
+    if (input.type === undefined) continue;
+    if (!isObject(input.type)) return undefined;
+    const type = input.type;
+    if (by === 'text') {
+      if (absent(type, 'text')) continue;
+      if (!plainString(type, 'text')) return undefined;
+      names.add(type.text as string);
+      continue;
+    }
+    if (type._coding !== undefined) return undefined;
+    if (type.coding === undefined) continue;
+    const codings = objectArray(type.coding);
+    if (!codings) return undefined;
+    for (const c of codings) {
+      for (const field of ['system', 'code']) if (!absent(c, field) && !plainString(c, field)) return undefined;
+      if (c.system === INPUT_TASK_SYSTEM && typeof c.code === 'string') names.add(c.code);
+    }
+  }
+  return names;
+}
+
+/** `statutUnite` present implies the whole unit block present, inputs named by text or by coding. */
+function unitBlockRule(by: 'text' | 'coding'): FastPath {
+  return (node) => {
+    if (!isObject(node)) return undefined;
+    const names = inputNames(node, by);
+    if (!names) return undefined;
+    return [!names.has('statutUnite') || UNIT_BLOCK.every((name) => names.has(name))];
+  };
+}
+
+const regleStatutUniteCoded = codedTwin({
+  key: 'regle-StatutUnite',
+  severity: 'error',
+  human: '',
+  expression: REGLE_STATUT_UNITE,
+});
+
 const FAST_PATHS = new Map<string, FastPath>([
+  [`regle-StatutUnite|${REGLE_STATUT_UNITE}`, unitBlockRule('text')],
+  [`${regleStatutUniteCoded?.key ?? ''}|${regleStatutUniteCoded?.expression ?? ''}`, unitBlockRule('coding')],
   ['dom-2|contained.contained.empty()', withoutContained],
   [
     "dom-3|contained.where((('#'+id in (%resource.descendants().reference | %resource.descendants().as(canonical) | %resource.descendants().as(uri) | %resource.descendants().as(url))) or descendants().where(reference = '#').exists() or descendants().where(as(canonical) = '#').exists() or descendants().where(as(canonical) = '#').exists()).not()).trace('unmatched', id).empty()",

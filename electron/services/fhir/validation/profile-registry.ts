@@ -10,6 +10,7 @@ import esmsConsent from '../conformance/StructureDefinition-esms-consent.json';
 import esmsDocumentReference from '../conformance/StructureDefinition-esms-document-reference.json';
 import esmsTask from '../conformance/StructureDefinition-esms-task.json';
 import { PROFILE } from '../sdo-canonicals';
+import { withCodedInputRules } from './coded-input-rules';
 import { loadBaseDefinitions, type RawElement, type RawStructureDefinition } from './base-definitions';
 import { compileProfile, TypeTemplates, type CompiledProfile } from './element-tree';
 import { TerminologyResolver } from './terminology';
@@ -65,20 +66,19 @@ export function validationContext(): ValidationContext {
   const base = loadBaseDefinitions();
   const templates = new TypeTemplates(base);
   const terminology = new TerminologyResolver(base);
+  const task = withCodedInputRules(esmsTask as unknown as RawStructureDefinition);
   const sources: Record<SdoProfileVersion, RawStructureDefinition[]> = {
-    '4.0.7': [esmsTask, bundleNotification, esmsDocumentReference, esmsConsent, bundleDecisionEvaluation].map(
-      (x) => x as unknown as RawStructureDefinition,
-    ),
+    '4.0.7': [
+      task,
+      ...[bundleNotification, esmsDocumentReference, esmsConsent, bundleDecisionEvaluation].map(
+        (x) => x as unknown as RawStructureDefinition,
+      ),
+    ],
     '4.0.5': [],
   };
   const renames = new Map([[PROFILE.esmsTask, PROFILE.sdoTask]]);
   sources['4.0.5'] = [
-    derive(
-      esmsTask as unknown as RawStructureDefinition,
-      PROFILE.sdoTask,
-      renames,
-      new Map([['Task.input:modePriseCharge', [REGLE_MODE_PRISE_EN_CHARGE]]]),
-    ),
+    derive(task, PROFILE.sdoTask, renames, new Map([['Task.input:modePriseCharge', [REGLE_MODE_PRISE_EN_CHARGE]]])),
     derive(bundleNotification as unknown as RawStructureDefinition, PROFILE.sdoBundleNotification, renames),
     ...sources['4.0.7'].filter((sd) => sd.url !== PROFILE.esmsTask && sd.url !== PROFILE.bundleNotification),
   ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILE } from '../sdo-canonicals';
+import { INPUT_TASK_SYSTEM, PROFILE } from '../sdo-canonicals';
 import { toOperationOutcome } from '../resources/operation-outcome';
 import { officialExample, officialExamples } from '../test-support/fhir-fixtures';
 import { validateResource, type ValidationResult } from './resource-validator';
@@ -308,6 +308,117 @@ describe('validateResource — Bundles', () => {
     const result = validateResource(bundle);
     expect(result.profile).toBe(PROFILE.bundleNotification);
     expect(errors(result).map((i) => i.path)).toEqual(['Bundle.entry[1].resource.input:nomESMS']);
+  });
+});
+
+describe('validateResource — bounded inputs and named rules (never an exception)', () => {
+  const ruleAt = (r: ValidationResult, path: string) => errors(r).find((i) => i.path === path)?.rule;
+
+  it('refuses a Resource.id that is not a FHIR id (path, 65 characters, bidi override), accepts 64', () => {
+    for (const id of ['../../etc/passwd', 'a'.repeat(65), 'abc\u202Edef', 'a b']) {
+      const result = validateResource({ ...exampleTask(), id });
+      expect(result.valid, id).toBe(false);
+      expect(ruleAt(result, 'Task.id'), id).toBe('format-id');
+    }
+    expect(validateResource({ ...exampleTask(), id: `A-z.0${'9'.repeat(59)}` }).valid).toBe(true);
+  });
+
+  it('refuses a bad id on a resource inside a Bundle', () => {
+    const bundle = officialExample('Bundle-exemple-bundle-resultat-recherche-decision-evaluation.json') as Json;
+    bundle.entry[1].resource.id = '../x';
+    expect(ruleAt(validateResource(bundle), 'Bundle.entry[1].resource.id')).toBe('format-id');
+  });
+
+  it('refuses empty strings wherever they are (system, meta.profile, an extension value)', () => {
+    const task = exampleTask();
+    task.input[0].type.coding[0].system = '';
+    task.meta.profile = [''];
+    task.extension = [{ url: 'https://example.org/x', valueString: '' }];
+    const result = validateResource(task);
+    expect(ruleAt(result, 'Task.input[0].type.coding[0].system')).toBe('chaine-vide');
+    expect(ruleAt(result, 'Task.meta.profile[0]')).toBe('chaine-vide');
+    expect(ruleAt(result, 'Task.extension[0].valueString')).toBe('chaine-vide');
+    expect(errors(result).filter((i) => i.path === 'Task.meta.profile[0]')).toHaveLength(1);
+  });
+
+  it('refuses a string over 1 MiB, not the base64 of an attachment', () => {
+    const task = exampleTask();
+    task.description = 'x'.repeat(1024 * 1024 + 1);
+    expect(ruleAt(validateResource(task), 'Task.description')).toBe('limite-longueur-chaine');
+    task.description = 'x'.repeat(1024 * 1024);
+    expect(validateResource(task).valid).toBe(true);
+    const doc = officialExample('DocumentReference-exemple-esms-document-reference.json') as Json;
+    doc.content[0].attachment.data = 'QUJD'.repeat(300_000);
+    expect(validateResource(doc).valid).toBe(true);
+  });
+
+  it('refuses a 5,000-deep extension with a named rule instead of overflowing the stack', () => {
+    let deep: Json = { url: 'https://example.org/x', valueString: 'y' };
+    for (let i = 0; i < 5000; i++) deep = { url: 'https://example.org/x', extension: [deep] };
+    const doc = officialExample('DocumentReference-exemple-esms-document-reference.json') as Json;
+    doc.extension = [deep];
+    const result = validateResource(doc);
+    expect(result.valid).toBe(false);
+    expect(errors(result)).toEqual([expect.objectContaining({ rule: 'limite-profondeur', code: 'too-costly' })]);
+    expect(validateResource(exampleTask()).valid).toBe(true);
+  });
+
+  it('refuses a cyclic object and one whose property throws, without throwing', () => {
+    const cyclic = exampleTask();
+    cyclic.contained = [cyclic];
+    expect(errors(validateResource(cyclic)).map((i) => i.rule)).toContain('limite-profondeur');
+    const hostile = exampleTask();
+    Object.defineProperty(hostile, 'status', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const result = validateResource(hostile);
+    expect(result.valid).toBe(false);
+    expect(errors(result).map((i) => i.rule)).toContain('erreur-validateur');
+  });
+
+  it('applies regle-StatutUnite to inputs coded without type.text (its coded twin)', () => {
+    const task = exampleTask();
+    task.input.splice(inputIndex(task, 'idUnite'), 1);
+    const result = validateResource(task);
+    expect(result.valid).toBe(false);
+    expect(errors(result)).toEqual([expect.objectContaining({ path: 'Task', rule: 'regle-StatutUnite-coding' })]);
+    const withoutStatus = exampleTask();
+    withoutStatus.input.splice(inputIndex(withoutStatus, 'idUnite'), 1);
+    withoutStatus.input.splice(inputIndex(withoutStatus, 'statutUnite'), 1);
+    expect(validateResource(withoutStatus).valid).toBe(true);
+  });
+
+  it('still applies the published regle-StatutUnite on type.text, beside the twin', () => {
+    const task = taskWithTexts();
+    task.input[inputIndex(task, 'idUnite')].type.coding[0].code = 'typeDroitPrestation';
+    const rules = errors(validateResource(task)).map((i) => i.rule);
+    expect(rules).toEqual(['regle-StatutUnite-coding']);
+    const texts = taskWithTexts();
+    texts.input[inputIndex(texts, 'idUnite')].type.text = 'autre';
+    expect(errors(validateResource(texts)).map((i) => i.rule)).toEqual(['regle-StatutUnite']);
+  });
+
+  it('refuses a code outside the input-task CodeSystem, accepts one in it without a slice', () => {
+    const task = exampleTask();
+    task.input.push({ type: { coding: [{ system: INPUT_TASK_SYSTEM, code: 'statutInconnu' }] }, valueString: 'x' });
+    const result = validateResource(task);
+    const at = `Task.input[${task.input.length - 1}].type.coding[0].code`;
+    expect(errorAt(result, at)).toMatchObject({ rule: 'code-hors-systeme', code: 'code-invalid' });
+    task.input[task.input.length - 1].type.coding[0].code = 'typeDroitPrestation';
+    expect(validateResource(task).valid).toBe(true);
+  });
+
+  it('names a rule on every issue', () => {
+    const task = exampleTask();
+    task.status = 'terminee';
+    task.businessStatut = 'x';
+    task.input.splice(inputIndex(task, 'nomESMS'), 1);
+    const result = validateResource(task);
+    expect(result.issues.length).toBeGreaterThan(2);
+    for (const issue of result.issues) expect(issue.rule).toMatch(/^[a-z][\w-]+$/i);
   });
 });
 

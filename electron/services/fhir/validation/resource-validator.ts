@@ -14,7 +14,9 @@ import {
   type ElementNode,
   type Slicing,
 } from './element-tree';
+import { checkJsonLimits } from './json-limits';
 import { validationContext, type ProfileSet, type ValidationContext } from './profile-registry';
+import { formatRule, VALIDATION_RULE } from './validation-rules';
 
 export type { ValidationIssue, ValidationResult } from '@shared/domain/fhir-validation';
 
@@ -143,6 +145,22 @@ function isRealCalendarDate(value: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+/** The named rule of an issue that does not name a more precise one. */
+const RULE_BY_ISSUE_CODE: Readonly<Record<string, string>> = {
+  structure: VALIDATION_RULE.structure,
+  required: VALIDATION_RULE.cardinality,
+  value: VALIDATION_RULE.fixedValue,
+  'code-invalid': VALIDATION_RULE.requiredBinding,
+  'not-supported': VALIDATION_RULE.profile,
+};
+
+/** Longest unknown key shown in a path or message: a hostile key must not flood messages or logs. */
+const SHOWN_KEY_LENGTH = 64;
+
+function shownKey(key: string): string {
+  return key.length > SHOWN_KEY_LENGTH ? `${key.slice(0, SHOWN_KEY_LENGTH)}…` : key;
+}
+
 interface WalkContext {
   readonly issues: ValidationIssue[];
   readonly profiles: ProfileSet;
@@ -154,8 +172,15 @@ interface WalkContext {
 class Walker {
   constructor(private readonly ctx: ValidationContext) {}
 
-  private issue(walk: WalkContext, severity: ValidationSeverity, path: string, code: string, message: string): void {
-    walk.issues.push({ severity, path, code, message });
+  private issue(
+    walk: WalkContext,
+    severity: ValidationSeverity,
+    path: string,
+    code: string,
+    message: string,
+    rule = RULE_BY_ISSUE_CODE[code] ?? code,
+  ): void {
+    walk.issues.push({ severity, path, code, message, rule });
   }
 
   /** Picks the profile: forced, else the first declared one known in this release, else the default of the type. */
@@ -283,7 +308,7 @@ class Walker {
           this.issue(
             walk,
             'error',
-            `${path}.${key}`,
+            `${path}.${shownKey(key)}`,
             'structure',
             `Type non autorisé ici pour ${choice[0]}[x] (attendu : ${allowed})`,
           );
@@ -291,9 +316,9 @@ class Walker {
           this.issue(
             walk,
             'error',
-            `${path}.${key}`,
+            `${path}.${shownKey(key)}`,
             'structure',
-            `Élément inconnu « ${key} » : il n’existe pas à cet endroit en FHIR R4`,
+            `Élément inconnu « ${shownKey(key)} » : il n’existe pas à cet endroit en FHIR R4`,
           );
         }
         continue;
@@ -518,6 +543,7 @@ class Walker {
       );
     }
     if (node.requiredValueSet) this.binding(node.requiredValueSet, type, item, path, walk);
+    if (type === 'Coding') this.codeSystemMember(item as JsonObject, path, walk);
     this.constraints(node.constraints, item, path, walk);
   }
 
@@ -542,42 +568,66 @@ class Walker {
     const message = PRIMITIVE_MESSAGES[type] ?? `Valeur invalide pour le type FHIR ${type}`;
     switch (type) {
       case 'boolean':
-        if (typeof value !== 'boolean') this.issue(walk, 'error', path, 'value', message);
+        if (typeof value !== 'boolean') this.issue(walk, 'error', path, 'value', message, formatRule(type));
         return;
       case 'integer':
       case 'positiveInt':
       case 'unsignedInt': {
         const min = type === 'positiveInt' ? 1 : type === 'unsignedInt' ? 0 : -2147483648;
         if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2147483647) {
-          this.issue(walk, 'error', path, 'value', message);
+          this.issue(walk, 'error', path, 'value', message, formatRule(type));
         }
         return;
       }
       case 'xhtml':
         if (typeof value !== 'string' || !/^\s*<div[\s>][\s\S]*<\/div>\s*$/.test(value)) {
-          this.issue(walk, 'error', path, 'value', 'Narratif invalide : un élément XHTML <div> est attendu');
+          this.issue(
+            walk,
+            'error',
+            path,
+            'value',
+            'Narratif invalide : un élément XHTML <div> est attendu',
+            formatRule(type),
+          );
         }
         return;
       case 'decimal':
-        if (typeof value !== 'number' || !Number.isFinite(value)) this.issue(walk, 'error', path, 'value', message);
+        if (typeof value !== 'number' || !Number.isFinite(value))
+          this.issue(walk, 'error', path, 'value', message, formatRule(type));
         return;
       default: {
         if (typeof value !== 'string') {
-          this.issue(walk, 'error', path, 'value', `Chaîne JSON attendue (type ${type})`);
+          this.issue(walk, 'error', path, 'value', `Chaîne JSON attendue (type ${type})`, formatRule(type));
           return;
         }
+        // Reported once, by checkJsonLimits, under its own rule.
+        if (value === '') return;
         if (type === 'base64Binary' && BASE64_WITHOUT_SPACES.test(value)) {
           // Same verdict as the R4 regex, whose nested quantifiers cost ~30 µs on a 6 kB CDA.
-          if (value.length % 4 !== 0) this.issue(walk, 'error', path, 'value', message);
+          if (value.length % 4 !== 0) this.issue(walk, 'error', path, 'value', message, formatRule(type));
           return;
         }
         const regex = this.ctx.templates.primitiveRegex(type);
         const calendarChecked = type === 'date' || type === 'dateTime' || type === 'instant';
         if ((regex && !regex.test(value)) || (calendarChecked && !isRealCalendarDate(value))) {
-          this.issue(walk, 'error', path, 'value', message);
+          this.issue(walk, 'error', path, 'value', message, formatRule(type));
         }
       }
     }
+  }
+
+  private codeSystemMember(coding: JsonObject, path: string, walk: WalkContext): void {
+    if (typeof coding.system !== 'string' || typeof coding.code !== 'string') return;
+    const codeSystem = this.ctx.terminology.completeCodeSystem(coding.system);
+    if (!codeSystem || codeSystem.codes.has(coding.code)) return;
+    this.issue(
+      walk,
+      'error',
+      `${path}.code`,
+      'code-invalid',
+      `Le code « ${shownKey(coding.code)} » n’existe pas dans le système ${codeSystem.name}`,
+      VALIDATION_RULE.codeOutsideCodeSystem,
+    );
   }
 
   private binding(valueSetUrl: string, type: string, item: unknown, path: string, walk: WalkContext): void {
@@ -631,7 +681,7 @@ class Walker {
         continue; // a base rule fhirpath.js cannot evaluate on this data: not checked (see report)
       }
       if (result.length === 1 && result[0] === false) {
-        this.issue(walk, c.severity, path, 'invariant', `Règle ${c.key} non respectée : ${c.human}`);
+        this.issue(walk, c.severity, path, 'invariant', `Règle ${c.key} non respectée : ${c.human}`, c.key);
       }
     }
   }
@@ -642,15 +692,32 @@ let walker: Walker | undefined;
 /**
  * Validates a FHIR R4 JSON resource against its SDO profile: `profileUrl` if given, else `meta.profile`, else the
  * profile of its type (Bundle: by the type of its entries). Bundle entries are validated against their profile.
+ * Never throws: bounds (json-limits.ts) are checked first, and every refusal is an issue with a named rule.
  */
 export function validateResource(resource: unknown, options: ValidateOptions = {}): ValidationResult {
-  const ctx = validationContext();
-  walker ??= new Walker(ctx);
-  const version = options.profileVersion ?? '4.0.7';
   const issues: ValidationIssue[] = [];
-  const root = isObject(resource) ? resource : {};
-  const walk: WalkContext = { issues, profiles: ctx.profiles(version), resource: root, rootResource: root };
-  const profile = walker.resource(resource, '', walk, options.profileUrl);
+  let profile = '';
+  try {
+    const root = isObject(resource) ? resource : {};
+    const limits = checkJsonLimits(resource, typeof root.resourceType === 'string' ? shownKey(root.resourceType) : '');
+    issues.push(...limits.issues);
+    if (limits.walkable) {
+      const ctx = validationContext();
+      walker ??= new Walker(ctx);
+      const version = options.profileVersion ?? '4.0.7';
+      const walk: WalkContext = { issues, profiles: ctx.profiles(version), resource: root, rootResource: root };
+      profile = walker.resource(resource, '', walk, options.profileUrl);
+    }
+  } catch {
+    // No input may throw out of the validator: what could not be checked is refused under a named rule.
+    issues.push({
+      severity: 'error',
+      path: '',
+      code: 'exception',
+      rule: VALIDATION_RULE.unexpected,
+      message: 'Contrôle impossible : le validateur a échoué sur cette ressource, elle est refusée',
+    });
+  }
   return { valid: !issues.some((i) => i.severity === 'error'), profile, issues };
 }
 

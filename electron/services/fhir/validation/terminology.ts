@@ -32,6 +32,8 @@ interface ConceptNode {
 }
 interface CodeSystemLike {
   url: string;
+  name?: string;
+  content?: string;
   concept?: ConceptNode[];
 }
 interface ValueSetLike {
@@ -78,7 +80,24 @@ export class TerminologyResolver {
     [documentTypeValueSet.url, documentTypeValueSet as ValueSetLike],
   ]);
 
-  constructor(private readonly base: BaseDefinitions) {}
+  /** Codes of each IG CodeSystem whose content is complete, by system URL. */
+  private readonly completeSystems = new Map<string, { name: string; codes: ReadonlySet<string> }>();
+
+  constructor(private readonly base: BaseDefinitions) {
+    for (const cs of this.igCodeSystems.values()) {
+      if (cs.content === 'complete') {
+        this.completeSystems.set(cs.url, { name: cs.name ?? cs.url, codes: new Set(flattenConcepts(cs.concept)) });
+      }
+    }
+  }
+
+  /**
+   * The codes of an IG CodeSystem published complete (the input-task one), or undefined for any other system: a
+   * Coding of such a system must carry one of its codes whatever the binding, as a standard validator checks it.
+   */
+  completeCodeSystem(system: string): { readonly name: string; readonly codes: ReadonlySet<string> } | undefined {
+    return this.completeSystems.get(system);
+  }
 
   /** Code set of a ValueSet canonical (version suffix `|x.y.z` ignored), or undefined when not enumerable. */
   resolve(valueSetUrl: string): CodeSet | undefined {
