@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readXmlTree, XmlDoctypeError, XmlSyntaxError, type XmlNode } from './cda-xml-reader';
+import { readXmlTree, XmlDepthError, XmlDoctypeError, XmlSyntaxError, type XmlNode } from './cda-xml-reader';
 
 const kids = (node: XmlNode | undefined, name: string) => (node?.[name] as XmlNode[] | undefined) ?? [];
 const kid = (node: XmlNode | undefined, name: string) => kids(node, name)[0];
@@ -41,6 +41,15 @@ describe('readXmlTree — the tree the CDA parser reads', () => {
     expect(kid(r, '__proto__')?.['@a']).toBe('1');
     expect(kids(r, 'constructor')).toHaveLength(1);
     expect(kids(kid(r, '__proto__'), 'constructor')).toEqual([]);
+  });
+
+  it('refuses elements nested deeper than maxDepth (64 by default), reads exactly maxDepth', () => {
+    const nested = (depth: number) => `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
+    expect(() => readXmlTree(nested(64))).not.toThrow();
+    expect(() => readXmlTree(nested(65))).toThrow(XmlDepthError);
+    expect(() => readXmlTree(nested(5000))).toThrow(XmlDepthError);
+    expect(() => readXmlTree(nested(3), 2)).toThrow(XmlDepthError);
+    expect(() => readXmlTree(`<a>${'<b/>'.repeat(1000)}</a>`, 2)).not.toThrow();
   });
 
   it('refuses a DOCTYPE (no DTD, no entity expansion)', () => {

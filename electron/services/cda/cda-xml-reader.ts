@@ -30,6 +30,16 @@ export class XmlSyntaxError extends Error {
 /** Refused on purpose (not a syntax error): entity declarations are a denial-of-service and XXE vector. */
 export class XmlDoctypeError extends Error {}
 
+/** Elements nested deeper than the reader's `maxDepth`: refused before the tree grows further. */
+export class XmlDepthError extends Error {
+  constructor(readonly maxDepth: number) {
+    super(`imbrication XML au-delà de ${maxDepth} niveaux`);
+  }
+}
+
+/** Deepest element nesting read by default: a CDA decision or evaluation is 11 deep. */
+export const DEFAULT_MAX_XML_DEPTH = 64;
+
 const NAME_START =
   '[:A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD]';
 const NAME_CHAR = `(?:${NAME_START}|[-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040])`;
@@ -74,8 +84,11 @@ interface OpenElement {
   readonly start: number;
 }
 
-/** Parses `xml` into a document node whose only key is the root element's local name. */
-export function readXmlTree(xml: string): XmlNode {
+/**
+ * Parses `xml` into a document node whose only key is the root element's local name. Throws XmlSyntaxError,
+ * XmlDoctypeError or XmlDepthError (elements nested deeper than `maxDepth`).
+ */
+export function readXmlTree(xml: string, maxDepth = DEFAULT_MAX_XML_DEPTH): XmlNode {
   const length = xml.length;
   const fail = (reason: string, at: number): never => {
     let line = 1;
@@ -236,6 +249,7 @@ export function readXmlTree(xml: string): XmlNode {
     else (siblings as MutableNode[]).push(node);
     rootSeen = true;
     if (!selfClosing) {
+      if (stack.length >= maxDepth) throw new XmlDepthError(maxDepth);
       stack.push({ name: qualified, node, start: lt });
       current = node;
     }

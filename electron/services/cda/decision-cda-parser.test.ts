@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@shared/errors/app-error';
-import { interpretBirthTime, parseDecisionCda, parseEvaluationCda } from './decision-cda-parser';
+import {
+  CDA_MAX_BYTES,
+  CDA_RULE,
+  interpretBirthTime,
+  isEvaluationCda,
+  parseDecisionCda,
+  parseEvaluationCda,
+} from './decision-cda-parser';
 
 const examples = fileURLToPath(new URL('../fhir/examples/cda/', import.meta.url));
 const decisionXml = readFileSync(examples + 'CDA_SI-ESMS_Decision.xml', 'utf8');
@@ -258,5 +265,39 @@ describe('broken documents raise CDA_INVALID with a French message and no person
 
   it('an evaluation parser given a decision says so', () => {
     expect(cdaError(() => parseEvaluationCda(decisionXml)).message).toContain('document de décision');
+  });
+});
+
+describe('bounded reading: size and depth refused as named limits, never another exception', () => {
+  /** The official decision padded with a comment to `size` bytes (ASCII). */
+  const padded = (size: number) =>
+    decisionXml.replace('</ClinicalDocument>', `<!--${'x'.repeat(size)}--></ClinicalDocument>`);
+
+  it('refuses a 5 MiB decision before parsing it, naming the limit', () => {
+    const error = cdaError(() => parseDecisionCda(padded(5 * 1024 * 1024)));
+    expect(error.detail).toBe(CDA_RULE.maxBytes);
+    expect(error.message).toMatch(/au-delà de la limite de 1.048.576 octets/);
+    expect(cdaError(() => parseEvaluationCda(padded(5 * 1024 * 1024))).detail).toBe(CDA_RULE.maxBytes);
+  });
+
+  it('measures UTF-8 bytes, not characters, and takes a smaller limit as an option', () => {
+    const accents = decisionXml.replace('</ClinicalDocument>', `<!--${'é'.repeat(600_000)}--></ClinicalDocument>`);
+    expect(accents.length).toBeLessThan(CDA_MAX_BYTES);
+    expect(cdaError(() => parseDecisionCda(accents)).detail).toBe(CDA_RULE.maxBytes);
+    expect(parseDecisionCda(decisionXml, { maxBytes: 16_000 }).document.idNatDecision).toBe('01');
+    expect(cdaError(() => parseDecisionCda(decisionXml, { maxBytes: 1_000 })).detail).toBe(CDA_RULE.maxBytes);
+  });
+
+  it('refuses elements nested 5,000 deep, naming the limit', () => {
+    const deep = `${'<x>'.repeat(5000)}${'</x>'.repeat(5000)}`;
+    const xml = decisionXml.replace('</ClinicalDocument>', `${deep}</ClinicalDocument>`);
+    const error = cdaError(() => parseDecisionCda(xml));
+    expect(error.detail).toBe(CDA_RULE.maxDepth);
+    expect(error.message).toContain('64 niveaux');
+  });
+
+  it('refuses what is not a string as CDA_INVALID', () => {
+    expect(cdaError(() => parseDecisionCda(undefined as unknown as string)).code).toBe('CDA_INVALID');
+    expect(cdaError(() => isEvaluationCda(42 as unknown as string)).code).toBe('CDA_INVALID');
   });
 });

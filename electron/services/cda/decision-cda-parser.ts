@@ -8,7 +8,7 @@
  * (absent → null), strict on what the app cannot work without (ids, decision, validity dates): those raise
  * `AppError('CDA_INVALID')` with a French message that names the missing element, never a value.
  */
-import { AppError } from '@shared/errors/app-error';
+import { AppError, isAppError } from '@shared/errors/app-error';
 import {
   EVALUATION_SUB_SECTION_TEMPLATES,
   LINKED_DECISION_UNKNOWN,
@@ -34,7 +34,14 @@ import {
   type PriseEnCharge,
   type Telecom,
 } from '@shared/domain/decision';
-import { readXmlTree, XmlDoctypeError, XmlSyntaxError, type XmlNode } from './cda-xml-reader';
+import {
+  DEFAULT_MAX_XML_DEPTH,
+  readXmlTree,
+  XmlDepthError,
+  XmlDoctypeError,
+  XmlSyntaxError,
+  type XmlNode,
+} from './cda-xml-reader';
 
 export const HL7_V3_NAMESPACE = 'urn:hl7-org:v3';
 export const CNSA_SDO_NAMESPACE = 'urn:cnsaSDO';
@@ -52,12 +59,64 @@ const PERSON_NUMBER_OID_PREFIX = '1.2.250.1.213.1.4.';
 /** Generic CDA templates that accompany every specific one. */
 const GENERIC_TEMPLATES = new Set(['2.16.840.1.113883.10.12.201', '2.16.840.1.113883.10.12.303']);
 
+/**
+ * Largest CDA read by default, in UTF-8 bytes: a real decision is 5 to 15 kB; 1 MiB is also the sync's default
+ * limit on a decoded attachment.
+ */
+export const CDA_MAX_BYTES = 1024 * 1024;
+
+/** Named rules of the CDA refusals that are limits or failures rather than a missing element (AppError detail). */
+export const CDA_RULE = {
+  /** Document larger than `maxBytes`, refused before it is parsed. */
+  maxBytes: 'limite-taille-cda',
+  /** Elements nested deeper than `maxDepth`. */
+  maxDepth: 'limite-profondeur-xml',
+  /** The reader itself failed on this document: refused, never thrown as anything but CDA_INVALID. */
+  unexpected: 'erreur-lecture-cda',
+} as const;
+
+export interface CdaReadOptions {
+  /** Largest document accepted, in UTF-8 bytes (default CDA_MAX_BYTES). */
+  readonly maxBytes?: number;
+  /** Deepest element nesting accepted (default 64; a real CDA is 11 deep). */
+  readonly maxDepth?: number;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Entry points
 
-/** Parses a CDA "Individu et décision"; throws AppError CDA_INVALID when it is unusable. */
-export function parseDecisionCda(xml: string): ParsedDecision {
-  const root = readClinicalDocument(xml, 'de décision');
+/**
+ * Parses a CDA "Individu et décision"; throws AppError CDA_INVALID when it is unusable, too large or too deep
+ * (never another exception; the detail names the missing element or the CDA_RULE).
+ */
+export function parseDecisionCda(xml: string, options: CdaReadOptions = {}): ParsedDecision {
+  return refusingUnexpected('de décision', () => readDecisionDocument(xml, options));
+}
+
+/** Parses a CDA "Evaluation"; throws AppError CDA_INVALID when it is not one (never another exception). */
+export function parseEvaluationCda(xml: string, options: CdaReadOptions = {}): ParsedEvaluation {
+  return refusingUnexpected("d'évaluation", () => readEvaluationDocument(xml, options));
+}
+
+/** True when the document declares the evaluation template (used by the CLI to pick a parser). */
+export function isEvaluationCda(xml: string, options: CdaReadOptions = {}): boolean {
+  return refusingUnexpected('', () =>
+    hasTemplate(readClinicalDocument(xml, '', options), EVALUATION_DOCUMENT_TEMPLATE),
+  );
+}
+
+/** Any exception but CDA_INVALID becomes CDA_INVALID under CDA_RULE.unexpected: one bad document, one refusal. */
+function refusingUnexpected<T>(kind: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isAppError(error) && error.code === 'CDA_INVALID') throw error;
+    throw invalid(kind)('la lecture a échoué de façon inattendue', CDA_RULE.unexpected);
+  }
+}
+
+function readDecisionDocument(xml: string, options: CdaReadOptions): ParsedDecision {
+  const root = readClinicalDocument(xml, 'de décision', options);
   const fail = invalid('de décision');
   const document = readHeader(root, fail);
   const patientRole = path(root, 'recordTarget', 'patientRole');
@@ -80,9 +139,8 @@ export function parseDecisionCda(xml: string): ParsedDecision {
   };
 }
 
-/** Parses a CDA "Evaluation"; throws AppError CDA_INVALID when it is not one. */
-export function parseEvaluationCda(xml: string): ParsedEvaluation {
-  const root = readClinicalDocument(xml, "d'évaluation");
+function readEvaluationDocument(xml: string, options: CdaReadOptions): ParsedEvaluation {
+  const root = readClinicalDocument(xml, "d'évaluation", options);
   const fail = invalid("d'évaluation");
   const document = readHeader(root, fail);
   const patientRole = path(root, 'recordTarget', 'patientRole');
@@ -113,12 +171,6 @@ export function parseEvaluationCda(xml: string): ParsedEvaluation {
   };
 }
 
-/** True when the document declares the evaluation template (used by the CLI to pick a parser). */
-export function isEvaluationCda(xml: string): boolean {
-  const root = readClinicalDocument(xml, 'CDA');
-  return hasTemplate(root, EVALUATION_DOCUMENT_TEMPLATE);
-}
-
 /**
  * Birth date per the IG conventions (see BirthDateUncertainty in shared/domain/decision.ts for the detection rules).
  * Returns null for an empty value.
@@ -146,17 +198,40 @@ export function interpretBirthTime(raw: string | null): BirthDate | null {
 type Fail = (what: string, element: string) => AppError;
 
 function invalid(kind: string): Fail {
-  return (what, element) => new AppError('CDA_INVALID', `Le document CDA ${kind} est inutilisable : ${what}.`, element);
+  const document = kind ? `Le document CDA ${kind}` : 'Le document CDA';
+  return (what, element) => new AppError('CDA_INVALID', `${document} est inutilisable : ${what}.`, element);
 }
 
-function readClinicalDocument(xml: string, kind: string): XmlNode {
+/**
+ * The refusal of a CDA of `size` bytes (CDA_INVALID, detail CDA_RULE.maxBytes), or undefined when it fits; for
+ * callers that know the size before reading the document (a file, a base64 length).
+ */
+export function cdaSizeRefusal(size: number, kind = '', maxBytes = CDA_MAX_BYTES): AppError | undefined {
+  if (size <= maxBytes) return undefined;
+  return invalid(kind)(`il fait ${bytes(size)}, au-delà de la limite de ${bytes(maxBytes)}`, CDA_RULE.maxBytes);
+}
+
+/** French thousands grouping for a byte count in a message. */
+function bytes(count: number): string {
+  return `${count.toLocaleString('fr-FR')} octets`;
+}
+
+function readClinicalDocument(xml: string, kind: string, options: CdaReadOptions): XmlNode {
   const fail = invalid(kind);
-  if (typeof xml !== 'string' || xml.trim() === '') throw fail('il est vide', 'document');
+  if (typeof xml !== 'string') throw fail('il est vide', 'document');
+  const maxBytes = options.maxBytes ?? CDA_MAX_BYTES;
+  // UTF-16 length <= UTF-8 size: a long string is refused without being measured.
+  const tooLarge = cdaSizeRefusal(xml.length > maxBytes ? xml.length : Buffer.byteLength(xml, 'utf8'), kind, maxBytes);
+  if (tooLarge) throw tooLarge;
+  if (xml.trim() === '') throw fail('il est vide', 'document');
   let parsed: XmlNode;
   try {
-    parsed = readXmlTree(xml);
+    parsed = readXmlTree(xml, options.maxDepth ?? DEFAULT_MAX_XML_DEPTH);
   } catch (error) {
     if (error instanceof XmlDoctypeError) throw fail('une déclaration DOCTYPE est interdite', 'DOCTYPE');
+    if (error instanceof XmlDepthError) {
+      throw fail(`ses éléments sont imbriqués sur plus de ${error.maxDepth} niveaux`, CDA_RULE.maxDepth);
+    }
     if (!(error instanceof XmlSyntaxError)) throw error;
     // Line/column only: never document content.
     throw fail("ce n'est pas un XML bien formé", `ligne ${error.line}, colonne ${error.column}`);

@@ -54,6 +54,15 @@ describe('runParseCdaCommand', () => {
     expect(output).toMatch(/^Le document CDA de décision est inutilisable : la section décision est absente/);
   });
 
+  it('exits 1 for a 5 MiB document, naming the limit', async () => {
+    const file = join(dir, 'huge.xml');
+    const xml = readFileSync(join(examples, 'CDA_SI-ESMS_Decision.xml'), 'utf8');
+    writeFileSync(file, xml.replace('</ClinicalDocument>', `<!--${'x'.repeat(5 * 1024 * 1024)}--></ClinicalDocument>`));
+    const { code, output } = await run(file);
+    expect(code).toBe(1);
+    expect(output).toMatch(/au-delà de la limite de 1.048.576 octets\. \(limite-taille-cda\)$/);
+  });
+
   it('exits 2 for a file that cannot be read', async () => {
     const { code, output } = await run(join(dir, 'absent.xml'));
     expect(code).toBe(2);
