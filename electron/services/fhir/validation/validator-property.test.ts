@@ -166,8 +166,9 @@ const mutations: Record<string, Mutation> = {
       task.input.push(statut);
     }
     const missing = pick(random, UNIT_BLOCK);
-    task.input = task.input.filter((i) => inputCode(i) !== missing);
-    return keepTexts && task.input.some((i) => isObject(i) && isObject(i.type) && i.type.text === 'statutUnite')
+    const inputs: unknown[] = task.input.filter((i) => inputCode(i) !== missing);
+    task.input = inputs;
+    return keepTexts && inputs.some((i) => isObject(i) && isObject(i.type) && i.type.text === 'statutUnite')
       ? ['regle-StatutUnite-coding', 'regle-StatutUnite']
       : ['regle-StatutUnite-coding'];
   },
