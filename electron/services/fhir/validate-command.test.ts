@@ -21,14 +21,14 @@ describe('runValidateCommand', () => {
     expect(lines.at(-1)).toContain('Ressource valide');
   });
 
-  it('returns 1 and prints "severity path message" for each issue', async () => {
+  it('returns 1 and prints "severity path message (rule)" for each issue', async () => {
     const task = officialExample('Task-exemple-esms-task.json') as { status?: string };
     task.status = 'ready';
     const file = join(dir, 'task.json');
     writeFileSync(file, JSON.stringify(task));
     const { code, lines } = await run(file);
     expect(code).toBe(1);
-    expect(lines).toContain('error Task.status Valeur incorrecte : le profil impose « completed »');
+    expect(lines).toContain('error Task.status Valeur incorrecte : le profil impose « completed » (valeur-imposee)');
     expect(lines.at(-1)).toMatch(/^Ressource non valide : 1 erreur /);
   });
 

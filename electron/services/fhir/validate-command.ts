@@ -1,6 +1,6 @@
 /**
  * `referent-vt validate <file>`: checks an SDO resource file (DocumentReference, Task, Consent, the two search
- * Bundles) as EVSClient would. Prints one line per issue, `severity path message`, then a summary.
+ * Bundles) as EVSClient would. Prints one line per issue, `severity path message (rule)`, then a summary.
  * Exit code: 0 valid, 1 not valid, 2 unreadable file.
  */
 import { readFile } from 'node:fs/promises';
@@ -31,7 +31,7 @@ export async function runValidateCommand(
     return 2;
   }
   const result = validateResource(resource, options.profileVersion ? { profileVersion: options.profileVersion } : {});
-  for (const issue of result.issues) out.log(`${issue.severity} ${issue.path} ${issue.message}`);
+  for (const issue of result.issues) out.log(`${issue.severity} ${issue.path} ${issue.message} (${issue.rule})`);
   const errors = result.issues.filter((i) => i.severity === 'error').length;
   const profile = result.profile || 'aucun profil';
   out.log(

@@ -203,6 +203,13 @@ describe('validateResource — profile versions (decisions.md §8)', () => {
     expect(errorAt(result, `Task.input[${i}]`)?.message).toContain('regle-ModePriseEnCharge');
   });
 
+  it('applies the coded twin of regle-StatutUnite under 4.0.5 too', () => {
+    const task = sdoTask();
+    task.input.splice(inputIndex(task, 'dateStatutUnite'), 1);
+    const result = validateResource(task, { profileVersion: '4.0.5' });
+    expect(errors(result).map((i) => i.rule)).toEqual(['regle-StatutUnite-coding']);
+  });
+
   it('rejects esms-task under 4.0.5', () => {
     expect(validateResource(exampleTask(), { profileVersion: '4.0.5' }).valid).toBe(false);
   });
