@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readXmlTree, XmlDepthError, XmlDoctypeError, XmlSyntaxError, type XmlNode } from './cda-xml-reader';
+import { readXmlTree, XmlDoctypeError, XmlLimitError, XmlSyntaxError, type XmlNode } from './cda-xml-reader';
 
 const kids = (node: XmlNode | undefined, name: string) => (node?.[name] as XmlNode[] | undefined) ?? [];
 const kid = (node: XmlNode | undefined, name: string) => kids(node, name)[0];
@@ -46,10 +46,25 @@ describe('readXmlTree — the tree the CDA parser reads', () => {
   it('refuses elements nested deeper than maxDepth (64 by default), reads exactly maxDepth', () => {
     const nested = (depth: number) => `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
     expect(() => readXmlTree(nested(64))).not.toThrow();
-    expect(() => readXmlTree(nested(65))).toThrow(XmlDepthError);
-    expect(() => readXmlTree(nested(5000))).toThrow(XmlDepthError);
-    expect(() => readXmlTree(nested(3), 2)).toThrow(XmlDepthError);
-    expect(() => readXmlTree(`<a>${'<b/>'.repeat(1000)}</a>`, 2)).not.toThrow();
+    expect(() => readXmlTree(nested(65))).toThrow(XmlLimitError);
+    expect(() => readXmlTree(nested(5000))).toThrow(XmlLimitError);
+    expect(() => readXmlTree(nested(3), { maxDepth: 2 })).toThrow(XmlLimitError);
+    expect(() => readXmlTree(`<a>${'<b/>'.repeat(1000)}</a>`, { maxDepth: 2 })).not.toThrow();
+  });
+
+  it('refuses more elements than maxElements (10,000 by default)', () => {
+    expect(() => readXmlTree(`<a>${'<b/>'.repeat(9_999)}</a>`)).not.toThrow();
+    expect(() => readXmlTree(`<a>${'<b/>'.repeat(10_000)}</a>`)).toThrow(XmlLimitError);
+    expect(() => readXmlTree('<a><b/><b/></a>', { maxElements: 2 })).toThrow(XmlLimitError);
+  });
+
+  it('reads an element with 60,000 attributes (names checked in a set beyond 16) and refuses a repeated one', () => {
+    const attributes = Array.from({ length: 60_000 }, (_, i) => ` a${i}="x"`).join('');
+    const doc = readXmlTree(`<r${attributes}/>`);
+    expect(kid(doc, 'r')?.['@a59999']).toBe('x');
+    expect(() => readXmlTree('<r a1="x" a2="y" a1="z"/>')).toThrow(XmlSyntaxError);
+    expect(() => readXmlTree(`<r${attributes} a17="y"/>`)).toThrow(XmlSyntaxError);
+    expect(() => readXmlTree(`<r${attributes} a59999="y"/>`)).toThrow(XmlSyntaxError);
   });
 
   it('refuses a DOCTYPE (no DTD, no entity expansion)', () => {

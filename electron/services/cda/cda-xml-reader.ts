@@ -30,15 +30,28 @@ export class XmlSyntaxError extends Error {
 /** Refused on purpose (not a syntax error): entity declarations are a denial-of-service and XXE vector. */
 export class XmlDoctypeError extends Error {}
 
-/** Elements nested deeper than the reader's `maxDepth`: refused before the tree grows further. */
-export class XmlDepthError extends Error {
-  constructor(readonly maxDepth: number) {
-    super(`imbrication XML au-delà de ${maxDepth} niveaux`);
+/** Bounds of the tree the reader builds; a document over one is refused before the tree grows further. */
+export interface XmlLimits {
+  /** Deepest element nesting (default 64; a CDA decision or evaluation is 11 deep). */
+  readonly maxDepth?: number;
+  /** Most elements in the document (default 10,000; the official evaluation has 210). */
+  readonly maxElements?: number;
+}
+
+export const DEFAULT_XML_LIMITS = { maxDepth: 64, maxElements: 10_000 } as const;
+
+/** The document exceeds one of its XmlLimits. */
+export class XmlLimitError extends Error {
+  constructor(
+    readonly limit: keyof XmlLimits,
+    readonly max: number,
+  ) {
+    super(limit === 'maxDepth' ? `imbrication XML au-delà de ${max} niveaux` : `plus de ${max} éléments XML`);
   }
 }
 
-/** Deepest element nesting read by default: a CDA decision or evaluation is 11 deep. */
-export const DEFAULT_MAX_XML_DEPTH = 64;
+/** Attribute names of one element are compared in a list up to this count, in a set beyond (no quadratic cost). */
+const ATTRIBUTE_LIST_MAX = 16;
 
 const NAME_START =
   '[:A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD]';
@@ -86,9 +99,12 @@ interface OpenElement {
 
 /**
  * Parses `xml` into a document node whose only key is the root element's local name. Throws XmlSyntaxError,
- * XmlDoctypeError or XmlDepthError (elements nested deeper than `maxDepth`).
+ * XmlDoctypeError or XmlLimitError.
  */
-export function readXmlTree(xml: string, maxDepth = DEFAULT_MAX_XML_DEPTH): XmlNode {
+export function readXmlTree(xml: string, limits: XmlLimits = {}): XmlNode {
+  const maxDepth = limits.maxDepth ?? DEFAULT_XML_LIMITS.maxDepth;
+  const maxElements = limits.maxElements ?? DEFAULT_XML_LIMITS.maxElements;
+  let elements = 0;
   const length = xml.length;
   const fail = (reason: string, at: number): never => {
     let line = 1;
@@ -105,6 +121,15 @@ export function readXmlTree(xml: string, maxDepth = DEFAULT_MAX_XML_DEPTH): XmlN
       if (!match) fail('référence « & » invalide', amp);
     }
   };
+
+  // Next `<` / `&` at or after a position that only grows: found once per character, not once per attribute (an
+  // element with 60,000 attributes otherwise rescans the rest of its tag for each of them).
+  let lessThanAt = -2;
+  let ampersandAt = -2;
+  const nextLessThan = (from: number): number =>
+    lessThanAt === -1 || lessThanAt >= from ? lessThanAt : (lessThanAt = xml.indexOf('<', from));
+  const nextAmpersand = (from: number): number =>
+    ampersandAt === -1 || ampersandAt >= from ? ampersandAt : (ampersandAt = xml.indexOf('&', from));
 
   const document: MutableNode = Object.create(null) as MutableNode;
   const stack: OpenElement[] = [];
@@ -196,7 +221,9 @@ export function readXmlTree(xml: string, maxDepth = DEFAULT_MAX_XML_DEPTH): XmlN
     if (name === null) fail('nom d’élément invalide', lt);
     if (!current && rootSeen) fail('plusieurs éléments racines', lt);
     const node: MutableNode = Object.create(null) as MutableNode;
+    if (++elements > maxElements) throw new XmlLimitError('maxElements', maxElements);
     let seen: string[] | undefined;
+    let seenSet: Set<string> | undefined;
     let selfClosing = false;
     for (;;) {
       const spaceStart = p;
@@ -231,12 +258,13 @@ export function readXmlTree(xml: string, maxDepth = DEFAULT_MAX_XML_DEPTH): XmlN
       if (quote !== DQUOTE && quote !== SQUOTE) fail('valeur d’attribut sans guillemets', p);
       const valueEnd = xml.indexOf(quote === DQUOTE ? '"' : "'", p + 1);
       if (valueEnd < 0) fail('valeur d’attribut non terminée', p);
-      const lessThan = xml.indexOf('<', p + 1);
+      const lessThan = nextLessThan(p + 1);
       if (lessThan >= 0 && lessThan < valueEnd) fail('« < » interdit dans une valeur d’attribut', lessThan);
-      const ampersand = xml.indexOf('&', p + 1);
+      const ampersand = nextAmpersand(p + 1);
       if (ampersand >= 0 && ampersand < valueEnd) checkReferences(ampersand, valueEnd);
-      if (seen?.includes(attrName)) fail('attribut répété', attrStart);
-      (seen ??= []).push(attrName);
+      if (seenSet ? seenSet.has(attrName) : seen?.includes(attrName)) fail('attribut répété', attrStart);
+      if (seenSet) seenSet.add(attrName);
+      else if ((seen ??= []).push(attrName) > ATTRIBUTE_LIST_MAX) seenSet = new Set(seen);
       // `xmlns` and `xmlns:x` declarations are not attributes of the data.
       if (attrName !== 'xmlns' && !attrName.startsWith('xmlns:'))
         node['@' + (attrLocal as string)] = xml.slice(p + 1, valueEnd);
@@ -249,7 +277,7 @@ export function readXmlTree(xml: string, maxDepth = DEFAULT_MAX_XML_DEPTH): XmlN
     else (siblings as MutableNode[]).push(node);
     rootSeen = true;
     if (!selfClosing) {
-      if (stack.length >= maxDepth) throw new XmlDepthError(maxDepth);
+      if (stack.length >= maxDepth) throw new XmlLimitError('maxDepth', maxDepth);
       stack.push({ name: qualified, node, start: lt });
       current = node;
     }

@@ -296,6 +296,11 @@ describe('bounded reading: size and depth refused as named limits, never another
     expect(error.message).toContain('64 niveaux');
   });
 
+  it('refuses a document of 250,000 empty elements, naming the limit', () => {
+    const xml = decisionXml.replace('</ClinicalDocument>', `${'<x/>'.repeat(250_000)}</ClinicalDocument>`);
+    expect(cdaError(() => parseDecisionCda(xml)).detail).toBe(CDA_RULE.maxElements);
+  });
+
   it('refuses what is not a string as CDA_INVALID', () => {
     expect(cdaError(() => parseDecisionCda(undefined as unknown as string)).code).toBe('CDA_INVALID');
     expect(cdaError(() => isEvaluationCda(42 as unknown as string)).code).toBe('CDA_INVALID');

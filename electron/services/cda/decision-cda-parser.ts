@@ -35,11 +35,11 @@ import {
   type Telecom,
 } from '@shared/domain/decision';
 import {
-  DEFAULT_MAX_XML_DEPTH,
   readXmlTree,
-  XmlDepthError,
   XmlDoctypeError,
+  XmlLimitError,
   XmlSyntaxError,
+  type XmlLimits,
   type XmlNode,
 } from './cda-xml-reader';
 
@@ -71,15 +71,16 @@ export const CDA_RULE = {
   maxBytes: 'limite-taille-cda',
   /** Elements nested deeper than `maxDepth`. */
   maxDepth: 'limite-profondeur-xml',
+  /** More elements than `maxElements`. */
+  maxElements: 'limite-elements-xml',
   /** The reader itself failed on this document: refused, never thrown as anything but CDA_INVALID. */
   unexpected: 'erreur-lecture-cda',
 } as const;
 
-export interface CdaReadOptions {
+/** Bounds of a CDA read: size (default CDA_MAX_BYTES), element depth and count (DEFAULT_XML_LIMITS). */
+export interface CdaReadOptions extends XmlLimits {
   /** Largest document accepted, in UTF-8 bytes (default CDA_MAX_BYTES). */
   readonly maxBytes?: number;
-  /** Deepest element nesting accepted (default 64; a real CDA is 11 deep). */
-  readonly maxDepth?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -226,11 +227,13 @@ function readClinicalDocument(xml: string, kind: string, options: CdaReadOptions
   if (xml.trim() === '') throw fail('il est vide', 'document');
   let parsed: XmlNode;
   try {
-    parsed = readXmlTree(xml, options.maxDepth ?? DEFAULT_MAX_XML_DEPTH);
+    parsed = readXmlTree(xml, options);
   } catch (error) {
     if (error instanceof XmlDoctypeError) throw fail('une déclaration DOCTYPE est interdite', 'DOCTYPE');
-    if (error instanceof XmlDepthError) {
-      throw fail(`ses éléments sont imbriqués sur plus de ${error.maxDepth} niveaux`, CDA_RULE.maxDepth);
+    if (error instanceof XmlLimitError) {
+      throw error.limit === 'maxDepth'
+        ? fail(`ses éléments sont imbriqués sur plus de ${error.max} niveaux`, CDA_RULE.maxDepth)
+        : fail(`il compte plus de ${error.max.toLocaleString('fr-FR')} éléments XML`, CDA_RULE.maxElements);
     }
     if (!(error instanceof XmlSyntaxError)) throw error;
     // Line/column only: never document content.
