@@ -14,6 +14,7 @@ import { connectionServicesFor, useSecretCipher } from '../services/app/handlers
 import { selectClientCertificate } from '../services/certs';
 import { createSafeStorageCipher } from '../services/secrets';
 import { createChromiumHttpSender } from './chromium-http-sender';
+import { logProcessFaults } from '../services/logging/logger';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -61,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(async () => {
-    hardenSessions(session.defaultSession);
+    hardenSessions(session.defaultSession, { devTools: !app.isPackaged });
     registerAppProtocol(path.join(__dirname, '../renderer'));
     // Secrets (client secret, remembered .p12 passwords) are protected by the OS keychain under Electron.
     useSecretCipher(() => createSafeStorageCipher(electronSafeStorage));
@@ -73,9 +74,11 @@ if (!app.requestSingleInstanceLock()) {
       syncWorker: { url: pathToFileURL(path.join(__dirname, 'sync-worker.js')), execArgv: [] },
       chromiumHttpSender: createChromiumHttpSender,
     });
+    // From here the log file is open: a fault nothing caught is written there.
+    logProcessFaults();
     running.sync.runNow().catch(() => undefined);
     registerIpcHandlers(running);
-    mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'));
+    mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'), { devTools: !app.isPackaged });
   });
 
   app.on('window-all-closed', () => {
