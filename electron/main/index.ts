@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, protocol, session, type BrowserWindow } from 'electron';
+import { app, dialog, protocol, session, type BrowserWindow, type OpenDialogOptions } from 'electron';
 import { startApplication, type RunningApplication } from '../services/app/bootstrap';
 import { registerIpcHandlers } from './ipc/register-ipc-handlers';
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol';
@@ -73,6 +73,18 @@ if (!app.requestSingleInstanceLock()) {
       databaseKey: safeStorageDatabaseKey,
       syncWorker: { url: pathToFileURL(path.join(__dirname, 'sync-worker.js')), execArgv: [] },
       chromiumHttpSender: createChromiumHttpSender,
+      // Main's own dialog: the renderer never names a file for main to load or read.
+      chooseFile: async ({ title, extensions }) => {
+        const options: OpenDialogOptions = {
+          title,
+          properties: ['openFile'],
+          filters: [{ name: 'Bibliothèque', extensions: [...extensions] }],
+        };
+        const chosen = mainWindow
+          ? await dialog.showOpenDialog(mainWindow, options)
+          : await dialog.showOpenDialog(options);
+        return chosen.canceled ? undefined : chosen.filePaths[0];
+      },
     });
     // From here the log file is open: a fault nothing caught is written there.
     logProcessFaults();
