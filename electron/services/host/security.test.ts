@@ -97,6 +97,15 @@ async function expectAlive(): Promise<void> {
   expect((await invoke('app:info', {})).json).toMatchObject({ ok: true, value: { shell: 'navigateur' } });
 }
 
+/** Waits for a condition the host's activity makes true (checked on each turn of a short poll). */
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition jamais remplie');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** Sends raw bytes on a fresh socket and returns what came back until the host closed it (or `until` matched). */
 function raw(parts: readonly Buffer[], options: { until?: RegExp; closeAfterSend?: boolean } = {}): Promise<string> {
   const port = Number(new URL(host.origin).port);
@@ -167,9 +176,14 @@ describe('no request can stop the host', () => {
   });
 
   it('survives a client closing its socket in the middle of a body', async () => {
+    const logFile = path.join(host.dataDir, 'logs', 'referent-vt.log');
+    const interrupted = () => (fs.readFileSync(logFile, 'utf8').match(/Demande interrompue/g) ?? []).length;
+    const before = interrupted();
     for (let i = 0; i < 3; i++) {
       await raw([headersFor('journal:record-user-action', 1000), Buffer.from('{"act')], { closeAfterSend: true });
     }
+    // The host has seen the three aborts (it logs each) — or it died of them.
+    await until(() => interrupted() === before + 3 || child.exitCode !== null);
     await expectAlive();
   });
 
