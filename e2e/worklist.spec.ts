@@ -151,7 +151,19 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   await page.emulateMedia({ media: 'print' });
   await shot(page, 'listes-attente-impression');
   await page.emulateMedia({ media: 'screen' });
+  // Names come from MDPH documents: one shaped like a spreadsheet formula must reach the CSV inert.
+  const hostile = openAppDatabase(appHost.dataDir);
+  hostile
+    .prepare(
+      `UPDATE person SET family_name = '=1+2', used_family_name = NULL, given_names = '@SUM(A1)'
+        WHERE id = (SELECT d.person_id FROM unit_line u JOIN notification n ON n.id = u.notification_id
+                      JOIN decision d ON d.id = n.decision_id
+                     WHERE u.status IN ('182','183','184') AND n.esms_status NOT IN ('46','48','49','37') LIMIT 1)`,
+    )
+    .run();
+  hostile.close();
   const lines = await exportWaitingListsCsv(page);
+  expect(lines.some((l) => l.includes(";'=1+2;'@SUM(A1);"))).toBe(true);
   const db2 = openAppDatabase(appHost.dataDir);
   const expected = db2
     .prepare(

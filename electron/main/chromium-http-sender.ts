@@ -8,6 +8,7 @@
  */
 import { net, session as electronSession, type Certificate } from 'electron';
 import { AppError } from '@shared/errors/app-error';
+import { MAX_BODY_BYTES } from '../services/http/bounded-body';
 import { mapChromiumNetError } from '../services/transport/chromium-net-errors';
 import type { HttpSender, RawResponse } from '../services/transport/sdo-transport';
 import type { NetworkSettings } from '../services/transport/transport';
@@ -15,7 +16,6 @@ import { verifyServerChain } from '../services/transport/server-chain-check';
 import { timedOut, TransportError } from '../services/transport/transport-error';
 
 const PARTITION = 'referent-vt-sdo';
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Chromium's verify results: 0 accepts, -2 (net::ERR_FAILED) refuses. */
 const ACCEPT = 0;
 const REFUSE = -2;

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, protocol, session, type BrowserWindow } from 'electron';
+import { app, dialog, protocol, session, type BrowserWindow, type OpenDialogOptions } from 'electron';
 import { startApplication, type RunningApplication } from '../services/app/bootstrap';
 import { registerIpcHandlers } from './ipc/register-ipc-handlers';
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol';
@@ -14,6 +14,7 @@ import { connectionServicesFor, useSecretCipher } from '../services/app/handlers
 import { selectClientCertificate } from '../services/certs';
 import { createSafeStorageCipher } from '../services/secrets';
 import { createChromiumHttpSender } from './chromium-http-sender';
+import { logProcessFaults } from '../services/logging/logger';
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -61,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(async () => {
-    hardenSessions(session.defaultSession);
+    hardenSessions(session.defaultSession, { devTools: !app.isPackaged });
     registerAppProtocol(path.join(__dirname, '../renderer'));
     // Secrets (client secret, remembered .p12 passwords) are protected by the OS keychain under Electron.
     useSecretCipher(() => createSafeStorageCipher(electronSafeStorage));
@@ -72,10 +73,24 @@ if (!app.requestSingleInstanceLock()) {
       databaseKey: safeStorageDatabaseKey,
       syncWorker: { url: pathToFileURL(path.join(__dirname, 'sync-worker.js')), execArgv: [] },
       chromiumHttpSender: createChromiumHttpSender,
+      // Main's own dialog: the renderer never names a file for main to load or read.
+      chooseFile: async ({ title, extensions }) => {
+        const options: OpenDialogOptions = {
+          title,
+          properties: ['openFile'],
+          filters: [{ name: 'Bibliothèque', extensions: [...extensions] }],
+        };
+        const chosen = mainWindow
+          ? await dialog.showOpenDialog(mainWindow, options)
+          : await dialog.showOpenDialog(options);
+        return chosen.canceled ? undefined : chosen.filePaths[0];
+      },
     });
+    // From here the log file is open: a fault nothing caught is written there.
+    logProcessFaults();
     running.sync.runNow().catch(() => undefined);
     registerIpcHandlers(running);
-    mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'));
+    mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'), { devTools: !app.isPackaged });
   });
 
   app.on('window-all-closed', () => {

@@ -1,8 +1,14 @@
 import { BrowserWindow, type Session } from 'electron';
 import { APP_ORIGIN } from './app-protocol';
+import { rendererRequestAllowed } from './request-filter';
+
+/** Whether this build may open DevTools: a developer's build only, never a packaged one. */
+export interface ShellBuild {
+  readonly devTools: boolean;
+}
 
 /** Every window: isolated, sandboxed, no Node (anchors.md §9.7 rule 27). */
-export function createMainWindow(preloadPath: string): BrowserWindow {
+export function createMainWindow(preloadPath: string, build: ShellBuild): BrowserWindow {
   const window = new BrowserWindow({
     width: 1360,
     height: 860,
@@ -17,7 +23,7 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
       nodeIntegration: false,
       webviewTag: false,
       spellcheck: false,
-      devTools: !process.env['REFERENT_VT_PRODUCTION'],
+      devTools: build.devTools,
     },
   });
   window.once('ready-to-show', () => window.show());
@@ -26,11 +32,10 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
 }
 
 /** The renderer does no networking and gets no permission (anchors.md §9.7 rules 29–30). */
-export function hardenSessions(session: Session): void {
+export function hardenSessions(session: Session, build: ShellBuild): void {
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = details.url.startsWith(`${APP_ORIGIN}/`) || details.url.startsWith('devtools://');
-    callback({ cancel: !allowed });
+    callback({ cancel: !rendererRequestAllowed(details.url, { origin: APP_ORIGIN, devTools: build.devTools }) });
   });
 }

@@ -80,3 +80,9 @@ export interface TrustAnchorSummary {
   readonly notAfter: string;
   readonly isCa: boolean;
 }
+
+/**
+ * Largest certificate or CA file imported (as its bytes: the renderer never hands main a path to read). A .p12 or
+ * a CA file is a few kilobytes; 64 KiB leaves room for a bundle.
+ */
+export const MAX_IMPORTED_FILE_BYTES = 64 * 1024;

@@ -7,14 +7,20 @@ import { APP_ORIGIN } from '../app-protocol';
 
 /** Only our own main frame, loaded from app://, may call (anchors.md §9.2 rule 6a). */
 function trustedSender(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  return frame !== null && frame === event.sender.mainFrame && frame.url.startsWith(`${APP_ORIGIN}/`);
+  try {
+    const frame = event.senderFrame;
+    return frame !== null && frame === event.sender.mainFrame && frame.url.startsWith(`${APP_ORIGIN}/`);
+  } catch {
+    // A frame already gone (navigation, crash) throws on access: not a caller we can trust.
+    return false;
+  }
 }
 
 export function registerIpcHandlers(running: RunningApplication): void {
   for (const channelName of CHANNEL_NAMES) {
     ipcMain.handle(channelName, (event, input: unknown) => {
       if (!trustedSender(event)) return fail({ code: 'FORBIDDEN_SENDER', message: 'Appelant non autorisé.' });
+      // dispatch is the error boundary: it never throws nor rejects.
       return dispatch(running.handlers, channelName, input);
     });
   }

@@ -24,7 +24,14 @@ export interface AppContext {
   readonly dataDir: string;
   /** Electron only: HTTPS through Chromium's net stack, the way to a smart card's key (see bootstrap.ts). */
   readonly chromiumHttpSender?: HttpSenderFactory;
+  /** Electron only: main's own file dialog; main then checks and uses the file itself (the renderer names none). */
+  readonly chooseFile?: NativeFileChooser;
 }
+
+export type NativeFileChooser = (request: {
+  readonly title: string;
+  readonly extensions: readonly string[];
+}) => Promise<string | undefined>;
 
 /** Today's date (YYYY-MM-DD) in the referent's time zone: business dates are local dates. */
 export function localToday(now: Date): string {

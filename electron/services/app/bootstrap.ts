@@ -10,7 +10,7 @@ import { openDatabase, type Db } from '../db/database';
 import { environmentPaths } from '../environments/environment-store';
 import { Journal } from '../journal/journal';
 import { configureLogging, createLogger, RotatingFileSink } from '../logging/logger';
-import { EventHub, type AppContext } from './app-context';
+import { EventHub, type AppContext, type NativeFileChooser } from './app-context';
 import type { Handlers } from './dispatch';
 import { createAppHandlers } from './handlers/app-handlers';
 import { createWorklistHandlers } from './handlers/worklist-handlers';
@@ -60,6 +60,8 @@ export interface StartApplicationOptions {
    * handler presents it); the sync worker's exchanges are relayed to it.
    */
   readonly chromiumHttpSender?: HttpSenderFactory;
+  /** Electron only: main's native file dialog (a PKCS#11 module the operator picks). */
+  readonly chooseFile?: NativeFileChooser;
 }
 
 export interface RunningApplication {
@@ -95,6 +97,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     version: options.version,
     dataDir,
     ...(options.chromiumHttpSender ? { chromiumHttpSender: options.chromiumHttpSender } : {}),
+    ...(options.chooseFile ? { chooseFile: options.chooseFile } : {}),
   };
   journal.append({ actor: 'système', action: 'Démarrage de Référent VT', outcome: 'info', detail: environment.label });
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });

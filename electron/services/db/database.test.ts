@@ -19,6 +19,16 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 describe('encrypted database', () => {
+  it('creates the database, WAL and SHM files 0600, and tightens older ones', () => {
+    const db = openDatabase({ file, key });
+    db.prepare("INSERT INTO setting (key, value) VALUES ('k', 'v')").run();
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(fs.statSync(f).mode & 0o777, f).toBe(0o600);
+    db.close();
+    fs.chmodSync(file, 0o644);
+    openDatabase({ file, key }).close();
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('cannot be opened without its key, nor with another key, nor by plain SQLite', () => {
     const db = openDatabase({ file, key });
     db.prepare("INSERT INTO setting (key, value) VALUES ('marqueur', 'TESTFICTIF-CONFIDENTIEL')").run();

@@ -2,6 +2,7 @@
  * Opens the encrypted SQLite database (decisions.md §2): SQLCipher-compatible cipher with a random raw key,
  * WAL, foreign keys, then brings the schema to the code's version through the numbered migrations.
  */
+import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '@shared/errors/app-error';
 import { migrate } from './migrations';
@@ -20,6 +21,7 @@ export interface OpenDatabaseOptions {
 
 export function openDatabase(options: OpenDatabaseOptions): Db {
   if (options.key.length !== 32) throw new AppError('DB_KEY_INVALID', 'La clé de la base de données est invalide.');
+  if (!options.readonly) restrictToOwner(options.file);
   const db = new Database(options.file, { readonly: options.readonly ?? false });
   try {
     applyKey(db, options.key);
@@ -39,6 +41,27 @@ export function openDatabase(options: OpenDatabaseOptions): Db {
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) migrate(db, options.targetVersion);
   return db;
+}
+
+/**
+ * The database and its WAL and SHM files are the operator's only (0600): the file is created that way before
+ * SQLite opens it (SQLite gives its -wal and -shm files the database file's mode), and files left more open by
+ * an older version are tightened.
+ */
+function restrictToOwner(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  try {
+    fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch {
+      // -wal and -shm exist only while a connection is open
+    }
+  }
 }
 
 function applyKey(db: Db, key: Buffer): void {

@@ -8,11 +8,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { MAX_REQUEST_BYTES, dispatch } from '../app/dispatch';
+import { MAX_REQUEST_BYTES, TOO_DEEP, TOO_LARGE, UNEXPECTED, dispatch } from '../app/dispatch';
+import { jsonTextTooDeep, valueTooDeep } from '../app/json-depth';
+import { BodyReadError, decodeUtf8, readBodyBytes } from '../http/bounded-body';
 import type { RunningApplication } from '../app/bootstrap';
 import { createLogger } from '../logging/logger';
 import { CONTENT_SECURITY_POLICY } from './content-security-policy';
-import { staticContentType } from './static-mime-types';
+import { lookupStaticFile } from './static-files';
 
 const log = createLogger('browser-host');
 
@@ -58,6 +60,18 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
   };
 
   const server = http.createServer((req, res) => {
+    // The error boundary of the host: whatever a request does, it gets an answer and the host keeps running.
+    handleRequest(req, res).catch((e: unknown) => answerFault(res, e));
+  });
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  async function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // A client closing its socket mid-request must not surface as an unhandled 'error' event.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', 'no-store');
@@ -69,7 +83,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
       sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'Origine refusée.' } });
       return;
     }
-    const url = new URL(req.url ?? '/', origin);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', origin);
+    } catch {
+      sendJson(res, 400, { ok: false, error: BAD_ADDRESS });
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
       if (!authorised(req)) {
         sendJson(res, 401, { ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'Jeton de session invalide.' } });
@@ -84,7 +104,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
       }
       const match = /^\/api\/invoke\/([a-z-]+:[a-z.-]+)$/.exec(url.pathname);
       if (match && req.method === 'POST') {
-        void handleInvoke(req, res, match[1] as string);
+        await handleInvoke(req, res, match[1] as string);
         return;
       }
       sendJson(res, 404, { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'Opération inconnue.' } });
@@ -95,7 +115,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
       return;
     }
     serveStatic(url.pathname, res);
-  });
+  }
 
   async function handleInvoke(req: http.IncomingMessage, res: http.ServerResponse, channelName: string): Promise<void> {
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -105,17 +125,27 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
       });
       return;
     }
-    let body = '';
-    let tooLarge = false;
-    for await (const chunk of req) {
-      body += chunk;
-      if (body.length > MAX_REQUEST_BYTES) {
-        tooLarge = true;
-        break;
+    let bytes: Buffer;
+    try {
+      bytes = await readBodyBytes(req, MAX_REQUEST_BYTES);
+    } catch (e) {
+      if (e instanceof BodyReadError && e.reason === 'too-large') {
+        res.setHeader('Connection', 'close');
+        sendJson(res, 413, { ok: false, error: TOO_LARGE });
+      } else {
+        // The client went away mid-body: nobody is left to answer.
+        log.info('Demande interrompue par le client', { channel: channelName });
+        res.destroy();
       }
+      return;
     }
-    if (tooLarge) {
-      sendJson(res, 413, { ok: false, error: { code: 'INVALID_INPUT', message: 'La demande est trop volumineuse.' } });
+    const body = decodeUtf8(bytes);
+    if (body === undefined) {
+      sendJson(res, 400, { ok: false, error: { code: 'INVALID_INPUT', message: 'La demande n’est pas en UTF-8.' } });
+      return;
+    }
+    if (jsonTextTooDeep(body)) {
+      sendJson(res, 400, { ok: false, error: TOO_DEEP });
       return;
     }
     let input: unknown;
@@ -132,16 +162,34 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
   }
 
   function serveStatic(pathname: string, res: http.ServerResponse): void {
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
-    const file = path.resolve(rendererRoot, relative);
-    if (!file.startsWith(rendererRoot + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const found = lookupStaticFile(rendererRoot, pathname);
+    if (found.kind === 'bad-request') {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Adresse invalide');
+      return;
+    }
+    if (found.kind === 'not-found') {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Introuvable');
       return;
     }
-    const headers: Record<string, string> = { 'Content-Type': staticContentType(path.extname(file)) };
-    if (file.endsWith('.html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
-    res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    const headers: Record<string, string> = { 'Content-Type': found.contentType };
+    if (found.file.endsWith('.html')) headers['Content-Security-Policy'] = CONTENT_SECURITY_POLICY;
+    const stream = fs.createReadStream(found.file);
+    stream.once('open', () => {
+      res.writeHead(200, headers);
+      stream.pipe(res);
+    });
+    stream.once('error', (e) => answerFault(res, e));
+  }
+
+  /** Last resort of the boundary: log the fault, answer a clean 500 if the answer has not started, else cut. */
+  function answerFault(res: http.ServerResponse, e: unknown): void {
+    log.error('Erreur inattendue de l’hôte navigateur', e);
+    try {
+      if (!res.headersSent) sendJson(res, 500, { ok: false, error: UNEXPECTED.toData() });
+      else res.destroy();
+    } catch {
+      res.destroy();
+    }
   }
 
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -165,6 +213,20 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
   };
 }
 
+const BAD_ADDRESS = { code: 'INVALID_INPUT', message: 'Adresse invalide.' } as const;
+
+/** Serialised before the head is written: a value JSON cannot carry becomes a clean 500, not a half answer. */
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  let text: string;
+  try {
+    text = valueTooDeep(body) ? '' : JSON.stringify(body);
+  } catch {
+    text = '';
+  }
+  if (text === '') {
+    log.error('Réponse impossible à sérialiser', { status });
+    status = 500;
+    text = JSON.stringify({ ok: false, error: UNEXPECTED.toData() });
+  }
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(text);
 }

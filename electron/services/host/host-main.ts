@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApplication } from '../app/bootstrap';
 import { getOrCreateDatabaseKey } from '../secrets';
+import { logProcessFaults } from '../logging/logger';
 import { startBrowserHost } from './browser-host';
 import fs from 'node:fs';
 
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     embeddedSandbox: !values['no-embedded-sandbox'],
     ...(values['sandbox-decisions'] ? { sandboxInitialDecisions: Number(values['sandbox-decisions']) } : {}),
   });
+  // From here the log file is open: a fault nothing caught is written there.
+  logProcessFaults();
   if (Number(values['sync-minutes']) > 0) {
     // A first sync right away, so the referent sees the day's notifications without waiting for the schedule.
     app.sync.runNow().catch(() => undefined);

@@ -1,6 +1,7 @@
 /** Small HTTP helpers shared by the sandbox's FHIR, token and admin endpoints. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IssueSeverity, OperationOutcome } from '../fhir/resources';
+import { BodyReadError, decodeUtf8, readBodyBytes } from '../http/bounded-body';
 
 export interface OutcomeIssue {
   severity: IssueSeverity;
@@ -11,7 +12,6 @@ export interface OutcomeIssue {
 }
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 /** An HTTP answer decided somewhere in the pipeline. */
 export class HttpProblem extends Error {
@@ -28,22 +28,20 @@ export class HttpProblem extends Error {
   }
 }
 
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpProblem(413, 'too-costly', 'Corps de requête trop volumineux'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** The request body as text: bounded in bytes, decoded once as UTF-8 (invalid UTF-8 refused). */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readBodyBytes(req);
+  } catch (e) {
+    if (e instanceof BodyReadError && e.reason === 'too-large') {
+      throw new HttpProblem(413, 'too-costly', 'Corps de requête trop volumineux', { Connection: 'close' });
+    }
+    throw new HttpProblem(400, 'incomplete', 'Corps de requête interrompu');
+  }
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new HttpProblem(400, 'invalid', 'Corps de requête qui n’est pas en UTF-8');
+  return text;
 }
 
 export interface ResponseOptions {

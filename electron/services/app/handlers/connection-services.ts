@@ -11,7 +11,7 @@ import { AppError } from '@shared/errors/app-error';
 import { CertificateRegistry } from '../../certs/certificate-registry';
 import { prepareCardClientCertificate } from '../../certs/pkcs11/card-key';
 import { configurePkcs11Engine } from '../../certs/pkcs11/pkcs11-engine';
-import { defaultPkcs11ModulePaths } from '../../certs/pkcs11/pkcs11-module';
+import { standardPkcs11ModulePaths } from '../../certs/pkcs11/module-locations';
 import { TrustAnchorStore } from '../../certs/trust-anchor-store';
 import {
   CLIENT_SECRET_NAME,
@@ -40,8 +40,9 @@ export interface ConnectionServices {
   readonly secrets: SecretStore;
   /** Card PINs entered in this session, by certificate id: memory only, gone at exit. */
   readonly sessionPins: Map<string, string>;
-  smartCardModulePaths(): string[];
-  setSmartCardModulePaths(paths: readonly string[]): void;
+  /** PKCS#11 module files the operator chose (checked when chosen, and again before every load). */
+  chosenSmartCardModules(): string[];
+  setChosenSmartCardModules(paths: readonly string[]): void;
   /** The secret store and trust anchors of any environment (each in its own folder), e.g. to prepare production. */
   storesOf(id: EnvironmentId): { secrets: SecretStore; trustAnchors: TrustAnchorStore };
   /** The environment as the UI sees it (secret: set or not; proxy credentials masked). */
@@ -95,7 +96,11 @@ export function connectionServicesFor(ctx: AppContext): ConnectionServices {
   return services;
 }
 
-const modulesFileSchema = z.object({ version: z.literal(1), modulePaths: z.array(z.string()) });
+const modulesFileSchema = z.union([
+  z.object({ version: z.literal(2), chosenPaths: z.array(z.string()) }),
+  // Version 1 held the whole editable list, standard locations included.
+  z.object({ version: z.literal(1), modulePaths: z.array(z.string()) }),
+]);
 
 export function openConnectionServices(options: {
   dataRoot: string;
@@ -134,10 +139,13 @@ export function openConnectionServices(options: {
     return stores;
   };
 
-  const smartCardModulePaths = (): string[] => {
-    if (!existsSync(folders.smartCardModulesFile)) return defaultPkcs11ModulePaths();
+  const chosenSmartCardModules = (): string[] => {
+    if (!existsSync(folders.smartCardModulesFile)) return [];
     const parsed = modulesFileSchema.safeParse(safeJson(readFileSync(folders.smartCardModulesFile, 'utf8')));
-    return parsed.success ? parsed.data.modulePaths : defaultPkcs11ModulePaths();
+    if (!parsed.success) return [];
+    if (parsed.data.version === 2) return parsed.data.chosenPaths;
+    const standard = standardPkcs11ModulePaths();
+    return parsed.data.modulePaths.filter((p) => !standard.includes(p));
   };
 
   return {
@@ -148,10 +156,10 @@ export function openConnectionServices(options: {
     trustAnchors,
     secrets,
     sessionPins: new Map(),
-    smartCardModulePaths,
-    setSmartCardModulePaths(paths) {
-      const modulePaths = paths.length > 0 ? [...new Set(paths)] : defaultPkcs11ModulePaths();
-      writeFileAtomicSync(folders.smartCardModulesFile, JSON.stringify({ version: 1, modulePaths }, null, 2));
+    chosenSmartCardModules,
+    setChosenSmartCardModules(paths) {
+      const chosenPaths = [...new Set(paths)];
+      writeFileAtomicSync(folders.smartCardModulesFile, JSON.stringify({ version: 2, chosenPaths }, null, 2));
     },
     storesOf,
     async describe(id = options.environmentId) {

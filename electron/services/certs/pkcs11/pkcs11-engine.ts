@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { AppError } from '@shared/errors/app-error';
+import { assertLoadablePkcs11Module } from './module-locations';
 
 /** Debian/Ubuntu location of libp11's engine for OpenSSL 3 (package libengine-pkcs11-openssl). */
 export const DEFAULT_OPENSSL_ENGINES_DIR = '/usr/lib/x86_64-linux-gnu/engines-3';
@@ -26,6 +27,8 @@ export function configurePkcs11Engine(modulePath: string, enginesDir = DEFAULT_O
       enginesDir,
     );
   }
+  // libp11 will load this module into the process: the same checks as any other load.
+  assertLoadablePkcs11Module(modulePath);
   process.env.OPENSSL_ENGINES ??= enginesDir;
   process.env.PKCS11_MODULE_PATH ??= modulePath;
 }

@@ -1,36 +1,11 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import * as pkcs11js from 'pkcs11js';
 import type { SmartCardCertificate, SmartCardToken } from '@shared/domain/certificates';
 import { AppError } from '@shared/errors/app-error';
 import { parseCertificate } from '../certificate-metadata';
+import { assertLoadablePkcs11Module } from './module-locations';
 
-export const SOFTHSM2_MODULE_PATH = '/usr/lib/softhsm/libsofthsm2.so';
-
-/**
- * Where the CPS middleware (ANS "Cryptolib CPS") installs its PKCS#11 module on each OS, then generic ones.
- * The list is editable in the settings: a site may use another middleware.
- */
-export function defaultPkcs11ModulePaths(platform: NodeJS.Platform = process.platform): string[] {
-  switch (platform) {
-    case 'win32':
-      return ['C:\\Windows\\System32\\cps3_pkcs11_w64.dll', 'C:\\Windows\\System32\\opensc-pkcs11.dll'];
-    case 'darwin':
-      return ['/usr/local/lib/libcps3_pkcs11_osx.dylib', '/Library/OpenSC/lib/opensc-pkcs11.so'];
-    default:
-      return [
-        '/usr/lib/libcps3_pkcs11_lux.so',
-        '/usr/local/lib/libcps3_pkcs11_lux.so',
-        '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so',
-        SOFTHSM2_MODULE_PATH,
-      ];
-  }
-}
-
-/** The configured paths that exist on this machine. */
-export function availablePkcs11Modules(paths: readonly string[] = defaultPkcs11ModulePaths()): string[] {
-  return paths.filter((p) => existsSync(p));
-}
+export { SOFTHSM2_MODULE_PATH } from './module-locations';
 
 export interface SmartCardCertificateWithPem extends SmartCardCertificate {
   readonly certPem: string;
@@ -102,13 +77,8 @@ export class Pkcs11Module {
       cached.refs++;
       return new Pkcs11Module(modulePath, cached.lib);
     }
-    if (!existsSync(modulePath)) {
-      throw new AppError(
-        'PKCS11_MODULE_ERROR',
-        'Le module du lecteur de carte est introuvable à cet emplacement.',
-        modulePath,
-      );
-    }
+    // Loading runs the library's code in this process: only a file that passes the checks, right now.
+    assertLoadablePkcs11Module(modulePath);
     const lib = new pkcs11js.PKCS11();
     try {
       lib.load(modulePath);

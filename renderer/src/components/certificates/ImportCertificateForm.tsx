@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useApiMutation } from '../../api/use-api';
 import { ErrorMessage } from '../states';
-import { fileToBase64 } from './file-bytes';
+import { fileToBase64, TOO_LARGE_TO_IMPORT, tooLargeToImport } from './file-bytes';
 
 export function ImportCertificateForm() {
   const [file, setFile] = useState<File | undefined>();
@@ -12,7 +12,7 @@ export function ImportCertificateForm() {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!file) return;
+    if (!file || tooLargeToImport(file)) return;
     const contentBase64 = await fileToBase64(file);
     importing.mutate(
       { fileName: file.name, contentBase64, password, rememberPassword: remember },
@@ -61,7 +61,7 @@ export function ImportCertificateForm() {
           </label>
         </div>
         <div className="actions">
-          <button type="submit" disabled={!file || importing.isPending}>
+          <button type="submit" disabled={!file || tooLargeToImport(file) || importing.isPending}>
             {importing.isPending ? 'Import en cours…' : 'Importer'}
           </button>
         </div>
@@ -71,7 +71,7 @@ export function ImportCertificateForm() {
           Certificat « {importing.data.label} » importé.
         </p>
       )}
-      <ErrorMessage error={importing.error} />
+      <ErrorMessage error={file && tooLargeToImport(file) ? TOO_LARGE_TO_IMPORT : importing.error} />
     </section>
   );
 }

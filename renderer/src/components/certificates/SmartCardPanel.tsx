@@ -4,19 +4,27 @@ import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { Empty, ErrorMessage } from '../states';
 import { formatDate } from '../format';
 
-/** Carte CPS / carte d’établissement through a PKCS#11 module. The PIN is asked per session and never stored. */
+/**
+ * Carte CPS / carte d’établissement through a PKCS#11 module. The modules are those main offers (standard
+ * locations found on this computer, files the operator chose): the renderer names one by its id, never by a path.
+ * The PIN is asked per session and never stored.
+ */
 export function SmartCardPanel({ cardCertificates }: { cardCertificates: readonly CertificateSummary[] }) {
   const config = useApiQuery('smartcards:config', {});
-  const setModules = useApiMutation('smartcards:set-modules', ['smartcards']);
-  const [modulePath, setModulePath] = useState('');
-  const [modulesText, setModulesText] = useState<string | undefined>();
+  const choose = useApiMutation('smartcards:choose-module', ['smartcards']);
+  const add = useApiMutation('smartcards:add-module', ['smartcards']);
+  const remove = useApiMutation('smartcards:remove-module', ['smartcards']);
+  const [moduleId, setModuleId] = useState('');
+  const [typedPath, setTypedPath] = useState('');
   const [tokenSerial, setTokenSerial] = useState<string | undefined>();
-  const chosenModule = modulePath || config.data?.availablePaths[0] || '';
-  const tokens = useApiQuery('smartcards:tokens', { modulePath: chosenModule }, { enabled: false });
+  const usable = config.data?.modules.filter((m) => m.usable) ?? [];
+  const chosenModule = config.data?.modules.find((m) => m.id === moduleId) ?? usable[0];
+  const chosenId = chosenModule?.usable ? chosenModule.id : '';
+  const tokens = useApiQuery('smartcards:tokens', { moduleId: chosenId }, { enabled: false });
   const certs = useApiQuery(
     'smartcards:certificates',
-    { modulePath: chosenModule, tokenSerial: tokenSerial ?? '' },
-    { enabled: tokenSerial !== undefined },
+    { moduleId: chosenId, tokenSerial: tokenSerial ?? '' },
+    { enabled: tokenSerial !== undefined && chosenId !== '' },
   );
   const register = useApiMutation('smartcards:register', ['certificates', 'environments']);
 
@@ -27,49 +35,61 @@ export function SmartCardPanel({ cardCertificates }: { cardCertificates: readonl
         Pour une clé sur carte (CPS, carte d’établissement). Le code PIN est demandé à chaque session et n’est jamais
         enregistré.
       </p>
-      {config.data && (
+      {config.data && config.data.modules.length === 0 && (
+        <Empty>Aucun module de lecteur de carte (Cryptolib CPS, OpenSC) n’est installé sur cet ordinateur.</Empty>
+      )}
+      {config.data && config.data.modules.length > 0 && (
         <div className="form-grid">
           <label>
             Module du lecteur
-            <select value={chosenModule} onChange={(e) => setModulePath(e.target.value)}>
-              {config.data.modulePaths.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                  {config.data.availablePaths.includes(p) ? '' : ' (absent)'}
+            <select value={chosenModule?.id ?? ''} onChange={(e) => setModuleId(e.target.value)}>
+              {config.data.modules.map((m) => (
+                <option key={m.id} value={m.id} disabled={!m.usable}>
+                  {m.path}
+                  {m.origin === 'choisi' ? ' (choisi)' : ''}
+                  {m.usable ? '' : ' (inutilisable)'}
                 </option>
               ))}
             </select>
           </label>
-          <label>
-            Emplacements des modules (un par ligne)
-            <textarea
-              rows={3}
-              value={modulesText ?? config.data.modulePaths.join('\n')}
-              onChange={(e) => setModulesText(e.target.value)}
-            />
-          </label>
         </div>
       )}
-      <div className="actions">
-        <button
-          type="button"
-          className="secondary"
-          disabled={modulesText === undefined}
-          onClick={() =>
-            setModules.mutate(
-              {
-                modulePaths: (modulesText ?? '')
-                  .split('\n')
-                  .map((l) => l.trim())
-                  .filter(Boolean),
-              },
-              { onSuccess: () => setModulesText(undefined) },
-            )
-          }
+      {config.data?.choice === 'chemin' && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            add.mutate({ path: typedPath }, { onSuccess: () => setTypedPath('') });
+          }}
         >
-          Enregistrer les emplacements
-        </button>
-        <button type="button" className="secondary" disabled={!chosenModule} onClick={() => void tokens.refetch()}>
+          <div className="form-grid">
+            <label>
+              Emplacement d’un autre module (.so, .dll, .dylib)
+              <input value={typedPath} onChange={(e) => setTypedPath(e.target.value)} spellCheck={false} />
+            </label>
+            <div>
+              <button type="submit" className="secondary" disabled={typedPath.trim() === '' || add.isPending}>
+                Ajouter ce module
+              </button>
+            </div>
+          </div>
+        </form>
+      )}
+      <div className="actions">
+        {config.data?.choice === 'dialogue' && (
+          <button type="button" className="secondary" disabled={choose.isPending} onClick={() => choose.mutate({})}>
+            Choisir un module…
+          </button>
+        )}
+        {chosenModule?.origin === 'choisi' && (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => remove.mutate({ moduleId: chosenModule.id }, { onSuccess: () => setModuleId('') })}
+          >
+            Retirer ce module
+          </button>
+        )}
+        <button type="button" className="secondary" disabled={!chosenId} onClick={() => void tokens.refetch()}>
           Rechercher les cartes
         </button>
       </div>
@@ -96,7 +116,7 @@ export function SmartCardPanel({ cardCertificates }: { cardCertificates: readonl
               <button
                 type="button"
                 onClick={() =>
-                  register.mutate({ modulePath: chosenModule, tokenSerial: c.tokenSerial, objectIdHex: c.objectIdHex })
+                  register.mutate({ moduleId: chosenId, tokenSerial: c.tokenSerial, objectIdHex: c.objectIdHex })
                 }
               >
                 Utiliser ce certificat
@@ -108,7 +128,11 @@ export function SmartCardPanel({ cardCertificates }: { cardCertificates: readonl
       {cardCertificates.map((c) => (
         <PinEntry key={c.id} certificate={c} />
       ))}
-      <ErrorMessage error={config.error ?? setModules.error ?? tokens.error ?? certs.error ?? register.error} />
+      <ErrorMessage
+        error={
+          config.error ?? choose.error ?? add.error ?? remove.error ?? tokens.error ?? certs.error ?? register.error
+        }
+      />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { Empty, ErrorMessage } from '../states';
 import { formatDate } from '../format';
+import { fileToBase64, TOO_LARGE_TO_IMPORT, tooLargeToImport } from './file-bytes';
 
 /** The CA certificates of this environment (IGC-Santé test or production, or the sandbox's test CA). */
 export function TrustAnchorsPanel() {
@@ -9,11 +10,17 @@ export function TrustAnchorsPanel() {
   const importing = useApiMutation('trust-anchors:import', ['trust-anchors', 'environments']);
   const removing = useApiMutation('trust-anchors:remove', ['trust-anchors', 'environments']);
   const [fileKey, setFileKey] = useState(0);
+  const [tooLarge, setTooLarge] = useState(false);
 
   const onFile = async (file: File | undefined) => {
     if (!file) return;
-    const pemText = await file.text();
-    importing.mutate({ fileName: file.name, pemText }, { onSettled: () => setFileKey((k) => k + 1) });
+    setTooLarge(tooLargeToImport(file));
+    if (tooLargeToImport(file)) {
+      setFileKey((k) => k + 1);
+      return;
+    }
+    const contentBase64 = await fileToBase64(file);
+    importing.mutate({ fileName: file.name, contentBase64 }, { onSettled: () => setFileKey((k) => k + 1) });
   };
 
   return (
@@ -68,7 +75,7 @@ export function TrustAnchorsPanel() {
           />
         </label>
       </div>
-      <ErrorMessage error={importing.error ?? removing.error} />
+      <ErrorMessage error={tooLarge ? TOO_LARGE_TO_IMPORT : (importing.error ?? removing.error)} />
     </section>
   );
 }
