@@ -179,6 +179,14 @@ export function createSdoTransport(
         }
       }
       if (res.status >= 400) throw statusError(res, req.finessEg);
+      if (req.maxBodyBytes !== undefined && res.body.length > req.maxBodyBytes) {
+        throw new TransportError(
+          'RESPONSE_TOO_LARGE',
+          'La réponse du serveur dépasse la taille admise.',
+          `${res.body.length} octets, limite ${req.maxBodyBytes}`,
+          { httpStatus: res.status },
+        );
+      }
       const date = res.headers.date;
       return {
         status: res.status,
