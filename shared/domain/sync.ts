@@ -17,7 +17,10 @@ export interface SyncProgress {
 export type SyncOutcome = 'succès' | 'anomalies' | 'partiel' | 'échec' | 'annulé';
 
 /** The referent's wording of a run outcome, with the counts of an 'anomalies' run. */
-export function syncOutcomeLabel(outcome: SyncOutcome, summary?: Pick<SyncSummary, 'quarantined' | 'toReread'>): string {
+export function syncOutcomeLabel(
+  outcome: SyncOutcome,
+  summary?: Pick<SyncSummary, 'quarantined' | 'toReread'>,
+): string {
   switch (outcome) {
     case 'succès':
       return 'succès';

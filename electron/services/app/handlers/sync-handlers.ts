@@ -69,29 +69,43 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
     'sync:quarantine-import': (req) =>
       journaled(
         ctx,
-        { action: 'Import malgré anomalie confirmé par le référent', recordType: 'quarantaine', recordId: String(req.id) },
+        {
+          action: 'Import malgré anomalie confirmé par le référent',
+          recordType: 'quarantaine',
+          recordId: String(req.id),
+        },
         () => {
           const { item } = importAnyway(ctx.db, req.id, { profileVersion: profileVersion(ctx), now: ctx.now() });
           changed('sync', 'worklist', 'dashboard');
           return item;
         },
-        (item) => `${item.flow} ${item.resourceId ?? ''} — défaut ${item.rule} jugé sans effet sur la décision ; confirmation du référent`,
+        (item) =>
+          `${item.flow} ${item.resourceId ?? ''} — défaut ${item.rule} jugé sans effet sur la décision ; confirmation du référent`,
       ),
     'sync:gap-dismiss': (req) =>
-      journaled(ctx, { action: 'Période possiblement manquante traitée', recordType: 'période', recordId: String(req.id) }, () => {
-        dismissGap(ctx.db, req.id, ctx.now().toISOString());
-        changed('sync', 'dashboard');
-        return { dismissed: true as const };
-      }),
+      journaled(
+        ctx,
+        { action: 'Période possiblement manquante traitée', recordType: 'période', recordId: String(req.id) },
+        () => {
+          dismissGap(ctx.db, req.id, ctx.now().toISOString());
+          changed('sync', 'dashboard');
+          return { dismissed: true as const };
+        },
+      ),
     'sync:limits': () => limitsDto(ctx),
     'sync:set-limits': (req) =>
-      journaled(ctx, { action: 'Limites de synchronisation modifiées' }, () => {
-        writeSyncLimits(ctx.db, {
-          ...(req.maxAttachmentKib !== undefined ? { maxAttachmentBytes: req.maxAttachmentKib * 1024 } : {}),
-          ...(req.rereadDays !== undefined ? { rereadDays: req.rereadDays } : {}),
-        });
-        changed('sync');
-        return limitsDto(ctx);
-      }, (l) => `pièce jointe ${l.maxAttachmentKib} kio, relecture ${l.rereadDays} jours`),
+      journaled(
+        ctx,
+        { action: 'Limites de synchronisation modifiées' },
+        () => {
+          writeSyncLimits(ctx.db, {
+            ...(req.maxAttachmentKib !== undefined ? { maxAttachmentBytes: req.maxAttachmentKib * 1024 } : {}),
+            ...(req.rereadDays !== undefined ? { rereadDays: req.rereadDays } : {}),
+          });
+          changed('sync');
+          return limitsDto(ctx);
+        },
+        (l) => `pièce jointe ${l.maxAttachmentKib} kio, relecture ${l.rereadDays} jours`,
+      ),
   };
 }

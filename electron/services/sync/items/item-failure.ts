@@ -49,14 +49,27 @@ export function readFailure(error: unknown, what: string): ItemFailure {
     return permanent('taille-reponse', `${what} : réponse trop volumineuse (${detail ?? 'limite dépassée'}).`);
   }
   if (code === 'MALFORMED_RESPONSE') {
-    return transient('reponse-illisible', `${what} : réponse illisible ou tronquée, relue à la prochaine synchronisation.`, detail);
+    return transient(
+      'reponse-illisible',
+      `${what} : réponse illisible ou tronquée, relue à la prochaine synchronisation.`,
+      detail,
+    );
   }
-  if (code === 'HTTP_RATE_LIMITED') return transient('http-429', `${what} : ViaTrajectoire limite les requêtes (429).`, detail);
+  if (code === 'HTTP_RATE_LIMITED')
+    return transient('http-429', `${what} : ViaTrajectoire limite les requêtes (429).`, detail);
   if (code === 'HTTP_SERVER_ERROR') {
-    return transient(`http-${status ?? '5xx'}`, `${what} : ViaTrajectoire en erreur ou indisponible (${status ?? '5xx'}).`, detail);
+    return transient(
+      `http-${status ?? '5xx'}`,
+      `${what} : ViaTrajectoire en erreur ou indisponible (${status ?? '5xx'}).`,
+      detail,
+    );
   }
   if (isRetryable(error) || code === 'NET_TIMEOUT') {
-    return transient('reseau', `${what} : échec réseau (${code ?? 'inconnu'}), relu à la prochaine synchronisation.`, detail);
+    return transient(
+      'reseau',
+      `${what} : échec réseau (${code ?? 'inconnu'}), relu à la prochaine synchronisation.`,
+      detail,
+    );
   }
   if (code === 'HTTP_CLIENT_ERROR' || code === 'EG_NOT_ACTIVATED') {
     // 404/403 on an id the same server has just listed: kept aside with the server's wording; "Relire maintenant"
@@ -91,7 +104,10 @@ export function checkReadBody(body: unknown, resourceType: string, id: string): 
   }
   const gotId = (body as { id?: unknown }).id;
   if (gotId !== id) {
-    return permanent('identite-ressource', `${what} : la ressource reçue porte un autre identifiant que celui demandé.`);
+    return permanent(
+      'identite-ressource',
+      `${what} : la ressource reçue porte un autre identifiant que celui demandé.`,
+    );
   }
   return undefined;
 }

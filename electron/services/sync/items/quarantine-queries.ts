@@ -98,7 +98,9 @@ export function importAnyway(
     throw new AppError('ACTION_NOT_ALLOWED', `Import impossible : ${checked.reason}`, checked.rule);
   }
   const finessEg = item.finessEg;
-  inTransaction(db, () => storeDecisionRead({ db }, finessEg, checked, options.now.toISOString(), 'importée quand même'));
+  inTransaction(db, () =>
+    storeDecisionRead({ db }, finessEg, checked, options.now.toISOString(), 'importée quand même'),
+  );
   return { item, idNatDecision: checked.idNat };
 }
 
@@ -129,7 +131,8 @@ export function listGaps(db: Db): SyncGapDto[] {
 
 /** The referent has recovered the period (or checked nothing is missing): the notice goes. */
 export function dismissGap(db: Db, id: number, nowIso: string): void {
-  const changes = db.prepare('UPDATE sync_gap SET dismissed_at = ? WHERE id = ? AND dismissed_at IS NULL').run(nowIso, id)
-    .changes;
+  const changes = db
+    .prepare('UPDATE sync_gap SET dismissed_at = ? WHERE id = ? AND dismissed_at IS NULL')
+    .run(nowIso, id).changes;
   if (changes === 0) throw new AppError('NOT_FOUND', 'Cet avertissement a déjà été traité.');
 }

@@ -185,12 +185,7 @@ export async function pullDecisions(
 }
 
 /** One chunk in one transaction; each decision in its own savepoint, so a failing write is that item's alone. */
-function writeDecisionChunk(
-  ctx: SyncContext,
-  finessEg: string,
-  counters: SyncCounters,
-  reads: readonly Read[],
-): void {
+function writeDecisionChunk(ctx: SyncContext, finessEg: string, counters: SyncCounters, reads: readonly Read[]): void {
   const now = ctx.now();
   const nowIso = now.toISOString();
   inTransaction(ctx.db, () => {

@@ -53,9 +53,8 @@ async function pullEvaluation(
     ctx.retry,
     ctx.signal,
   );
-  const doc = (
-    res.body as { entry?: { resource?: { id?: string; content?: { attachment?: { data?: string } }[] } }[] }
-  ).entry?.[0]?.resource;
+  const doc = (res.body as { entry?: { resource?: { id?: string; content?: { attachment?: { data?: string } }[] } }[] })
+    .entry?.[0]?.resource;
   const data = doc?.content?.[0]?.attachment?.data;
   if (typeof data !== 'string' || data === '') return; // Not released yet: tried again next run.
   const now = ctx.now();

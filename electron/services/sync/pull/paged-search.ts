@@ -52,7 +52,12 @@ export interface SearchStart {
 }
 
 /** Where a search starts; `serverNow` is the server's time from the run's first answer (the local clock otherwise). */
-export function searchStart(ctx: SyncContext, finessEg: string, flow: SearchFlow, serverNow: string | undefined): SearchStart {
+export function searchStart(
+  ctx: SyncContext,
+  finessEg: string,
+  flow: SearchFlow,
+  serverNow: string | undefined,
+): SearchStart {
   const now = new Date(serverNow ?? ctx.now().toISOString()).getTime();
   const floor = new Date(now - LOOK_BACK_MS).toISOString();
   const cursor = readCursor(ctx.db, finessEg, flow);
@@ -62,7 +67,7 @@ export function searchStart(ctx: SyncContext, finessEg: string, flow: SearchFlow
 }
 
 const GAP_HOW_TO =
-  'Récupérez-les dans ViaTrajectoire (« Récupérer une décision d’orientation ») ou par la reprise (Démarrage).';
+  'Récupérez-les dans ViaTrajectoire (« Récupérer une décision d’orientation ») ou par la reprise (Raccordement).';
 
 export function gapMessage(flow: SearchFlow, finessEg: string, gap: { from: string; to: string }): string {
   const what = flow === 'flux1' ? 'des décisions' : 'des statuts';
@@ -113,7 +118,13 @@ export async function pagedCursorSearch<P>(
     const id = typeof resource?.id === 'string' ? resource.id.slice(0, 64) : 'sans id';
     const message = `Entrée ignorée dans la recherche ${search.resourceType} de ${finessEg} : ${type}/${id} n’est pas un ${search.resourceType} (règle entree-type-inattendu).`;
     counters.warnings.push(message);
-    log.warn('Entrée de recherche ignorée', { flow: search.flow, eg: finessEg, id, type, rule: 'entree-type-inattendu' });
+    log.warn('Entrée de recherche ignorée', {
+      flow: search.flow,
+      eg: finessEg,
+      id,
+      type,
+      rule: 'entree-type-inattendu',
+    });
   };
 
   let loading: Promise<Awaited<ReturnType<typeof loadPage>>> | undefined = loadPage(

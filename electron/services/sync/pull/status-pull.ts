@@ -141,13 +141,18 @@ export function applyReceivedStatus(
   return 'added';
 }
 
-type CheckedTask = { ok: true; task: TaskResource; report: StatusReport } | { ok: false; id: string | null; failure: ItemFailure };
+type CheckedTask =
+  { ok: true; task: TaskResource; report: StatusReport } | { ok: false; id: string | null; failure: ItemFailure };
 
 /** Checks one Task as received (profile, then its inputs read as a status report); never throws. */
 function checkTask(ctx: SyncContext, task: unknown, id: string | null): CheckedTask {
   const what = `Task/${id ?? 'sans id'}`;
   const raw = rawOf(task);
-  const withRaw = (failure: ItemFailure): CheckedTask => ({ ok: false, id, failure: raw ? { ...failure, raw } : failure });
+  const withRaw = (failure: ItemFailure): CheckedTask => ({
+    ok: false,
+    id,
+    failure: raw ? { ...failure, raw } : failure,
+  });
   const validation = guarded('validateur-exception', `${what} : validation`, () =>
     validateResource(task, { profileVersion: ctx.profileVersion }),
   );
@@ -175,7 +180,12 @@ async function rereadTask(ctx: SyncContext, finessEg: string, id: string): Promi
   }
 }
 
-function commitTasks(ctx: SyncContext, finessEg: string, counters: SyncCounters, checked: readonly CheckedTask[]): void {
+function commitTasks(
+  ctx: SyncContext,
+  finessEg: string,
+  counters: SyncCounters,
+  checked: readonly CheckedTask[],
+): void {
   const now = ctx.now();
   const nowIso = now.toISOString();
   inTransaction(ctx.db, () => {
