@@ -47,11 +47,9 @@ export function RefusedItemsPanel({ focus }: { focus: boolean }) {
               <tr>
                 <th scope="col">État</th>
                 <th scope="col">Ressource</th>
-                <th scope="col">Flux</th>
-                <th scope="col">FINESS EG</th>
+                <th scope="col">Flux et FINESS EG</th>
                 <th scope="col">Raison</th>
-                <th scope="col">Vu la 1re fois</th>
-                <th scope="col">Vu la dernière fois</th>
+                <th scope="col">Vu la 1re fois / la dernière fois</th>
                 <th scope="col">Tentatives</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -65,8 +63,11 @@ export function RefusedItemsPanel({ focus }: { focus: boolean }) {
                     </span>
                   </td>
                   <td>{q.resourceId ?? '—'}</td>
-                  <td>{FLOW_LABELS[q.flow] ?? q.flow}</td>
-                  <td>{q.finessEg ?? '—'}</td>
+                  <td>
+                    {FLOW_LABELS[q.flow] ?? q.flow}
+                    <br />
+                    {q.finessEg ?? '—'}
+                  </td>
                   <td>
                     {q.reason} <span className="muted small">(règle {q.rule})</span>
                     {q.diagnostics && <span className="muted small"> — ViaTrajectoire : {q.diagnostics}</span>}
@@ -74,8 +75,11 @@ export function RefusedItemsPanel({ focus }: { focus: boolean }) {
                       <span className="muted small"> — prochaine relecture après {formatInstant(q.nextAttemptAt)}</span>
                     )}
                   </td>
-                  <td>{formatInstant(q.createdAt)}</td>
-                  <td>{formatInstant(q.lastSeenAt)}</td>
+                  <td>
+                    {formatInstant(q.createdAt)}
+                    <br />
+                    {formatInstant(q.lastSeenAt)}
+                  </td>
                   <td>{q.attempts}</td>
                   <td>
                     <RowActions
