@@ -329,6 +329,55 @@ describe('issue 10: no decision lost or blocked by what ViaTrajectoire sends', (
     expect(openItem(bad)).toMatchObject({ kind: 'quarantaine', rule: 'identite-ressource', importable: false });
   }, 60_000);
 
+  it('flux 5: a broken Task in the searchset is quarantined by id and rule, the other Tasks of the page are applied; « Relire maintenant » reads it with GET Task/{id}', async () => {
+    const page = newDecisions(3);
+    await f.sync(db, journal, transport);
+    expect(stored(page.idNats)).toBe(3);
+    const tasks = page.idNats.flatMap((idNat) => f.sandbox.operations.cancelNotification(idNat, { finessEg: EG }));
+    expect(tasks).toHaveLength(3);
+    const broken = { resourceType: 'Task', id: 'tache-cassee', status: 'completed', intent: 'order' };
+    f.sandbox.operations.setRawAnswer({
+      target: 'search',
+      resourceType: 'Task',
+      status: 200,
+      contentType: FHIR_JSON,
+      times: 1,
+      body: JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        meta: { lastUpdated: new Date().toISOString() },
+        entry: [tasks[0]?.resource, broken, tasks[1]?.resource, tasks[2]?.resource].map((resource) => ({ resource })),
+      }),
+    });
+    const run = await f.sync(db, journal, transport);
+    expect(run.summary.errors).toEqual([]);
+    expect(run.summary.statuses).toBe(3);
+    const terminated = page.idNats.filter(
+      (idNat) =>
+        count(
+          `SELECT n.terminated FROM notification n JOIN decision d ON d.id = n.decision_id
+           WHERE d.id_nat_decision = ? AND n.finess_eg = ?`,
+          idNat,
+          EG,
+        ) === 1,
+    );
+    expect(terminated).toHaveLength(3);
+    const item = openItem('tache-cassee');
+    expect(item).toMatchObject({ kind: 'quarantaine', flow: 'flux5', importable: false });
+    expect(item?.rule).not.toBe('inconnue');
+    f.sandbox.operations.setRawAnswer({
+      target: 'read',
+      resourceType: 'Task',
+      id: 'tache-cassee',
+      status: 503,
+      contentType: FHIR_JSON,
+      body: '{"resourceType":"OperationOutcome","issue":[]}',
+    });
+    rereadNow(db, item?.id ?? 0);
+    await f.sync(db, journal, transport);
+    expect(openItem('tache-cassee')).toMatchObject({ kind: 'à relire', rule: 'http-503', attempts: 2 });
+  }, 60_000);
+
   it('10. a cursor older than 30 days searches from J-30 and tells the exact period possibly missing and how to recover it', async () => {
     const old = new Date(Date.now() - 60 * 86_400_000).toISOString();
     db.prepare("UPDATE sync_cursor SET cursor = ? WHERE finess_eg = ? AND flow IN ('flux1', 'flux5')").run(old, EG);
