@@ -1,3 +1,4 @@
+import { generateDecisionBatch } from '../electron/services/cda/fake';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { expect, test } from './fixtures/app-host';
 import { expectAccessible, openNotification, syncNow } from './fixtures/app-screens';
@@ -67,4 +68,48 @@ test('the person’s consent is recorded with its date, sent, and only then the 
   await expect(page.getByTestId('evaluation')).toContainText('Évaluation mise à jour le');
   await expectAccessible(page, 'fiche avec évaluation');
   await page.screenshot({ path: 'e2e/artifacts/sandbox-evaluation.png', fullPage: true });
+});
+
+test('a decision ViaTrajectoire answers with an error is listed « à relire » from the dashboard, then read again on request', async ({
+  page,
+  appHost,
+}) => {
+  const admin = new SandboxAdmin(appHost.sandbox!.adminUrl, appHost.sandbox!.adminToken);
+  await page.goto(appHost.url);
+  await syncNow(page, appHost.origin);
+
+  const [fake] = generateDecisionBatch({ seed: 910, count: 1, finessEgs: ['010000019'], today: '2026-11-02' });
+  const imported = await admin.importDecision({ cdaXml: fake!.cdaXml, finessEgs: ['010000019'] });
+  await admin.setRawAnswer({
+    target: 'read',
+    resourceType: 'DocumentReference',
+    id: imported.id,
+    status: 200,
+    contentType: 'application/fhir+json',
+    body: JSON.stringify({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'transient', diagnostics: 'Stockage documentaire indisponible' }],
+    }),
+  });
+  await page.getByRole('button', { name: 'Synchroniser maintenant' }).click();
+  await expect(page.getByTestId('sync-result')).toContainText(
+    'Synchronisation terminée (succès avec anomalies (0 en quarantaine, 1 à relire))',
+    { timeout: 30_000 },
+  );
+
+  await page.getByRole('link', { name: 'Tableau de bord', exact: true }).click();
+  await page.getByTestId('count-quarantined').click();
+  await expect(page).toHaveURL(/#\/synchronisation\/elements-refuses$/);
+  const row = page.getByTestId(`refused-${imported.id}`);
+  await expect(row).toContainText('À relire');
+  await expect(row).toContainText('reponse-operationoutcome');
+  await expect(row).toContainText('Stockage documentaire indisponible');
+  await expect(row.getByRole('button', { name: 'Importer quand même' })).toHaveCount(0);
+  await expectAccessible(page, 'Synchronisation, éléments refusés');
+  await page.screenshot({ path: 'e2e/artifacts/sandbox-elements-refuses.png', fullPage: true });
+
+  await admin.clearRawAnswers();
+  await row.getByRole('button', { name: 'Relire maintenant' }).click();
+  await expect(page.getByTestId(`refused-${imported.id}`)).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByText('Aucun élément refusé.')).toBeVisible();
 });

@@ -10,7 +10,30 @@ export interface SyncProgress {
   readonly running: boolean;
 }
 
-export type SyncOutcome = 'succès' | 'partiel' | 'échec' | 'annulé';
+/**
+ * 'anomalies' = "succès avec anomalies": every step ran, but items were refused this run (put in quarantine or kept
+ * "à relire") or entries were skipped with a warning.
+ */
+export type SyncOutcome = 'succès' | 'anomalies' | 'partiel' | 'échec' | 'annulé';
+
+/** The referent's wording of a run outcome, with the counts of an 'anomalies' run. */
+export function syncOutcomeLabel(
+  outcome: SyncOutcome,
+  summary?: Pick<SyncSummary, 'quarantined' | 'toReread'>,
+): string {
+  switch (outcome) {
+    case 'succès':
+      return 'succès';
+    case 'anomalies':
+      return `succès avec anomalies (${summary?.quarantined ?? 0} en quarantaine, ${summary?.toReread ?? 0} à relire)`;
+    case 'partiel':
+      return 'partielle';
+    case 'échec':
+      return 'échec';
+    case 'annulé':
+      return 'annulée';
+  }
+}
 
 export interface SyncSummary {
   readonly decisions: number;
@@ -21,9 +44,14 @@ export interface SyncSummary {
   readonly waiting: number;
   readonly evaluations: number;
   readonly units: number;
+  /** Items put in quarantine (permanent refusal) by this run. */
   readonly quarantined: number;
+  /** Items this run could not read for a transient reason: kept "à relire", read again by the next runs. */
+  readonly toReread?: number;
   /** French messages of the errors met (no personal data). */
   readonly errors: readonly string[];
+  /** Entries skipped with a named warning (e.g. a resource of the wrong type in a search), ids only. */
+  readonly warnings?: readonly string[];
 }
 
 export interface SyncRunDto {
@@ -40,7 +68,12 @@ export interface SyncStatusDto {
   readonly lastRuns: readonly SyncRunDto[];
   readonly nextScheduledAt: string | null;
   readonly pendingOutbox: number;
+  /** Unresolved items, "à relire" ones included. */
   readonly quarantined: number;
+  /** Of which kept "à relire". */
+  readonly toReread?: number;
+  /** Periods possibly missing, not yet dismissed by the referent. */
+  readonly gaps?: readonly SyncGapDto[];
 }
 
 export type OutboxState = 'pending' | 'in_flight' | 'sent' | 'rejected' | 'abandoned';
@@ -62,11 +95,36 @@ export interface OutboxItemDto {
   readonly sentAt: string | null;
 }
 
+/** "quarantaine": refused for good (until the referent acts); "à relire": read again by every following run. */
+export type QuarantineKind = 'quarantaine' | 'à relire';
+
 export interface QuarantineItemDto {
   readonly id: number;
+  readonly kind: QuarantineKind;
   readonly finessEg: string | null;
   readonly flow: string;
   readonly resourceId: string | null;
+  /** Code of the rule that refused the item (e.g. `att-1`, `taille-piece-jointe`, `reponse-operationoutcome`). */
+  readonly rule: string;
+  /** French explanation. */
   readonly reason: string;
+  /** The server's OperationOutcome diagnostics, when it sent one. */
+  readonly diagnostics: string | null;
+  /** First seen. */
   readonly createdAt: string;
+  readonly lastSeenAt: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  /** "Importer quand même" is offered: the item's only defects cannot change the decision's meaning. */
+  readonly importable: boolean;
+}
+
+/** A period whose decisions or statuses may be missing (workstation offline beyond the J-30 window). */
+export interface SyncGapDto {
+  readonly id: number;
+  readonly finessEg: string;
+  readonly flow: 'flux1' | 'flux5';
+  readonly missingFrom: string;
+  readonly missingTo: string;
+  readonly detectedAt: string;
 }

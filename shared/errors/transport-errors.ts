@@ -15,4 +15,6 @@ export type TransportErrorCode =
   | 'HTTP_SERVER_ERROR'
   | 'HTTP_RATE_LIMITED'
   | 'MALFORMED_RESPONSE'
+  /** Larger than the caller's limit for this request (SdoRequest.maxBodyBytes): refused before it is parsed. */
+  | 'RESPONSE_TOO_LARGE'
   | 'CLIENT_CREDENTIALS_MISSING';

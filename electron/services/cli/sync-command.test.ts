@@ -1,6 +1,10 @@
+import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/database';
+import { environmentPaths } from '../environments/environment-store';
+import { getOrCreateDatabaseKey } from '../secrets';
 import { makeTempDir } from '../testing/temp-dir';
-import { syncCommand } from './sync-command';
+import { SYNC_EXIT_CODES, syncCommand } from './sync-command';
 
 const tmp = makeTempDir('referent-vt-cli-sync-');
 afterAll(() => tmp.cleanup());
@@ -22,6 +26,31 @@ describe('referent-vt sync --once', () => {
     expect(second.code).toBe(0);
     expect(second.lines).toContain('  Décisions reçues ou mises à jour : 0');
   }, 60_000);
+
+  it('a run with anomalies is not a success: its own exit code, the warning printed', async () => {
+    // The workstation was off for two months: the run searches from J-30 and tells which period may be missing.
+    const { databaseFile } = environmentPaths(tmp.dir, 'sandbox-local');
+    const db = openDatabase({ file: databaseFile, key: getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile) });
+    db.prepare("UPDATE sync_cursor SET cursor = ? WHERE flow = 'flux1'").run(
+      new Date(Date.now() - 60 * 86_400_000).toISOString(),
+    );
+    db.close();
+    const result = await run(['--once', '--data', tmp.dir]);
+    expect(result.code).toBe(SYNC_EXIT_CODES.anomalies);
+    expect(result.lines[1]).toMatch(
+      /^Synchronisation terminée : succès avec anomalies \(0 en quarantaine, 0 à relire\)/,
+    );
+    expect(result.lines.some((l) => /^ {2}Avertissement : Poste resté hors ligne plus de 30 jours/.test(l))).toBe(true);
+    const again = await run(['--once', '--data', tmp.dir]);
+    expect(again.code).toBe(SYNC_EXIT_CODES.succès);
+  }, 60_000);
+
+  it('has one exit code per outcome, each documented in the README', () => {
+    const codes = Object.values(SYNC_EXIT_CODES);
+    expect(new Set([...codes, 2]).size).toBe(codes.length + 1);
+    const readme = fs.readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const code of codes) expect(readme).toMatch(new RegExp(`\\*\\*${code}\\*\\* `));
+  });
 
   it('refuses to run without --once', async () => {
     const result = await run(['--data', tmp.dir]);

@@ -1,13 +1,14 @@
 /**
  * `npx referent-vt sync --once [--data <dossier>]`: one headless sync of the current environment of a data folder
  * (the browser host's by default), opened as the app opens it (key file next to the database; on the local sandbox
- * environment the embedded sandbox is started for the run). Prints a French summary; exit 0 only on 'succès'.
+ * environment the embedded sandbox is started for the run). Prints a French summary; one exit code per outcome
+ * (SYNC_EXIT_CODES, documented in the README).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { SyncSummary } from '@shared/domain/sync';
+import { syncOutcomeLabel, type SyncOutcome, type SyncSummary } from '@shared/domain/sync';
 import { isAppError } from '@shared/errors/app-error';
 import type { Command, CommandOutput } from './commands';
 
@@ -25,18 +26,39 @@ function printSummary(out: CommandOutput, summary: SyncSummary): void {
   out.log(`  Évaluations reçues : ${summary.evaluations}`);
   out.log(`  Unités ROR : ${summary.units}`);
   out.log(`  Éléments mis en quarantaine : ${summary.quarantined}`);
+  out.log(`  Éléments à relire : ${summary.toReread ?? 0}`);
+  for (const warning of summary.warnings ?? []) out.log(`  Avertissement : ${warning}`);
   for (const error of summary.errors) out.log(`  Erreur : ${error}`);
 }
 
-const OUTCOME_LABEL: Record<string, string> = {
-  succès: 'Synchronisation réussie.',
-  partiel: 'Synchronisation partielle : certaines étapes ont échoué.',
-  échec: 'La synchronisation a échoué.',
-  annulé: 'La synchronisation a été annulée.',
+/** Exit codes of `sync --once`, one per outcome (2 = wrong usage). */
+export const SYNC_EXIT_CODES: Readonly<Record<SyncOutcome, number>> = {
+  succès: 0,
+  échec: 1,
+  anomalies: 3,
+  partiel: 4,
+  annulé: 5,
 };
 
+function outcomeLine(outcome: SyncOutcome, summary: SyncSummary): string {
+  switch (outcome) {
+    case 'succès':
+      return 'Synchronisation réussie.';
+    case 'anomalies':
+      return `Synchronisation terminée : ${syncOutcomeLabel(outcome, summary)} — voir Synchronisation › Éléments refusés.`;
+    case 'partiel':
+      return 'Synchronisation partielle : certaines étapes ont échoué.';
+    case 'échec':
+      return 'La synchronisation a échoué.';
+    case 'annulé':
+      return 'La synchronisation a été annulée.';
+  }
+}
+
 export const syncCommand: Command = {
-  usage: 'sync --once [--data <dossier>] : une synchronisation de l’environnement courant (0 si réussie)',
+  usage:
+    'sync --once [--data <dossier>] : une synchronisation de l’environnement courant (0 réussie, 3 avec anomalies, ' +
+    '4 partielle, 1 échec, 5 annulée)',
   async run(args, out) {
     let values: { once?: boolean; data?: string };
     try {
@@ -70,14 +92,14 @@ export const syncCommand: Command = {
       const result = await app.sync.runNow();
       if (!result) {
         out.log('La synchronisation s’est arrêtée sans résultat.');
-        return 1;
+        return SYNC_EXIT_CODES.échec;
       }
-      out.log(`${OUTCOME_LABEL[result.outcome] ?? result.outcome} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      out.log(`${outcomeLine(result.outcome, result.summary)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       printSummary(out, result.summary);
-      return result.outcome === 'succès' ? 0 : 1;
+      return SYNC_EXIT_CODES[result.outcome];
     } catch (e) {
       out.log(`Erreur : ${isAppError(e) ? `${e.message} [${e.code}]` : e instanceof Error ? e.message : String(e)}`);
-      return 1;
+      return SYNC_EXIT_CODES.échec;
     } finally {
       await app?.close();
     }

@@ -14,7 +14,7 @@ export const REPRISE_TAG = { system: 'https://referent-vt.invalid/fhir/CodeSyste
 /** The day (YYYY-MM-DD, UTC of the server instant) the first successful sync started; null before any. */
 export function connectionDay(db: Db): string | null {
   const first = db
-    .prepare("SELECT min(started_at) FROM sync_run WHERE outcome IN ('succès', 'partiel')")
+    .prepare("SELECT min(started_at) FROM sync_run WHERE outcome IN ('succès', 'anomalies', 'partiel')")
     .pluck()
     .get() as string | null;
   return first ? first.slice(0, 10) : null;

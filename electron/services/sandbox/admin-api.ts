@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody, sendJson } from './http-io';
-import type { FaultSettings, SandboxOperations } from './sandbox-operations';
+import type { FaultSettings, RawAnswer, SandboxOperations } from './sandbox-operations';
 import type { ConsentRecord, TaskRecord } from './sandbox-store';
 
 export const ADMIN_TOKEN_HEADER = 'x-sandbox-admin-token';
@@ -142,6 +142,12 @@ function route(context: AdminApiContext, method: string, path: string, body: Jso
       return ops.faults();
     case 'POST /faults':
       return ops.setFaults(body as Partial<FaultSettings>);
+    case 'GET /raw-answers':
+      return ops.rawAnswers();
+    case 'POST /raw-answers':
+      return ops.setRawAnswer(body as unknown as RawAnswer);
+    case 'DELETE /raw-answers':
+      return ops.clearRawAnswers();
     case 'POST /tokens/expire-now':
       ops.expireTokensNow();
       return { expired: true };

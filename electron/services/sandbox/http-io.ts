@@ -67,6 +67,18 @@ export function sendJson(res: ServerResponse, options: ResponseOptions): void {
   res.end(payload);
 }
 
+/** A raw answer of the fault injection: the body, status and content type exactly as configured. */
+export function sendRaw(res: ServerResponse, raw: { status: number; contentType: string; body: string }): void {
+  const payload = Buffer.from(raw.body, 'utf8');
+  res.writeHead(raw.status, {
+    'Content-Type': raw.contentType,
+    'Content-Length': String(payload.length),
+    'Cache-Control': 'no-store',
+    Date: new Date().toUTCString(),
+  });
+  res.end(payload);
+}
+
 export function sendProblem(res: ServerResponse, problem: HttpProblem): void {
   const body: OperationOutcome = {
     resourceType: 'OperationOutcome',

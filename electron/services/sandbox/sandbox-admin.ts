@@ -2,7 +2,7 @@
 import { AppError } from '@shared/errors/app-error';
 import type { SandboxErrorCode } from '@shared/errors/sandbox-errors';
 import { ADMIN_TOKEN_HEADER, type SandboxSettings, type TaskSummary } from './admin-api';
-import type { FaultSettings } from './sandbox-operations';
+import type { FaultSettings, RawAnswer, RawAnswerSummary } from './sandbox-operations';
 
 export interface ImportedDecision {
   id: string;
@@ -31,7 +31,7 @@ export class SandboxAdmin {
     private readonly adminToken: string,
   ) {}
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.adminUrl}${path}`, {
@@ -110,6 +110,19 @@ export class SandboxAdmin {
 
   setFaults(patch: Partial<FaultSettings>): Promise<FaultSettings> {
     return this.call('POST', '/faults', patch);
+  }
+
+  /** The next answers to a chosen read or search are this raw body, status and content type. */
+  setRawAnswer(answer: RawAnswer): Promise<RawAnswerSummary[]> {
+    return this.call('POST', '/raw-answers', answer);
+  }
+
+  rawAnswers(): Promise<RawAnswerSummary[]> {
+    return this.call('GET', '/raw-answers');
+  }
+
+  clearRawAnswers(): Promise<RawAnswerSummary[]> {
+    return this.call('DELETE', '/raw-answers');
   }
 
   /** Every token issued so far answers 401 from now on. */

@@ -6,7 +6,7 @@ import { isAppError } from '@shared/errors/app-error';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SandboxAdmin } from './sandbox-admin';
-import type { FaultSettings } from './sandbox-operations';
+import type { FaultSettings, RawAnswer } from './sandbox-operations';
 import { startSandbox } from './sandbox-server';
 
 const USAGE = `Bac à sable SI-SdO (imitation locale de ViaTrajectoire PH)
@@ -27,6 +27,10 @@ Usage : npm run sandbox -- [commande] [--data <dossier>]
   activate|deactivate <FINESS EJ ou EG>           active / désactive sur ViaTrajectoire
   fault <nom> <valeur>            latencyMs, rate5xx, rate429, retryAfterSeconds, resetRate, malformedRate,
                                   ou « fault token-expiry now »
+  raw read <DocumentReference|Task> <id> --body-file <f> [--status 200] [--type <content-type>] [--times N]
+  raw search <DocumentReference|Task> --body-file <f> [--status 200] [--type <content-type>] [--times N]
+                                  la lecture ou la recherche visée répond ce corps brut (panne simulée)
+  raw list | raw clear            réponses brutes en place / les retirer
   reset                           revient à l'état initial
 `;
 
@@ -191,6 +195,9 @@ async function run(argv: string[]): Promise<void> {
           [need(first, 'nom de panne')]: Number(need(second, 'valeur')),
         } as Partial<FaultSettings>);
       break;
+    case 'raw':
+      result = await rawCommand(admin, args);
+      break;
     case 'reset':
       result = await admin.reset();
       break;
@@ -198,6 +205,23 @@ async function run(argv: string[]): Promise<void> {
       throw new Error(`Commande inconnue : ${command}\n\n${USAGE}`);
   }
   console.log(JSON.stringify(result, null, 2));
+}
+
+async function rawCommand(admin: SandboxAdmin, args: Args): Promise<unknown> {
+  const [, action, resourceType, id] = args.positional;
+  if (action === 'list') return admin.rawAnswers();
+  if (action === 'clear') return admin.clearRawAnswers();
+  if (action !== 'read' && action !== 'search') throw new Error(`raw read|search|list|clear\n\n${USAGE}`);
+  const times = optionalNumber(args.flags.get('times'));
+  return admin.setRawAnswer({
+    target: action,
+    resourceType: need(resourceType, 'type de ressource') as RawAnswer['resourceType'],
+    ...(action === 'read' ? { id: need(id, 'id de la ressource') } : {}),
+    status: optionalNumber(args.flags.get('status')) ?? 200,
+    contentType: args.flags.get('type') ?? 'application/fhir+json; charset=utf-8',
+    body: readFileSync(need(args.flags.get('body-file'), '--body-file <fichier>'), 'utf8'),
+    ...(times !== undefined ? { times } : {}),
+  });
 }
 
 run(process.argv.slice(2)).catch((error: unknown) => {

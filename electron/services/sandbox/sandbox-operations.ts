@@ -62,6 +62,30 @@ export const NO_FAULTS: FaultSettings = {
   malformedRate: 0,
 };
 
+/**
+ * Fault injection with a raw body (issue 10): the next answers to a chosen read (`DocumentReference/{id}`,
+ * `Task/{id}`) or to a search of a resource type are this body, status and content type, exactly as given — a
+ * truncated JSON, an OperationOutcome with 200, a resource nested 5,000 levels deep, a 5 MiB CDA, a Task inside a
+ * DocumentReference searchset. Kept in memory (bodies can be large), cleared by reset.
+ */
+export interface RawAnswer {
+  readonly target: 'read' | 'search';
+  readonly resourceType: 'DocumentReference' | 'Task';
+  /** The id read (target 'read' only). */
+  readonly id?: string;
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+  /** How many answers before it is dropped; absent: until cleared. */
+  readonly times?: number;
+}
+
+/** A raw answer as listed (the body's size, not the body). */
+export interface RawAnswerSummary extends Omit<RawAnswer, 'body'> {
+  readonly bodyBytes: number;
+  readonly served: number;
+}
+
 export interface EventOptions {
   /** EG the event is about (default: every EG the decision targets; for 46 the first one). */
   finessEg?: string;
@@ -318,6 +342,64 @@ export class SandboxOperations {
     );
   }
 
+  // --- Raw answers
+
+  private rawAnswerList: { answer: RawAnswer; served: number }[] = [];
+
+  setRawAnswer(answer: RawAnswer): RawAnswerSummary[] {
+    if (answer.target !== 'read' && answer.target !== 'search') {
+      throw new AppError('SANDBOX_INVALID_REQUEST', 'Cible inconnue : « read » (lecture) ou « search » (recherche)');
+    }
+    if (answer.resourceType !== 'DocumentReference' && answer.resourceType !== 'Task') {
+      throw new AppError('SANDBOX_INVALID_REQUEST', 'Type de ressource : DocumentReference ou Task');
+    }
+    if (answer.target === 'read' && (typeof answer.id !== 'string' || answer.id === '')) {
+      throw new AppError('SANDBOX_INVALID_REQUEST', 'Une lecture visée doit donner l’id de la ressource');
+    }
+    if (!Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
+      throw new AppError('SANDBOX_INVALID_REQUEST', 'Statut HTTP entre 100 et 599');
+    }
+    if (typeof answer.body !== 'string' || typeof answer.contentType !== 'string') {
+      throw new AppError('SANDBOX_INVALID_REQUEST', 'Le corps et le type de contenu sont des textes');
+    }
+    if (answer.times !== undefined && (!Number.isInteger(answer.times) || answer.times < 1)) {
+      throw new AppError('SANDBOX_INVALID_REQUEST', 'times : un nombre de réponses ≥ 1');
+    }
+    this.rawAnswerList = this.rawAnswerList.filter((r) => !sameTarget(r.answer, answer));
+    this.rawAnswerList.push({ answer, served: 0 });
+    return this.rawAnswers();
+  }
+
+  clearRawAnswers(): RawAnswerSummary[] {
+    this.rawAnswerList = [];
+    return [];
+  }
+
+  rawAnswers(): RawAnswerSummary[] {
+    return this.rawAnswerList.map(({ answer, served }) => {
+      const { body, ...rest } = answer;
+      return { ...rest, bodyBytes: Buffer.byteLength(body), served };
+    });
+  }
+
+  /** The raw answer for a GET on these path segments (`[type, id]` read, `[type]` search), consumed once. */
+  takeRawAnswer(method: string, segments: readonly string[]): RawAnswer | undefined {
+    if (method !== 'GET' || segments.length === 0 || segments.length > 2) return undefined;
+    const target = segments.length === 2 ? 'read' : 'search';
+    const entry = this.rawAnswerList.find(
+      (r) =>
+        r.answer.target === target &&
+        r.answer.resourceType === segments[0] &&
+        (target === 'search' || r.answer.id === segments[1]),
+    );
+    if (!entry) return undefined;
+    entry.served++;
+    if (entry.answer.times !== undefined && entry.served >= entry.answer.times) {
+      this.rawAnswerList = this.rawAnswerList.filter((r) => r !== entry);
+    }
+    return entry.answer;
+  }
+
   // --- Faults
 
   faults(): FaultSettings {
@@ -366,8 +448,13 @@ export class SandboxOperations {
   reset(entities: SandboxLegalEntitySeed[], initialDecisions: number, seed: number): void {
     this.store.clearAll();
     this.store.putSetting('faults', NO_FAULTS);
+    this.rawAnswerList = [];
     this.store.putSetting('nextBatchSeed', seed);
     this.seedOrganisation(entities);
     if (initialDecisions > 0) this.generateDecisions(initialDecisions);
   }
+}
+
+function sameTarget(a: RawAnswer, b: RawAnswer): boolean {
+  return a.target === b.target && a.resourceType === b.resourceType && (a.target === 'search' || a.id === b.id);
 }

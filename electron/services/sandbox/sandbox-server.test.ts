@@ -510,6 +510,48 @@ describe('faults', () => {
   });
 });
 
+describe('raw answers (fault injection with a raw body)', () => {
+  it('answers a chosen read and a search with the body, status and content type given, as many times as asked', async () => {
+    const decisions = (await decisionSearch('2020-01-01T00:00:00Z')).json<Bundle>().entry ?? [];
+    const [first, second] = decisions.map((e) => e.resource.id);
+    await sandbox.admin.setRawAnswer({
+      target: 'read',
+      resourceType: 'DocumentReference',
+      id: first as string,
+      status: 200,
+      contentType: 'text/html',
+      body: '{"resourceType":"DocumentRef',
+      times: 1,
+    });
+    await sandbox.admin.setRawAnswer({
+      target: 'search',
+      resourceType: 'Task',
+      status: 502,
+      contentType: 'application/fhir+json',
+      body: '{"resourceType":"OperationOutcome","issue":[]}',
+    });
+    expect(await sandbox.admin.rawAnswers()).toMatchObject([
+      { target: 'read', id: first, bodyBytes: 28, served: 0 },
+      { target: 'search', resourceType: 'Task', status: 502 },
+    ]);
+    const raw = await call(`/DocumentReference/${first}`);
+    expect(raw.status).toBe(200);
+    expect(raw.headers['content-type']).toBe('text/html');
+    expect(raw.text).toBe('{"resourceType":"DocumentRef');
+    // Used once: the next read is the real resource; another id was never affected.
+    expect((await call(`/DocumentReference/${first}`)).json()).toMatchObject({ resourceType: 'DocumentReference' });
+    expect((await call(`/DocumentReference/${second}`)).status).toBe(200);
+    expect((await call('/Task?_lastUpdated=gt2020-01-01T00%3A00%3A00Z')).status).toBe(502);
+    // Still behind the access checks: no token, no raw answer.
+    expect((await call('/Task?_lastUpdated=gt2020-01-01T00%3A00%3A00Z', { bearer: null })).status).toBe(401);
+    await sandbox.admin.clearRawAnswers();
+    expect((await call('/Task?_lastUpdated=gt2020-01-01T00%3A00%3A00Z')).status).toBe(200);
+    await expect(
+      sandbox.admin.setRawAnswer({ target: 'read', resourceType: 'Task', status: 200, contentType: 'x', body: '' }),
+    ).rejects.toMatchObject({ code: 'SANDBOX_INVALID_REQUEST' });
+  });
+});
+
 describe('admin operations', () => {
   it('generates decisions for one EG, refuses unknown names, and a cancelled decision comes back in flux 1', async () => {
     const cursor = (await decisionSearch('2020-01-01T00:00:00Z')).json<Bundle>().meta.lastUpdated;

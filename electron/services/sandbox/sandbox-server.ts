@@ -16,7 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import { ensureTestPki, type TestPki } from '../pki/test-pki';
 import { startAdminServer, type SandboxSettings } from './admin-api';
 import { FhirEndpoints, type FhirEndpointsConfig } from './fhir-endpoints';
-import { HttpProblem, readBody, sendJson, sendProblem } from './http-io';
+import { HttpProblem, readBody, sendJson, sendProblem, sendRaw } from './http-io';
 import { SandboxAdmin } from './sandbox-admin';
 import { DEFAULT_LEGAL_ENTITIES, SandboxOperations, type SandboxLegalEntitySeed } from './sandbox-operations';
 import { SandboxStore } from './sandbox-store';
@@ -257,6 +257,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       .split('/')
       .filter((s) => s !== '')
       .map(decodeURIComponent);
+    const raw = operations.takeRawAnswer(req.method ?? 'GET', segments);
+    if (raw) return sendRaw(res, raw);
     const body = req.method === 'POST' ? await readBody(req) : '';
     const answer = await fhir.handle(
       { method: req.method ?? 'GET', segments, rawQuery, headers: req.headers, body },

@@ -4,6 +4,7 @@ import type { SyncProgress } from '@shared/domain/sync';
 import type { Db } from '../db/database';
 import type { Journal } from '../journal/journal';
 import type { Transport } from '../transport/transport';
+import type { SyncLimits } from './items/item-store';
 import type { RetryPolicy } from './net/retry-policy';
 
 export interface SyncContext {
@@ -15,6 +16,8 @@ export interface SyncContext {
   readonly retry: RetryPolicy;
   /** Parallel DocumentReference reads (keep-alive pool of the transport). */
   readonly concurrency: number;
+  /** Attachment size and "à relire" duration (Paramètres). */
+  readonly limits: SyncLimits;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: SyncProgress) => void;
 }
@@ -27,11 +30,27 @@ export interface SyncCounters {
   waiting: number;
   evaluations: number;
   units: number;
+  /** Items put in quarantine by this run. */
   quarantined: number;
+  /** Items this run kept "à relire". */
+  toReread: number;
+  /** Named warnings (skipped entries, periods possibly missing): ids only. */
+  warnings: string[];
 }
 
 export function emptyCounters(): SyncCounters {
-  return { decisions: 0, statuses: 0, sent: 0, rejected: 0, waiting: 0, evaluations: 0, units: 0, quarantined: 0 };
+  return {
+    decisions: 0,
+    statuses: 0,
+    sent: 0,
+    rejected: 0,
+    waiting: 0,
+    evaluations: 0,
+    units: 0,
+    quarantined: 0,
+    toReread: 0,
+    warnings: [],
+  };
 }
 
 export function throwIfCancelled(ctx: SyncContext): void {
@@ -41,20 +60,9 @@ export function throwIfCancelled(ctx: SyncContext): void {
   }
 }
 
-/** Puts an item aside with its reason, once per (flow, resource id) while unresolved. Joins the caller's transaction. */
-export function quarantine(
-  db: Db,
-  item: { finessEg: string | null; flow: string; resourceId: string | null; reason: string; raw?: string },
-  nowIso: string,
-): boolean {
-  const existing = db
-    .prepare('SELECT 1 FROM quarantine WHERE flow = ? AND resource_id IS ? AND finess_eg IS ? AND resolved_at IS NULL')
-    .get(item.flow, item.resourceId, item.finessEg);
-  if (existing) return false;
-  db.prepare(
-    'INSERT INTO quarantine (finess_eg, flow, resource_id, reason, raw, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(item.finessEg, item.flow, item.resourceId, item.reason, item.raw ?? null, nowIso);
-  return true;
+/** The run was cancelled (the error then ends the run, it is no item's failure). */
+export function isCancellation(ctx: Pick<SyncContext, 'signal'>, error: unknown): boolean {
+  return (error as { cancelled?: boolean } | undefined)?.cancelled === true || ctx.signal?.aborted === true;
 }
 
 export function readCursor(db: Db, finessEg: string, flow: 'flux1' | 'flux5' | 'ror'): string | undefined {
@@ -63,25 +71,7 @@ export function readCursor(db: Db, finessEg: string, flow: 'flux1' | 'flux5' | '
   return row?.cursor;
 }
 
-/** First connection of a DUI: the IG allows looking back 30 days (J-30); afterwards the stored cursor is used. */
-const FIRST_LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
-
-/**
- * Where a flux 1 or flux 5 search starts: the stored server-time cursor, else 30 days before the server's time
- * (taken from the first answer of the run; the local clock only if the server gave none).
- */
-export function searchStart(
-  ctx: SyncContext,
-  finessEg: string,
-  flow: 'flux1' | 'flux5',
-  firstServerTime: string | undefined,
-): string {
-  return (
-    readCursor(ctx.db, finessEg, flow) ??
-    new Date(new Date(firstServerTime ?? ctx.now().toISOString()).getTime() - FIRST_LOOK_BACK_MS).toISOString()
-  );
-}
-
+/** Moves a cursor forward only: an answer carrying an older instant never makes a search look back less far. */
 export function writeCursor(
   db: Db,
   finessEg: string,
@@ -89,6 +79,10 @@ export function writeCursor(
   cursor: string,
   nowIso: string,
 ): void {
+  const current = readCursor(db, finessEg, flow);
+  const at = Date.parse(cursor);
+  if (Number.isNaN(at)) return;
+  if (current !== undefined && Date.parse(current) >= at) return;
   db.prepare(
     `INSERT INTO sync_cursor (finess_eg, flow, cursor, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (finess_eg, flow) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,

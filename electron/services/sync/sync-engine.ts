@@ -5,11 +5,13 @@
  * recorded in sync_run and the journal (ids and counts only, no personal data).
  */
 import type { SdoProfileVersion } from '@shared/domain/status-report';
-import type { SyncOutcome, SyncProgress, SyncSummary } from '@shared/domain/sync';
+import { syncOutcomeLabel, type SyncOutcome, type SyncProgress, type SyncSummary } from '@shared/domain/sync';
 import { isAppError } from '@shared/errors/app-error';
 import { inTransaction, type Db } from '../db/database';
 import type { Journal } from '../journal/journal';
+import { createLogger } from '../logging/logger';
 import type { Transport } from '../transport/transport';
+import { readSyncLimits, type SyncLimits } from './items/item-store';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './net/retry-policy';
 import { sendOutbox } from './outbox/outbox-sender';
 import { pullDecisions } from './pull/decision-pull';
@@ -32,7 +34,11 @@ export interface SyncEngineOptions {
   readonly legalEntity?: { readonly finessEj: string; readonly name: string };
   /** New EGs seen in the token are activated locally (the sandbox default); otherwise the referent activates them. */
   readonly activateNewEgs?: boolean;
+  /** Default: the Paramètres values stored in the database. */
+  readonly limits?: SyncLimits;
 }
+
+const log = createLogger('sync');
 
 export interface SyncRunResult {
   readonly runId: number;
@@ -77,6 +83,7 @@ function closeInterruptedRuns(db: Db, journal: Journal, nowIso: string): void {
     const open = db.prepare('SELECT id FROM sync_run WHERE finished_at IS NULL').pluck().all() as number[];
     const summary: SyncSummary = {
       ...emptyCounters(),
+      warnings: [],
       errors: ['Synchronisation interrompue avant la fin (arrêt du processus) : reprise par la suivante.'],
     };
     for (const id of open) {
@@ -107,6 +114,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     profileVersion: options.profileVersion ?? '4.0.7',
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     concurrency: options.concurrency ?? 8,
+    limits: options.limits ?? readSyncLimits(db),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
@@ -126,8 +134,9 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
   let outcome: SyncOutcome = 'succès';
   const stepFailed = (error: unknown, where: string) => {
     if ((error as { cancelled?: boolean }).cancelled || options.signal?.aborted) throw error;
-    const message = isAppError(error) ? error.message : 'Erreur inattendue.';
+    const message = isAppError(error) ? error.message : `Erreur inattendue (${(error as Error)?.name ?? 'exception'}).`;
     errors.push(`${where} : ${message}`);
+    log.error('Étape de synchronisation en échec', { where, code: isAppError(error) ? error.code : undefined });
     journal.append({
       actor: 'synchronisation',
       action: `Échec : ${where}`,
@@ -200,11 +209,12 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
       stepFailed(error, 'évaluations');
     }
     if (errors.length > 0) outcome = 'partiel';
+    else if (counters.quarantined > 0 || counters.toReread > 0 || counters.warnings.length > 0) outcome = 'anomalies';
   } catch (error) {
     if ((error as { cancelled?: boolean }).cancelled || options.signal?.aborted) outcome = 'annulé';
     else {
       outcome = 'échec';
-      errors.push(isAppError(error) ? error.message : 'Erreur inattendue.');
+      errors.push(isAppError(error) ? error.message : `Erreur inattendue (${(error as Error)?.name ?? 'exception'}).`);
     }
   }
   counters.waiting = db
@@ -225,7 +235,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
       outcome: outcome === 'succès' ? 'succès' : outcome === 'annulé' ? 'info' : 'échec',
       recordType: 'sync_run',
       recordId: runId,
-      detail: `${outcome} — décisions ${counters.decisions}, statuts reçus ${counters.statuses}, envoyés ${counters.sent}, refusés ${counters.rejected}, en attente ${counters.waiting}, quarantaine ${counters.quarantined}`,
+      detail: `${syncOutcomeLabel(outcome, summary)} — décisions ${counters.decisions}, statuts reçus ${counters.statuses}, envoyés ${counters.sent}, refusés ${counters.rejected}, en attente ${counters.waiting}, quarantaine ${counters.quarantined}, à relire ${counters.toReread}`,
     });
   });
   ctx.onProgress?.({ phase: 'terminé', done: 1, total: 1, running: false });

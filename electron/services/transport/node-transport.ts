@@ -12,7 +12,7 @@ import {
   type TlsProbe,
 } from './sdo-transport';
 import type { NodeTransportConfig, Transport } from './transport';
-import { mapNetworkError, mapSecureContextError, TransportError } from './transport-error';
+import { mapNetworkError, mapSecureContextError, responseTooLarge, TransportError } from './transport-error';
 
 export type { TlsProbe } from './sdo-transport';
 
@@ -49,6 +49,7 @@ export function createNodeHttpSender(config: NodeTransportConfig): HttpSender {
     headers: Record<string, string>,
     body: Buffer | undefined,
     timeoutMs: number,
+    maxBodyBytes?: number,
   ): Promise<RawResponse> => {
     if (closed) return Promise.reject(new AppError('INTERNAL', 'La connexion a été fermée.'));
     return new Promise((resolve, reject) => {
@@ -77,8 +78,17 @@ export function createNodeHttpSender(config: NodeTransportConfig): HttpSender {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        // The caller's limit for this request: refused from Content-Length, else as soon as it is passed.
+        const tooLarge = (bytes: number) => {
+          req.destroy();
+          clearTimeout(timer);
+          reject(responseTooLarge(bytes, maxBodyBytes ?? 0));
+        };
+        const announced = Number(res.headers['content-length']);
+        if (maxBodyBytes !== undefined && announced > maxBodyBytes) return tooLarge(announced);
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
+          if (maxBodyBytes !== undefined && size > maxBodyBytes) return tooLarge(size);
           if (size > MAX_BODY_BYTES) {
             req.destroy();
             clearTimeout(timer);

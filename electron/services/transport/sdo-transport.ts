@@ -16,7 +16,7 @@ import type {
   SdoResponse,
   Transport,
 } from './transport';
-import { clientRefused, TransportError } from './transport-error';
+import { clientRefused, responseTooLarge, TransportError } from './transport-error';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Renew the token this long before it expires, so a request never leaves with a token about to die. */
@@ -37,6 +37,8 @@ export interface HttpSender {
     headers: Record<string, string>,
     body: Buffer | undefined,
     timeoutMs: number,
+    /** Stop reading past this many bytes (RESPONSE_TOO_LARGE); a sender that cannot may read on and let the caller check. */
+    maxBodyBytes?: number,
   ): Promise<RawResponse>;
   close(): void;
 }
@@ -152,6 +154,7 @@ export function createSdoTransport(
       headers,
       body,
       req.timeoutMs ?? config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      req.maxBodyBytes,
     );
   };
 
@@ -179,6 +182,9 @@ export function createSdoTransport(
         }
       }
       if (res.status >= 400) throw statusError(res, req.finessEg);
+      if (req.maxBodyBytes !== undefined && res.body.length > req.maxBodyBytes) {
+        throw responseTooLarge(res.body.length, req.maxBodyBytes);
+      }
       const date = res.headers.date;
       return {
         status: res.status,

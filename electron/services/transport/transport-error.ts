@@ -142,3 +142,12 @@ export function mapSecureContextError(error: unknown): AppError {
     message,
   );
 }
+
+/** A body over the caller's limit, refused before it is parsed (or, by a sender that can, before it is all read). */
+export function responseTooLarge(size: number, limit: number): TransportError {
+  return new TransportError(
+    'RESPONSE_TOO_LARGE',
+    'La réponse du serveur dépasse la taille admise.',
+    `${size} octets, limite ${limit} octets`,
+  );
+}

@@ -11,6 +11,8 @@ export interface SdoRequest {
   body?: unknown;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** Largest body accepted for this request: a larger one is refused (RESPONSE_TOO_LARGE) before being parsed. */
+  maxBodyBytes?: number;
 }
 
 export interface SdoResponse {

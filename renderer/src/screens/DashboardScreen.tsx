@@ -2,6 +2,7 @@ import { useApiQuery } from '../api/use-api';
 import { CertificateExpiryTile } from '../components/certificates/CertificateExpiryTile';
 import { ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatCount, formatInstant } from '../components/format';
+import { SyncGapNotice } from '../components/sync/SyncGapNotice';
 import type { DashboardCounts } from '@shared/domain/dashboard';
 
 const TILES: readonly {
@@ -18,7 +19,7 @@ const TILES: readonly {
   { key: 'validityEndingSoon', label: 'Validité < 3 mois', href: '#/notifications' },
   { key: 'outboxPending', label: 'Statuts en attente d’envoi', href: '#/synchronisation' },
   { key: 'outboxRejected', label: 'Statuts rejetés', href: '#/synchronisation', tone: 'alert' },
-  { key: 'quarantined', label: 'Éléments en quarantaine', href: '#/synchronisation', tone: 'alert' },
+  { key: 'quarantined', label: 'Éléments refusés', href: '#/synchronisation/elements-refuses', tone: 'alert' },
 ];
 
 export function DashboardScreen() {
@@ -29,6 +30,7 @@ export function DashboardScreen() {
         Tableau de bord
       </ScreenTitle>
       <CertificateExpiryTile />
+      <SyncGapNotice />
       {counts.isPending && <Loading />}
       <ErrorMessage error={counts.error} />
       {counts.data && (

@@ -4,6 +4,7 @@ import { useApiMutation, useApiQuery } from '../api/use-api';
 import { ConnectionCheckPanel } from '../components/certificates/ConnectionCheckPanel';
 import { ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import '../components/certificates/certificates.css';
+import { SyncLimitsPanel } from '../components/sync/SyncLimitsPanel';
 
 export function SettingsScreen() {
   const environments = useApiQuery('environments:list', {});
@@ -67,6 +68,7 @@ export function SettingsScreen() {
           </section>
           {edited && <EnvironmentForm key={edited.id} environment={edited} />}
           {edited?.id === current.data.id && <ConnectionCheckPanel environmentLabel={current.data.label} />}
+          <SyncLimitsPanel />
         </>
       )}
     </>

@@ -1,10 +1,24 @@
 import { useEffect, useState } from 'react';
-import type { OutboxState, SyncProgress } from '@shared/domain/sync';
+import { syncOutcomeLabel, type OutboxState, type SyncOutcome, type SyncProgress } from '@shared/domain/sync';
 import { displayOf, STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
 import { api } from '../api/api-client';
 import { useApiMutation, useApiQuery } from '../api/use-api';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatInstant } from '../components/format';
+import { RefusedItemsPanel } from '../components/sync/RefusedItemsPanel';
+import { SyncGapNotice } from '../components/sync/SyncGapNotice';
+import type { ScreenProps } from '../app/screens';
+
+/** `#/synchronisation/elements-refuses` opens the screen on the refused items (the dashboard tile's link). */
+export const REFUSED_ITEMS_DETAIL = 'elements-refuses';
+
+const OUTCOME_BADGE: Record<SyncOutcome, string> = {
+  succès: 'badge-ok',
+  anomalies: 'badge-warn',
+  partiel: 'badge-error',
+  échec: 'badge-error',
+  annulé: 'badge-info',
+};
 
 const PHASE_LABELS: Record<string, string> = {
   connexion: 'Connexion à ViaTrajectoire',
@@ -82,15 +96,19 @@ function ProgressPanel() {
       )}
       {!running && last?.outcome && (
         <p role="status" className="notice" data-testid="sync-result">
-          Synchronisation terminée ({last.outcome}) : {last.summary?.decisions ?? 0} décision(s) reçue(s),{' '}
-          {last.summary?.statuses ?? 0} statut(s) reçu(s), {last.summary?.sent ?? 0} statut(s) envoyé(s)
+          Synchronisation terminée ({syncOutcomeLabel(last.outcome, last.summary ?? undefined)}) :{' '}
+          {last.summary?.decisions ?? 0} décision(s) reçue(s), {last.summary?.statuses ?? 0} statut(s) reçu(s),{' '}
+          {last.summary?.sent ?? 0} statut(s) envoyé(s)
           {last.summary && last.summary.rejected > 0 ? `, ${last.summary.rejected} rejeté(s)` : ''}.
         </p>
       )}
       {status.data && (
         <p className="muted">
           Prochaine synchronisation automatique : {formatInstant(status.data.nextScheduledAt)} · En attente d’envoi :{' '}
-          {status.data.pendingOutbox} · En quarantaine : {status.data.quarantined}
+          {status.data.pendingOutbox} · Éléments refusés :{' '}
+          <a href={`#/synchronisation/${REFUSED_ITEMS_DETAIL}`}>
+            {status.data.quarantined} (dont {status.data.toReread ?? 0} à relire)
+          </a>
         </p>
       )}
     </section>
@@ -124,10 +142,8 @@ function HistoryPanel() {
                 <td>{formatInstant(r.startedAt)}</td>
                 <td>{formatInstant(r.finishedAt)}</td>
                 <td>
-                  <span
-                    className={`badge ${r.outcome === 'succès' ? 'badge-ok' : r.outcome ? 'badge-error' : 'badge-info'}`}
-                  >
-                    {r.outcome ?? 'en cours'}
+                  <span className={`badge ${r.outcome ? OUTCOME_BADGE[r.outcome] : 'badge-info'}`}>
+                    {r.outcome ? syncOutcomeLabel(r.outcome, r.summary ?? undefined) : 'en cours'}
                   </span>
                 </td>
                 <td>{r.summary?.decisions ?? '—'}</td>
@@ -137,7 +153,7 @@ function HistoryPanel() {
                     ? `${r.summary.sent} (${r.summary.rejected} rejeté(s), ${r.summary.waiting} en attente)`
                     : '—'}
                 </td>
-                <td>{r.summary?.errors.join(' ; ') || '—'}</td>
+                <td>{[...(r.summary?.errors ?? []), ...(r.summary?.warnings ?? [])].join(' ; ') || '—'}</td>
               </tr>
             ))}
           </tbody>
@@ -234,54 +250,17 @@ function OutboxPanel() {
   );
 }
 
-function QuarantinePanel() {
-  const items = useApiQuery('sync:quarantine-list', { limit: 500 });
-  return (
-    <section className="panel" aria-labelledby="sync-quarantine">
-      <h2 id="sync-quarantine">Éléments en quarantaine</h2>
-      <p className="muted">
-        Ressources reçues de ViaTrajectoire qui n’ont pas pu être intégrées ; le reste de la synchronisation a continué.
-      </p>
-      <ErrorMessage error={items.error} />
-      {items.data && items.data.length === 0 && <Empty>Aucun élément en quarantaine.</Empty>}
-      {items.data && items.data.length > 0 && (
-        <table className="data-table" data-testid="quarantine-table">
-          <thead>
-            <tr>
-              <th scope="col">Reçu le</th>
-              <th scope="col">Flux</th>
-              <th scope="col">FINESS EG</th>
-              <th scope="col">Ressource</th>
-              <th scope="col">Raison</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.data.map((q) => (
-              <tr key={q.id}>
-                <td>{formatInstant(q.createdAt)}</td>
-                <td>{q.flow}</td>
-                <td>{q.finessEg ?? '—'}</td>
-                <td>{q.resourceId ?? '—'}</td>
-                <td>{q.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
-}
-
-export function SynchronisationScreen() {
+export function SynchronisationScreen({ detail }: ScreenProps) {
   return (
     <>
       <ScreenTitle description="Réception des décisions et des statuts, envoi des statuts du référent. Hors connexion, les statuts attendent ici et partent à la synchronisation suivante.">
         Synchronisation
       </ScreenTitle>
+      <SyncGapNotice />
       <ProgressPanel />
+      <RefusedItemsPanel focus={detail === REFUSED_ITEMS_DETAIL} />
       <OutboxPanel />
       <HistoryPanel />
-      <QuarantinePanel />
     </>
   );
 }

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import type { OutboxItemDto, QuarantineItemDto, SyncStatusDto, SyncSummary } from '../../domain/sync';
+import type { OutboxItemDto, QuarantineItemDto, SyncOutcome, SyncStatusDto, SyncSummary } from '../../domain/sync';
 import { channel } from '../channel';
 
 const outboxStates = z.enum(['pending', 'in_flight', 'sent', 'rejected', 'abandoned']);
 
 export interface SyncRunAnswer {
   readonly runId: number | null;
-  readonly outcome: 'succès' | 'partiel' | 'échec' | 'annulé' | null;
+  readonly outcome: SyncOutcome | null;
   readonly summary: SyncSummary | null;
 }
 
@@ -28,4 +28,27 @@ export const syncChannels = {
   'sync:quarantine-list': channel<QuarantineItemDto[]>()(
     z.object({ limit: z.number().int().min(1).max(2000).default(500) }).strict(),
   ),
+  /** "Relire maintenant": the item becomes due and a sync starts (its outcome arrives as usual). */
+  'sync:quarantine-reread': channel<QuarantineItemDto>()(z.object({ id: z.number().int().positive() }).strict()),
+  /** "Importer quand même", only once the referent has confirmed (journaled with that confirmation). */
+  'sync:quarantine-import': channel<QuarantineItemDto>()(
+    z.object({ id: z.number().int().positive(), confirmed: z.literal(true) }).strict(),
+  ),
+  /** The referent has recovered a period possibly missing (or checked nothing is missing). */
+  'sync:gap-dismiss': channel<{ dismissed: true }>()(z.object({ id: z.number().int().positive() }).strict()),
+  'sync:limits': channel<SyncLimitsDto>()(z.object({}).strict()),
+  'sync:set-limits': channel<SyncLimitsDto>()(
+    z
+      .object({
+        maxAttachmentKib: z.number().int().min(16).max(65536).optional(),
+        rereadDays: z.number().int().min(1).max(90).optional(),
+      })
+      .strict(),
+  ),
 } as const;
+
+/** Paramètres of the sync: largest decision attachment (kio), days an item stays "à relire". */
+export interface SyncLimitsDto {
+  readonly maxAttachmentKib: number;
+  readonly rereadDays: number;
+}

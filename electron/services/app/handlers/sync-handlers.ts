@@ -1,5 +1,8 @@
 import type { SyncService } from '../../sync/runner/sync-service';
-import { abandonOutboxItem, listOutbox, listQuarantine, retryOutboxItem } from '../../sync/outbox/outbox-queries';
+import type { SdoProfileVersion } from '@shared/domain/status-report';
+import { readSyncLimits, writeSyncLimits } from '../../sync/items/item-store';
+import { dismissGap, importAnyway, listQuarantine, rereadNow } from '../../sync/items/quarantine-queries';
+import { abandonOutboxItem, listOutbox, retryOutboxItem } from '../../sync/outbox/outbox-queries';
 import type { Handlers } from '../dispatch';
 import type { AppContext } from '../app-context';
 import { journaled } from './user-action-journal';
@@ -11,7 +14,23 @@ type SyncChannel =
   | 'sync:outbox-list'
   | 'sync:outbox-retry'
   | 'sync:outbox-abandon'
-  | 'sync:quarantine-list';
+  | 'sync:quarantine-list'
+  | 'sync:quarantine-reread'
+  | 'sync:quarantine-import'
+  | 'sync:gap-dismiss'
+  | 'sync:limits'
+  | 'sync:set-limits';
+
+function limitsDto(ctx: AppContext) {
+  const limits = readSyncLimits(ctx.db);
+  return { maxAttachmentKib: Math.round(limits.maxAttachmentBytes / 1024), rereadDays: limits.rereadDays };
+}
+
+function profileVersion(ctx: AppContext): SdoProfileVersion {
+  const value = ctx.db.prepare("SELECT value FROM setting WHERE key = 'sdo.profileVersion'").pluck().get() as
+    string | undefined;
+  return value === '4.0.5' ? '4.0.5' : '4.0.7';
+}
 
 export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Handlers, SyncChannel> {
   const changed = (...scopes: string[]) => ctx.events.emit('data:changed', { scopes });
@@ -39,5 +58,54 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
         return item;
       }),
     'sync:quarantine-list': (req) => listQuarantine(ctx.db, req.limit),
+    'sync:quarantine-reread': (req) =>
+      journaled(ctx, { action: 'Relecture demandée', recordType: 'quarantaine', recordId: String(req.id) }, () => {
+        const item = rereadNow(ctx.db, req.id);
+        changed('sync');
+        // The re-read is the next sync's: started now, its outcome is told like any other run's.
+        void sync.runNow().catch(() => undefined);
+        return item;
+      }),
+    'sync:quarantine-import': (req) =>
+      journaled(
+        ctx,
+        {
+          action: 'Import malgré anomalie confirmé par le référent',
+          recordType: 'quarantaine',
+          recordId: String(req.id),
+        },
+        () => {
+          const { item } = importAnyway(ctx.db, req.id, { profileVersion: profileVersion(ctx), now: ctx.now() });
+          changed('sync', 'worklist', 'dashboard');
+          return item;
+        },
+        (item) =>
+          `${item.flow} ${item.resourceId ?? ''} — défaut ${item.rule} jugé sans effet sur la décision ; confirmation du référent`,
+      ),
+    'sync:gap-dismiss': (req) =>
+      journaled(
+        ctx,
+        { action: 'Période possiblement manquante traitée', recordType: 'période', recordId: String(req.id) },
+        () => {
+          dismissGap(ctx.db, req.id, ctx.now().toISOString());
+          changed('sync', 'dashboard');
+          return { dismissed: true as const };
+        },
+      ),
+    'sync:limits': () => limitsDto(ctx),
+    'sync:set-limits': (req) =>
+      journaled(
+        ctx,
+        { action: 'Limites de synchronisation modifiées' },
+        () => {
+          writeSyncLimits(ctx.db, {
+            ...(req.maxAttachmentKib !== undefined ? { maxAttachmentBytes: req.maxAttachmentKib * 1024 } : {}),
+            ...(req.rereadDays !== undefined ? { rereadDays: req.rereadDays } : {}),
+          });
+          changed('sync');
+          return limitsDto(ctx);
+        },
+        (l) => `pièce jointe ${l.maxAttachmentKib} kio, relecture ${l.rereadDays} jours`,
+      ),
   };
 }

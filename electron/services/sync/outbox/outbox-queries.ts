@@ -2,7 +2,7 @@
  * What the Synchronisation screen shows and lets the referent do with the outbox: list with the statuses carried
  * and the server's refusal, retry a rejected item, abandon one that must not leave. Quarantined items likewise.
  */
-import type { OutboxItemDto, OutboxState, QuarantineItemDto } from '@shared/domain/sync';
+import type { OutboxItemDto, OutboxState } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
 import type { Db } from '../../db/database';
 import { readStatusReport } from '../../fhir';
@@ -90,27 +90,4 @@ export function abandonOutboxItem(db: Db, id: number): OutboxItemDto {
   }
   db.prepare("UPDATE outbox SET state = 'abandoned', next_attempt_at = NULL WHERE id = ?").run(id);
   return getOutboxItem(db, id);
-}
-
-export function listQuarantine(db: Db, limit: number): QuarantineItemDto[] {
-  const rows = db
-    .prepare(
-      'SELECT id, finess_eg, flow, resource_id, reason, created_at FROM quarantine WHERE resolved_at IS NULL ORDER BY id DESC LIMIT ?',
-    )
-    .all(limit) as {
-    id: number;
-    finess_eg: string | null;
-    flow: string;
-    resource_id: string | null;
-    reason: string;
-    created_at: string;
-  }[];
-  return rows.map((r) => ({
-    id: r.id,
-    finessEg: r.finess_eg,
-    flow: r.flow,
-    resourceId: r.resource_id,
-    reason: r.reason,
-    createdAt: r.created_at,
-  }));
 }

@@ -1,97 +1,152 @@
 /**
- * Flux 1 for one EG: search with a server-time cursor, follow `next` links, read each DocumentReference with
- * bounded concurrency, validate, parse the CDA, then write the page in short transactions (no await inside) while
- * the next page is being read. Writes are idempotent by idNat_Decision, and the cursor moves to the search's server
- * instant only once every page is committed (crash-safe).
+ * Flux 1 for one EG: first the decisions kept "à relire" whose backoff has passed, then the paged cursor search
+ * (paged-search.ts). Each DocumentReference is read with bounded concurrency, checked (body type and id, attachment
+ * size from the base64 length before decoding, profile, CDA) and written in short transactions while the next page
+ * is read. Whatever goes wrong with one item — an exception included — is that item's failure alone: it is recorded
+ * ("à relire" or quarantine, with its rule) in the same transaction as the rest of its page, which is stored.
+ * Writes are idempotent by idNat_Decision.
  */
 import { parseDecisionCda } from '../../cda/decision-cda-parser';
 import { inTransaction } from '../../db/database';
 import { validateResource } from '../../fhir';
-import { mapBounded, withRetry } from '../net/retry-policy';
 import {
-  lastUpdatedParam,
-  nextLink,
-  quarantine,
-  searchStart,
-  relativeToBase,
-  serverInstant,
-  throwIfCancelled,
-  writeCursor,
-  type SyncContext,
-  type SyncCounters,
-} from '../sync-context';
+  checkReadBody,
+  guarded,
+  isItemFailure,
+  permanent,
+  rawOf,
+  readFailure,
+  transient,
+  validationFailure,
+  type ItemFailure,
+} from '../items/item-failure';
+import { dueRereads, recordItemFailure, resolveItem, type SyncLimits } from '../items/item-store';
+import { mapBounded, withRetry } from '../net/retry-policy';
+import { isCancellation, throwIfCancelled, type SyncContext, type SyncCounters } from '../sync-context';
 import { compactDecisionResourceJson, storeDecision } from './decision-store';
+import { pagedCursorSearch } from './paged-search';
 
 /** Decisions per write transaction: short enough for the reads of the next page to go on in between. */
 const WRITE_CHUNK = 100;
+/** Attempts of one read within a run: a failing document is kept "à relire" rather than holding back its page. */
+const ITEM_ATTEMPTS = 3;
 
-type Read =
-  | {
-      ok: true;
-      id: string;
-      idNat: string;
-      lastUpdated: string | null;
-      resource: string;
-      cda: string;
-      parsed: ReturnType<typeof parseDecisionCda>;
-    }
-  | { ok: false; id: string; reason: string; raw?: string };
+export interface DecisionRead {
+  readonly id: string;
+  readonly idNat: string;
+  readonly lastUpdated: string | null;
+  readonly resource: string;
+  readonly cda: string;
+  readonly parsed: ReturnType<typeof parseDecisionCda>;
+}
+
+type Read = { ok: true; read: DecisionRead } | { ok: false; id: string; failure: ItemFailure };
 
 interface DocRef {
   id?: string;
   meta?: { lastUpdated?: string };
   identifier?: { use?: string; value?: string }[];
-  content?: { attachment?: { data?: string } }[];
+  content?: { attachment?: { data?: unknown } }[];
+}
+
+/** Decoded size of a base64 text, from its length (no decoding). */
+export function base64DecodedBytes(data: string): number {
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return Math.floor((data.length * 3) / 4) - padding;
+}
+
+/** Largest read body for a decision: its attachment at the limit, base64-encoded, plus room for the metadata. */
+export function decisionBodyLimit(limits: SyncLimits): number {
+  return Math.ceil((limits.maxAttachmentBytes * 4) / 3) + 256 * 1024;
+}
+
+const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toLocaleString('fr-FR', { maximumFractionDigits: 2 })} Mio`;
+
+/**
+ * Checks a DocumentReference as received and turns it into what is stored. `acceptHarmless`: the referent chose
+ * "Importer quand même" (only defects of the harmless list are let through).
+ */
+export function checkDecisionResource(
+  body: unknown,
+  id: string,
+  ctx: Pick<SyncContext, 'profileVersion' | 'limits'>,
+  acceptHarmless = false,
+): DecisionRead | ItemFailure {
+  const what = `DocumentReference/${id}`;
+  const badBody = checkReadBody(body, 'DocumentReference', id);
+  if (badBody) return badBody;
+  const doc = body as DocRef;
+  const data = Array.isArray(doc.content) ? doc.content[0]?.attachment?.data : undefined;
+  if (typeof data === 'string' && base64DecodedBytes(data) > ctx.limits.maxAttachmentBytes) {
+    return permanent(
+      'taille-piece-jointe',
+      `${what} : document CDA de ${mib(base64DecodedBytes(data))}, au-delà de la limite de ${mib(ctx.limits.maxAttachmentBytes)} (Paramètres).`,
+    );
+  }
+  const validation = guarded('validateur-exception', `${what} : validation`, () =>
+    validateResource(body, { profileVersion: ctx.profileVersion }),
+  );
+  if (isItemFailure(validation)) return { ...validation, ...optionalRaw(body) };
+  let harmless: ItemFailure | undefined;
+  if (!validation.valid) {
+    const failure = validationFailure(validation, what);
+    if (!failure.importable) return { ...failure, ...optionalRaw(body) };
+    harmless = failure;
+  }
+  const idNat = Array.isArray(doc.identifier) ? doc.identifier.find((i) => i?.use === 'official')?.value : undefined;
+  if (typeof idNat !== 'string' || idNat === '') {
+    return permanent('idnat-absent', `${what} : identifiant national de la décision (idNat_Decision) absent.`);
+  }
+  if (typeof data !== 'string' || data === '') {
+    return permanent('cda-absent', `${what} : document CDA de la décision absent.`);
+  }
+  const cda = Buffer.from(data, 'base64').toString('utf8');
+  const parsed = guarded('cda-illisible', `${what} : CDA de décision illisible`, () => parseDecisionCda(cda));
+  if (isItemFailure(parsed)) return { ...parsed, ...optionalRaw(body) };
+  if (harmless && !acceptHarmless) return { ...harmless, ...optionalRaw(body) };
+  const resource = compactDecisionResourceJson(body, cda);
+  if (resource === undefined) {
+    return permanent('marqueur-stockage', `${what} : pièce jointe portant la valeur réservée du stockage.`);
+  }
+  return { id, idNat, lastUpdated: doc.meta?.lastUpdated ?? null, resource, cda, parsed };
+}
+
+function optionalRaw(body: unknown): { raw?: string } {
+  const raw = rawOf(body);
+  return raw === undefined ? {} : { raw };
 }
 
 async function readDecision(ctx: SyncContext, finessEg: string, id: string): Promise<Read> {
-  let body: unknown;
+  const what = `DocumentReference/${id}`;
   try {
-    body = (
-      await withRetry(
-        () => ctx.transport.request({ method: 'GET', path: `DocumentReference/${encodeURIComponent(id)}`, finessEg }),
-        ctx.retry,
-        ctx.signal,
-      )
-    ).body;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'HTTP_CLIENT_ERROR' || code === 'MALFORMED_RESPONSE') {
-      return { ok: false, id, reason: `Lecture refusée ou illisible (${code})` };
+    let body: unknown;
+    try {
+      body = (
+        await withRetry(
+          () =>
+            ctx.transport.request({
+              method: 'GET',
+              path: `DocumentReference/${encodeURIComponent(id)}`,
+              finessEg,
+              maxBodyBytes: decisionBodyLimit(ctx.limits),
+            }),
+          { ...ctx.retry, maxAttempts: Math.min(ctx.retry.maxAttempts, ITEM_ATTEMPTS) },
+          ctx.signal,
+        )
+      ).body;
+    } catch (error) {
+      if (isCancellation(ctx, error)) throw error;
+      return { ok: false, id, failure: readFailure(error, what) };
     }
-    throw error;
-  }
-  const validation = validateResource(body, { profileVersion: ctx.profileVersion });
-  if (!validation.valid) {
-    const first = validation.issues.find((i) => i.severity === 'error');
+    const checked = checkDecisionResource(body, id, ctx);
+    return isItemFailure(checked) ? { ok: false, id, failure: checked } : { ok: true, read: checked };
+  } catch (error) {
+    if (isCancellation(ctx, error)) throw error;
     return {
       ok: false,
       id,
-      reason: `DocumentReference non conforme : ${first?.path ?? ''} ${first?.message ?? ''}`.trim(),
-      raw: JSON.stringify(body),
+      failure: transient('exception-lecture', `${what} : erreur inattendue (${(error as Error).name}).`),
     };
-  }
-  const doc = body as DocRef;
-  const idNat = doc.identifier?.find((i) => i.use === 'official')?.value;
-  const data = doc.content?.[0]?.attachment?.data;
-  if (!idNat || !data)
-    return { ok: false, id, reason: 'idNat_Decision ou document CDA absent', raw: JSON.stringify(body) };
-  const cda = Buffer.from(data, 'base64').toString('utf8');
-  try {
-    const parsed = parseDecisionCda(cda);
-    const resource = compactDecisionResourceJson(body, cda);
-    if (resource === undefined) {
-      return {
-        ok: false,
-        id,
-        reason: 'Pièce jointe portant la valeur réservée du stockage',
-        raw: JSON.stringify(body),
-      };
-    }
-    return { ok: true, id, idNat, lastUpdated: doc.meta?.lastUpdated ?? null, resource, cda, parsed };
-  } catch (error) {
-    const reason = `CDA de décision illisible : ${(error as Error).message}`.slice(0, 300);
-    return { ok: false, id, reason, raw: JSON.stringify(body) };
   }
 }
 
@@ -99,83 +154,99 @@ export async function pullDecisions(
   ctx: SyncContext,
   finessEg: string,
   counters: SyncCounters,
-  firstServerTime: string | undefined,
+  serverNow: string | undefined,
 ): Promise<void> {
-  const cursor = searchStart(ctx, finessEg, 'flux1', firstServerTime);
-  const path = `DocumentReference?type=57830-2&_lastUpdated=${lastUpdatedParam(cursor)}&_elements=id`;
-  let snapshot: string | undefined;
-  let done = 0;
-  let total = 0;
-  const loadPage = async (requestPath: string) => {
-    throwIfCancelled(ctx);
-    const page = await withRetry(
-      () => ctx.transport.request({ method: 'GET', path: requestPath, finessEg }),
-      ctx.retry,
-      ctx.signal,
-    );
-    const bundle = page.body as { total?: number; entry?: { resource?: { id?: string } }[] };
-    const ids = (bundle.entry ?? []).map((e) => e.resource?.id).filter((id): id is string => typeof id === 'string');
-    const reads = await mapBounded(ids, ctx.concurrency, (id) => readDecision(ctx, finessEg, id));
-    return { page, bundle, ids, reads };
-  };
-  let loading: Promise<Awaited<ReturnType<typeof loadPage>>> | undefined = loadPage(path);
-  while (loading) {
-    const { page, bundle, ids, reads } = await loading;
-    snapshot ??= serverInstant(page.body, page.serverDate);
-    if (typeof bundle.total === 'number' && total === 0) total = bundle.total;
-    // The next page is read while this one is written (the write blocks this thread, the server and the network
-    // keep working); its failure surfaces when it is awaited, after this page is safely committed.
-    const next = nextLink(page.body);
-    loading = next ? loadPage(relativeToBase(next)) : undefined;
-    loading?.catch(() => undefined);
+  const readAll = (ids: readonly string[]) => mapBounded(ids, ctx.concurrency, (id) => readDecision(ctx, finessEg, id));
+  const commit = async (reads: readonly Read[]) => {
     for (let from = 0; from < reads.length; from += WRITE_CHUNK) {
       // Yield between chunks so the requests of the next page leave and their answers are taken in meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
       throwIfCancelled(ctx);
-      writeChunk(reads.slice(from, from + WRITE_CHUNK));
+      writeDecisionChunk(ctx, finessEg, counters, reads.slice(from, from + WRITE_CHUNK));
     }
-    done += ids.length;
-    ctx.onProgress?.({ phase: 'décisions', done, total: Math.max(total, done), finessEg, running: true });
-  }
-  if (snapshot) {
-    const at = snapshot;
-    inTransaction(ctx.db, () => writeCursor(ctx.db, finessEg, 'flux1', at, ctx.now().toISOString()));
-  }
-
-  function writeChunk(reads: readonly Read[]): void {
-    const nowIso = ctx.now().toISOString();
-    inTransaction(ctx.db, () => {
-      for (const read of reads) {
-        if (!read.ok) {
-          if (
-            quarantine(
-              ctx.db,
-              {
-                finessEg,
-                flow: 'flux1',
-                resourceId: read.id,
-                reason: read.reason,
-                ...(read.raw ? { raw: read.raw } : {}),
-              },
-              nowIso,
-            )
-          ) {
-            counters.quarantined++;
-          }
-          continue;
-        }
-        const outcome = storeDecision(ctx.db, {
-          finessEg,
-          documentReferenceId: read.id,
-          idNatDecision: read.idNat,
-          serverLastUpdated: read.lastUpdated,
-          parsed: read.parsed,
-          rawResourceJson: read.resource,
-          rawCda: read.cda,
-          nowIso,
-        });
-        if (outcome !== 'unchanged') counters.decisions++;
+  };
+  const due = dueRereads(ctx.db, 'flux1', finessEg, ctx.now());
+  if (due.length > 0) await commit(await readAll(due));
+  await pagedCursorSearch(ctx, finessEg, counters, serverNow, {
+    flow: 'flux1',
+    resourceType: 'DocumentReference',
+    firstPath: (gt) => `DocumentReference?type=57830-2&_lastUpdated=${gt}&_elements=id`,
+    prepare: (resources) => {
+      const ids: string[] = [];
+      for (const r of resources) {
+        if (typeof r.id === 'string' && r.id !== '') ids.push(r.id);
+        else counters.warnings.push(`Entrée DocumentReference sans id ignorée (EG ${finessEg}, règle entree-sans-id).`);
       }
-    });
-  }
+      return readAll(ids);
+    },
+    commit,
+    onProgress: (done, total) => ctx.onProgress?.({ phase: 'décisions', done, total, finessEg, running: true }),
+  });
+}
+
+/** One chunk in one transaction; each decision in its own savepoint, so a failing write is that item's alone. */
+function writeDecisionChunk(ctx: SyncContext, finessEg: string, counters: SyncCounters, reads: readonly Read[]): void {
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  inTransaction(ctx.db, () => {
+    for (const read of reads) {
+      if (!read.ok) {
+        recordFailure(ctx, counters, { finessEg, flow: 'flux1', resourceId: read.id, failure: read.failure }, now);
+        continue;
+      }
+      try {
+        const outcome = ctx.db.transaction(() => storeDecisionRead(ctx, finessEg, read.read, nowIso))();
+        if (outcome !== 'unchanged') counters.decisions++;
+      } catch (error) {
+        recordFailure(
+          ctx,
+          counters,
+          {
+            finessEg,
+            flow: 'flux1',
+            resourceId: read.read.id,
+            failure: transient(
+              'stockage-echec',
+              `DocumentReference/${read.read.id} : enregistrement local impossible (${(error as Error).name}), relu à la prochaine synchronisation.`,
+            ),
+          },
+          now,
+        );
+      }
+    }
+  });
+}
+
+/** Stores a checked decision and closes its "à relire" or quarantine row, if any. Joins the caller's transaction. */
+export function storeDecisionRead(
+  ctx: Pick<SyncContext, 'db'>,
+  finessEg: string,
+  read: DecisionRead,
+  nowIso: string,
+  resolution = 'relue avec succès',
+): ReturnType<typeof storeDecision> {
+  const outcome = storeDecision(ctx.db, {
+    finessEg,
+    documentReferenceId: read.id,
+    idNatDecision: read.idNat,
+    serverLastUpdated: read.lastUpdated,
+    parsed: read.parsed,
+    rawResourceJson: read.resource,
+    rawCda: read.cda,
+    nowIso,
+  });
+  resolveItem(ctx.db, { finessEg, flow: 'flux1', resourceId: read.id }, nowIso, resolution);
+  return outcome;
+}
+
+/** Records one item's failure and counts it in the run's anomalies. Joins the caller's transaction. */
+export function recordFailure(
+  ctx: SyncContext,
+  counters: SyncCounters,
+  item: Parameters<typeof recordItemFailure>[1],
+  now: Date,
+): void {
+  const recorded = recordItemFailure(ctx.db, item, now, ctx.limits);
+  if (recorded.kind === 'à relire') counters.toReread++;
+  else counters.quarantined++;
 }

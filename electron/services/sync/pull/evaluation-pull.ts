@@ -5,7 +5,9 @@
 import { parseEvaluationCda } from '../../cda/decision-cda-parser';
 import { inTransaction } from '../../db/database';
 import { withRetry } from '../net/retry-policy';
-import { quarantine, throwIfCancelled, type SyncContext, type SyncCounters } from '../sync-context';
+import { permanent } from '../items/item-failure';
+import { isCancellation, throwIfCancelled, type SyncContext, type SyncCounters } from '../sync-context';
+import { base64DecodedBytes, recordFailure } from './decision-pull';
 
 export async function pullEvaluations(
   ctx: SyncContext,
@@ -24,48 +26,80 @@ export async function pullEvaluations(
   for (const item of due) {
     if (!activeEgs.includes(item.finess_eg)) continue;
     throwIfCancelled(ctx);
-    const res = await withRetry(
-      () =>
-        ctx.transport.request({
-          method: 'GET',
-          path: `DocumentReference?identifier=${encodeURIComponent(item.id_nat_decision)}&type=51848-0`,
-          finessEg: item.finess_eg,
-        }),
-      ctx.retry,
-      ctx.signal,
-    );
-    const doc = (
-      res.body as { entry?: { resource?: { id?: string; content?: { attachment?: { data?: string } }[] } }[] }
-    ).entry?.[0]?.resource;
-    const data = doc?.content?.[0]?.attachment?.data;
-    if (!data) continue; // Not released yet: tried again next run.
-    const cda = Buffer.from(data, 'base64').toString('utf8');
-    const nowIso = ctx.now().toISOString();
-    inTransaction(ctx.db, () => {
-      try {
-        const parsed = parseEvaluationCda(cda);
-        ctx.db
-          .prepare(
-            'INSERT OR IGNORE INTO evaluation (decision_id, finess_eg, parsed_json, raw_cda, fetched_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(item.decision_id, item.finess_eg, JSON.stringify(parsed), cda, nowIso);
-        counters.evaluations++;
-      } catch (error) {
-        if (
-          quarantine(
-            ctx.db,
-            {
-              finessEg: item.finess_eg,
-              flow: 'flux3',
-              resourceId: doc?.id ?? null,
-              reason: `CDA d’évaluation illisible : ${(error as Error).message}`.slice(0, 300),
-            },
-            nowIso,
-          )
-        ) {
-          counters.quarantined++;
-        }
-      }
-    });
+    try {
+      await pullEvaluation(ctx, counters, item);
+    } catch (error) {
+      if (isCancellation(ctx, error)) throw error;
+      // This evaluation alone waits for the next run (it stays due); the others go on.
+      counters.warnings.push(
+        `Évaluation de la décision ${item.id_nat_decision} non reçue (${(error as { code?: string }).code ?? 'erreur'}) : nouvel essai à la prochaine synchronisation.`,
+      );
+    }
   }
+}
+
+async function pullEvaluation(
+  ctx: SyncContext,
+  counters: SyncCounters,
+  item: { decision_id: number; finess_eg: string; id_nat_decision: string },
+): Promise<void> {
+  const res = await withRetry(
+    () =>
+      ctx.transport.request({
+        method: 'GET',
+        path: `DocumentReference?identifier=${encodeURIComponent(item.id_nat_decision)}&type=51848-0`,
+        finessEg: item.finess_eg,
+      }),
+    ctx.retry,
+    ctx.signal,
+  );
+  const doc = (res.body as { entry?: { resource?: { id?: string; content?: { attachment?: { data?: string } }[] } }[] })
+    .entry?.[0]?.resource;
+  const data = doc?.content?.[0]?.attachment?.data;
+  if (typeof data !== 'string' || data === '') return; // Not released yet: tried again next run.
+  const now = ctx.now();
+  if (base64DecodedBytes(data) > ctx.limits.maxAttachmentBytes) {
+    inTransaction(ctx.db, () =>
+      recordFailure(
+        ctx,
+        counters,
+        {
+          finessEg: item.finess_eg,
+          flow: 'flux3',
+          resourceId: typeof doc?.id === 'string' ? doc.id : null,
+          failure: permanent(
+            'taille-piece-jointe',
+            `Évaluation de la décision ${item.id_nat_decision} : document CDA au-delà de la limite de ${ctx.limits.maxAttachmentBytes} octets (Paramètres).`,
+          ),
+        },
+        now,
+      ),
+    );
+    return;
+  }
+  const cda = Buffer.from(data, 'base64').toString('utf8');
+  const nowIso = now.toISOString();
+  inTransaction(ctx.db, () => {
+    try {
+      const parsed = parseEvaluationCda(cda);
+      ctx.db
+        .prepare(
+          'INSERT OR IGNORE INTO evaluation (decision_id, finess_eg, parsed_json, raw_cda, fetched_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(item.decision_id, item.finess_eg, JSON.stringify(parsed), cda, nowIso);
+      counters.evaluations++;
+    } catch (error) {
+      recordFailure(
+        ctx,
+        counters,
+        {
+          finessEg: item.finess_eg,
+          flow: 'flux3',
+          resourceId: typeof doc?.id === 'string' ? doc.id : null,
+          failure: permanent('cda-illisible', `CDA d’évaluation illisible : ${(error as Error).message}`.slice(0, 300)),
+        },
+        now,
+      );
+    }
+  });
 }

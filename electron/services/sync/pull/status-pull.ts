@@ -1,26 +1,33 @@
 /**
- * Flux 5 for one EG: Tasks since the cursor, added to the notification's history once (by Task id), and the
- * received events applied (actions.md "Received statuses", decisions.md §6): 46/49/37 finish the line ("à traiter"
- * if local work was in progress), 54 re-opens it, 47 from another ESMS raises "à traiter". Never sent back.
+ * Flux 5 for one EG: Tasks since the cursor (the one paged search of paged-search.ts), each checked against the
+ * ESMSTask profile and read, added to the notification's history once (by Task id), and the received events
+ * applied (actions.md "Received statuses", decisions.md §6): 46/49/37 finish the line ("à traiter" if local work was
+ * in progress), 54 re-opens it, 47 from another ESMS raises "à traiter". Never sent back. Whatever goes wrong with
+ * one Task — an exception included — is recorded for that Task alone; the rest of its page is applied.
  */
 import type { StatusReport } from '@shared/domain/status-report';
 import { inTransaction, type Db } from '../../db/database';
-import { readStatusReport } from '../../fhir';
-import { withRetry } from '../net/retry-policy';
+import { readStatusReport, validateResource } from '../../fhir';
 import {
-  lastUpdatedParam,
-  nextLink,
-  quarantine,
-  searchStart,
-  relativeToBase,
-  serverInstant,
-  throwIfCancelled,
-  writeCursor,
-  type SyncContext,
-  type SyncCounters,
-} from '../sync-context';
+  checkReadBody,
+  guarded,
+  isItemFailure,
+  permanent,
+  readFailure,
+  rawOf,
+  transient,
+  validationFailure,
+  type ItemFailure,
+} from '../items/item-failure';
+import { dueRereads, resolveItem } from '../items/item-store';
+import { mapBounded, withRetry } from '../net/retry-policy';
+import { isCancellation, type SyncContext, type SyncCounters } from '../sync-context';
+import { recordFailure } from './decision-pull';
 import { hasLocalWork } from './decision-store';
+import { pagedCursorSearch } from './paged-search';
 
+/** Rule of a Task about a decision not (yet) in the local base: applied by a later run once the decision lands. */
+export const UNKNOWN_DECISION_RULE = 'decision-inconnue';
 const UNKNOWN_DECISION = 'Statut reçu pour une décision absente de la base locale';
 
 /**
@@ -30,23 +37,30 @@ const UNKNOWN_DECISION = 'Statut reçu pour une décision absente de la base loc
 function applySetAsideTasks(ctx: SyncContext, finessEg: string, counters: SyncCounters): void {
   const rows = ctx.db
     .prepare(
-      `SELECT id, raw FROM quarantine WHERE flow = 'flux5' AND finess_eg = ? AND reason = ? AND resolved_at IS NULL
+      `SELECT id, raw FROM quarantine WHERE flow = 'flux5' AND finess_eg = ? AND rule = ? AND resolved_at IS NULL
        AND raw IS NOT NULL ORDER BY id`,
     )
-    .all(finessEg, UNKNOWN_DECISION) as { id: number; raw: string }[];
+    .all(finessEg, UNKNOWN_DECISION_RULE) as { id: number; raw: string }[];
   if (rows.length === 0) return;
   const nowIso = ctx.now().toISOString();
   inTransaction(ctx.db, () => {
     for (const row of rows) {
-      const task = JSON.parse(row.raw) as TaskResource;
-      const result = applyReceivedStatus(ctx.db, finessEg, task, readStatusReport(task), nowIso);
-      if (result === 'unknown-decision') continue;
-      if (result === 'added') counters.statuses++;
-      ctx.db.prepare('UPDATE quarantine SET resolved_at = ? WHERE id = ?').run(nowIso, row.id);
+      try {
+        ctx.db.transaction(() => {
+          const task = JSON.parse(row.raw) as TaskResource;
+          const result = applyReceivedStatus(ctx.db, finessEg, task, readStatusReport(task), nowIso);
+          if (result === 'unknown-decision') return;
+          if (result === 'added') counters.statuses++;
+          ctx.db
+            .prepare("UPDATE quarantine SET resolved_at = ?, resolution = 'décision reçue' WHERE id = ?")
+            .run(nowIso, row.id);
+        })();
+      } catch {
+        // Stays set aside; it was checked when received, so this is a local failure the next run tries again.
+      }
     }
   });
 }
-
 interface TaskResource {
   id?: string;
   meta?: { lastUpdated?: string };
@@ -127,75 +141,121 @@ export function applyReceivedStatus(
   return 'added';
 }
 
+type CheckedTask =
+  { ok: true; task: TaskResource; report: StatusReport } | { ok: false; id: string | null; failure: ItemFailure };
+
+/** Checks one Task as received (profile, then its inputs read as a status report); never throws. */
+function checkTask(ctx: SyncContext, task: unknown, id: string | null): CheckedTask {
+  const what = `Task/${id ?? 'sans id'}`;
+  const raw = rawOf(task);
+  const withRaw = (failure: ItemFailure): CheckedTask => ({
+    ok: false,
+    id,
+    failure: raw ? { ...failure, raw } : failure,
+  });
+  const validation = guarded('validateur-exception', `${what} : validation`, () =>
+    validateResource(task, { profileVersion: ctx.profileVersion }),
+  );
+  if (isItemFailure(validation)) return withRaw(validation);
+  // Importing a Task anyway is never offered: a status changes the work list.
+  if (!validation.valid) return withRaw({ ...validationFailure(validation, what), importable: false });
+  const report = guarded('statut-illisible', `${what} : statut illisible`, () => readStatusReport(task));
+  if (isItemFailure(report)) return withRaw(report);
+  return { ok: true, task: task as TaskResource, report };
+}
+
+async function rereadTask(ctx: SyncContext, finessEg: string, id: string): Promise<CheckedTask> {
+  const what = `Task/${id}`;
+  try {
+    const res = await withRetry(
+      () => ctx.transport.request({ method: 'GET', path: `Task/${encodeURIComponent(id)}`, finessEg }),
+      { ...ctx.retry, maxAttempts: Math.min(ctx.retry.maxAttempts, 3) },
+      ctx.signal,
+    );
+    const bad = checkReadBody(res.body, 'Task', id);
+    return bad ? { ok: false, id, failure: bad } : checkTask(ctx, res.body, id);
+  } catch (error) {
+    if (isCancellation(ctx, error)) throw error;
+    return { ok: false, id, failure: readFailure(error, what) };
+  }
+}
+
+function commitTasks(
+  ctx: SyncContext,
+  finessEg: string,
+  counters: SyncCounters,
+  checked: readonly CheckedTask[],
+): void {
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  inTransaction(ctx.db, () => {
+    for (const item of checked) {
+      if (!item.ok) {
+        recordFailure(ctx, counters, { finessEg, flow: 'flux5', resourceId: item.id, failure: item.failure }, now);
+        continue;
+      }
+      const id = typeof item.task.id === 'string' ? item.task.id : null;
+      try {
+        const result = ctx.db.transaction(() => {
+          const applied = applyReceivedStatus(ctx.db, finessEg, item.task, item.report, nowIso);
+          if (applied !== 'unknown-decision' && id) {
+            resolveItem(ctx.db, { finessEg, flow: 'flux5', resourceId: id }, nowIso, 'relue avec succès');
+          }
+          return applied;
+        })();
+        if (result === 'added') counters.statuses++;
+        else if (result === 'unknown-decision') {
+          const raw = rawOf(item.task);
+          recordFailure(
+            ctx,
+            counters,
+            {
+              finessEg,
+              flow: 'flux5',
+              resourceId: id,
+              failure: permanent(UNKNOWN_DECISION_RULE, UNKNOWN_DECISION, raw ? { raw } : {}),
+            },
+            now,
+          );
+        }
+      } catch (error) {
+        recordFailure(
+          ctx,
+          counters,
+          {
+            finessEg,
+            flow: 'flux5',
+            resourceId: id,
+            failure: transient(
+              'stockage-echec',
+              `Task/${id ?? 'sans id'} : enregistrement local impossible (${(error as Error).name}), relu à la prochaine synchronisation.`,
+            ),
+          },
+          now,
+        );
+      }
+    }
+  });
+}
+
 export async function pullStatuses(
   ctx: SyncContext,
   finessEg: string,
   counters: SyncCounters,
-  firstServerTime: string | undefined,
+  serverNow: string | undefined,
 ): Promise<void> {
-  const cursor = searchStart(ctx, finessEg, 'flux5', firstServerTime);
-  let path: string | undefined = `Task?_lastUpdated=${lastUpdatedParam(cursor)}`;
-  let snapshot: string | undefined;
-  let done = 0;
-  while (path) {
-    throwIfCancelled(ctx);
-    const requestPath: string = path;
-    const page = await withRetry(
-      () => ctx.transport.request({ method: 'GET', path: requestPath, finessEg }),
-      ctx.retry,
-      ctx.signal,
-    );
-    snapshot ??= serverInstant(page.body, page.serverDate);
-    const entries = (page.body as { entry?: { resource?: TaskResource }[] }).entry ?? [];
-    const nowIso = ctx.now().toISOString();
-    inTransaction(ctx.db, () => {
-      for (const entry of entries) {
-        const task = entry.resource ?? {};
-        let report: StatusReport;
-        try {
-          report = readStatusReport(task);
-        } catch (error) {
-          if (
-            quarantine(
-              ctx.db,
-              {
-                finessEg,
-                flow: 'flux5',
-                resourceId: task.id ?? null,
-                reason: (error as Error).message,
-                raw: JSON.stringify(task),
-              },
-              nowIso,
-            )
-          ) {
-            counters.quarantined++;
-          }
-          continue;
-        }
-        const result = applyReceivedStatus(ctx.db, finessEg, task, report, nowIso);
-        if (result === 'added') counters.statuses++;
-        else if (result === 'unknown-decision') {
-          const reason = UNKNOWN_DECISION;
-          if (
-            quarantine(
-              ctx.db,
-              { finessEg, flow: 'flux5', resourceId: task.id ?? null, reason, raw: JSON.stringify(task) },
-              nowIso,
-            )
-          ) {
-            counters.quarantined++;
-          }
-        }
-      }
-    });
-    done += entries.length;
-    ctx.onProgress?.({ phase: 'statuts', done, total: done, finessEg, running: true });
-    const next = nextLink(page.body);
-    path = next ? relativeToBase(next) : undefined;
+  const due = dueRereads(ctx.db, 'flux5', finessEg, ctx.now());
+  if (due.length > 0) {
+    commitTasks(ctx, finessEg, counters, await mapBounded(due, ctx.concurrency, (id) => rereadTask(ctx, finessEg, id)));
   }
+  await pagedCursorSearch(ctx, finessEg, counters, serverNow, {
+    flow: 'flux5',
+    resourceType: 'Task',
+    firstPath: (gt) => `Task?_lastUpdated=${gt}`,
+    prepare: (resources) =>
+      Promise.resolve(resources.map((task) => checkTask(ctx, task, typeof task.id === 'string' ? task.id : null))),
+    commit: (checked) => commitTasks(ctx, finessEg, counters, checked),
+    onProgress: (done) => ctx.onProgress?.({ phase: 'statuts', done, total: done, finessEg, running: true }),
+  });
   applySetAsideTasks(ctx, finessEg, counters);
-  if (snapshot) {
-    const at = snapshot;
-    inTransaction(ctx.db, () => writeCursor(ctx.db, finessEg, 'flux5', at, ctx.now().toISOString()));
-  }
 }

@@ -4,6 +4,7 @@
  * fails fast, local changes stay in the outbox and leave on the next run.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { listGaps } from '../items/quarantine-queries';
 import type { SyncProgress, SyncStatusDto, SyncRunDto, SyncOutcome, SyncSummary } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
 import type { Db } from '../../db/database';
@@ -189,6 +190,11 @@ export class SyncService {
         .pluck()
         .get() as number,
       quarantined: db.prepare('SELECT count(*) FROM quarantine WHERE resolved_at IS NULL').pluck().get() as number,
+      toReread: db
+        .prepare("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL AND kind = 'à relire'")
+        .pluck()
+        .get() as number,
+      gaps: listGaps(db),
     };
   }
 

@@ -1,6 +1,7 @@
 /**
  * One sync in a child process, for the crash-safety test: `node --import tsx sync-child-entry.ts <config.json>`.
- * Writes one JSON line per progress event and a last `done` line on stdout; exit 0 on 'succès', 1 otherwise.
+ * Writes one JSON line per progress event and a last `done` line on stdout (with the process's peak RSS); exit 0
+ * on 'succès', 1 otherwise.
  * The test kills it with SIGKILL at random points, so nothing here may rely on running to the end.
  */
 import fs from 'node:fs';
@@ -53,7 +54,13 @@ async function main(): Promise<number> {
       concurrency: config.concurrency,
       onProgress: (progress) => line({ type: 'progress', phase: progress.phase, done: progress.done }),
     });
-    line({ type: 'done', outcome: result.outcome, summary: result.summary });
+    line({
+      type: 'done',
+      outcome: result.outcome,
+      summary: result.summary,
+      // Peak resident set size of this process (kio): what a bad input costs, measured apart from the sandbox.
+      maxRssKib: process.resourceUsage().maxRSS,
+    });
     return result.outcome === 'succès' ? 0 : 1;
   } finally {
     transport.close();
