@@ -93,7 +93,11 @@ test('imports the .p12 with its password, shows its details, tests the connectio
   await page.getByLabel('Adresse du service de jeton (OAuth2)').fill(sandbox.tokenUrl);
   await page.getByLabel('Identifiant client (client_id)').fill(sandbox.clientId);
   await page.getByLabel('Secret client (client_secret)').fill(sandbox.clientSecret);
-  await page.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+  // Paramètres has several forms: save the connection's own.
+  await page
+    .getByRole('region', { name: /^Connexion à ViaTrajectoire/ })
+    .getByRole('button', { name: 'Enregistrer', exact: true })
+    .click();
   await expect(page.getByText('Paramètres enregistrés.')).toBeVisible();
   await expect(page.getByTestId('client-secret-state')).toHaveText('enregistré');
   await expect(page.getByLabel('Secret client (client_secret)')).toHaveValue('');
