@@ -122,8 +122,9 @@ export function operationOutcomeDiagnostics(body: unknown): string {
   return (parts.join(' – ') || 'OperationOutcome sans diagnostic').slice(0, 1000);
 }
 
-/** Rule code of a validation issue: the invariant's key when it is one (`att-1`), else `profil-<issue code>`. */
-export function ruleOfIssue(issue: { code: string; message: string }): string {
+/** Rule code of a validation issue: the validator's named rule (`att-1`, `limite-profondeur`, `format-id`…). */
+export function ruleOfIssue(issue: { rule?: string; code: string; message: string }): string {
+  if (issue.rule) return issue.rule;
   const invariant = /^Règle ([A-Za-z0-9_.-]+) non respectée/.exec(issue.message);
   return invariant?.[1] ?? `profil-${issue.code}`;
 }
