@@ -141,12 +141,20 @@ export function validationFailure(result: ValidationResult, what: string): ItemF
   );
 }
 
-/** Runs a check that must never throw (validator, CDA parser): a throw becomes a permanent failure with its rule. */
-export function guarded<T>(rule: string, what: string, fn: () => T): T | ItemFailure {
+/**
+ * Runs a check that must never throw (validator, CDA parser): a throw becomes a permanent failure with its rule —
+ * the named rule the check gave (`namedRule` of the error, e.g. the CDA reader's `limite-taille-cda`), else `rule`.
+ */
+export function guarded<T>(
+  rule: string,
+  what: string,
+  fn: () => T,
+  namedRule: (error: unknown) => string | undefined = () => undefined,
+): T | ItemFailure {
   try {
     return fn();
   } catch (error) {
-    return permanent(rule, `${what} : contrôle impossible (${errorName(error)}).`);
+    return permanent(namedRule(error) ?? rule, `${what} : ${errorName(error)}.`.slice(0, 500));
   }
 }
 
@@ -156,7 +164,8 @@ export function isItemFailure(value: unknown): value is ItemFailure {
 
 /** The error's class name and message, shortened (a parser's message names no person). */
 function errorName(error: unknown): string {
-  if (error instanceof Error) return `${error.name} : ${error.message}`.slice(0, 200);
+  if (isAppError(error)) return error.message.slice(0, 300);
+  if (error instanceof Error) return `contrôle impossible (${error.name} : ${error.message})`.slice(0, 200);
   return 'exception';
 }
 
