@@ -74,6 +74,8 @@ test('a decision ViaTrajectoire answers with an error is listed « à relire » 
   page,
   appHost,
 }) => {
+  // Three syncs, one started in the background by « Relire maintenant »: room for a busy machine.
+  test.setTimeout(180_000);
   const admin = new SandboxAdmin(appHost.sandbox!.adminUrl, appHost.sandbox!.adminToken);
   await page.goto(appHost.url);
   await syncNow(page, appHost.origin);
@@ -94,7 +96,7 @@ test('a decision ViaTrajectoire answers with an error is listed « à relire » 
   await page.getByRole('button', { name: 'Synchroniser maintenant' }).click();
   await expect(page.getByTestId('sync-result')).toContainText(
     'Synchronisation terminée (succès avec anomalies (0 en quarantaine, 1 à relire))',
-    { timeout: 30_000 },
+    { timeout: 60_000 },
   );
 
   await page.getByRole('link', { name: 'Tableau de bord', exact: true }).click();
@@ -110,6 +112,6 @@ test('a decision ViaTrajectoire answers with an error is listed « à relire » 
 
   await admin.clearRawAnswers();
   await row.getByRole('button', { name: 'Relire maintenant' }).click();
-  await expect(page.getByTestId(`refused-${imported.id}`)).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.getByTestId(`refused-${imported.id}`)).toHaveCount(0, { timeout: 60_000 });
   await expect(page.getByText('Aucun élément refusé.')).toBeVisible();
 });

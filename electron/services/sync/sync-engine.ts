@@ -135,7 +135,9 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
   const stepFailed = (error: unknown, where: string) => {
     if ((error as { cancelled?: boolean }).cancelled || options.signal?.aborted) throw error;
     const message = isAppError(error) ? error.message : `Erreur inattendue (${(error as Error)?.name ?? 'exception'}).`;
-    errors.push(`${where} : ${message}`);
+    // A refusal by size names the size and the limit (technical figures only).
+    const limit = isAppError(error) && error.code === 'RESPONSE_TOO_LARGE' && error.detail ? ` (${error.detail})` : '';
+    errors.push(`${where} : ${message}${limit}`);
     log.error('Étape de synchronisation en échec', { where, code: isAppError(error) ? error.code : undefined });
     journal.append({
       actor: 'synchronisation',

@@ -15,7 +15,7 @@ import type { RawAnswer } from '../sandbox/sandbox-operations';
 import type { Transport } from '../transport/transport';
 import { HARMLESS_DEFECTS } from './items/harmless-defects';
 import { importAnyway, listQuarantine, rereadNow } from './items/quarantine-queries';
-import { LOOK_BACK_MS } from './pull/paged-search';
+import { LOOK_BACK_MS, SEARCH_PAGE_MAX_BYTES } from './pull/paged-search';
 import { FAST_RETRY, startSandboxFixture, TEST_EJ, type SandboxFixture } from './testing/sandbox-fixture';
 import type { SyncChildConfig } from './testing/sync-child-entry';
 
@@ -163,7 +163,8 @@ describe('issue 10: no decision lost or blocked by what ViaTrajectoire sends', (
     expect(stored(other.idNats)).toBe(3);
     const item = openItem(bad);
     expect(item).toMatchObject({ kind: 'quarantaine', flow: 'flux1', finessEg: EG, importable: false });
-    expect(item?.rule).toMatch(/^(validateur-exception|profondeur.*|.*depth.*|.*nesting.*)$/);
+    // The validator's named limit (a validator that threw would give « validateur-exception »: still this item alone).
+    expect(item?.rule).toBe('limite-profondeur');
     expect(item?.reason).toContain(`DocumentReference/${bad}`);
   }, 60_000);
 
@@ -327,6 +328,28 @@ describe('issue 10: no decision lost or blocked by what ViaTrajectoire sends', (
     await f.sync(db, journal, transport);
     expect(stored(page.idNats)).toBe(1);
     expect(openItem(bad)).toMatchObject({ kind: 'quarantaine', rule: 'identite-ressource', importable: false });
+  }, 60_000);
+
+  it('a search page over its limit is refused before it is read (run « partielle », size named); the other EGs land', async () => {
+    const other = newDecisions(2, OTHER_EG);
+    f.sandbox.operations.setRawAnswer({
+      target: 'search',
+      resourceType: 'DocumentReference',
+      status: 200,
+      contentType: FHIR_JSON,
+      times: 1,
+      body: `{"resourceType":"Bundle","type":"searchset","entry":[],"padding":"${'x'.repeat(SEARCH_PAGE_MAX_BYTES)}"}`,
+    });
+    const cursor = db.prepare("SELECT cursor FROM sync_cursor WHERE finess_eg = ? AND flow = 'flux1'").pluck().get(EG);
+    const run = await f.sync(db, journal, transport);
+    expect(run.outcome).toBe('partiel');
+    expect(run.summary.errors.join('\n')).toMatch(
+      new RegExp(`décisions de ${EG} : .*limite ${SEARCH_PAGE_MAX_BYTES} octets`),
+    );
+    expect(db.prepare("SELECT cursor FROM sync_cursor WHERE finess_eg = ? AND flow = 'flux1'").pluck().get(EG)).toBe(
+      cursor,
+    );
+    expect(stored(other.idNats)).toBe(2);
   }, 60_000);
 
   it('flux 5: a broken Task in the searchset is quarantined by id and rule, the other Tasks of the page are applied; « Relire maintenant » reads it with GET Task/{id}', async () => {

@@ -122,8 +122,9 @@ export function operationOutcomeDiagnostics(body: unknown): string {
   return (parts.join(' – ') || 'OperationOutcome sans diagnostic').slice(0, 1000);
 }
 
-/** Rule code of a validation issue: the invariant's key when it is one (`att-1`), else `profil-<issue code>`. */
-export function ruleOfIssue(issue: { code: string; message: string }): string {
+/** Rule code of a validation issue: the validator's named rule (`att-1`, `limite-profondeur`, `format-id`…). */
+export function ruleOfIssue(issue: { rule?: string; code: string; message: string }): string {
+  if (issue.rule) return issue.rule;
   const invariant = /^Règle ([A-Za-z0-9_.-]+) non respectée/.exec(issue.message);
   return invariant?.[1] ?? `profil-${issue.code}`;
 }
@@ -140,12 +141,20 @@ export function validationFailure(result: ValidationResult, what: string): ItemF
   );
 }
 
-/** Runs a check that must never throw (validator, CDA parser): a throw becomes a permanent failure with its rule. */
-export function guarded<T>(rule: string, what: string, fn: () => T): T | ItemFailure {
+/**
+ * Runs a check that must never throw (validator, CDA parser): a throw becomes a permanent failure with its rule —
+ * the named rule the check gave (`namedRule` of the error, e.g. the CDA reader's `limite-taille-cda`), else `rule`.
+ */
+export function guarded<T>(
+  rule: string,
+  what: string,
+  fn: () => T,
+  namedRule: (error: unknown) => string | undefined = () => undefined,
+): T | ItemFailure {
   try {
     return fn();
   } catch (error) {
-    return permanent(rule, `${what} : contrôle impossible (${errorName(error)}).`);
+    return permanent(namedRule(error) ?? rule, `${what} : ${errorName(error)}.`.slice(0, 500));
   }
 }
 
@@ -155,7 +164,8 @@ export function isItemFailure(value: unknown): value is ItemFailure {
 
 /** The error's class name and message, shortened (a parser's message names no person). */
 function errorName(error: unknown): string {
-  if (error instanceof Error) return `${error.name} : ${error.message}`.slice(0, 200);
+  if (isAppError(error)) return error.message.slice(0, 300);
+  if (error instanceof Error) return `contrôle impossible (${error.name} : ${error.message})`.slice(0, 200);
   return 'exception';
 }
 

@@ -6,7 +6,7 @@
  * ("à relire" or quarantine, with its rule) in the same transaction as the rest of its page, which is stored.
  * Writes are idempotent by idNat_Decision.
  */
-import { parseDecisionCda } from '../../cda/decision-cda-parser';
+import { CDA_RULE, parseDecisionCda } from '../../cda/decision-cda-parser';
 import { inTransaction } from '../../db/database';
 import { validateResource } from '../../fhir';
 import {
@@ -101,7 +101,12 @@ export function checkDecisionResource(
     return permanent('cda-absent', `${what} : document CDA de la décision absent.`);
   }
   const cda = Buffer.from(data, 'base64').toString('utf8');
-  const parsed = guarded('cda-illisible', `${what} : CDA de décision illisible`, () => parseDecisionCda(cda));
+  const parsed = guarded(
+    'cda-illisible',
+    `${what} : CDA de décision illisible`,
+    () => parseDecisionCda(cda, { maxBytes: ctx.limits.maxAttachmentBytes }),
+    cdaRule,
+  );
   if (isItemFailure(parsed)) return { ...parsed, ...optionalRaw(body) };
   if (harmless && !acceptHarmless) return { ...harmless, ...optionalRaw(body) };
   const resource = compactDecisionResourceJson(body, cda);
@@ -109,6 +114,14 @@ export function checkDecisionResource(
     return permanent('marqueur-stockage', `${what} : pièce jointe portant la valeur réservée du stockage.`);
   }
   return { id, idNat, lastUpdated: doc.meta?.lastUpdated ?? null, resource, cda, parsed };
+}
+
+const CDA_RULES = new Set<string>(Object.values(CDA_RULE));
+
+/** The CDA reader's named rule (a limit, its own failure), when it gave one. */
+function cdaRule(error: unknown): string | undefined {
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === 'string' && CDA_RULES.has(detail) ? detail : undefined;
 }
 
 function optionalRaw(body: unknown): { raw?: string } {

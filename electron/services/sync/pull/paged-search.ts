@@ -23,6 +23,12 @@ import {
 
 const log = createLogger('sync');
 
+/**
+ * Largest search page taken in (500 full Tasks weigh about 1.5 MB; a flux 1 page lists ids only): a larger answer
+ * is refused before it is parsed, and the step fails for this run without moving the cursor.
+ */
+export const SEARCH_PAGE_MAX_BYTES = 16 * 1024 * 1024;
+
 /** The IG's widest window (first connection of a DUI): J-30. */
 export const LOOK_BACK_MS = 30 * 24 * 3600 * 1000;
 
@@ -92,7 +98,7 @@ export async function pagedCursorSearch<P>(
   const loadPage = async (requestPath: string) => {
     throwIfCancelled(ctx);
     const page = await withRetry(
-      () => ctx.transport.request({ method: 'GET', path: requestPath, finessEg }),
+      () => ctx.transport.request({ method: 'GET', path: requestPath, finessEg, maxBodyBytes: SEARCH_PAGE_MAX_BYTES }),
       ctx.retry,
       ctx.signal,
     );
