@@ -163,7 +163,7 @@ describe('issue 10: no decision lost or blocked by what ViaTrajectoire sends', (
     expect(stored(other.idNats)).toBe(3);
     const item = openItem(bad);
     expect(item).toMatchObject({ kind: 'quarantaine', flow: 'flux1', finessEg: EG, importable: false });
-    expect(item?.rule).toMatch(/^(validateur-exception|profondeur.*|.*depth.*|.*nesting.*)$/);
+    expect(item?.rule).toBe('limite-profondeur');
     expect(item?.reason).toContain(`DocumentReference/${bad}`);
   }, 60_000);
 

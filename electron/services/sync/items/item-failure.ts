@@ -122,10 +122,9 @@ export function operationOutcomeDiagnostics(body: unknown): string {
   return (parts.join(' – ') || 'OperationOutcome sans diagnostic').slice(0, 1000);
 }
 
-/** Rule code of a validation issue: the invariant's key when it is one (`att-1`), else `profil-<issue code>`. */
-export function ruleOfIssue(issue: { code: string; message: string }): string {
-  const invariant = /^Règle ([A-Za-z0-9_.-]+) non respectée/.exec(issue.message);
-  return invariant?.[1] ?? `profil-${issue.code}`;
+/** Rule code of a validation issue, as the validator names it (`att-1`, `limite-profondeur`, `format-id`…). */
+export function ruleOfIssue(issue: { rule: string }): string {
+  return issue.rule;
 }
 
 /** A validation that failed, as a permanent failure (importable when every error is a harmless defect). */
