@@ -101,7 +101,9 @@ export function checkDecisionResource(
     return permanent('cda-absent', `${what} : document CDA de la décision absent.`);
   }
   const cda = Buffer.from(data, 'base64').toString('utf8');
-  const parsed = guarded('cda-illisible', `${what} : CDA de décision illisible`, () => parseDecisionCda(cda));
+  const parsed = guarded('cda-illisible', `${what} : CDA de décision illisible`, () =>
+    parseDecisionCda(cda, { maxBytes: ctx.limits.maxAttachmentBytes }),
+  );
   if (isItemFailure(parsed)) return { ...parsed, ...optionalRaw(body) };
   if (harmless && !acceptHarmless) return { ...harmless, ...optionalRaw(body) };
   const resource = compactDecisionResourceJson(body, cda);
