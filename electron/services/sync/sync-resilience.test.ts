@@ -195,6 +195,15 @@ describe('issue 10: no decision lost or blocked by what ViaTrajectoire sends', (
     expect(stored(page.idNats)).toBe(1);
   }, 60_000);
 
+  it('2c. a CDA over the default 1 Mio lands when Paramètres allow it (the CDA reader takes the same limit)', async () => {
+    const page = newDecisions(1);
+    const big = page.ids[0] as string;
+    rawRead(big, withLargeCda(await documentReference(big), 1536 * 1024));
+    const run = await f.sync(db, journal, transport, { limits: { maxAttachmentBytes: 2048 * 1024, rereadDays: 7 } });
+    expect(run.summary.quarantined).toBe(0);
+    expect(stored(page.idNats)).toBe(1);
+  }, 60_000);
+
   it('3. an OperationOutcome answered with 200 is kept "à relire" with its diagnostics, then lands once the server answers', async () => {
     const page = newDecisions(4);
     const bad = page.ids[1] as string;
