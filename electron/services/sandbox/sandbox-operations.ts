@@ -6,7 +6,12 @@
 import { AppError } from '@shared/errors/app-error';
 import type { SdoProfileVersion } from '@shared/domain/status-report';
 import { randomInt } from 'node:crypto';
-import { generateDecisionBatch, generateEvaluationFor, renderEvaluationCda } from '../cda/fake';
+import {
+  generateDecisionBatch,
+  generateEvaluationFor,
+  orientationCategoriesFor,
+  renderEvaluationCda,
+} from '../cda/fake';
 import { buildEventTask, type SandboxEventCode } from './event-tasks';
 import { seedUnits, type EstablishmentKind } from './ror-units';
 import type { ConsentRecord, DecisionRecord, SandboxStore, TaskRecord } from './sandbox-store';
@@ -194,6 +199,13 @@ export class SandboxOperations {
     this.requireEstablishments(targets);
     if (!Number.isInteger(count) || count < 1)
       throw new AppError('SANDBOX_INVALID_REQUEST', 'Le nombre de décisions doit être un entier positif.');
+    // Each EG only receives decisions of a category its ROR units accept (no FAM decision for an ESAT).
+    const categoriesByEg = Object.fromEntries(
+      targets.map((eg) => [
+        eg,
+        orientationCategoriesFor(this.store.rorUnitsOf(eg).map((u) => u.categorieOrganisation)),
+      ]),
+    );
     // Successive batches must not reuse ids: the batch seed advances each time.
     const batchSeed = seed ?? this.store.getSetting<number>('nextBatchSeed') ?? 1;
     this.store.putSetting('nextBatchSeed', batchSeed + 1);
@@ -206,6 +218,7 @@ export class SandboxOperations {
         seed: batchSeed * 1000 + offset / chunk,
         count: Math.min(chunk, count - offset),
         finessEgs: targets,
+        categoriesByEg,
         today: this.hooks.today(),
       });
       this.store.transaction(() => {
