@@ -173,9 +173,9 @@ describe('realism: what a referent would see from a real MDPH', () => {
     for (const item of all) {
       const d = item.spec.decision;
       expect(d.decision.dateDeDecision <= TODAY, d.decision.dateDeDecision).toBe(true);
-      expect(d.document.effectiveTime <= TODAY).toBe(true);
+      expect((d.document.effectiveTime ?? '') <= TODAY).toBe(true);
       const evaluation = generateEvaluationFor(item.spec).evaluation;
-      expect(evaluation.document.effectiveTime <= TODAY).toBe(true);
+      expect((evaluation.document.effectiveTime ?? '') <= TODAY).toBe(true);
       const droit = d.droitPrestation;
       if (!droit || item.spec.scenario === 'cloture') continue;
       expect(d.decision.dateDeDecision <= droit.dateOuvertureDuDroit).toBe(true);
