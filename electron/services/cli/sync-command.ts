@@ -87,6 +87,7 @@ export const syncCommand: Command = {
         version: productVersion(),
         databaseKey: (databaseFile) => getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile),
         syncIntervalMs: 0,
+        attachToRunningSandbox: true,
       });
       out.log(`Synchronisation — ${app.ctx.environmentLabel}`);
       const started = Date.now();
