@@ -19,6 +19,7 @@ import { createEnvironmentHandlers } from './handlers/environment-handlers';
 import { activeEnvironmentDescriptor } from './handlers/connection-services';
 import { createOnboardingHandlers } from './handlers/onboarding-handlers';
 import { createSyncHandlers } from './handlers/sync-handlers';
+import { createSandboxHandlers } from './handlers/sandbox-handlers';
 import {
   connectionServicesFor,
   endpointConfigFor,
@@ -165,6 +166,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     ...createEnvironmentHandlers(ctx),
     ...createOnboardingHandlers(ctx),
     ...createSyncHandlers(ctx, sync),
+    ...createSandboxHandlers(ctx, () => sandbox),
   };
 
   return {
