@@ -28,6 +28,7 @@ Les commandes pilotent le bac à sable démarré : d'abord celui de Référent V
   ratify <idNat_Decision> [--eg FINESS]           admission impossible entérinée (46)
   cancel-decision <idNat_Decision>                décision annulée (37)
   entry-elsewhere <idNat_Decision>                usager entré dans un autre ESMS (47)
+  close-right <idNat_Decision>                    décision de clôture du droit (flux 1)
   activate|deactivate <FINESS EJ ou EG>           active / désactive sur ViaTrajectoire
   fault <nom> <valeur>            latencyMs, rate5xx, rate429, retryAfterSeconds, resetRate, malformedRate,
                                   ou « fault token-expiry now »
@@ -177,6 +178,9 @@ async function run(argv: string[]): Promise<void> {
       break;
     case 'entry-elsewhere':
       result = await admin.entryElsewhere(need(first, 'idNat_Decision'), eventRequest(args));
+      break;
+    case 'close-right':
+      result = await admin.closeRight(need(first, 'idNat_Decision'));
       break;
     case 'activate':
     case 'deactivate':
