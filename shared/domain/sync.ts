@@ -52,7 +52,22 @@ export interface SyncSummary {
   readonly errors: readonly string[];
   /** Entries skipped with a named warning (e.g. a resource of the wrong type in a search), ids only. */
   readonly warnings?: readonly string[];
+  /** Why the run did nothing at all (refused before starting, or nothing to synchronise), in French. */
+  readonly notice?: SyncNotice;
 }
+
+/**
+ * A run that did not exchange anything still belongs in the history, with its reason: refused before it started
+ * (no certificate, no client secret, no address…) or with no EG activated on both sides (nothing to ask for).
+ */
+export interface SyncNotice {
+  readonly kind: 'refusée' | 'aucune-eg-activée';
+  readonly message: string;
+}
+
+export const NO_ACTIVE_EG_MESSAGE =
+  'Aucune entité géographique activée : rien n’a été demandé à ViaTrajectoire. Activez vos établissements dans ' +
+  '« Entités géographiques ».';
 
 export interface SyncRunDto {
   readonly id: number;

@@ -19,17 +19,17 @@ import { createEnvironmentHandlers } from './handlers/environment-handlers';
 import { activeEnvironmentDescriptor } from './handlers/connection-services';
 import { createOnboardingHandlers } from './handlers/onboarding-handlers';
 import { createSyncHandlers } from './handlers/sync-handlers';
+import { createSandboxHandlers } from './handlers/sandbox-handlers';
 import {
   connectionServicesFor,
   endpointConfigFor,
   networkSettingsFor,
   transportConfigFor,
 } from './handlers/connection-services';
-import { startEmbeddedSandbox } from './embedded-sandbox';
+import { startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
 import { SyncService } from '../sync/runner/sync-service';
 import type { SyncWorkerData, WorkerTransport } from '../sync/runner/sync-worker-entry';
 import type { HttpSenderFactory } from '../transport/sdo-transport';
-import type { RunningSandbox } from '../sandbox/sandbox-server';
 
 export interface EnvironmentDescriptor {
   readonly id: EnvironmentId;
@@ -51,6 +51,8 @@ export interface StartApplicationOptions {
   readonly embeddedSandbox?: boolean;
   /** Decisions generated in a brand-new embedded sandbox. */
   readonly sandboxInitialDecisions?: number;
+  /** A command beside the open app: use the sandbox it runs rather than start a second one on the same folder. */
+  readonly attachToRunningSandbox?: boolean;
   /** Where the sync worker's entry is: the .ts file through tsx by default, the bundled file under Electron. */
   readonly syncWorker?: { readonly url: URL; readonly execArgv: string[] };
   /** Automatic sync period; 0 disables the schedule (tests). Default 15 minutes. */
@@ -70,7 +72,7 @@ export interface RunningApplication {
   readonly hub: EventHub;
   readonly sync: SyncService;
   /** The embedded sandbox, on the 'sandbox-local' environment. */
-  readonly sandbox: RunningSandbox | undefined;
+  readonly sandbox: EmbeddedSandbox | undefined;
   close(): Promise<void>;
 }
 
@@ -103,11 +105,12 @@ export async function startApplication(options: StartApplicationOptions): Promis
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });
 
   const services = connectionServicesFor(ctx);
-  let sandbox: RunningSandbox | undefined;
+  let sandbox: EmbeddedSandbox | undefined;
   if (environment.id === 'sandbox-local' && options.embeddedSandbox !== false) {
     try {
       sandbox = await startEmbeddedSandbox(ctx, services, {
         ...(options.sandboxInitialDecisions !== undefined ? { initialDecisions: options.sandboxInitialDecisions } : {}),
+        ...(options.attachToRunningSandbox ? { attachToRunning: true } : {}),
       });
     } catch (e) {
       // The app still opens on what it already holds; only the exchanges with the sandbox are unavailable.
@@ -163,6 +166,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     ...createEnvironmentHandlers(ctx),
     ...createOnboardingHandlers(ctx),
     ...createSyncHandlers(ctx, sync),
+    ...createSandboxHandlers(ctx, () => sandbox),
   };
 
   return {

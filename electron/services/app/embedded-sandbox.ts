@@ -3,13 +3,17 @@
  * (electron/services/sandbox) in the environment's folder and connects to it with nothing to configure — the
  * sandbox's test CA as trust anchor, its generated client .p12 (password remembered), its client_id/secret.
  * What the referent changed by hand (another certificate, other credentials) is kept.
+ * A command run beside the open app (`sync --once`, `check-connection`) uses the sandbox the app runs instead of
+ * starting a second one on the same folder.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { CLIENT_SECRET_NAME } from '../environments/environment-store';
-import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-server';
+import type { Journal } from '../journal/journal';
+import { SandboxAdmin } from '../sandbox/sandbox-admin';
+import { startSandbox } from '../sandbox/sandbox-server';
+import { findRunningSandbox, sandboxStatePath } from '../sandbox/sandbox-state-file';
 import { createLogger } from '../logging/logger';
-import type { AppContext } from './app-context';
 import type { ConnectionServices } from './handlers/connection-services';
 
 const log = createLogger('embedded-sandbox');
@@ -17,15 +21,53 @@ const log = createLogger('embedded-sandbox');
 export interface EmbeddedSandboxOptions {
   /** Decisions generated in a new sandbox (default: the sandbox's own default). */
   readonly initialDecisions?: number;
+  /** Use the sandbox already running on the folder (the open app's) rather than start one. */
+  readonly attachToRunning?: boolean;
+}
+
+/** The local sandbox as the app and the commands use it: through its admin API. */
+export interface EmbeddedSandbox {
+  readonly fhirBaseUrl: string;
+  readonly adminUrl: string;
+  readonly adminToken: string;
+  /** Where its admin URL and token are written for `npm run sandbox -- …`. */
+  readonly stateFile: string;
+  readonly admin: SandboxAdmin;
+  /** false when another process runs it (the open app): close() then leaves it running. */
+  readonly owned: boolean;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedSandboxHost {
+  /** The environment's folder: the sandbox lives in its `sandbox/` sub-folder. */
+  readonly dataDir: string;
+  readonly journal?: Pick<Journal, 'append'>;
 }
 
 export async function startEmbeddedSandbox(
-  ctx: AppContext,
+  host: EmbeddedSandboxHost,
   services: ConnectionServices,
   options: EmbeddedSandboxOptions = {},
-): Promise<RunningSandbox> {
+): Promise<EmbeddedSandbox> {
+  const dataDir = path.join(host.dataDir, 'sandbox');
+  const running = options.attachToRunning ? await findRunningSandbox(dataDir) : undefined;
+  if (running) {
+    await services.environments.update('sandbox-local', {
+      fhirBaseUrl: running.fhirBaseUrl,
+      tokenUrl: running.tokenUrl,
+    });
+    return {
+      fhirBaseUrl: running.fhirBaseUrl,
+      adminUrl: running.adminUrl,
+      adminToken: running.adminToken,
+      stateFile: sandboxStatePath(dataDir),
+      admin: new SandboxAdmin(running.adminUrl, running.adminToken),
+      owned: false,
+      close: () => Promise.resolve(),
+    };
+  }
   const sandbox = await startSandbox({
-    dataDir: path.join(ctx.dataDir, 'sandbox'),
+    dataDir,
     ...(options.initialDecisions !== undefined ? { initialDecisions: options.initialDecisions } : {}),
   });
   const settings = services.environments.get('sandbox-local');
@@ -58,12 +100,20 @@ export async function startEmbeddedSandbox(
       }
     }
   }
-  ctx.journal.append({
+  host.journal?.append({
     actor: 'système',
     action: 'Bac à sable local démarré',
     outcome: 'info',
     detail: firstStart ? 'Premier démarrage : connexion configurée automatiquement' : 'Connexion reprise',
   });
   log.info('Bac à sable local démarré', { fhirBaseUrl: sandbox.fhirBaseUrl, adminUrl: sandbox.adminUrl });
-  return sandbox;
+  return {
+    fhirBaseUrl: sandbox.fhirBaseUrl,
+    adminUrl: sandbox.adminUrl,
+    adminToken: sandbox.adminToken,
+    stateFile: sandbox.stateFile,
+    admin: sandbox.admin,
+    owned: true,
+    close: () => sandbox.close(),
+  };
 }

@@ -18,6 +18,7 @@ export const checkConnectionCommand: Command = {
     const { activeEnvironmentDescriptor, openConnectionServices } = await import('../app/handlers/connection-services');
     const { runConnectionCheck } = await import('../app/handlers/connection-check-runner');
     const dataRoot = path.resolve(values.data);
+    let sandbox: { close(): Promise<void> } | undefined;
     try {
       const environment = activeEnvironmentDescriptor(dataRoot);
       const services = openConnectionServices({
@@ -26,6 +27,15 @@ export const checkConnectionCommand: Command = {
         now: () => new Date(),
       });
       out.log(`Test de la connexion — ${environment.label}`);
+      // The local sandbox runs with the app; with the app closed the check starts it for its run, as sync does.
+      if (environment.id === 'sandbox-local') {
+        const { startEmbeddedSandbox } = await import('../app/embedded-sandbox');
+        const local = await startEmbeddedSandbox({ dataDir: services.folders.dataDir }, services, {
+          attachToRunning: true,
+        });
+        sandbox = local;
+        out.log(local.owned ? 'Bac à sable local démarré pour ce test.' : 'Bac à sable local de Référent VT ouvert.');
+      }
       const report = await runConnectionCheck(services, values.password ? { password: values.password } : {});
       for (const step of report.steps) {
         const mark = step.status === 'ok' ? 'OK    ' : step.status === 'error' ? 'ÉCHEC ' : '—     ';
@@ -38,6 +48,8 @@ export const checkConnectionCommand: Command = {
     } catch (e) {
       out.log(`Erreur : ${isAppError(e) ? `${e.message} [${e.code}]` : e instanceof Error ? e.message : String(e)}`);
       return 1;
+    } finally {
+      await sandbox?.close();
     }
   },
 };

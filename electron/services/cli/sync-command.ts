@@ -27,8 +27,9 @@ function printSummary(out: CommandOutput, summary: SyncSummary): void {
   out.log(`  Unités ROR : ${summary.units}`);
   out.log(`  Éléments mis en quarantaine : ${summary.quarantined}`);
   out.log(`  Éléments à relire : ${summary.toReread ?? 0}`);
+  if (summary.notice) out.log(`  ${summary.notice.message}`);
   for (const warning of summary.warnings ?? []) out.log(`  Avertissement : ${warning}`);
-  for (const error of summary.errors) out.log(`  Erreur : ${error}`);
+  for (const error of summary.errors) if (error !== summary.notice?.message) out.log(`  Erreur : ${error}`);
 }
 
 /** Exit codes of `sync --once`, one per outcome (2 = wrong usage). */
@@ -86,6 +87,7 @@ export const syncCommand: Command = {
         version: productVersion(),
         databaseKey: (databaseFile) => getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile),
         syncIntervalMs: 0,
+        attachToRunningSandbox: true,
       });
       out.log(`Synchronisation — ${app.ctx.environmentLabel}`);
       const started = Date.now();

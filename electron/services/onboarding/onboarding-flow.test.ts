@@ -57,8 +57,8 @@ const logs = () => {
 beforeAll(async () => {
   fx = await startSandboxFixture({ initialDecisions: 4 });
   // Decisions for both EGs of the pilot profile, whatever the random initial set.
-  fx.sandbox.operations.generateDecisions(3, [ESAT]);
-  fx.sandbox.operations.generateDecisions(3, [IME]);
+  fx.sandbox.operations.generateDecisions(6, [ESAT]);
+  fx.sandbox.operations.generateDecisions(6, [IME]);
   tmp = makeTempDir('referent-vt-onboarding-');
   dataRoot = tmp.dir;
   const dataDir = path.join(dataRoot, 'sandbox-local');

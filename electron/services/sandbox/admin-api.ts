@@ -117,6 +117,19 @@ function route(context: AdminApiContext, method: string, path: string, body: Jso
         typeof body['seed'] === 'number' ? body['seed'] : undefined,
       );
     }
+    case 'GET /establishments':
+      return ops.establishments();
+    case 'GET /decisions/recent':
+      return ops.recentDecisions();
+    case 'POST /decisions/close-right': {
+      const decision = ops.closeRight(requireStr(body, 'idNatDecision'));
+      return {
+        id: decision.id,
+        idNatDecision: decision.idNatDecision,
+        idDecision: decision.idDecision,
+        targetedEgs: decision.targetedEgs,
+      };
+    }
     case 'POST /events/cancel-notification':
       return ops.cancelNotification(requireStr(body, 'idNatDecision'), eventOptions(body)).map(summariseTask);
     case 'POST /events/reactivate-notification':

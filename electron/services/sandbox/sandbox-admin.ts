@@ -2,7 +2,13 @@
 import { AppError } from '@shared/errors/app-error';
 import type { SandboxErrorCode } from '@shared/errors/sandbox-errors';
 import { ADMIN_TOKEN_HEADER, type SandboxSettings, type TaskSummary } from './admin-api';
-import type { FaultSettings, RawAnswer, RawAnswerSummary } from './sandbox-operations';
+import type {
+  FaultSettings,
+  RawAnswer,
+  RawAnswerSummary,
+  SandboxDecisionView,
+  SandboxEstablishmentView,
+} from './sandbox-operations';
 
 export interface ImportedDecision {
   id: string;
@@ -70,6 +76,19 @@ export class SandboxAdmin {
     options: { finessEgs?: string[]; seed?: number } = {},
   ): Promise<{ created: number; idNatDecisions: string[] }> {
     return this.call('POST', '/decisions/generate', { count, ...options });
+  }
+
+  establishments(): Promise<SandboxEstablishmentView[]> {
+    return this.call('GET', '/establishments');
+  }
+
+  recentDecisions(): Promise<SandboxDecisionView[]> {
+    return this.call('GET', '/decisions/recent');
+  }
+
+  /** A closure decision (type 5) for the same person and EGs, linked to this one. */
+  closeRight(idNatDecision: string): Promise<ImportedDecision> {
+    return this.call('POST', '/decisions/close-right', { idNatDecision });
   }
 
   /** 49 — notification annulée. */

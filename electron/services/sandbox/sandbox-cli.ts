@@ -1,17 +1,21 @@
 /**
- * `npm run sandbox -- [command]`: starts the SI-SdO sandbox alone (training sessions), or drives a running one
- * through its admin API (URL + token read from <data>/sandbox.json).
+ * `npm run sandbox -- [command]`: starts the SI-SdO sandbox alone (training sessions), or drives a running one —
+ * by default the one Référent VT embeds — through its admin API (URL + token read from <data>/sandbox.json).
  */
 import { isAppError } from '@shared/errors/app-error';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SandboxAdmin } from './sandbox-admin';
 import type { FaultSettings, RawAnswer } from './sandbox-operations';
 import { startSandbox } from './sandbox-server';
+import { findRunningSandbox, sandboxFolderCandidates } from './sandbox-state-file';
 
 const USAGE = `Bac à sable SI-SdO (imitation locale de ViaTrajectoire PH)
 
 Usage : npm run sandbox -- [commande] [--data <dossier>]
+
+Les commandes pilotent le bac à sable démarré : d'abord celui de Référent VT ouvert (npm start), sinon celui de
+« npm run sandbox ». --data : un dossier de bac à sable, ou le dossier de données de Référent VT.
 
   (aucune) | start [--port N] [--admin-port N] [--decisions N]
                                   démarre le bac à sable et affiche ses adresses
@@ -24,6 +28,7 @@ Usage : npm run sandbox -- [commande] [--data <dossier>]
   ratify <idNat_Decision> [--eg FINESS]           admission impossible entérinée (46)
   cancel-decision <idNat_Decision>                décision annulée (37)
   entry-elsewhere <idNat_Decision>                usager entré dans un autre ESMS (47)
+  close-right <idNat_Decision>                    décision de clôture du droit (flux 1)
   activate|deactivate <FINESS EJ ou EG>           active / désactive sur ViaTrajectoire
   fault <nom> <valeur>            latencyMs, rate5xx, rate429, retryAfterSeconds, resetRate, malformedRate,
                                   ou « fault token-expiry now »
@@ -52,14 +57,6 @@ function parseArgs(argv: string[]): Args {
   return { positional, flags };
 }
 
-interface SandboxFile {
-  adminUrl: string;
-  adminToken: string;
-  fhirBaseUrl: string;
-  tokenUrl: string;
-  pid: number;
-}
-
 function optionalNumber(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -77,15 +74,7 @@ async function start(dataDir: string, args: Args): Promise<void> {
     ...(adminPort === undefined ? {} : { adminPort }),
     ...(initialDecisions === undefined ? {} : { initialDecisions }),
   });
-  const file = join(dataDir, 'sandbox.json');
-  const state: SandboxFile = {
-    adminUrl: sandbox.adminUrl,
-    adminToken: sandbox.adminToken,
-    fhirBaseUrl: sandbox.fhirBaseUrl,
-    tokenUrl: sandbox.tokenUrl,
-    pid: process.pid,
-  };
-  writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  const file = sandbox.stateFile;
   const status = await sandbox.admin.status();
   const lines = [
     'Bac à sable SI-SdO démarré (données fictives uniquement).',
@@ -113,20 +102,25 @@ async function start(dataDir: string, args: Args): Promise<void> {
   );
   console.log(lines.join('\n'));
   const stop = () => {
-    void sandbox.close().then(() => {
-      rmSync(file, { force: true });
-      process.exit(0);
-    });
+    void sandbox.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
-function connect(dataDir: string): SandboxAdmin {
-  const file = join(dataDir, 'sandbox.json');
-  if (!existsSync(file)) throw new Error(`Aucun bac à sable démarré pour ${dataDir} (lancez « npm run sandbox »).`);
-  const state = JSON.parse(readFileSync(file, 'utf8')) as SandboxFile;
-  return new SandboxAdmin(state.adminUrl, state.adminToken);
+async function connect(candidates: string[]): Promise<SandboxAdmin> {
+  for (const dir of candidates) {
+    const state = await findRunningSandbox(dir);
+    if (state) {
+      console.error(`Bac à sable : ${dir}`);
+      return new SandboxAdmin(state.adminUrl, state.adminToken);
+    }
+  }
+  throw new Error(
+    'Aucun bac à sable démarré. Ouvrez Référent VT sur l’environnement « Bac à sable local » (npm start), ' +
+      'ou lancez « npm run sandbox » dans un autre terminal.\nDossiers examinés :\n' +
+      candidates.map((c) => `  ${c}`).join('\n'),
+  );
 }
 
 function eventRequest(args: Args) {
@@ -142,14 +136,15 @@ function need(value: string | undefined, what: string): string {
 
 async function run(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
-  const dataDir = resolve(args.flags.get('data') ?? join(process.cwd(), '.data', 'sandbox'));
+  const dataFlag = args.flags.get('data');
   const [command, first, second] = args.positional;
-  if (command === undefined || command === 'start') return start(dataDir, args);
+  if (command === undefined || command === 'start')
+    return start(resolve(dataFlag ?? join(process.cwd(), '.data', 'sandbox')), args);
   if (command === 'help' || command === '--help') {
     console.log(USAGE);
     return;
   }
-  const admin = connect(dataDir);
+  const admin = await connect(sandboxFolderCandidates(dataFlag));
   let result: unknown;
   switch (command) {
     case 'status':
@@ -183,6 +178,9 @@ async function run(argv: string[]): Promise<void> {
       break;
     case 'entry-elsewhere':
       result = await admin.entryElsewhere(need(first, 'idNat_Decision'), eventRequest(args));
+      break;
+    case 'close-right':
+      result = await admin.closeRight(need(first, 'idNat_Decision'));
       break;
     case 'activate':
     case 'deactivate':

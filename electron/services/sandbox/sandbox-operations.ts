@@ -6,7 +6,16 @@
 import { AppError } from '@shared/errors/app-error';
 import type { SdoProfileVersion } from '@shared/domain/status-report';
 import { randomInt } from 'node:crypto';
-import { generateDecisionBatch, generateEvaluationFor, renderEvaluationCda } from '../cda/fake';
+import { parseDecisionCda } from '../cda/decision-cda-parser';
+import {
+  generateDecisionBatch,
+  generateDecisionSpec,
+  generateEvaluationFor,
+  orientationCategoriesFor,
+  renderDecisionCda,
+  renderEvaluationCda,
+  type DecisionSpec,
+} from '../cda/fake';
 import { buildEventTask, type SandboxEventCode } from './event-tasks';
 import { seedUnits, type EstablishmentKind } from './ror-units';
 import type { ConsentRecord, DecisionRecord, SandboxStore, TaskRecord } from './sandbox-store';
@@ -38,6 +47,26 @@ export const DEFAULT_LEGAL_ENTITIES: SandboxLegalEntitySeed[] = [
 
 /** Another ESMS (not a client of the sandbox) whose entries come back in flux 5 (event 47). */
 export const OTHER_ESMS = { finessEg: '019999995', name: 'ESMS FICTIF AILLEURS' };
+
+export interface SandboxEstablishmentView {
+  finessEg: string;
+  finessEj: string;
+  name: string;
+  active: boolean;
+  /** Orientation categories its ROR units accept (what generation sends it). */
+  categories: string[];
+}
+
+export interface SandboxDecisionView {
+  idNatDecision: string;
+  idDecision: string;
+  targetedEgs: string[];
+  /** Fake person's name, as in the CDA. */
+  person: string;
+  category: string | null;
+  typeDeDecision: string | null;
+  dateDeDecision: string | null;
+}
 
 export interface FaultSettings {
   /** Added before every answer of the HTTPS port. */
@@ -194,6 +223,13 @@ export class SandboxOperations {
     this.requireEstablishments(targets);
     if (!Number.isInteger(count) || count < 1)
       throw new AppError('SANDBOX_INVALID_REQUEST', 'Le nombre de décisions doit être un entier positif.');
+    // Each EG only receives decisions of a category its ROR units accept (no FAM decision for an ESAT).
+    const categoriesByEg = Object.fromEntries(
+      targets.map((eg) => [
+        eg,
+        orientationCategoriesFor(this.store.rorUnitsOf(eg).map((u) => u.categorieOrganisation)),
+      ]),
+    );
     // Successive batches must not reuse ids: the batch seed advances each time.
     const batchSeed = seed ?? this.store.getSetting<number>('nextBatchSeed') ?? 1;
     this.store.putSetting('nextBatchSeed', batchSeed + 1);
@@ -206,6 +242,7 @@ export class SandboxOperations {
         seed: batchSeed * 1000 + offset / chunk,
         count: Math.min(chunk, count - offset),
         finessEgs: targets,
+        categoriesByEg,
         today: this.hooks.today(),
       });
       this.store.transaction(() => {
@@ -224,6 +261,91 @@ export class SandboxOperations {
       });
     }
     return { created, idNatDecisions };
+  }
+
+  /** Orientation categories (TRE_R204) an EG's ROR units accept. */
+  acceptedCategories(finessEg: string): string[] {
+    return orientationCategoriesFor(this.store.rorUnitsOf(finessEg).map((u) => u.categorieOrganisation));
+  }
+
+  /** Every EG with what the trainer needs to pick one: its name, activation and accepted categories. */
+  establishments(): SandboxEstablishmentView[] {
+    return this.store.legalEntities().flatMap((entity) =>
+      this.store.establishmentsOf(entity.finessEj).map((eg) => ({
+        finessEg: eg.finessEg,
+        finessEj: eg.finessEj,
+        name: eg.name,
+        active: eg.active && entity.active,
+        categories: this.acceptedCategories(eg.finessEg),
+      })),
+    );
+  }
+
+  /** The latest decisions, read back from their CDA (fake persons only), for the trainer to pick one. */
+  recentDecisions(limit = 30): SandboxDecisionView[] {
+    return this.store.recentDecisions(limit).map((record) => {
+      try {
+        const parsed = parseDecisionCda(record.cdaXml);
+        const person = parsed.person;
+        return {
+          idNatDecision: record.idNatDecision,
+          idDecision: record.idDecision,
+          targetedEgs: record.targetedEgs,
+          person:
+            `${person.familyNameUsed ?? person.familyNameBirth ?? ''} ${person.givenNameUsed ?? person.givenNames ?? ''}`.trim(),
+          category: parsed.droitPrestation?.typeDroitOuPrestation.code ?? null,
+          typeDeDecision: parsed.decision.typeDeDecision.code,
+          dateDeDecision: parsed.decision.dateDeDecision,
+        };
+      } catch {
+        return {
+          idNatDecision: record.idNatDecision,
+          idDecision: record.idDecision,
+          targetedEgs: record.targetedEgs,
+          person: '',
+          category: null,
+          typeDeDecision: null,
+          dateDeDecision: null,
+        };
+      }
+    });
+  }
+
+  /**
+   * The MDPH closes the right of a decision: a new closure decision (type 5 "Clôture de droit") for the same person
+   * and the same EGs, linked to the closed one, as the SI-SdO would send it through flux 1.
+   */
+  closeRight(idNatDecision: string): DecisionRecord {
+    const closed = this.requireDecision(idNatDecision);
+    let parsed;
+    try {
+      parsed = parseDecisionCda(closed.cdaXml);
+    } catch {
+      throw new AppError(
+        'SANDBOX_INVALID_REQUEST',
+        'Le CDA de cette décision est illisible : impossible de la clôturer.',
+      );
+    }
+    const previous: DecisionSpec = {
+      seed: closed.seq,
+      index: closed.seq,
+      scenario: 'attribution',
+      validity: null,
+      targetedEgs: closed.targetedEgs,
+      render: { cnsaPrefix: 'cnsaSDO', derogationSpelling: 'IG' },
+      decision: parsed,
+    };
+    const batchSeed = this.store.getSetting<number>('nextBatchSeed') ?? 1;
+    this.store.putSetting('nextBatchSeed', batchSeed + 1);
+    const spec = generateDecisionSpec(batchSeed * 7919 + closed.seq, {
+      finessEgs: closed.targetedEgs,
+      today: this.hooks.today(),
+      index: closed.seq,
+      batchSeed: batchSeed * 1000 + 999,
+      previous,
+      scenario: 'cloture',
+    });
+    return this.importDecision({ cdaXml: renderDecisionCda(spec), finessEgs: closed.targetedEgs });
   }
 
   private requireDecision(idNatDecision: string): DecisionRecord {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseDecisionCda } from '../cda/decision-cda-parser';
 import { validateResource } from '../fhir/validation/resource-validator';
 import type { PkiFile } from '../pki/test-pki';
 import { SandboxAdmin } from './sandbox-admin';
@@ -570,6 +571,26 @@ describe('admin operations', () => {
     await sandbox.admin.cancelDecision(imported.idNatDecision);
     const ids = ((await decisionSearch(cursor)).json<Bundle>().entry ?? []).map((e) => e.resource['id']);
     expect(ids).toEqual([imported.id]);
+  });
+
+  it('generated decisions carry a category the units of each targeted EG accept, and are dated in the past', async () => {
+    const { idNatDecisions } = await sandbox.admin.generate(40);
+    const accepted: Record<string, string[]> = {
+      [ESAT]: ['11.5'],
+      [IME]: ['7.1'],
+      [OTHER_EG]: ['7.1'],
+      [FAM]: ['13.2', '13.3'],
+    };
+    const today = new Date().toISOString().slice(0, 10);
+    for (const idNat of idNatDecisions) {
+      const record = sandbox.operations.decision(idNat);
+      if (!record) throw new Error(`décision ${idNat} absente`);
+      const parsed = parseDecisionCda(record.cdaXml);
+      expect(parsed.decision.dateDeDecision <= today).toBe(true);
+      const category = parsed.droitPrestation?.typeDroitOuPrestation.code;
+      if (!category) continue;
+      for (const eg of record.targetedEgs) expect(accepted[eg], `${category} → ${eg}`).toContain(category);
+    }
   });
 
   it('resets to the initial state', async () => {

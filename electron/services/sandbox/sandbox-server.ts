@@ -20,6 +20,7 @@ import { HttpProblem, readBody, sendJson, sendProblem, sendRaw } from './http-io
 import { SandboxAdmin } from './sandbox-admin';
 import { DEFAULT_LEGAL_ENTITIES, SandboxOperations, type SandboxLegalEntitySeed } from './sandbox-operations';
 import { SandboxStore } from './sandbox-store';
+import { removeSandboxState, sandboxStatePath, writeSandboxState } from './sandbox-state-file';
 import { TokenService } from './token-service';
 
 export const DEFAULT_CLIENT_ID = 'referent-vt-editeur';
@@ -27,7 +28,7 @@ export const DEFAULT_PAGE_SIZE = 500;
 const MAX_PAGE_SIZE = 5000;
 
 export interface StartSandboxOptions {
-  /** Holds sandbox.sqlite, pki/ and sandbox.json (written by the CLI). */
+  /** Holds sandbox.sqlite, pki/ and sandbox.json (written while it runs, see sandbox-state-file.ts). */
   dataDir: string;
   /** 0 (default) = chosen by the OS. */
   httpsPort?: number;
@@ -50,6 +51,8 @@ export interface RunningSandbox {
   tokenUrl: string;
   adminUrl: string;
   adminToken: string;
+  /** `<dataDir>/sandbox.json`: where the admin URL and token are written for the other tools. */
+  stateFile: string;
   clientId: string;
   clientSecret: string;
   pki: TestPki;
@@ -353,10 +356,20 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     { port: options.adminPort ?? 0, token: adminToken },
   );
 
+  // How `npm run sandbox -- …` and check-connection find this sandbox (its admin token included).
+  writeSandboxState(options.dataDir, {
+    adminUrl: admin.url,
+    adminToken,
+    fhirBaseUrl: `${publicBase}/fhir`,
+    tokenUrl: `${publicBase}/oauth/token`,
+    pid: process.pid,
+  });
+
   return {
     fhirBaseUrl: `${publicBase}/fhir`,
     tokenUrl: `${publicBase}/oauth/token`,
     adminUrl: admin.url,
+    stateFile: sandboxStatePath(options.dataDir),
     adminToken,
     clientId,
     clientSecret,
@@ -365,6 +378,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     admin: new SandboxAdmin(admin.url, adminToken),
     operations,
     async close() {
+      removeSandboxState(options.dataDir, admin.url);
       await admin.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -385,6 +385,15 @@ export class SandboxStore {
     return this.decisionFromRow(this.statements.decisionByEvaluationId.get(evaluationId));
   }
 
+  /** The latest decisions (imported, generated or updated last first), for the trainer's screen. */
+  recentDecisions(limit: number): DecisionRecord[] {
+    return this.db
+      .prepare<[number], DecisionRow>('SELECT * FROM decision ORDER BY last_updated DESC, seq DESC LIMIT ?')
+      .all(limit)
+      .map((row) => this.decisionFromRow(row))
+      .filter((d): d is DecisionRecord => d !== undefined);
+  }
+
   decisionCount(): number {
     return this.statements.decisionCountAll.get()?.n ?? 0;
   }

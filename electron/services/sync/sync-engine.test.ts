@@ -399,3 +399,25 @@ describe('sync engine against the sandbox', () => {
     }
   });
 });
+
+describe('a first sync with no EG activated', () => {
+  it('says that nothing was asked for and where to act, rather than "succès, 0 décision"', async () => {
+    const other = f.openDb('no-eg-activated.db');
+    const result = await f.sync(other.db, other.journal, transport, { activateNewEgs: false });
+    expect(result.summary.decisions).toBe(0);
+    expect(result.summary.notice).toEqual({
+      kind: 'aucune-eg-activée',
+      message: expect.stringContaining('Aucune entité géographique activée') as string,
+    });
+    const stored = JSON.parse(
+      other.db.prepare('SELECT summary_json FROM sync_run WHERE id = ?').pluck().get(result.runId) as string,
+    ) as { notice?: { kind: string } };
+    expect(stored.notice?.kind).toBe('aucune-eg-activée');
+
+    // Once an EG is activated, the notice is gone.
+    other.db.prepare('UPDATE geographic_entity SET local_activated = 1 WHERE finess_eg = ?').run(EG);
+    const next = await f.sync(other.db, other.journal, transport, { activateNewEgs: false });
+    expect(next.summary.notice).toBeUndefined();
+    expect(next.summary.decisions).toBeGreaterThan(0);
+  }, 60_000);
+});

@@ -5,7 +5,14 @@
  * recorded in sync_run and the journal (ids and counts only, no personal data).
  */
 import type { SdoProfileVersion } from '@shared/domain/status-report';
-import { syncOutcomeLabel, type SyncOutcome, type SyncProgress, type SyncSummary } from '@shared/domain/sync';
+import {
+  NO_ACTIVE_EG_MESSAGE,
+  syncOutcomeLabel,
+  type SyncNotice,
+  type SyncOutcome,
+  type SyncProgress,
+  type SyncSummary,
+} from '@shared/domain/sync';
 import { isAppError } from '@shared/errors/app-error';
 import { inTransaction, type Db } from '../db/database';
 import type { Journal } from '../journal/journal';
@@ -132,6 +139,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
   const counters = emptyCounters();
   const errors: string[] = [];
   let outcome: SyncOutcome = 'succès';
+  let notice: SyncNotice | undefined;
   const stepFailed = (error: unknown, where: string) => {
     if ((error as { cancelled?: boolean }).cancelled || options.signal?.aborted) throw error;
     const message = isAppError(error) ? error.message : `Erreur inattendue (${(error as Error)?.name ?? 'exception'}).`;
@@ -178,6 +186,8 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     )
       .map((r) => r.finess_eg)
       .filter((eg) => token.finessEgs.includes(eg));
+    // Not "succès, 0 décision": the referent must learn that nothing was asked for, and where to act.
+    if (active.length === 0) notice = { kind: 'aucune-eg-activée', message: NO_ACTIVE_EG_MESSAGE };
 
     try {
       await sendOutbox(ctx, counters);
@@ -223,7 +233,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     .prepare("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')")
     .pluck()
     .get() as number;
-  const summary: SyncSummary = { ...counters, errors };
+  const summary: SyncSummary = { ...counters, errors, ...(notice ? { notice } : {}) };
   inTransaction(db, () => {
     db.prepare('UPDATE sync_run SET finished_at = ?, outcome = ?, summary_json = ? WHERE id = ?').run(
       now().toISOString(),
@@ -237,7 +247,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
       outcome: outcome === 'succès' ? 'succès' : outcome === 'annulé' ? 'info' : 'échec',
       recordType: 'sync_run',
       recordId: runId,
-      detail: `${syncOutcomeLabel(outcome, summary)} — décisions ${counters.decisions}, statuts reçus ${counters.statuses}, envoyés ${counters.sent}, refusés ${counters.rejected}, en attente ${counters.waiting}, quarantaine ${counters.quarantined}, à relire ${counters.toReread}`,
+      detail: `${notice ? `${notice.message} ` : ''}${syncOutcomeLabel(outcome, summary)} — décisions ${counters.decisions}, statuts reçus ${counters.statuses}, envoyés ${counters.sent}, refusés ${counters.rejected}, en attente ${counters.waiting}, quarantaine ${counters.quarantined}, à relire ${counters.toReread}`,
     });
   });
   ctx.onProgress?.({ phase: 'terminé', done: 1, total: 1, running: false });

@@ -64,13 +64,13 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
  */
 export function mapNetworkError(error: unknown, freshConnection: boolean): AppError {
   if (error instanceof AppError) return error;
-  const err = error as NodeJS.ErrnoException & { reason?: string };
+  const err = error as NodeJS.ErrnoException & { reason?: string; address?: string };
   const code = err.code ?? '';
   const detail = [code, err.reason ?? err.message].filter(Boolean).join(' ');
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return serverNameMismatch(detail);
   if (SERVER_UNTRUSTED.has(code)) return serverUntrusted(detail);
   if (CLIENT_REFUSED.has(code)) return clientRefused(detail);
-  if (UNREACHABLE.has(code)) return unreachable(detail);
+  if (UNREACHABLE.has(code)) return isLoopback(err.address) ? localServerDown(detail) : unreachable(detail);
   if (code === 'ETIMEDOUT') return timedOut(detail);
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(err.message ?? '')) {
     return freshConnection ? clientRefused(detail) : connectionReset(detail);
@@ -97,6 +97,19 @@ export const unreachable = (detail: string) =>
     'Le serveur est injoignable : vérifiez la connexion à Internet, l’adresse configurée et le proxy.',
     detail,
   );
+/** Nothing listens on this computer at that address: the Internet has nothing to do with it. */
+export const localServerDown = (detail: string) =>
+  new TransportError(
+    'NET_UNREACHABLE',
+    'Le serveur local ne répond pas : le bac à sable local n’est pas démarré. Il démarre avec Référent VT, avec ' +
+      '« npx referent-vt check-connection » ou « npx referent-vt sync --once ».',
+    detail,
+  );
+
+function isLoopback(address: unknown): boolean {
+  return typeof address === 'string' && (address === '::1' || address.startsWith('127.'));
+}
+
 export const connectionFailed = (detail: string) =>
   new TransportError('NET_UNREACHABLE', 'La connexion au serveur a échoué.', detail);
 export const timedOut = (detail: string) =>

@@ -9,6 +9,8 @@ export function App() {
   const info = useApiQuery('app:info', {});
   const mainRef = useRef<HTMLElement>(null);
   const current = SECTIONS.find((s) => s.path === section) ?? SECTIONS[0];
+  const environmentId = info.data?.environmentId;
+  const sections = SECTIONS.filter((s) => !s.onlyIn || s.onlyIn === environmentId);
 
   // Move focus to the new screen's heading so keyboard and screen-reader users follow the navigation.
   useEffect(() => {
@@ -52,7 +54,7 @@ export function App() {
       </header>
       <nav className="sidebar" aria-label="Navigation principale">
         <ul>
-          {SECTIONS.map((s) => (
+          {sections.map((s) => (
             <li key={s.path}>
               <a href={`#/${s.path}`} aria-current={s.path === section ? 'page' : undefined} title={`Alt+${s.key}`}>
                 {s.label}

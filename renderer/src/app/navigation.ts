@@ -4,6 +4,8 @@ export interface Section {
   readonly label: string;
   /** Alt+key shortcut */
   readonly key: string;
+  /** Shown only in this environment (the sandbox screen: local sandbox only). */
+  readonly onlyIn?: string;
 }
 
 export const SECTIONS: readonly Section[] = [
@@ -18,6 +20,7 @@ export const SECTIONS: readonly Section[] = [
   { path: 'parametres', label: 'Paramètres', key: '9' },
   { path: 'raccordement', label: 'Raccordement', key: '0' },
   { path: 'nettoyage', label: 'Assistant de nettoyage', key: 'n' },
+  { path: 'bac-a-sable', label: 'Bac à sable', key: 'b', onlyIn: 'sandbox-local' },
 ];
 
 export const DEFAULT_SECTION = 'tableau-de-bord';

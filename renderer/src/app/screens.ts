@@ -8,6 +8,7 @@ import { JournalScreen } from '../screens/JournalScreen';
 import { SynchronisationScreen } from '../screens/SynchronisationScreen';
 import { NotificationsScreen } from '../screens/NotificationsScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
+import { SandboxScreen } from '../screens/SandboxScreen';
 import { UnitsScreen } from '../screens/UnitsScreen';
 import { WaitingListsScreen } from '../screens/WaitingListsScreen';
 
@@ -27,4 +28,5 @@ export const SCREENS: Record<string, ComponentType<ScreenProps>> = {
   parametres: SettingsScreen,
   raccordement: OnboardingScreen,
   nettoyage: CleanupScreen,
+  'bac-a-sable': SandboxScreen,
 };

@@ -1,5 +1,11 @@
 import { useEffect, useState } from 'react';
-import { syncOutcomeLabel, type OutboxState, type SyncOutcome, type SyncProgress } from '@shared/domain/sync';
+import {
+  syncOutcomeLabel,
+  type OutboxState,
+  type SyncNotice,
+  type SyncOutcome,
+  type SyncProgress,
+} from '@shared/domain/sync';
 import { displayOf, STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
 import { api } from '../api/api-client';
 import { useApiMutation, useApiQuery } from '../api/use-api';
@@ -45,6 +51,32 @@ const STATE_BADGE: Record<OutboxState, string> = {
   rejected: 'badge-error',
   abandoned: 'badge-info',
 };
+
+const NOTICE_LABELS: Record<SyncNotice['kind'], string> = {
+  refusée: 'refusée',
+  'aucune-eg-activée': 'rien à synchroniser',
+};
+
+/** Why a run did nothing, with the way out when there is one on another screen. */
+function SyncNoticeText({ notice }: { notice: SyncNotice }) {
+  return (
+    <>
+      {notice.message}
+      {notice.kind === 'aucune-eg-activée' && (
+        <>
+          {' '}
+          <a href="#/entites-geographiques">Ouvrir les entités géographiques</a>
+        </>
+      )}
+      {notice.kind === 'refusée' && (
+        <>
+          {' '}
+          <a href="#/certificats">Certificats</a> · <a href="#/parametres">Paramètres</a>
+        </>
+      )}
+    </>
+  );
+}
 
 function useSyncProgress(): SyncProgress | null {
   const [progress, setProgress] = useState<SyncProgress | null>(null);
@@ -94,7 +126,12 @@ function ProgressPanel() {
           </p>
         </div>
       )}
-      {!running && last?.outcome && (
+      {!running && last?.summary?.notice && (
+        <p role="status" className="notice" data-testid="sync-result">
+          <SyncNoticeText notice={last.summary.notice} />
+        </p>
+      )}
+      {!running && last?.outcome && !last.summary?.notice && (
         <p role="status" className="notice" data-testid="sync-result">
           Synchronisation terminée ({syncOutcomeLabel(last.outcome, last.summary ?? undefined)}) :{' '}
           {last.summary?.decisions ?? 0} décision(s) reçue(s), {last.summary?.statuses ?? 0} statut(s) reçu(s),{' '}
@@ -142,9 +179,15 @@ function HistoryPanel() {
                 <td>{formatInstant(r.startedAt)}</td>
                 <td>{formatInstant(r.finishedAt)}</td>
                 <td>
-                  <span className={`badge ${r.outcome ? OUTCOME_BADGE[r.outcome] : 'badge-info'}`}>
-                    {r.outcome ? syncOutcomeLabel(r.outcome, r.summary ?? undefined) : 'en cours'}
-                  </span>
+                  {r.summary?.notice ? (
+                    <span className={`badge ${r.summary.notice.kind === 'refusée' ? 'badge-error' : 'badge-warn'}`}>
+                      {NOTICE_LABELS[r.summary.notice.kind]}
+                    </span>
+                  ) : (
+                    <span className={`badge ${r.outcome ? OUTCOME_BADGE[r.outcome] : 'badge-info'}`}>
+                      {r.outcome ? syncOutcomeLabel(r.outcome, r.summary ?? undefined) : 'en cours'}
+                    </span>
+                  )}
                 </td>
                 <td>{r.summary?.decisions ?? '—'}</td>
                 <td>{r.summary?.statuses ?? '—'}</td>
@@ -153,7 +196,13 @@ function HistoryPanel() {
                     ? `${r.summary.sent} (${r.summary.rejected} rejeté(s), ${r.summary.waiting} en attente)`
                     : '—'}
                 </td>
-                <td>{[...(r.summary?.errors ?? []), ...(r.summary?.warnings ?? [])].join(' ; ') || '—'}</td>
+                <td>
+                  {r.summary?.notice ? (
+                    <SyncNoticeText notice={r.summary.notice} />
+                  ) : (
+                    [...(r.summary?.errors ?? []), ...(r.summary?.warnings ?? [])].join(' ; ') || '—'
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -7,6 +7,7 @@ import {
   generateDecisionBatch,
   generateDecisionSpec,
   generateEvaluationFor,
+  orientationCategoriesFor,
   renderDecisionCda,
   renderEvaluationCda,
   type GeneratedDecision,
@@ -164,6 +165,70 @@ describe('the batches cover the cases the app must handle', () => {
       }
       for (const a of p.addresses) expect(a.city).toMatch(/^VILLE-FICTIVE/);
     }
+  });
+});
+
+describe('realism: what a referent would see from a real MDPH', () => {
+  it('every decision, evaluation and right opening is dated in the past; the right lasts one to five years', () => {
+    for (const item of all) {
+      const d = item.spec.decision;
+      expect(d.decision.dateDeDecision <= TODAY, d.decision.dateDeDecision).toBe(true);
+      expect((d.document.effectiveTime ?? '') <= TODAY).toBe(true);
+      const evaluation = generateEvaluationFor(item.spec).evaluation;
+      expect((evaluation.document.effectiveTime ?? '') <= TODAY).toBe(true);
+      const droit = d.droitPrestation;
+      if (!droit || item.spec.scenario === 'cloture') continue;
+      expect(d.decision.dateDeDecision <= droit.dateOuvertureDuDroit).toBe(true);
+      expect(droit.dateOuvertureDuDroit < TODAY).toBe(true);
+      const years = (Date.parse(droit.dateEcheanceDuDroit) - Date.parse(droit.dateOuvertureDuDroit)) / 31_557_600_000;
+      expect(years).toBeGreaterThanOrEqual(0.99);
+      expect(years).toBeLessThanOrEqual(5.01);
+    }
+  });
+
+  it('a closure is never dated before the decision it closes', () => {
+    for (const batch of batches.values()) {
+      for (const item of batch) {
+        if (item.spec.scenario !== 'cloture') continue;
+        const link = item.spec.decision.decision.identifiantDesDecisionsReviseesRenouveleesCloturee[0];
+        const closed = batch.find((e) => e.idDecision === link?.extension);
+        if (closed)
+          expect(closed.spec.decision.decision.dateDeDecision <= item.spec.decision.decision.dateDeDecision).toBe(true);
+      }
+    }
+  });
+
+  it('no evaluation item twice', () => {
+    for (const item of all) {
+      const keys = generateEvaluationFor(item.spec).evaluation.observations.map((o) => `${o.templateId}|${o.code}`);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+  });
+
+  it('a decision only targets establishments whose units accept its category (no FAM decision to an ESAT)', () => {
+    const categoriesByEg = {
+      '990000011': orientationCategoriesFor(['43']),
+      '990000029': orientationCategoriesFor(['48']),
+      '990000037': orientationCategoriesFor(['39', '40']),
+    };
+    expect(categoriesByEg['990000011']).toEqual(['11.5']);
+    expect(categoriesByEg['990000037']).toEqual(['13.2', '13.3']);
+    const egs = Object.keys(categoriesByEg);
+    const items = SEEDS.slice(0, 10).flatMap((seed) =>
+      generateDecisionBatch({ seed, count: 25, finessEgs: egs, today: TODAY, categoriesByEg }),
+    );
+    const seen = new Set<string>();
+    for (const item of items) {
+      const category = item.spec.decision.droitPrestation?.typeDroitOuPrestation.code;
+      if (!category) continue;
+      seen.add(category);
+      for (const eg of item.targetedEgs) expect(categoriesByEg[eg as keyof typeof categoriesByEg]).toContain(category);
+    }
+    expect([...seen].sort()).toEqual(['11.5', '13.2', '13.3', '7.1']);
+    // Only one EG for the ESAT category: never addressed to the IME or the FAM-MAS as well.
+    expect(items.filter((i) => i.targetedEgs.includes('990000011')).every((i) => i.targetedEgs.length === 1)).toBe(
+      true,
+    );
   });
 });
 

@@ -16,6 +16,8 @@ export interface DecisionBatchOptions {
   readonly today: string;
   /** Issue every decision from this MDPH OID; otherwise each person gets a seeded MDPH. */
   readonly mdphOid?: string;
+  /** Orientation categories each EG accepts (see DecisionSpecOptions.categoriesByEg). */
+  readonly categoriesByEg?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface GeneratedDecision {
@@ -55,6 +57,7 @@ export function generateDecisionBatch(options: DecisionBatchOptions): GeneratedD
       batchSeed: options.seed,
       personIndex: persons,
       ...(options.mdphOid ? { mdphOid: options.mdphOid } : {}),
+      ...(options.categoriesByEg ? { categoriesByEg: options.categoriesByEg } : {}),
       ...(previous ? { previous } : {}),
       ...(scenario ? { scenario } : {}),
     });

@@ -52,6 +52,11 @@ export interface DecisionSpecOptions {
   readonly scenario?: DecisionScenario;
   /** Person counter used in idIndividu when a new person is created (default: index). */
   readonly personIndex?: number;
+  /**
+   * Orientation categories (TRE_R204 codes such as '11.5') each EG accepts, from its units; an EG absent from the
+   * map accepts every category. A decision only targets EGs that accept its category (no FAM decision for an ESAT).
+   */
+  readonly categoriesByEg?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface DecisionRenderOptions {
@@ -82,6 +87,7 @@ export const FAKE_SET_ID_ROOT = '1.2.250.1.213.8.1.999.2';
 
 const CHILD_CATEGORIES = ['7.1', '7.2', '7.5', '7.6', '7.7', '7.8', '7.9'];
 const ADULT_CATEGORIES = ['13.1', '13.2', '13.3', '13.4', '13.5', '11.1', '11.5'];
+const ALL_CATEGORIES = [...CHILD_CATEGORIES, ...ADULT_CATEGORIES];
 /** TRE_R244 category of organisation matching each orientation (JDV_J34 codes). */
 const ORGANISATION_BY_CATEGORY: Readonly<Record<string, string>> = {
   '7.1': '48',
@@ -140,18 +146,25 @@ export function generateDecisionSpec(seed: number, options: DecisionSpecOptions)
   const mdph = { label: MDPH_LIST.find((m) => m.oid === mdphOid)?.label ?? 'MDPH-TEST' };
 
   const prevCategory = prevDecision?.droitPrestation?.typeDroitOuPrestation.code;
+  const acceptedBy = (eg: string): readonly string[] => {
+    const accepted = options.categoriesByEg?.[eg];
+    return accepted && accepted.length > 0 ? accepted : ALL_CATEGORIES;
+  };
+  // A follow-up keeps its targets: a revision may change the category, within what they all accept.
+  const candidateEgs = previous ? previous.targetedEgs : options.finessEgs;
   const category =
     prevCategory && scenario !== 'revision'
       ? prevCategory
-      : rnd.pick(rnd.chance(0.45) ? CHILD_CATEGORIES : ADULT_CATEGORIES);
+      : pickCategory(rnd, previous ? commonCategories(candidateEgs, acceptedBy) : candidateEgs.flatMap(acceptedBy));
   const child = category.startsWith('7.');
   const age = child ? rnd.int(3, 21) : rnd.int(20, 62);
   const person = prevDecision?.person ?? fakePerson(rnd, options, mdph, mdphOid, suffix, age, child);
   const parents = prevDecision?.parents ?? (child && rnd.chance(0.7) ? fakeParents(rnd, person) : []);
 
+  const eligibleEgs = options.finessEgs.filter((eg) => acceptedBy(eg).includes(category));
   const targetedEgs = previous
     ? previous.targetedEgs
-    : pickSome(rnd, options.finessEgs, rnd.chance(0.7) ? 1 : rnd.int(1, Math.min(3, options.finessEgs.length)));
+    : pickSome(rnd, eligibleEgs, rnd.chance(0.7) ? 1 : rnd.int(1, Math.min(3, eligibleEgs.length)));
 
   const idDecision = `DEC-TEST-${suffix}-${pad(index)}`;
   const idNatDecision = `VT-${pad(index)}-${suffix}`;
@@ -168,20 +181,23 @@ export function generateDecisionSpec(seed: number, options: DecisionSpecOptions)
   let dateDeDecision: string;
   if (scenario === 'cloture') {
     const prevDroit = prevDecision?.droitPrestation ?? null;
-    dateDeDecision = addDays(options.today, -rnd.int(0, 200));
+    // A closure comes after the decision it closes.
+    const closed = prevDecision?.decision.dateDeDecision;
+    const drawn = addDays(options.today, -rnd.int(0, 200));
+    dateDeDecision = closed && closed > drawn ? closed : drawn;
     if (prevDroit && rnd.chance(0.5)) {
       droit = { ...prevDroit };
       validity = bucketOf(prevDroit.dateEcheanceDuDroit, options.today);
     }
   } else {
     validity = rnd.pick<ValidityBucket>(['expired', 'endingSoon', 'valid', 'valid']);
-    const echeance =
-      validity === 'expired'
-        ? addDays(options.today, -rnd.int(1, 500))
-        : validity === 'endingSoon'
-          ? addDays(options.today, rnd.int(0, 89))
-          : addDays(options.today, rnd.int(92, 1800));
-    const ouverture = addDays(echeance, -rnd.int(365, 5 * 365));
+    const daysLeft =
+      validity === 'expired' ? -rnd.int(1, 500) : validity === 'endingSoon' ? rnd.int(0, 89) : rnd.int(92, 1500);
+    const echeance = addDays(options.today, daysLeft);
+    // A right lasts one to five years, opened by yesterday, and was decided before it opened: the decision is
+    // always in the past, however far the end of the right.
+    const duration = rnd.int(Math.max(365, daysLeft + 1), 5 * 365);
+    const ouverture = addDays(echeance, -duration);
     dateDeDecision = addDays(ouverture, -rnd.int(0, 60));
     const nature = scenario === 'renouvellement' ? '2' : scenario === 'revision' ? '3' : '1';
     droit = fakeDroit(rnd, { category, child, age, ouverture, echeance, nature, targetedEgs, dateDeDecision });
@@ -223,6 +239,15 @@ export function generateDecisionSpec(seed: number, options: DecisionSpecOptions)
     },
     decision,
   };
+}
+
+/**
+ * Orientation categories an establishment can take, from the organisation categories (TRE_R244, JDV_J34) of its
+ * units: an ESAT's units (43) accept 11.5 only, an IME's (48) 7.1, a FAM's (39) 13.2, a MAS's (40) 13.3.
+ */
+export function orientationCategoriesFor(organisationCodes: Iterable<string>): string[] {
+  const codes = new Set(organisationCodes);
+  return ALL_CATEGORIES.filter((category) => codes.has(ORGANISATION_BY_CATEGORY[category] ?? ''));
 }
 
 /** Which validity bucket an end date falls in. "Ending soon" = within 3 months (< 90 days). */
@@ -486,6 +511,19 @@ function fakeIns(rnd: SeededRandom): string {
 
 function fakePhone(rnd: SeededRandom): string {
   return `01000000${two(rnd.int(0, 99))}`;
+}
+
+/** Children's categories 45% of the time when the pool has both, else any category of the pool. */
+function pickCategory(rnd: SeededRandom, pool: readonly string[]): string {
+  const distinct = [...new Set(pool.length > 0 ? pool : ALL_CATEGORIES)];
+  const children = distinct.filter((c) => CHILD_CATEGORIES.includes(c));
+  const adults = distinct.filter((c) => !CHILD_CATEGORIES.includes(c));
+  if (children.length === 0 || adults.length === 0) return rnd.pick(distinct);
+  return rnd.pick(rnd.chance(0.45) ? children : adults);
+}
+
+function commonCategories(egs: readonly string[], acceptedBy: (eg: string) => readonly string[]): string[] {
+  return ALL_CATEGORIES.filter((c) => egs.every((eg) => acceptedBy(eg).includes(c)));
 }
 
 function pickSome(rnd: SeededRandom, items: readonly string[], count: number): string[] {

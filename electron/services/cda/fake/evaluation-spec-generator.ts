@@ -134,12 +134,13 @@ export function generateEvaluationFor(decision: DecisionSpec): EvaluationSpec {
   const rnd = createSeededRandom(seed);
   const d = decision.decision;
   const observations: EvaluationObservation[] = [];
-  for (const [subSection, templateId, name, code, display, codeSystem, cardinality] of ROWS) {
+  // Each item once: the same observation twice is not what an MDPH sends (and reads as a bug to a referent).
+  for (const [subSection, templateId, name, code, display, codeSystem] of ROWS) {
     if (!rnd.chance(0.7)) continue;
-    const repeat = cardinality === 'many' && rnd.chance(0.2) ? 2 : 1;
-    for (let i = 0; i < repeat; i++) observations.push({ subSection, templateId, name, code, display, codeSystem });
+    observations.push({ subSection, templateId, name, code, display, codeSystem });
   }
-  const effective = addDays(d.decision.dateDeDecision, rnd.int(0, 20));
+  // The evaluation is made before the CDAPH decides.
+  const effective = addDays(d.decision.dateDeDecision, -rnd.int(0, 20));
   return {
     seed,
     idIndividuMdphOid: d.person.idIndividuMdphOid,

@@ -4,6 +4,7 @@ export { renderDecisionCda, renderEvaluationCda } from './decision-cda-renderer'
 export {
   bucketOf,
   generateDecisionSpec,
+  orientationCategoriesFor,
   type DecisionRenderOptions,
   type DecisionScenario,
   type DecisionSpec,

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SyncProgress } from '@shared/domain/sync';
+import { AppError } from '@shared/errors/app-error';
 import { startSandboxFixture, TEST_EJ, type SandboxFixture } from '../testing/sandbox-fixture';
 import { createNodeHttpSender } from '../../transport/node-transport';
 import { SyncService } from './sync-service';
@@ -100,3 +101,39 @@ it('relays the worker’s exchanges to this thread’s sender when its transport
   await expect(withoutSender.runNow()).rejects.toThrow(/application de bureau/);
   expect(withoutSender.running).toBe(false);
 }, 60_000);
+
+it('a sync refused before it starts (no certificate) is in the history and the journal with its French reason', async () => {
+  const { db } = f.openDb('refused.db');
+  let finished = 0;
+  const service = new SyncService({
+    db,
+    workerData: () =>
+      Promise.reject(
+        new AppError('CERT_NOT_FOUND', 'Aucun certificat n’est choisi pour cet environnement : importez-en un.'),
+      ),
+    onProgress: () => undefined,
+    onFinished: () => finished++,
+  });
+  await expect(service.runNow()).rejects.toMatchObject({ code: 'CERT_NOT_FOUND' });
+  expect(finished).toBe(1);
+  const [run] = service.status().lastRuns;
+  expect(run).toMatchObject({
+    outcome: 'échec',
+    summary: {
+      decisions: 0,
+      errors: ['Aucun certificat n’est choisi pour cet environnement : importez-en un.'],
+      notice: { kind: 'refusée', message: 'Aucun certificat n’est choisi pour cet environnement : importez-en un.' },
+    },
+  });
+  expect(run?.finishedAt).not.toBeNull();
+  const entry = db
+    .prepare("SELECT action, outcome, detail FROM journal WHERE action = 'Synchronisation refusée'")
+    .get() as { action: string; outcome: string; detail: string };
+  expect(entry).toEqual({
+    action: 'Synchronisation refusée',
+    outcome: 'échec',
+    detail: 'Aucun certificat n’est choisi pour cet environnement : importez-en un. (CERT_NOT_FOUND)',
+  });
+  // Not running: the next "Synchroniser maintenant" is not refused as "déjà en cours".
+  expect(service.running).toBe(false);
+});

@@ -11,6 +11,7 @@ import type { Db } from '../../db/database';
 import type { SyncRunResult } from '../sync-engine';
 import { servePortHttpSender } from '../../transport/port-http-sender';
 import type { HttpSender } from '../../transport/sdo-transport';
+import { recordRefusedRun } from './refused-run';
 import type { SyncWorkerData } from './sync-worker-entry';
 
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
@@ -77,6 +78,10 @@ export class SyncService {
     let data: SyncWorkerData;
     try {
       data = { ...(await this.options.workerData()), checkpointInParent: true };
+    } catch (error) {
+      recordRefusedRun(this.options.db, error);
+      this.options.onFinished(undefined);
+      throw error;
     } finally {
       this.starting = false;
     }
