@@ -11,6 +11,7 @@ import { environmentChannels } from './channels/environment-channels';
 import { worklistChannels } from './channels/worklist-channels';
 import { onboardingChannels } from './channels/onboarding-channels';
 import { syncChannels } from './channels/sync-channels';
+import { terminologyChannels } from './channels/terminology-channels';
 
 export const CONTRACT = {
   ...appChannels,
@@ -19,6 +20,7 @@ export const CONTRACT = {
   ...worklistChannels,
   ...onboardingChannels,
   ...syncChannels,
+  ...terminologyChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

@@ -9,8 +9,9 @@ import path from 'node:path';
 import { CLIENT_SECRET_NAME } from '../environments/environment-store';
 import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-server';
 import { createLogger } from '../logging/logger';
-import type { AppContext } from './app-context';
+import type { AppContext, EventHub } from './app-context';
 import type { ConnectionServices } from './handlers/connection-services';
+import { environmentTerminology } from './handlers/environment-sdo';
 
 const log = createLogger('embedded-sandbox');
 
@@ -26,6 +27,8 @@ export async function startEmbeddedSandbox(
 ): Promise<RunningSandbox> {
   const sandbox = await startSandbox({
     dataDir: path.join(ctx.dataDir, 'sandbox'),
+    settings: sdoSettingsOfSandbox(services),
+    terminology: () => environmentTerminology(ctx),
     ...(options.initialDecisions !== undefined ? { initialDecisions: options.initialDecisions } : {}),
   });
   const settings = services.environments.get('sandbox-local');
@@ -66,4 +69,23 @@ export async function startEmbeddedSandbox(
   });
   log.info('Bac à sable local démarré', { fhirBaseUrl: sandbox.fhirBaseUrl, adminUrl: sandbox.adminUrl });
   return sandbox;
+}
+
+/** The embedded sandbox speaks the guide and terminology releases chosen for the environment in Paramètres. */
+function sdoSettingsOfSandbox(services: ConnectionServices) {
+  const settings = services.environments.get('sandbox-local');
+  return { profileVersion: settings.igVersion, terminologyRelease: settings.terminologyRelease ?? null };
+}
+
+/**
+ * Keeps the embedded sandbox on the environment's releases when Paramètres changes them (they are read again at
+ * each environments change). Returns the unsubscribe function.
+ */
+export function keepSandboxInStep(hub: EventHub, services: ConnectionServices, sandbox: RunningSandbox): () => void {
+  return hub.subscribe((event, payload) => {
+    if (event !== 'data:changed' || !(payload as { scopes: readonly string[] }).scopes.includes('environments')) return;
+    sandbox.admin.updateSettings(sdoSettingsOfSandbox(services)).catch((e: unknown) => {
+      log.error('Le bac à sable local n’a pas pu suivre les versions choisies', e);
+    });
+  });
 }
