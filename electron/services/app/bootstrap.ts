@@ -105,7 +105,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
 
   const services = connectionServicesFor(ctx);
   let sandbox: RunningSandbox | undefined;
-  let stopSandboxFollowing = (): void => {};
+  let stopSandboxFollowing = (): Promise<void> => Promise.resolve();
   if (environment.id === 'sandbox-local' && options.embeddedSandbox !== false) {
     try {
       sandbox = await startEmbeddedSandbox(ctx, services, {
@@ -182,7 +182,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     sandbox,
     async close() {
       await sync.close();
-      stopSandboxFollowing();
+      await stopSandboxFollowing();
       await sandbox?.close();
       db.close();
     },

@@ -78,14 +78,23 @@ function sdoSettingsOfSandbox(services: ConnectionServices) {
 }
 
 /**
- * Keeps the embedded sandbox on the environment's releases when Paramètres changes them (they are read again at
- * each environments change). Returns the unsubscribe function.
+ * Keeps the embedded sandbox on the environment's releases when Paramètres changes them (read again at each
+ * environments change, one update after the other). The returned stop waits for the update under way.
  */
-export function keepSandboxInStep(hub: EventHub, services: ConnectionServices, sandbox: RunningSandbox): () => void {
-  return hub.subscribe((event, payload) => {
+export function keepSandboxInStep(
+  hub: EventHub,
+  services: ConnectionServices,
+  sandbox: RunningSandbox,
+): () => Promise<void> {
+  let pending: Promise<unknown> = Promise.resolve();
+  const unsubscribe = hub.subscribe((event, payload) => {
     if (event !== 'data:changed' || !(payload as { scopes: readonly string[] }).scopes.includes('environments')) return;
-    sandbox.admin.updateSettings(sdoSettingsOfSandbox(services)).catch((e: unknown) => {
-      log.error('Le bac à sable local n’a pas pu suivre les versions choisies', e);
-    });
+    pending = pending
+      .then(() => sandbox.admin.updateSettings(sdoSettingsOfSandbox(services)))
+      .catch((e: unknown) => log.error('Le bac à sable local n’a pas pu suivre les versions choisies', e));
   });
+  return async () => {
+    unsubscribe();
+    await pending;
+  };
 }
