@@ -95,6 +95,9 @@ export function sdoVersion(id: string): SdoVersionSpec & { readonly id: SdoVersi
   return found;
 }
 
+/** A terminology release id, x.y.z as the ANS package numbers them. */
+export const TERMINOLOGY_RELEASE_PATTERN = /^\d+\.\d+\.\d+$/;
+
 /**
  * What an environment exchanges with: the guide's release and the terminology release its resources are
  * checked against — the one the guide pins unless ViaTrajectoire is known to expect a later one.

@@ -5,7 +5,7 @@
  * resources are checked against it, or against the later one ViaTrajectoire is known to expect.
  */
 import { z } from 'zod';
-import { sdoVersion, type SdoSettings } from '../domain/sdo-versions';
+import { TERMINOLOGY_RELEASE_PATTERN, sdoVersion, type SdoSettings } from '../domain/sdo-versions';
 import { MODE_PRISE_CHARGE, VERSIONED_CODE_LISTS, dayOfNosVersion, type CodeList, type Concept } from './code-lists';
 import builtin from './data/terminology-releases.json';
 
@@ -24,11 +24,9 @@ const listEntrySchema = z.object({
   concepts: z.array(conceptSchema).max(5000).optional(),
 });
 
-const releaseIdPattern = /^\d+\.\d+\.\d+$/;
-
 /** One release file: which version of which list it holds (only the lists that changed need to be named). */
 export const terminologyReleaseSchema = z.object({
-  release: z.string().regex(releaseIdPattern, 'numéro de version x.y.z attendu'),
+  release: z.string().regex(TERMINOLOGY_RELEASE_PATTERN, 'numéro de version x.y.z attendu'),
   note: z.string().max(2000).optional(),
   lists: z.record(z.string().max(200), listEntrySchema),
 });

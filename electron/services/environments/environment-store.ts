@@ -8,7 +8,7 @@ import {
   type EnvironmentSettings,
   type EnvironmentSummary,
 } from '@shared/domain/environments';
-import { DEFAULT_SDO_VERSION, SDO_VERSION_IDS } from '@shared/domain/sdo-versions';
+import { DEFAULT_SDO_VERSION, SDO_VERSION_IDS, TERMINOLOGY_RELEASE_PATTERN } from '@shared/domain/sdo-versions';
 import { AppError } from '@shared/errors/app-error';
 import { SerialQueue, writeFileAtomicSync } from '../secrets/atomic-file';
 
@@ -100,10 +100,7 @@ const settingsSchema = z.object({
   tokenUrl: httpsUrl,
   clientId: z.string().trim(),
   igVersion: z.enum(SDO_VERSION_IDS),
-  terminologyRelease: z
-    .string()
-    .regex(/^\d+\.\d+\.\d+$/)
-    .optional(),
+  terminologyRelease: z.string().regex(TERMINOLOGY_RELEASE_PATTERN).optional(),
   proxy: proxySchema,
   certificateId: z.string().optional(),
 });

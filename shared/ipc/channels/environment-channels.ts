@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ENVIRONMENT_IDS, type ConnectionCheckReport, type EnvironmentSummary } from '../../domain/environments';
-import { SDO_VERSION_IDS } from '../../domain/sdo-versions';
+import { SDO_VERSION_IDS, TERMINOLOGY_RELEASE_PATTERN } from '../../domain/sdo-versions';
 import { channel } from '../channel';
 
 const environmentId = z.enum(ENVIRONMENT_IDS);
@@ -34,11 +34,7 @@ export const environmentChannels = {
         clearClientSecret: z.boolean().optional(),
         igVersion: z.enum(SDO_VERSION_IDS).optional(),
         /** The terminology release ViaTrajectoire expects when ahead of the guide's; null: the guide's. */
-        terminologyRelease: z
-          .string()
-          .regex(/^\d+\.\d+\.\d+$/)
-          .nullable()
-          .optional(),
+        terminologyRelease: z.string().regex(TERMINOLOGY_RELEASE_PATTERN).nullable().optional(),
         proxy: z
           .object({ mode: z.enum(['system', 'manual', 'none']), url: url.optional() })
           .strict()
