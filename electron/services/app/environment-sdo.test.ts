@@ -30,6 +30,13 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
+/** The embedded sandbox follows Paramètres over its admin API: wait until it has (generously, on a busy machine). */
+const sandboxOn = (version: string) =>
+  vi.waitFor(async () => expect((await app.sandbox!.admin.settings()).profileVersion).toBe(version), {
+    timeout: 30_000,
+    interval: 100,
+  });
+
 const outboxTask = (outboxId: number) =>
   JSON.parse(app.ctx.db.prepare('SELECT payload_json FROM outbox WHERE id = ?').pluck().get(outboxId) as string) as {
     meta: { profile: string[] };
@@ -41,7 +48,7 @@ describe('the IG version chosen in Paramètres', () => {
     expect((await sandbox.admin.settings()).profileVersion).toBe('4.0.7');
 
     await app.handlers['environments:update']({ id: 'sandbox-local', igVersion: '4.0.5' });
-    await vi.waitFor(async () => expect((await sandbox.admin.settings()).profileVersion).toBe('4.0.5'));
+    await sandboxOn('4.0.5');
     expect((await app.handlers['terminology:in-force']({})).igVersion).toBe('4.0.5');
 
     const notificationId = app.ctx.db
@@ -63,7 +70,7 @@ describe('the IG version chosen in Paramètres', () => {
     expect(received.at(-1)?.resource.meta).toMatchObject({ profile: [PROFILE.sdoTask] });
 
     await app.handlers['environments:update']({ id: 'sandbox-local', igVersion: '4.0.7' });
-    await vi.waitFor(async () => expect((await sandbox.admin.settings()).profileVersion).toBe('4.0.7'));
+    await sandboxOn('4.0.7');
   });
 });
 
