@@ -3,14 +3,12 @@
  * Each environment has its own data folder (database, certificate registry, secrets): data never mix.
  */
 import type { AppErrorData } from '../errors/app-error';
+import type { SdoVersion } from './sdo-versions';
 
 export const ENVIRONMENT_IDS = ['sandbox-local', 'vt-qualification', 'production'] as const;
 export type EnvironmentId = (typeof ENVIRONMENT_IDS)[number];
 
 export const DEFAULT_ENVIRONMENT_ID: EnvironmentId = 'sandbox-local';
-
-/** IG profile version the server speaks (decisions.md §8): esms-task (4.0.7) by default, sdo-task (4.0.5). */
-export type IgProfileVersion = '4.0.7' | '4.0.5';
 
 /** 'system' = HTTPS_PROXY / NO_PROXY from the environment; 'manual' = the URL below; 'none' = direct. */
 export type ProxyMode = 'system' | 'manual' | 'none';
@@ -31,7 +29,13 @@ export interface EnvironmentSettings {
   readonly tokenUrl: string;
   /** OAuth2 client id (generic, per software); the secret lives in the secret store. */
   readonly clientId: string;
-  readonly igVersion: IgProfileVersion;
+  /** The SDO guide release ViaTrajectoire speaks on this environment (SDO_VERSIONS). */
+  readonly igVersion: SdoVersion;
+  /**
+   * The terminology release ViaTrajectoire is known to expect when it has moved ahead of the one the guide pins;
+   * absent: the pinned one.
+   */
+  readonly terminologyRelease?: string;
   readonly proxy: ProxySetting;
   /** Registry id of the client certificate chosen for this environment, if any. */
   readonly certificateId?: string;

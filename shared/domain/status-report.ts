@@ -36,6 +36,3 @@ export interface StatusReport {
   /** Task.description: MDPH or user comment */
   readonly description?: string;
 }
-
-/** IG profile release the Task is written for (decisions.md §8). */
-export type SdoProfileVersion = '4.0.7' | '4.0.5';

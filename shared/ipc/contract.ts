@@ -12,6 +12,7 @@ import { worklistChannels } from './channels/worklist-channels';
 import { onboardingChannels } from './channels/onboarding-channels';
 import { syncChannels } from './channels/sync-channels';
 import { sandboxChannels } from './channels/sandbox-channels';
+import { terminologyChannels } from './channels/terminology-channels';
 
 export const CONTRACT = {
   ...appChannels,
@@ -21,6 +22,7 @@ export const CONTRACT = {
   ...onboardingChannels,
   ...syncChannels,
   ...sandboxChannels,
+  ...terminologyChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

@@ -1,6 +1,6 @@
 /**
- * The official code lists (NOS / CNSA) the product needs, loaded from the copies in ./data
- * (taken from ../shared/spec/terminology). French labels come from the lists themselves.
+ * The official code lists (NOS / CNSA) the product needs, loaded from the copies in ./data. French labels come
+ * from the lists themselves. Other versions of the NOS lists come with terminology releases (terminology-catalog.ts).
  */
 import j250 from './data/JDV_J250-MotifStatutPersonnePriseChargeUnite.json';
 import j251 from './data/JDV_J251-MotifStatutPersonnePriseChargeESMS.json';
@@ -18,17 +18,31 @@ export interface Concept {
   readonly system?: string;
 }
 
+/** One version of a code list. The lists below are the copies in ./data; terminology-catalog.ts holds the others. */
 export interface CodeList {
   readonly id: string;
   readonly url: string;
   /** FHIR system of the codes (the TRE behind the JDV). */
   readonly system: string;
+  /** The list's own version (NOS timestamp such as 20260730120000, or a description when it has none). */
+  readonly version: string;
+  /** First day this version is in force (YYYY-MM-DD), when known. */
+  readonly validFrom?: string;
+  /** Day the next known version replaced it, if any. */
+  readonly validTo?: string;
   readonly concepts: readonly Concept[];
+}
+
+/** A NOS version timestamp (YYYYMMDDhhmmss) gives the day it takes effect. */
+export function dayOfNosVersion(version: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})\d{6}$/.exec(version);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 
 function codeList(source: {
   id: string;
   url: string | null;
+  version: string;
   codeSystem?: { url: string };
   concepts: readonly { code: string; display: string; latestDisplay?: string; system?: string }[];
 }): CodeList {
@@ -36,6 +50,8 @@ function codeList(source: {
     id: source.id,
     url: source.url ?? '',
     system: source.codeSystem?.url ?? source.concepts[0]?.system ?? '',
+    version: source.version,
+    ...(dayOfNosVersion(source.version) ? { validFrom: dayOfNosVersion(source.version) } : {}),
     // The ROR list carries the current wording as latestDisplay: show what users see today.
     concepts: source.concepts.map((c) => ({
       code: c.code,
@@ -53,15 +69,23 @@ export const MODE_PRISE_CHARGE = codeList(j264);
 export const TEMPORALITE_ACCUEIL = codeList(j30);
 export const CATEGORIE_ORGANISATION = codeList(j34);
 
-/** Codes of JDV_J264 accepted in a Task: the IG's former invariant regle-ModePriseEnCharge kept 46/47/48 only. */
-export const MODE_PRISE_CHARGE_TASK_CODES: readonly string[] = ['46', '47', '48'];
+/** The lists whose versions terminology releases may change (terminology-catalog.ts). */
+export const VERSIONED_CODE_LISTS: readonly CodeList[] = [
+  STATUT_ESMS,
+  STATUT_UNITE,
+  MOTIF_ESMS,
+  MOTIF_UNITE,
+  MODE_PRISE_CHARGE,
+  TEMPORALITE_ACCUEIL,
+  CATEGORIE_ORGANISATION,
+];
 
-export function displayOf(list: CodeList, code: string | null | undefined): string | undefined {
+export function displayOf(list: Pick<CodeList, 'concepts'>, code: string | null | undefined): string | undefined {
   if (code == null) return undefined;
   return list.concepts.find((c) => c.code === code)?.display;
 }
 
-export function hasCode(list: CodeList, code: string): boolean {
+export function hasCode(list: Pick<CodeList, 'concepts'>, code: string): boolean {
   return list.concepts.some((c) => c.code === code);
 }
 

@@ -26,7 +26,8 @@ import {
   networkSettingsFor,
   transportConfigFor,
 } from './handlers/connection-services';
-import { startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
+import { keepSandboxInStep, startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
+import { environmentSdo } from './handlers/environment-sdo';
 import { SyncService } from '../sync/runner/sync-service';
 import type { SyncWorkerData, WorkerTransport } from '../sync/runner/sync-worker-entry';
 import type { HttpSenderFactory } from '../transport/sdo-transport';
@@ -106,12 +107,14 @@ export async function startApplication(options: StartApplicationOptions): Promis
 
   const services = connectionServicesFor(ctx);
   let sandbox: EmbeddedSandbox | undefined;
+  let stopSandboxFollowing = (): Promise<void> => Promise.resolve();
   if (environment.id === 'sandbox-local' && options.embeddedSandbox !== false) {
     try {
       sandbox = await startEmbeddedSandbox(ctx, services, {
         ...(options.sandboxInitialDecisions !== undefined ? { initialDecisions: options.sandboxInitialDecisions } : {}),
         ...(options.attachToRunningSandbox ? { attachToRunning: true } : {}),
       });
+      stopSandboxFollowing = keepSandboxInStep(hub, services, sandbox);
     } catch (e) {
       // The app still opens on what it already holds; only the exchanges with the sandbox are unavailable.
       journal.append({
@@ -129,6 +132,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     db,
     workerData: async (): Promise<SyncWorkerData> => {
       const settings = services.environments.get(services.environmentId);
+      const sdo = environmentSdo(ctx, services);
       const certificate = settings.certificateId ? services.registry.get(settings.certificateId) : undefined;
       // A card under Electron goes through Chromium's net (the OS middleware holds the key and asks the PIN).
       const transport: WorkerTransport =
@@ -149,6 +153,11 @@ export async function startApplication(options: StartApplicationOptions): Promis
           : {}),
         // In the sandbox every EG is switched on; on ViaTrajectoire the referent activates each EG.
         activateNewEgs: environment.id === 'sandbox-local',
+        sdo: {
+          profileVersion: sdo.profileVersion,
+          terminologyRelease: sdo.terminologyRelease,
+          environmentDir: dataDir,
+        },
       };
     },
     onProgress: (progress) => hub.emit('sync:progress', progress),
@@ -177,6 +186,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     sandbox,
     async close() {
       await sync.close();
+      await stopSandboxFollowing();
       await sandbox?.close();
       db.close();
     },

@@ -11,10 +11,13 @@ import path from 'node:path';
 import { CLIENT_SECRET_NAME } from '../environments/environment-store';
 import type { Journal } from '../journal/journal';
 import { SandboxAdmin } from '../sandbox/sandbox-admin';
+import type { SandboxOperations } from '../sandbox/sandbox-operations';
 import { startSandbox } from '../sandbox/sandbox-server';
 import { findRunningSandbox, sandboxStatePath } from '../sandbox/sandbox-state-file';
 import { createLogger } from '../logging/logger';
+import type { EventHub } from './app-context';
 import type { ConnectionServices } from './handlers/connection-services';
+import { environmentTerminology } from './handlers/environment-sdo';
 
 const log = createLogger('embedded-sandbox');
 
@@ -35,6 +38,8 @@ export interface EmbeddedSandbox {
   readonly admin: SandboxAdmin;
   /** false when another process runs it (the open app): close() then leaves it running. */
   readonly owned: boolean;
+  /** The sandbox's own operations, in this process only when it is owned (tests reach its records directly). */
+  readonly operations?: SandboxOperations;
   close(): Promise<void>;
 }
 
@@ -68,6 +73,8 @@ export async function startEmbeddedSandbox(
   }
   const sandbox = await startSandbox({
     dataDir,
+    settings: sdoSettingsOfSandbox(services),
+    terminology: () => environmentTerminology(host),
     ...(options.initialDecisions !== undefined ? { initialDecisions: options.initialDecisions } : {}),
   });
   const settings = services.environments.get('sandbox-local');
@@ -114,6 +121,35 @@ export async function startEmbeddedSandbox(
     stateFile: sandbox.stateFile,
     admin: sandbox.admin,
     owned: true,
+    operations: sandbox.operations,
     close: () => sandbox.close(),
+  };
+}
+
+/** The embedded sandbox speaks the guide and terminology releases chosen for the environment in Paramètres. */
+function sdoSettingsOfSandbox(services: ConnectionServices) {
+  const settings = services.environments.get('sandbox-local');
+  return { profileVersion: settings.igVersion, terminologyRelease: settings.terminologyRelease ?? null };
+}
+
+/**
+ * Keeps the embedded sandbox on the environment's releases when Paramètres changes them (read again at each
+ * environments change, one update after the other). The returned stop waits for the update under way.
+ */
+export function keepSandboxInStep(
+  hub: EventHub,
+  services: ConnectionServices,
+  sandbox: EmbeddedSandbox,
+): () => Promise<void> {
+  let pending: Promise<unknown> = Promise.resolve();
+  const unsubscribe = hub.subscribe((event, payload) => {
+    if (event !== 'data:changed' || !(payload as { scopes: readonly string[] }).scopes.includes('environments')) return;
+    pending = pending
+      .then(() => sandbox.admin.updateSettings(sdoSettingsOfSandbox(services)))
+      .catch((e: unknown) => log.error('Le bac à sable local n’a pas pu suivre les versions choisies', e));
+  });
+  return async () => {
+    unsubscribe();
+    await pending;
   };
 }

@@ -1,4 +1,6 @@
 /** The commands of `npx referent-vt`; each imports its domain lazily so the CLI starts fast. */
+import { SDO_VERSION_IDS } from '@shared/domain/sdo-versions';
+
 export interface CommandOutput {
   log(line: string): void;
 }
@@ -10,18 +12,8 @@ export interface Command {
 
 export const COMMANDS: Record<string, Command> = {
   validate: {
-    usage: 'validate <fichier.json> [--profile-version 4.0.7|4.0.5] : valide une ressource SDO (0 si valide)',
-    run: async (args, out) => {
-      const [file] = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--profile-version');
-      const versionIndex = args.indexOf('--profile-version');
-      const version = versionIndex >= 0 ? args[versionIndex + 1] : undefined;
-      if (!file || (version !== undefined && version !== '4.0.7' && version !== '4.0.5')) {
-        out.log('Usage : npx referent-vt validate <fichier.json> [--profile-version 4.0.7|4.0.5]');
-        return 2;
-      }
-      const { runValidateCommand } = await import('../fhir/validate-command');
-      return runValidateCommand(file, out, version ? { profileVersion: version } : undefined);
-    },
+    usage: `validate <fichier.json> [--profile-version ${SDO_VERSION_IDS.join('|')}] [--terminologies x.y.z] [--data <dossier>] : valide une ressource SDO (0 si valide) ; --data prend les versions de l’environnement courant`,
+    run: async (args, out) => (await import('./validate-cli-command')).validateCommand(args, out),
   },
   'parse-cda': {
     usage: 'parse-cda <fichier.xml> : affiche en JSON ce que le lecteur de CDA extrait (celui de la synchronisation)',

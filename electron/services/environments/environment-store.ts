@@ -8,6 +8,7 @@ import {
   type EnvironmentSettings,
   type EnvironmentSummary,
 } from '@shared/domain/environments';
+import { DEFAULT_SDO_VERSION, SDO_VERSION_IDS, TERMINOLOGY_RELEASE_PATTERN } from '@shared/domain/sdo-versions';
 import { AppError } from '@shared/errors/app-error';
 import { SerialQueue, writeFileAtomicSync } from '../secrets/atomic-file';
 
@@ -26,7 +27,7 @@ export const DEFAULT_ENVIRONMENTS: Readonly<Record<EnvironmentId, EnvironmentSet
     fhirBaseUrl: '',
     tokenUrl: '',
     clientId: 'referent-vt',
-    igVersion: '4.0.7',
+    igVersion: DEFAULT_SDO_VERSION,
     proxy: { mode: 'none' },
   },
   'vt-qualification': {
@@ -35,7 +36,7 @@ export const DEFAULT_ENVIRONMENTS: Readonly<Record<EnvironmentId, EnvironmentSet
     fhirBaseUrl: '',
     tokenUrl: '',
     clientId: '',
-    igVersion: '4.0.7',
+    igVersion: DEFAULT_SDO_VERSION,
     proxy: { mode: 'system' },
   },
   production: {
@@ -44,7 +45,7 @@ export const DEFAULT_ENVIRONMENTS: Readonly<Record<EnvironmentId, EnvironmentSet
     fhirBaseUrl: '',
     tokenUrl: '',
     clientId: '',
-    igVersion: '4.0.7',
+    igVersion: DEFAULT_SDO_VERSION,
     proxy: { mode: 'system' },
   },
 };
@@ -98,7 +99,8 @@ const settingsSchema = z.object({
   fhirBaseUrl: httpsUrl,
   tokenUrl: httpsUrl,
   clientId: z.string().trim(),
-  igVersion: z.enum(['4.0.7', '4.0.5']),
+  igVersion: z.enum(SDO_VERSION_IDS),
+  terminologyRelease: z.string().regex(TERMINOLOGY_RELEASE_PATTERN).optional(),
   proxy: proxySchema,
   certificateId: z.string().optional(),
 });
@@ -110,7 +112,10 @@ const fileSchema = z.object({
 });
 type EnvironmentsFile = z.infer<typeof fileSchema>;
 
-export type EnvironmentPatch = Partial<Omit<EnvironmentSettings, 'id' | 'label'>>;
+/** `terminologyRelease: null` goes back to the release the guide pins. */
+export type EnvironmentPatch = Partial<Omit<EnvironmentSettings, 'id' | 'label' | 'terminologyRelease'>> & {
+  readonly terminologyRelease?: string | null;
+};
 
 /** The settings of the three environments and the active one, in `<userData>/environments.json`. */
 export class EnvironmentStore {
@@ -148,7 +153,15 @@ export class EnvironmentStore {
   update(id: EnvironmentId, patch: EnvironmentPatch): Promise<EnvironmentSettings> {
     return this.queue.run(() => {
       const file = this.load();
-      const merged = { ...this.settingsOf(file, id), ...patch, id, label: DEFAULT_ENVIRONMENTS[id].label };
+      const { terminologyRelease, ...rest } = patch;
+      const merged: Record<string, unknown> = {
+        ...this.settingsOf(file, id),
+        ...rest,
+        id,
+        label: DEFAULT_ENVIRONMENTS[id].label,
+      };
+      if (terminologyRelease === null) delete merged.terminologyRelease;
+      else if (terminologyRelease !== undefined) merged.terminologyRelease = terminologyRelease;
       const parsed = settingsSchema.safeParse(merged);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

@@ -7,5 +7,11 @@ export { buildDecisionDocumentReference, type DecisionDocumentInput } from './re
 export { searchsetBundle, type SearchsetOptions } from './resources/searchset-bundle';
 export { runValidateCommand } from './validate-command';
 export * from './sdo-canonicals';
+export {
+  DEFAULT_SDO_CONTEXT,
+  TERMINOLOGY_FOLDER,
+  loadTerminologyCatalog,
+  type SdoContext,
+} from './terminology-release-files';
 export type * from './resources/fhir-json';
 export type { ValidationIssue, ValidationResult } from '@shared/domain/fhir-validation';

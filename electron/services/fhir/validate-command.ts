@@ -4,8 +4,7 @@
  * Exit code: 0 valid, 1 not valid, 2 unreadable file.
  */
 import { readFile } from 'node:fs/promises';
-import type { SdoProfileVersion } from '@shared/domain/status-report';
-import { validateResource } from './validation/resource-validator';
+import { validateResource, type ValidateOptions } from './validation/resource-validator';
 
 export interface CommandOutput {
   log(line: string): void;
@@ -14,7 +13,7 @@ export interface CommandOutput {
 export async function runValidateCommand(
   filePath: string,
   out: CommandOutput,
-  options: { profileVersion?: SdoProfileVersion } = {},
+  options: Omit<ValidateOptions, 'profileUrl'> = {},
 ): Promise<number> {
   let text: string;
   try {
@@ -30,7 +29,13 @@ export async function runValidateCommand(
     out.log(`Fichier illisible : ${filePath} n’est pas un JSON valide.`);
     return 2;
   }
-  const result = validateResource(resource, options.profileVersion ? { profileVersion: options.profileVersion } : {});
+  let result;
+  try {
+    result = validateResource(resource, options);
+  } catch (e) {
+    out.log(`Erreur : ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   for (const issue of result.issues) out.log(`${issue.severity} ${issue.path} ${issue.message} (${issue.rule})`);
   const errors = result.issues.filter((i) => i.severity === 'error').length;
   const profile = result.profile || 'aucun profil';

@@ -21,6 +21,7 @@ import { REPORT_TITLE, renderOnboardingReport } from './onboarding-report-pdf';
 import { REPRISE_TAG, connectionDay, markRepriseDecisions } from './reprise-marking';
 import { forcingDelivery, previewForcing, pushForcing, type ForcingDeps } from './status-forcing';
 import { extractPdfText } from './testing/pdf-text';
+import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 const ESAT = '010000019';
 const IME = '010000027';
@@ -73,7 +74,7 @@ beforeAll(async () => {
     journal,
     now: () => new Date(),
     today: () => new Date().toISOString().slice(0, 10),
-    profileVersion: () => '4.0.7',
+    sdo: () => DEFAULT_SDO_CONTEXT,
   };
 }, 60_000);
 

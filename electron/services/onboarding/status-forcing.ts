@@ -20,12 +20,13 @@ import {
   type RepriseSituation,
 } from '@shared/domain/onboarding';
 import { isFinished, rollUpEsmsStatus, ESMS_FINISHED } from '@shared/domain/referent-actions';
-import type { SdoProfileVersion, StatusReport } from '@shared/domain/status-report';
+import type { StatusReport } from '@shared/domain/status-report';
 import { AppError, isAppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import { inTransaction, type Db } from '../db/database';
 import type { Journal } from '../journal/journal';
 import { enqueueConsent, enqueueStatusReport } from '../sync/outbox/status-outbox';
+import type { SdoContext } from '../fhir';
 import { describeReports, loadNotificationState } from '../worklist/notification-actions';
 
 /** Unit (J253) and ESMS (J252) statuses for each known situation. */
@@ -273,7 +274,8 @@ export interface ForcingDeps {
   readonly journal: Journal;
   readonly now: () => Date;
   readonly today: () => string;
-  readonly profileVersion: () => SdoProfileVersion;
+  /** The environment's guide and terminology releases, read at each action (Paramètres may change them). */
+  readonly sdo: () => SdoContext;
 }
 
 class DryRunRollback extends Error {}
@@ -288,7 +290,7 @@ function apply(deps: ForcingDeps, r: Resolved): number[] {
     finessEg: r.finessEg,
     report: r.report,
     now,
-    profileVersion: deps.profileVersion(),
+    sdo: deps.sdo(),
   });
   outboxIds.push(outboxId);
   db.prepare(
@@ -319,8 +321,13 @@ function apply(deps: ForcingDeps, r: Resolved): number[] {
   db.prepare('UPDATE decision SET reprise = 1 WHERE id = ?').run(r.decisionId);
   if (r.consentToSend) {
     outboxIds.push(
-      enqueueConsent(db, { decisionId: r.decisionId, finessEg: r.finessEg, collectedOn: r.consentToSend, now })
-        .outboxId,
+      enqueueConsent(db, {
+        decisionId: r.decisionId,
+        finessEg: r.finessEg,
+        collectedOn: r.consentToSend,
+        now,
+        sdo: deps.sdo(),
+      }).outboxId,
     );
   }
   deps.journal.append({

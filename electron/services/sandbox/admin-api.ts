@@ -2,6 +2,7 @@
  * Admin API of the sandbox: plain HTTP on a separate loopback port, JSON, protected by a per-launch token
  * (header `x-sandbox-admin-token`). It plays the MDPH and the ViaTrajectoire administrator.
  */
+import type { SdoVersion } from '@shared/domain/sdo-versions';
 import { isAppError } from '@shared/errors/app-error';
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -17,7 +18,9 @@ export interface SandboxSettings {
   pageSize: number;
   ownTasksInFlux5: boolean;
   evaluationWithoutConsent: 'empty' | 'forbidden';
-  profileVersion: '4.0.7' | '4.0.5';
+  profileVersion: SdoVersion;
+  /** Terminology release the posted resources are checked against; null: the one profileVersion pins. */
+  terminologyRelease: string | null;
   tokenLifetimeSeconds: number;
   /**
    * The ROR units search (our imitation, not in the IG). false answers 404 as a ViaTrajectoire without it would:

@@ -2,14 +2,15 @@
  * Flux 5 events the sandbox emits as the SI-SdO / MDPH or as another ESMS (brief §5.1): one ESMSTask each, built
  * with the product's own Task builder so they are exactly what a client must read.
  */
-import type { SdoProfileVersion, StatusReport } from '@shared/domain/status-report';
+import type { SdoVersion } from '@shared/domain/sdo-versions';
+import type { StatusReport } from '@shared/domain/status-report';
 import { buildEsmsTask } from '../fhir/resources';
 
 export type SandboxEventCode = '46' | '49' | '54' | '37' | '47';
 
 export function buildEventTask(
   report: StatusReport,
-  profileVersion: SdoProfileVersion,
+  profileVersion: SdoVersion,
   lastUpdated: string,
 ): Record<string, unknown> {
   // Task.identifier carries an ESMS outbox id (decisions.md §5): an MDPH event has none.

@@ -10,7 +10,8 @@
  * - reading a decision not addressed to the caller's EG: 403;
  * - conditional create (`If-None-Exist: identifier=system|value`) is scoped to the caller's EG.
  */
-import type { SdoProfileVersion } from '@shared/domain/status-report';
+import type { SdoVersion } from '@shared/domain/sdo-versions';
+import type { TerminologyCatalog } from '@shared/terminology/terminology-catalog';
 import { DOCUMENT_TYPE, LOINC, PROFILE, taskProfileFor } from '../fhir/sdo-canonicals';
 import { buildDecisionDocumentReference, searchsetBundle, type FhirResource } from '../fhir/resources';
 import { validateResource } from '../fhir/validation/resource-validator';
@@ -41,7 +42,11 @@ export interface FhirEndpointsConfig {
   maxPageSize: number;
   ownTasksInFlux5: boolean;
   evaluationWithoutConsent: 'empty' | 'forbidden';
-  profileVersion: SdoProfileVersion;
+  profileVersion: SdoVersion;
+  /** Absent: the release profileVersion pins. */
+  terminologyRelease?: string;
+  /** The releases known (the embedded sandbox uses its environment's); default: the built-in ones. */
+  terminology?: TerminologyCatalog;
   rorUnits: boolean;
 }
 
@@ -298,7 +303,13 @@ export class FhirEndpoints {
   }
 
   private validate(resource: Json, profileUrl: string): void {
-    const result = validateResource(resource, { profileVersion: this.config().profileVersion, profileUrl });
+    const { profileVersion, terminologyRelease, terminology } = this.config();
+    const result = validateResource(resource, {
+      profileVersion,
+      profileUrl,
+      ...(terminologyRelease ? { terminologyRelease } : {}),
+      ...(terminology ? { terminology } : {}),
+    });
     if (result.valid) return;
     const issues: OutcomeIssue[] = result.issues.map((issue) => ({
       severity: issue.severity,

@@ -4,7 +4,7 @@
  * HTTP API and directly in-process.
  */
 import { AppError } from '@shared/errors/app-error';
-import type { SdoProfileVersion } from '@shared/domain/status-report';
+import type { SdoVersion } from '@shared/domain/sdo-versions';
 import { randomInt } from 'node:crypto';
 import { parseDecisionCda } from '../cda/decision-cda-parser';
 import {
@@ -131,7 +131,7 @@ export interface ImportDecisionInput {
 }
 
 export interface OperationsHooks {
-  profileVersion: () => SdoProfileVersion;
+  profileVersion: () => SdoVersion;
   today: () => string;
   expireTokensNow: () => void;
 }

@@ -5,7 +5,9 @@
  * to the test root (electron/services/pki/test-pki.ts); its subject gives the FINESS EJ. Admin API on a separate
  * loopback HTTP port (admin-api.ts).
  */
+import { DEFAULT_SDO_VERSION, isSdoVersion } from '@shared/domain/sdo-versions';
 import { AppError } from '@shared/errors/app-error';
+import { BUILTIN_TERMINOLOGY, type TerminologyCatalog } from '@shared/terminology/terminology-catalog';
 import { createHash, randomBytes, type X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import https from 'node:https';
@@ -42,6 +44,8 @@ export interface StartSandboxOptions {
   /** Default: generated once and kept in the database. */
   clientSecret?: string;
   settings?: Partial<SandboxSettings>;
+  /** The terminology releases known, read at each check (the embedded sandbox: its environment's). */
+  terminology?: () => TerminologyCatalog;
   /** Server clock (ms); injectable for tests. */
   now?: () => number;
 }
@@ -118,7 +122,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     pageSize: DEFAULT_PAGE_SIZE,
     ownTasksInFlux5: false,
     evaluationWithoutConsent: 'empty',
-    profileVersion: '4.0.7',
+    profileVersion: DEFAULT_SDO_VERSION,
+    terminologyRelease: null,
     tokenLifetimeSeconds: 600,
     rorUnits: true,
     ...options.settings,
@@ -148,6 +153,8 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     ownTasksInFlux5: settings.ownTasksInFlux5,
     evaluationWithoutConsent: settings.evaluationWithoutConsent,
     profileVersion: settings.profileVersion,
+    ...(settings.terminologyRelease ? { terminologyRelease: settings.terminologyRelease } : {}),
+    ...(options.terminology ? { terminology: options.terminology() } : {}),
     rorUnits: settings.rorUnits,
   });
   const fhir = new FhirEndpoints(store, endpointConfig, () => `${publicBase}/fhir`);
@@ -339,6 +346,13 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
       updateSettings: (patch) => {
         for (const [key, value] of Object.entries(patch)) {
           if (!(key in settings)) throw new AppError('SANDBOX_INVALID_REQUEST', `Réglage inconnu : ${key}`);
+          if (key === 'profileVersion' && !isSdoVersion(String(value))) {
+            throw new AppError('SANDBOX_INVALID_REQUEST', `Version de l’IG SDO non prise en charge : ${String(value)}`);
+          }
+          const catalog = options.terminology?.() ?? BUILTIN_TERMINOLOGY;
+          if (key === 'terminologyRelease' && value !== null && !catalog.has(String(value))) {
+            throw new AppError('SANDBOX_INVALID_REQUEST', `Version des terminologies inconnue : ${String(value)}`);
+          }
           (settings as unknown as Record<string, unknown>)[key] = value;
         }
         return { ...settings };

@@ -1,5 +1,5 @@
 /** What every step of one sync run needs (injected: the transport, the clock, the journal, progress, cancel). */
-import type { SdoProfileVersion } from '@shared/domain/status-report';
+import type { SdoContext } from '../fhir';
 import type { SyncProgress } from '@shared/domain/sync';
 import type { Db } from '../db/database';
 import type { Journal } from '../journal/journal';
@@ -12,7 +12,8 @@ export interface SyncContext {
   readonly transport: Transport;
   readonly journal: Journal;
   readonly now: () => Date;
-  readonly profileVersion: SdoProfileVersion;
+  /** The environment's guide and terminology releases: what received resources are checked against. */
+  readonly sdo: SdoContext;
   readonly retry: RetryPolicy;
   /** Parallel DocumentReference reads (keep-alive pool of the transport). */
   readonly concurrency: number;

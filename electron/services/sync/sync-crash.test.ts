@@ -14,6 +14,7 @@ import type { Transport } from '../transport/transport';
 import { enqueueStatusReport } from './outbox/status-outbox';
 import { FAST_RETRY, startSandboxFixture, TEST_EJ, type SandboxFixture } from './testing/sandbox-fixture';
 import type { SyncChildConfig } from './testing/sync-child-entry';
+import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 const ENTRY = fileURLToPath(new URL('./testing/sync-child-entry.ts', import.meta.url));
 const EGS = ['010000019', '010000027', '010000035'];
@@ -125,7 +126,7 @@ function queueStatusChanges(count: number): number {
           dateStatutESMS: '2026-07-01',
         },
         now: new Date(),
-        profileVersion: '4.0.7',
+        sdo: DEFAULT_SDO_CONTEXT,
       });
       queued++;
     }

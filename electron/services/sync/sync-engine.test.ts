@@ -12,6 +12,7 @@ import { CDA_DATA_MARKER, decisionResourceJson } from './pull/decision-store';
 import { carryOverRenewal } from './renewal/carry-over-renewal';
 import { createUnit } from '../worklist/units-and-entities';
 import { startSandboxFixture, type SandboxFixture } from './testing/sandbox-fixture';
+import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 let f: SandboxFixture;
 let db: Db;
@@ -123,14 +124,14 @@ describe('sync engine against the sandbox', () => {
         finessEg: EG,
         report: report(idNat, { statutESMS: '40', dateStatutESMS: '2026-07-01' }),
         now: new Date(),
-        profileVersion: '4.0.7',
+        sdo: DEFAULT_SDO_CONTEXT,
       }),
       enqueueStatusReport(db, {
         notificationId: n.id,
         finessEg: EG,
         report: report(idNat, { statutESMS: '41', motifESMS: '151', dateStatutESMS: '2026-07-02' }),
         now: new Date(),
-        profileVersion: '4.0.7',
+        sdo: DEFAULT_SDO_CONTEXT,
       }),
     ]);
     let lost = 0;
@@ -174,7 +175,7 @@ describe('sync engine against the sandbox', () => {
         finessEg: '010000027',
         report: report(idNat, { statutESMS: '40', dateStatutESMS: '2026-07-01' }),
         now: new Date(),
-        profileVersion: '4.0.7',
+        sdo: DEFAULT_SDO_CONTEXT,
       }),
     );
     await f.sync(db, journal, transport);

@@ -4,7 +4,6 @@
  * decisions. Each step commits page by page; cursors move only after their pages are committed. Every run is
  * recorded in sync_run and the journal (ids and counts only, no personal data).
  */
-import type { SdoProfileVersion } from '@shared/domain/status-report';
 import {
   NO_ACTIVE_EG_MESSAGE,
   syncOutcomeLabel,
@@ -18,6 +17,7 @@ import { inTransaction, type Db } from '../db/database';
 import type { Journal } from '../journal/journal';
 import { createLogger } from '../logging/logger';
 import type { Transport } from '../transport/transport';
+import { DEFAULT_SDO_CONTEXT, type SdoContext } from '../fhir';
 import { readSyncLimits, type SyncLimits } from './items/item-store';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './net/retry-policy';
 import { sendOutbox } from './outbox/outbox-sender';
@@ -32,7 +32,8 @@ export interface SyncEngineOptions {
   readonly transport: Transport;
   readonly journal: Journal;
   readonly now?: () => Date;
-  readonly profileVersion?: SdoProfileVersion;
+  /** The environment's guide and terminology releases (default: the first of SDO_VERSIONS, its pinned release). */
+  readonly sdo?: SdoContext;
   readonly retry?: RetryPolicy;
   readonly concurrency?: number;
   readonly signal?: AbortSignal;
@@ -118,7 +119,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     transport: options.transport,
     journal,
     now,
-    profileVersion: options.profileVersion ?? '4.0.7',
+    sdo: options.sdo ?? DEFAULT_SDO_CONTEXT,
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     concurrency: options.concurrency ?? 8,
     limits: options.limits ?? readSyncLimits(db),

@@ -18,6 +18,7 @@ import { importAnyway, listQuarantine, rereadNow } from './items/quarantine-quer
 import { LOOK_BACK_MS, SEARCH_PAGE_MAX_BYTES } from './pull/paged-search';
 import { FAST_RETRY, startSandboxFixture, TEST_EJ, type SandboxFixture } from './testing/sandbox-fixture';
 import type { SyncChildConfig } from './testing/sync-child-entry';
+import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./testing/sync-child-entry.ts', import.meta.url));
 const EG = '010000019';
@@ -180,7 +181,7 @@ describe('issue 10: no decision lost or blocked by what ViaTrajectoire sends', (
     expect(item?.rule).toMatch(/^taille-(reponse|piece-jointe)$/);
     expect(item?.reason).toMatch(new RegExp(`DocumentReference/${bad}.*(limite|au-delà)`));
     // Never importable, whatever the referent wants.
-    expect(() => importAnyway(db, item?.id ?? 0, { profileVersion: '4.0.7', now: new Date() })).toThrow(/ne peut pas/);
+    expect(() => importAnyway(db, item?.id ?? 0, { sdo: DEFAULT_SDO_CONTEXT, now: new Date() })).toThrow(/ne peut pas/);
   }, 60_000);
 
   it('2b. the attachment limit comes from Paramètres and is checked from the base64 length', async () => {
@@ -321,7 +322,7 @@ describe('issue 10: no decision lost or blocked by what ViaTrajectoire sends', (
     expect(stored(page.idNats)).toBe(2);
     const item = openItem(bad);
     expect(item).toMatchObject({ kind: 'quarantaine', rule: 'att-1', importable: true });
-    const imported = importAnyway(db, item?.id ?? 0, { profileVersion: '4.0.7', now: new Date() });
+    const imported = importAnyway(db, item?.id ?? 0, { sdo: DEFAULT_SDO_CONTEXT, now: new Date() });
     expect(imported.idNatDecision).toBe(page.idNats[1]);
     expect(stored(page.idNats)).toBe(3);
     expect(openItem(bad)).toBeUndefined();

@@ -7,6 +7,7 @@ import { AppError } from '@shared/errors/app-error';
 import { inTransaction, type Db } from '../db/database';
 import type { Journal } from '../journal/journal';
 import { enqueueConsent, type EnqueuedConsent } from '../sync/outbox/status-outbox';
+import type { SdoContext } from '../fhir';
 
 interface NotificationRef {
   decision_id: number;
@@ -21,7 +22,7 @@ function notificationRef(db: Db, notificationId: number): NotificationRef {
 }
 
 export function recordConsent(
-  deps: { db: Db; journal: Journal; now: () => Date; today: () => string },
+  deps: { db: Db; journal: Journal; now: () => Date; today: () => string; sdo?: () => SdoContext },
   request: { notificationId: number; collectedOn: string },
 ): EnqueuedConsent {
   if (request.collectedOn > deps.today()) {
@@ -34,6 +35,7 @@ export function recordConsent(
       finessEg: ref.finess_eg,
       collectedOn: request.collectedOn,
       now: deps.now(),
+      ...(deps.sdo ? { sdo: deps.sdo() } : {}),
     });
     deps.journal.append({
       actor: 'utilisateur',

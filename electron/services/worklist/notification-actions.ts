@@ -15,13 +15,14 @@ import {
   type PlanContext,
   type PlannedAction,
 } from '@shared/domain/referent-actions';
-import type { SdoProfileVersion, StatusReport, UnitIdentity } from '@shared/domain/status-report';
+import type { StatusReport, UnitIdentity } from '@shared/domain/status-report';
 import type { ActionOption, StatusPreview } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import { inTransaction, type Db } from '../db/database';
 import type { Journal } from '../journal/journal';
 import { enqueueStatusReport } from '../sync/outbox/status-outbox';
+import type { SdoContext } from '../fhir';
 import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
 import { unitIdentityOf, type RorUnitRecord } from './ror-unit-record';
 
@@ -170,7 +171,8 @@ export interface PerformDeps {
   readonly journal: Journal;
   readonly now: () => Date;
   readonly today: () => string;
-  readonly profileVersion: () => SdoProfileVersion;
+  /** The environment's guide and terminology releases, read at each action (Paramètres may change them). */
+  readonly sdo: () => SdoContext;
 }
 
 export function performAction(deps: PerformDeps, request: ActionRequest): StatusPreview & { outboxIds: number[] } {
@@ -187,7 +189,7 @@ export function performAction(deps: PerformDeps, request: ActionRequest): Status
         finessEg: loaded.finessEg,
         report,
         now,
-        profileVersion: deps.profileVersion(),
+        sdo: deps.sdo(),
       });
       outboxIds.push(outboxId);
     }

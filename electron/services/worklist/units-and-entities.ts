@@ -7,12 +7,14 @@ import { AppError } from '@shared/errors/app-error';
 import {
   CATEGORIE_ORGANISATION,
   MODE_PRISE_CHARGE,
-  MODE_PRISE_CHARGE_TASK_CODES,
   TEMPORALITE_ACCUEIL,
   displayOf,
   hasCode,
+  type Concept,
 } from '@shared/terminology/code-lists';
+import { modesPriseChargeInForce, type CodeListsOfRelease } from '@shared/terminology/terminology-catalog';
 import type { Db } from '../db/database';
+import { DEFAULT_SDO_CONTEXT, type SdoContext } from '../fhir';
 import type { RorUnitRecord } from './ror-unit-record';
 
 interface UnitRecord extends RorUnitRecord {
@@ -26,12 +28,28 @@ interface UnitRecord extends RorUnitRecord {
 
 const UNIT_SQL = `SELECT r.*, g.name AS eg_name FROM ror_unit r JOIN geographic_entity g ON g.finess_eg = r.finess_eg`;
 
-function toUnit(r: UnitRecord): RorUnit {
+/**
+ * The code lists of the environment's terminology release, and the modes a unit's Tasks may carry there. A unit
+ * recorded with a mode since retired still shows its label (from the list version that had it).
+ */
+export interface UnitCodeLists {
+  readonly lists: CodeListsOfRelease;
+  readonly modesPriseCharge: readonly Concept[];
+}
+
+export function unitCodeLists(sdo: SdoContext = DEFAULT_SDO_CONTEXT): UnitCodeLists {
+  const lists = sdo.terminology.at(sdo.terminologyRelease);
+  return { lists, modesPriseCharge: modesPriseChargeInForce(sdo, lists) };
+}
+
+const modeCodes = (codes: UnitCodeLists) => codes.modesPriseCharge.map((c) => c.code);
+
+function toUnit(r: UnitRecord, codes: UnitCodeLists): RorUnit {
   const missing: string[] = [];
   if (!r.categorie_organisation) missing.push("catégorie d'organisation");
   if (!r.mode_prise_charge) missing.push('mode de prise en charge');
-  else if (!MODE_PRISE_CHARGE_TASK_CODES.includes(r.mode_prise_charge))
-    missing.push('mode de prise en charge (46, 47 ou 48)');
+  else if (!modeCodes(codes).includes(r.mode_prise_charge))
+    missing.push(`mode de prise en charge (${modeCodes(codes).join(', ')})`);
   return {
     id: r.id,
     finessEg: r.finess_eg,
@@ -44,7 +62,7 @@ function toUnit(r: UnitRecord): RorUnit {
     temporaliteAccueilLabel: displayOf(TEMPORALITE_ACCUEIL, r.temporalite_accueil) ?? null,
     accueilSequentiel: r.accueil_sequentiel === null ? null : r.accueil_sequentiel === 1,
     modePriseCharge: r.mode_prise_charge,
-    modePriseChargeLabel: displayOf(MODE_PRISE_CHARGE, r.mode_prise_charge) ?? null,
+    modePriseChargeLabel: codes.lists.label(MODE_PRISE_CHARGE.id, r.mode_prise_charge) ?? null,
     origin: r.origin,
     locallyEdited: r.locally_edited === 1,
     updatedAt: r.updated_at,
@@ -52,13 +70,13 @@ function toUnit(r: UnitRecord): RorUnit {
   };
 }
 
-export function listUnits(db: Db, finessEg?: string): RorUnit[] {
+export function listUnits(db: Db, finessEg?: string, codes: UnitCodeLists = unitCodeLists()): RorUnit[] {
   const rows = (
     finessEg
       ? db.prepare(`${UNIT_SQL} WHERE r.finess_eg = ? ORDER BY g.name, r.name`).all(finessEg)
       : db.prepare(`${UNIT_SQL} ORDER BY g.name, r.name`).all()
   ) as UnitRecord[];
-  return rows.map(toUnit);
+  return rows.map((r) => toUnit(r, codes));
 }
 
 /** What the referent enters for a unit (MS.CDM/VT.46 with its erratum: the mode is JDV_J264, not J19). */
@@ -81,29 +99,35 @@ export interface UnitCreation extends UnitFields {
 }
 
 /** Validates against J34 / J30 / J264 (not the ROR's wider J19). */
-function checkUnitFields(fields: UnitFields): void {
+function checkUnitFields(fields: UnitFields, codes: UnitCodeLists): void {
   if (!hasCode(CATEGORIE_ORGANISATION, fields.categorieOrganisation)) {
     throw new AppError('INVALID_INPUT', "La catégorie d'organisation doit être une valeur de la liste ROR (JDV_J34).");
   }
   if (fields.temporaliteAccueil !== null && !hasCode(TEMPORALITE_ACCUEIL, fields.temporaliteAccueil)) {
     throw new AppError('INVALID_INPUT', "La temporalité d'accueil doit être Temporaire ou Permanent (JDV_J30).");
   }
-  if (!MODE_PRISE_CHARGE_TASK_CODES.includes(fields.modePriseCharge)) {
+  if (!modeCodes(codes).includes(fields.modePriseCharge)) {
+    const modes = codes.modesPriseCharge.map((c) => `${c.code} ${c.display}`).join(', ');
     throw new AppError(
       'INVALID_INPUT',
-      'Le mode de prise en charge doit être un mode MDPH accepté par ViaTrajectoire (JDV_J264 : 46 Hébergement, 47 Accueil de jour, 48 Accueil de nuit), pas un mode ROR (JDV_J19).',
+      `Le mode de prise en charge doit être un mode MDPH accepté par ViaTrajectoire (JDV_J264 : ${modes}), pas un mode ROR (JDV_J19).`,
     );
   }
 }
 
 const sequentialFlag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 
-const readUnit = (db: Db, id: number | bigint) =>
-  toUnit(db.prepare(`${UNIT_SQL} WHERE r.id = ?`).get(id) as UnitRecord);
+const readUnit = (db: Db, id: number | bigint, codes: UnitCodeLists) =>
+  toUnit(db.prepare(`${UNIT_SQL} WHERE r.id = ?`).get(id) as UnitRecord, codes);
 
 /** Validates the fields and marks the unit as locally edited (the ROR sync then keeps them). */
-export function updateUnit(db: Db, update: UnitUpdate, nowIso: string): RorUnit {
-  checkUnitFields(update);
+export function updateUnit(
+  db: Db,
+  update: UnitUpdate,
+  nowIso: string,
+  codes: UnitCodeLists = unitCodeLists(),
+): RorUnit {
+  checkUnitFields(update, codes);
   const result = db
     .prepare(
       `UPDATE ror_unit SET name = ?, categorie_organisation = ?, temporalite_accueil = ?, accueil_sequentiel = ?,
@@ -119,15 +143,20 @@ export function updateUnit(db: Db, update: UnitUpdate, nowIso: string): RorUnit 
       update.id,
     );
   if (result.changes === 0) throw new AppError('NOT_FOUND', 'Cette unité est introuvable.');
-  return readUnit(db, update.id);
+  return readUnit(db, update.id, codes);
 }
 
 /**
  * Adds a unit of one of the EJ's establishments, origin "locale": its five fields are what a unit status sends, so
  * waiting lists can be kept for it. If ViaTrajectoire later lists the same ROR id, the referent's fields are kept.
  */
-export function createUnit(db: Db, creation: UnitCreation, nowIso: string): RorUnit {
-  checkUnitFields(creation);
+export function createUnit(
+  db: Db,
+  creation: UnitCreation,
+  nowIso: string,
+  codes: UnitCodeLists = unitCodeLists(),
+): RorUnit {
+  checkUnitFields(creation, codes);
   if (!db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?').get(creation.finessEg)) {
     throw new AppError('NOT_FOUND', 'Cet établissement (FINESS géographique) est inconnu.');
   }
@@ -149,7 +178,7 @@ export function createUnit(db: Db, creation: UnitCreation, nowIso: string): RorU
       creation.modePriseCharge,
       nowIso,
     ).lastInsertRowid;
-  return readUnit(db, id);
+  return readUnit(db, id, codes);
 }
 
 /** A geographic_entity row. */

@@ -12,6 +12,7 @@ import { createUnit, listGeographicEntities, setLocalActivation, updateUnit, lis
 import { listWaitingLists, waitingListsCsv, WAITING_CSV_HEADERS } from './waiting-lists';
 import { parseCsvDocument } from '../export/csv';
 import { listWorklist, type WorklistFilter } from './worklist-queries';
+import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 const TODAY = '2026-07-01';
 const now = () => new Date(`${TODAY}T10:00:00.000Z`);
@@ -31,7 +32,7 @@ afterEach(() => {
   tmp.cleanup();
 });
 
-const deps = () => ({ db, journal, now, today: () => TODAY, profileVersion: () => '4.0.7' as const });
+const deps = () => ({ db, journal, now, today: () => TODAY, sdo: () => DEFAULT_SDO_CONTEXT });
 const count = (sql: string, ...p: unknown[]) =>
   db
     .prepare(sql)

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { EnvironmentId, EnvironmentSummary, ProxyMode } from '@shared/domain/environments';
+import { SDO_VERSIONS, sdoVersion } from '@shared/domain/sdo-versions';
 import { useApiMutation, useApiQuery } from '../api/use-api';
 import { ConnectionCheckPanel } from '../components/certificates/ConnectionCheckPanel';
 import { ErrorMessage, Loading, ScreenTitle } from '../components/states';
@@ -81,9 +82,11 @@ function EnvironmentForm({ environment }: { environment: EnvironmentSummary }) {
   const [clientId, setClientId] = useState(environment.clientId);
   const [clientSecret, setClientSecret] = useState('');
   const [igVersion, setIgVersion] = useState(environment.igVersion);
+  const [terminologyRelease, setTerminologyRelease] = useState(environment.terminologyRelease ?? '');
+  const knownReleases = useApiQuery('terminology:in-force', {}).data?.knownTerminologyReleases ?? [];
   const [proxyMode, setProxyMode] = useState<ProxyMode>(environment.proxy.mode);
   const [proxyUrl, setProxyUrl] = useState('');
-  const update = useApiMutation('environments:update', ['environments']);
+  const update = useApiMutation('environments:update', ['environments', 'terminology', 'units']);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -94,6 +97,7 @@ function EnvironmentForm({ environment }: { environment: EnvironmentSummary }) {
         tokenUrl,
         clientId,
         igVersion,
+        terminologyRelease: terminologyRelease || null,
         ...(clientSecret ? { clientSecret } : {}),
         // A proxy URL may carry credentials: it comes back masked, so the stored one is kept unless retyped.
         ...(proxyMode !== 'manual'
@@ -146,9 +150,23 @@ function EnvironmentForm({ environment }: { environment: EnvironmentSummary }) {
           </label>
           <label>
             Version des profils (guide d’implémentation)
-            <select value={igVersion} onChange={(e) => setIgVersion(e.target.value as '4.0.7' | '4.0.5')}>
-              <option value="4.0.7">4.0.7 (esms-task, par défaut)</option>
-              <option value="4.0.5">4.0.5 (sdo-task)</option>
+            <select value={igVersion} onChange={(e) => setIgVersion(sdoVersion(e.target.value).id)}>
+              {SDO_VERSIONS.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Version des terminologies attendue par ViaTrajectoire
+            <select value={terminologyRelease} onChange={(e) => setTerminologyRelease(e.target.value)}>
+              <option value="">Celle du guide ({sdoVersion(igVersion).terminologyRelease})</option>
+              {knownReleases.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
             </select>
           </label>
           <label>

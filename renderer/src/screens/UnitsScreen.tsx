@@ -1,11 +1,6 @@
 import { useState } from 'react';
 import type { RorUnit } from '@shared/domain/worklist';
-import {
-  CATEGORIE_ORGANISATION,
-  MODE_PRISE_CHARGE,
-  MODE_PRISE_CHARGE_TASK_CODES,
-  TEMPORALITE_ACCUEIL,
-} from '@shared/terminology/code-lists';
+import { CATEGORIE_ORGANISATION, TEMPORALITE_ACCUEIL } from '@shared/terminology/code-lists';
 import { useApiMutation, useApiQuery } from '../api/use-api';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatInstant } from '../components/format';
@@ -118,6 +113,10 @@ function UnitForm({ unit, onClose }: { unit?: RorUnit; onClose: () => void }) {
   const update = useApiMutation('units:update', ['units']);
   const create = useApiMutation('units:create', ['units']);
   const establishments = useApiQuery('geographic-entities:list', {}, { enabled: !unit });
+  // The modes in force on this environment (its guide and terminology releases); a unit's retired mode stays shown.
+  const modes = useApiQuery('terminology:in-force', {}).data?.modesPriseCharge ?? [];
+  const retiredMode =
+    unit?.modePriseCharge && !modes.some((c) => c.code === unit.modePriseCharge) ? unit.modePriseCharge : null;
   const save = unit ? update : create;
   return (
     <form
@@ -195,13 +194,16 @@ function UnitForm({ unit, onClose }: { unit?: RorUnit; onClose: () => void }) {
           Mode de prise en charge (MDPH)
           <select required value={mode} onChange={(e) => setMode(e.target.value)}>
             <option value="">Choisir…</option>
-            {MODE_PRISE_CHARGE.concepts
-              .filter((c) => MODE_PRISE_CHARGE_TASK_CODES.includes(c.code))
-              .map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.display}
-                </option>
-              ))}
+            {retiredMode && (
+              <option value={retiredMode} disabled>
+                {unit?.modePriseChargeLabel ?? retiredMode} (plus en vigueur)
+              </option>
+            )}
+            {modes.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.display}
+              </option>
+            ))}
           </select>
         </label>
       </div>

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ENVIRONMENT_IDS, type ConnectionCheckReport, type EnvironmentSummary } from '../../domain/environments';
+import { SDO_VERSION_IDS, TERMINOLOGY_RELEASE_PATTERN } from '../../domain/sdo-versions';
 import { channel } from '../channel';
 
 const environmentId = z.enum(ENVIRONMENT_IDS);
@@ -31,7 +32,9 @@ export const environmentChannels = {
         /** Write-only. A non-empty value replaces the stored secret; use clearClientSecret to remove it. */
         clientSecret: z.string().min(1).max(1024).optional(),
         clearClientSecret: z.boolean().optional(),
-        igVersion: z.enum(['4.0.7', '4.0.5']).optional(),
+        igVersion: z.enum(SDO_VERSION_IDS).optional(),
+        /** The terminology release ViaTrajectoire expects when ahead of the guide's; null: the guide's. */
+        terminologyRelease: z.string().regex(TERMINOLOGY_RELEASE_PATTERN).nullable().optional(),
         proxy: z
           .object({ mode: z.enum(['system', 'manual', 'none']), url: url.optional() })
           .strict()

@@ -3,16 +3,26 @@
  * connection check. Switching is not done live: the session's database, sync and sandbox stay those of the
  * environment it started with, and the next start opens the chosen one (nothing can mix mid-session).
  */
+import { sdoVersion } from '@shared/domain/sdo-versions';
+import { AppError } from '@shared/errors/app-error';
+import { modesPriseChargeInForce } from '@shared/terminology/terminology-catalog';
 import type { EnvironmentPatch } from '../../environments/environment-store';
+import { loadTerminologyCatalog } from '../../fhir';
 import { CLIENT_SECRET_NAME } from '../../environments/environment-store';
 import type { Handlers } from '../dispatch';
 import type { AppContext } from '../app-context';
 import { runConnectionCheck } from './connection-check-runner';
 import { connectionServicesFor, type ConnectionServices } from './connection-services';
+import { environmentSdo } from './environment-sdo';
 import { journaled } from './user-action-journal';
 
 type EnvironmentChannel =
-  'environments:list' | 'environments:get' | 'environments:update' | 'environments:switch' | 'connection:check';
+  | 'environments:list'
+  | 'environments:get'
+  | 'environments:update'
+  | 'environments:switch'
+  | 'connection:check'
+  | 'terminology:in-force';
 
 export function createEnvironmentHandlers(
   ctx: AppContext,
@@ -35,6 +45,16 @@ export function createEnvironmentHandlers(
         { action: 'Modification des paramètres de connexion', recordType: 'environnement', recordId: req.id },
         async () => {
           const { id, clientSecret, clearClientSecret, proxy, ...rest } = req;
+          if (rest.terminologyRelease) {
+            const known = loadTerminologyCatalog(services.environments.paths(id).dataDir).catalog;
+            if (!known.has(rest.terminologyRelease)) {
+              throw new AppError(
+                'INVALID_INPUT',
+                `Version des terminologies inconnue : ${rest.terminologyRelease} (connues : ${known.releaseIds().join(', ')}).`,
+                'terminologyRelease',
+              );
+            }
+          }
           const patch: EnvironmentPatch = {
             ...rest,
             ...(proxy ? { proxy: proxy.mode === 'manual' ? proxy : { mode: proxy.mode } } : {}),
@@ -43,12 +63,24 @@ export function createEnvironmentHandlers(
           const { secrets } = services.storesOf(id);
           if (clientSecret !== undefined) await secrets.set(CLIENT_SECRET_NAME, clientSecret);
           else if (clearClientSecret) await secrets.delete(CLIENT_SECRET_NAME);
-          changed('environments');
+          // The guide and terminology releases decide the codes in force, hence the units' checks.
+          changed('environments', 'terminology', 'units');
           return services.describe(id);
         },
         () =>
           `${label}${req.clientSecret !== undefined ? ' · secret client remplacé' : req.clearClientSecret ? ' · secret client effacé' : ''}`,
       );
+    },
+
+    'terminology:in-force': () => {
+      const sdo = environmentSdo(ctx, services);
+      return {
+        igVersion: sdo.profileVersion,
+        terminologyRelease: sdo.terminologyRelease,
+        pinnedTerminologyRelease: sdoVersion(sdo.profileVersion).terminologyRelease,
+        knownTerminologyReleases: sdo.terminology.releaseIds(),
+        modesPriseCharge: modesPriseChargeInForce(sdo, sdo.terminology.at(sdo.terminologyRelease)),
+      };
     },
 
     'environments:switch': (req) =>

@@ -1,8 +1,8 @@
 /** Onboarding (raccordement checklist and report), reprise (forcer le statut) and cleanup channels. */
-import type { SdoProfileVersion } from '@shared/domain/status-report';
 import type { Handlers } from '../dispatch';
 import { localToday, type AppContext } from '../app-context';
 import { connectionServicesFor } from './connection-services';
+import { environmentSdo } from './environment-sdo';
 import { computeChecklist, readConnectionFacts } from '../../onboarding/onboarding-checklist';
 import { renderOnboardingReport, reportFileName } from '../../onboarding/onboarding-report-pdf';
 import { forcingDelivery, previewForcing, pushForcing } from '../../onboarding/status-forcing';
@@ -16,13 +16,6 @@ type OnboardingChannel =
   | 'reprise:delivery'
   | 'cleanup:report'
   | 'cleanup:set-stale-days';
-
-/** Same rule as the work list: the sync engine's setting when present, else 4.0.7. */
-function profileVersion(ctx: AppContext): SdoProfileVersion {
-  const value = ctx.db.prepare("SELECT value FROM setting WHERE key = 'sdo.profileVersion'").pluck().get() as
-    string | undefined;
-  return value === '4.0.5' ? '4.0.5' : '4.0.7';
-}
 
 export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, OnboardingChannel> {
   const today = () => localToday(ctx.now());
@@ -51,7 +44,7 @@ export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, Onboar
     'reprise:preview': (req) => previewForcing(ctx.db, req.csv),
     'reprise:push': (req) => {
       const result = pushForcing(
-        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, profileVersion: () => profileVersion(ctx) },
+        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
         req.csv,
         { dryRun: req.dryRun, ...(req.lines ? { lines: req.lines } : {}) },
       );

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 it('« Importer quand même » takes in an att-1 decision only once confirmed, and journals the confirmation', async () => {
   const sandbox = app.sandbox;
-  if (!sandbox) throw new Error('bac à sable absent');
+  if (!sandbox?.operations) throw new Error('bac à sable absent');
   expect((await invoke<{ outcome: string }>('sync:run-now', {})).outcome).toBe('succès');
   const { idNatDecisions } = sandbox.operations.generateDecisions(1, ['010000019']);
   const record = sandbox.operations.decision(idNatDecisions[0] ?? '');

@@ -1,10 +1,10 @@
 import type { SyncService } from '../../sync/runner/sync-service';
-import type { SdoProfileVersion } from '@shared/domain/status-report';
 import { readSyncLimits, writeSyncLimits } from '../../sync/items/item-store';
 import { dismissGap, importAnyway, listQuarantine, rereadNow } from '../../sync/items/quarantine-queries';
 import { abandonOutboxItem, listOutbox, retryOutboxItem } from '../../sync/outbox/outbox-queries';
 import type { Handlers } from '../dispatch';
 import type { AppContext } from '../app-context';
+import { environmentSdo } from './environment-sdo';
 import { journaled } from './user-action-journal';
 
 type SyncChannel =
@@ -24,12 +24,6 @@ type SyncChannel =
 function limitsDto(ctx: AppContext) {
   const limits = readSyncLimits(ctx.db);
   return { maxAttachmentKib: Math.round(limits.maxAttachmentBytes / 1024), rereadDays: limits.rereadDays };
-}
-
-function profileVersion(ctx: AppContext): SdoProfileVersion {
-  const value = ctx.db.prepare("SELECT value FROM setting WHERE key = 'sdo.profileVersion'").pluck().get() as
-    string | undefined;
-  return value === '4.0.5' ? '4.0.5' : '4.0.7';
 }
 
 export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Handlers, SyncChannel> {
@@ -75,7 +69,7 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
           recordId: String(req.id),
         },
         () => {
-          const { item } = importAnyway(ctx.db, req.id, { profileVersion: profileVersion(ctx), now: ctx.now() });
+          const { item } = importAnyway(ctx.db, req.id, { sdo: environmentSdo(ctx), now: ctx.now() });
           changed('sync', 'worklist', 'dashboard');
           return item;
         },

@@ -1,4 +1,3 @@
-import type { SdoProfileVersion } from '@shared/domain/status-report';
 import type { RorUnit } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import type { Handlers } from '../dispatch';
@@ -10,12 +9,14 @@ import {
   listGeographicEntities,
   listUnits,
   setLocalActivation,
+  unitCodeLists,
   updateUnit,
 } from '../../worklist/units-and-entities';
 import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists';
 import { listWorklist, readFacets } from '../../worklist/worklist-queries';
 import { readEvaluation, recordConsent } from '../../worklist/consent-and-evaluation';
 import { carryOverRenewal } from '../../sync/renewal/carry-over-renewal';
+import { environmentSdo } from './environment-sdo';
 import { journaled } from './user-action-journal';
 
 type WorklistChannel =
@@ -48,13 +49,6 @@ const AFTER_ACTION = [
   'dashboard',
 ];
 
-/** The IG release the Tasks are written for: the sync engine's setting when present, else the current 4.0.7. */
-function profileVersion(ctx: AppContext): SdoProfileVersion {
-  const value = ctx.db.prepare("SELECT value FROM setting WHERE key = 'sdo.profileVersion'").pluck().get() as
-    string | undefined;
-  return value === '4.0.5' ? '4.0.5' : '4.0.7';
-}
-
 export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, WorklistChannel> {
   const today = () => localToday(ctx.now());
   // Build the work list once at start-up so the first visit to Notifications does not pay for it.
@@ -82,7 +76,7 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
     'notifications:preview-action': (req) => previewAction(ctx.db, req),
     'notifications:perform-action': (req) => {
       const result = performAction(
-        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, profileVersion: () => profileVersion(ctx) },
+        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
@@ -104,13 +98,16 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       return { id: req.id };
     },
     'notifications:record-consent': (req) => {
-      const result = recordConsent({ db: ctx.db, journal: ctx.journal, now: ctx.now, today }, req);
+      const result = recordConsent(
+        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
+        req,
+      );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
       return result;
     },
     'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
     'notifications:carry-over-renewal': (req) => {
-      const result = carryOverRenewal(ctx.db, req.notificationId, ctx.now(), profileVersion(ctx));
+      const result = carryOverRenewal(ctx.db, req.notificationId, ctx.now(), environmentSdo(ctx));
       ctx.journal.append({
         actor: 'utilisateur',
         action: 'Renouvellement : unités et positions reprises',
@@ -134,14 +131,14 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       ctx.events.emit('data:changed', { scopes: ['journal'] });
       return { fileName: `listes-attente-${today()}.csv`, content, rows };
     },
-    'units:list': (req) => listUnits(ctx.db, req.finessEg),
+    'units:list': (req) => listUnits(ctx.db, req.finessEg, unitCodeLists(environmentSdo(ctx))),
     'units:update': (req) =>
       unitAction('Unité ROR modifiée', idRorOf(req.id), ['notifications', 'waiting-lists'], () =>
-        updateUnit(ctx.db, req, ctx.now().toISOString()),
+        updateUnit(ctx.db, req, ctx.now().toISOString(), unitCodeLists(environmentSdo(ctx))),
       ),
     'units:create': (req) =>
       unitAction('Unité ROR ajoutée', req.idRor, ['onboarding', 'geographic-entities'], () =>
-        createUnit(ctx.db, req, ctx.now().toISOString()),
+        createUnit(ctx.db, req, ctx.now().toISOString(), unitCodeLists(environmentSdo(ctx))),
       ),
     'geographic-entities:list': () => listGeographicEntities(ctx.db, today()),
     'geographic-entities:set-local-activation': (req) => {

@@ -1,5 +1,6 @@
 /** Flux 2: the person's consent for the ESMS to read the evaluation of a decision (brief §3.5, §4.3). */
-import { LOINC, PROFILE } from '../sdo-canonicals';
+import { DEFAULT_SDO_VERSION, sdoVersion, type SdoVersion } from '@shared/domain/sdo-versions';
+import { LOINC } from '../sdo-canonicals';
 import type { EsmsConsent } from './fhir-json';
 
 export interface ConsentInput {
@@ -9,12 +10,19 @@ export interface ConsentInput {
   readonly idNatDecision: string;
   /** Date the ESMS collected the consent (FHIR dateTime, usually YYYY-MM-DD). */
   readonly collectedOn: string;
+  /** IG release whose Consent profile is declared (default: the first of SDO_VERSIONS). */
+  readonly profileVersion?: SdoVersion;
 }
 
-export function buildEsmsConsent({ idNatStruct, idNatDecision, collectedOn }: ConsentInput): EsmsConsent {
+export function buildEsmsConsent({
+  idNatStruct,
+  idNatDecision,
+  collectedOn,
+  profileVersion = DEFAULT_SDO_VERSION,
+}: ConsentInput): EsmsConsent {
   return {
     resourceType: 'Consent',
-    meta: { source: idNatStruct, profile: [PROFILE.esmsConsent] },
+    meta: { source: idNatStruct, profile: [sdoVersion(profileVersion).profiles.consent] },
     status: 'active',
     scope: {
       coding: [

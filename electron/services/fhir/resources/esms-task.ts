@@ -3,7 +3,13 @@
  * discriminates on) and `type.text` = slice name (what regle-StatutUnite tests), as brief §4.4 recommends.
  */
 import { AppError } from '@shared/errors/app-error';
-import type { SdoProfileVersion, StatusReport, UnitIdentity } from '@shared/domain/status-report';
+import { sdoVersion, type SdoVersion } from '@shared/domain/sdo-versions';
+import type { StatusReport, UnitIdentity } from '@shared/domain/status-report';
+import {
+  BUILTIN_TERMINOLOGY,
+  type CodeListsOfRelease,
+  type TerminologyCatalog,
+} from '@shared/terminology/terminology-catalog';
 import {
   CATEGORIE_ORGANISATION,
   MODE_PRISE_CHARGE,
@@ -55,7 +61,7 @@ function concept(list: CodeList, code: string): CodeableConcept {
   };
 }
 
-function input(slice: InputSliceName, value: string | boolean): TaskInput {
+function input(slice: InputSliceName, value: string | boolean, lists: CodeListsOfRelease): TaskInput {
   const type: CodeableConcept = { coding: [{ system: INPUT_TASK_SYSTEM, code: slice, display: slice }], text: slice };
   const spec: { kind: InputKind; list?: CodeList } = INPUT_SLICES[slice];
   switch (spec.kind) {
@@ -68,12 +74,17 @@ function input(slice: InputSliceName, value: string | boolean): TaskInput {
     case 'boolean':
       return { type, valueBoolean: value === true };
     case 'concept':
-      return { type, valueCodeableConcept: concept(spec.list ?? STATUT_ESMS, String(value)) };
+      // The release's version of the list: a code it holds gets its system and label even if later retired.
+      return { type, valueCodeableConcept: concept(lists.list((spec.list ?? STATUT_ESMS).id), String(value)) };
   }
 }
 
 export interface BuildEsmsTaskOptions {
-  readonly profileVersion: SdoProfileVersion;
+  readonly profileVersion: SdoVersion;
+  /** Terminology release the codes are written from; defaults to the one the IG release pins. */
+  readonly terminologyRelease?: string;
+  /** The releases known (an environment may add its own); defaults to those built into the product. */
+  readonly terminology?: TerminologyCatalog;
   /** Outbox client id, sent as Task.identifier for the conditional create (decisions.md §5). */
   readonly clientIdentifier: string;
   /** Server-side notion of the event time; meta.lastUpdated is 1..1 in the profile. */
@@ -100,10 +111,13 @@ export function buildEsmsTask(report: StatusReport, opts: BuildEsmsTaskOptions):
     dateStatutUnite: report.dateStatutUnite,
     motifUnite: report.motifUnite,
   };
+  const lists = (opts.terminology ?? BUILTIN_TERMINOLOGY).at(
+    opts.terminologyRelease ?? sdoVersion(opts.profileVersion).terminologyRelease,
+  );
   const inputs: TaskInput[] = [];
   for (const slice of Object.keys(INPUT_SLICES) as InputSliceName[]) {
     const value = values[slice];
-    if (value !== undefined && value !== '') inputs.push(input(slice, value));
+    if (value !== undefined && value !== '') inputs.push(input(slice, value, lists));
   }
   return {
     resourceType: 'Task',

@@ -1,5 +1,5 @@
 /** Search results (flux 1.2, 3.2, 5.2) as the SI-SdO returns them: a searchset Bundle with one match per resource. */
-import type { SdoProfileVersion } from '@shared/domain/status-report';
+import { DEFAULT_SDO_VERSION, type SdoVersion } from '@shared/domain/sdo-versions';
 import { PROFILE, notificationBundleProfileFor } from '../sdo-canonicals';
 import type { FhirResource, SearchsetBundle } from './fhir-json';
 
@@ -8,10 +8,10 @@ export interface SearchsetOptions {
   readonly fullUrlBase: string;
   readonly lastUpdated: string;
   /** Release whose Bundle profile is declared for Task results (default 4.0.7). */
-  readonly profileVersion?: SdoProfileVersion;
+  readonly profileVersion?: SdoVersion;
 }
 
-function bundleProfile(resources: readonly FhirResource[], version: SdoProfileVersion): string | undefined {
+function bundleProfile(resources: readonly FhirResource[], version: SdoVersion): string | undefined {
   const types = new Set(resources.map((r) => r.resourceType));
   if (types.size !== 1) return undefined;
   if (types.has('DocumentReference')) return PROFILE.bundleDecisionEvaluation;
@@ -21,7 +21,7 @@ function bundleProfile(resources: readonly FhirResource[], version: SdoProfileVe
 
 export function searchsetBundle(resources: readonly FhirResource[], opts: SearchsetOptions): SearchsetBundle {
   const base = opts.fullUrlBase.replace(/\/+$/, '');
-  const profile = bundleProfile(resources, opts.profileVersion ?? '4.0.7');
+  const profile = bundleProfile(resources, opts.profileVersion ?? DEFAULT_SDO_VERSION);
   return {
     resourceType: 'Bundle',
     meta: { lastUpdated: opts.lastUpdated, ...(profile ? { profile: [profile] } : {}) },

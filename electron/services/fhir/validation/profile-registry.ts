@@ -1,27 +1,68 @@
 /**
- * The SDO profiles of each supported IG release, compiled once from the official differentials
- * (../conformance). 4.0.5 (decisions.md §8) is derived generically from the 4.0.7 files: same differential under
- * the former `sdo-*` canonicals, plus the invariant `regle-ModePriseEnCharge` that 4.0.7 dropped (brief §4.4).
+ * The SDO profiles of each supported IG release (shared/domain/sdo-versions.ts), compiled once from the official
+ * 4.0.7 differentials (../conformance). A release whose profile of a role has another canonical (4.0.5's `sdo-*`)
+ * gets the same differential under that name; its switches add constraints (4.0.5: the invariant
+ * `regle-ModePriseEnCharge` that 4.0.7 dropped).
  */
-import type { SdoProfileVersion } from '@shared/domain/status-report';
+import {
+  SDO_VERSIONS,
+  SDO_VERSION_IDS,
+  sdoVersion,
+  type SdoProfileRole,
+  type SdoVersion,
+  type SdoVersionSpec,
+} from '@shared/domain/sdo-versions';
 import bundleDecisionEvaluation from '../conformance/StructureDefinition-esms-bundle-resultat-recherche-decision-evaluation.json';
 import bundleNotification from '../conformance/StructureDefinition-esms-bundle-resultat-recherche-notification-esms.json';
 import esmsConsent from '../conformance/StructureDefinition-esms-consent.json';
 import esmsDocumentReference from '../conformance/StructureDefinition-esms-document-reference.json';
 import esmsTask from '../conformance/StructureDefinition-esms-task.json';
-import { PROFILE } from '../sdo-canonicals';
 import { withCodedInputRules } from './coded-input-rules';
 import { loadBaseDefinitions, type RawElement, type RawStructureDefinition } from './base-definitions';
 import { compileProfile, TypeTemplates, type CompiledProfile } from './element-tree';
 import { TerminologyResolver } from './terminology';
 
-const REGLE_MODE_PRISE_EN_CHARGE = {
-  key: 'regle-ModePriseEnCharge',
-  severity: 'error' as const,
-  human: 'Le mode de prise en charge doit être 46, 47 ou 48',
-  expression:
-    "(value.coding.where(code='48').exists()) or (value.coding.where(code='47').exists()) or (value.coding.where(code='46').exists())",
+/** The guide's regle-ModePriseEnCharge for a list of codes (4.0.5 wrote them from the last to the first). */
+function regleModePriseEnCharge(codes: readonly string[]) {
+  const last = codes.at(-1);
+  return {
+    key: 'regle-ModePriseEnCharge',
+    severity: 'error' as const,
+    human: `Le mode de prise en charge doit être ${codes.slice(0, -1).join(', ')}${codes.length > 1 ? ' ou ' : ''}${last ?? ''}`,
+    expression: [...codes]
+      .reverse()
+      .map((code) => `(value.coding.where(code='${code}').exists())`)
+      .join(' or '),
+  };
+}
+
+/** The official differential of each role (4.0.7 names). */
+const DIFFERENTIALS: Record<SdoProfileRole, RawStructureDefinition> = {
+  task: esmsTask as unknown as RawStructureDefinition,
+  notificationBundle: bundleNotification as unknown as RawStructureDefinition,
+  documentReference: esmsDocumentReference as unknown as RawStructureDefinition,
+  consent: esmsConsent as unknown as RawStructureDefinition,
+  decisionEvaluationBundle: bundleDecisionEvaluation as unknown as RawStructureDefinition,
 };
+
+/** The StructureDefinitions of one release: each role's differential under the release's canonical. */
+function sourcesOf(
+  version: SdoVersionSpec,
+  differentials: Record<SdoProfileRole, RawStructureDefinition>,
+): RawStructureDefinition[] {
+  const roles = Object.keys(differentials) as SdoProfileRole[];
+  const renames = new Map(roles.map((role) => [differentials[role].url, version.profiles[role]]));
+  const codes = version.switches.modePriseChargeCodes;
+  return roles.map((role) => {
+    const sd = differentials[role];
+    const extra =
+      role === 'task' && codes
+        ? new Map([['Task.input:modePriseCharge', [regleModePriseEnCharge(codes)]]])
+        : new Map<string, RawElement['constraint']>();
+    const url = version.profiles[role];
+    return url === sd.url && extra.size === 0 ? sd : derive(sd, url, renames, extra);
+  });
+}
 
 /** Same differential under other canonicals (4.0.5 names), with extra constraints on some element ids. */
 function derive(
@@ -46,16 +87,16 @@ function derive(
 }
 
 export interface ProfileSet {
-  readonly version: SdoProfileVersion;
+  readonly version: SdoVersion;
   readonly byUrl: ReadonlyMap<string, CompiledProfile>;
 }
 
 export interface ValidationContext {
   readonly templates: TypeTemplates;
   readonly terminology: TerminologyResolver;
-  profiles(version: SdoProfileVersion): ProfileSet;
+  profiles(version: SdoVersion): ProfileSet;
   /** Which release a known SDO canonical belongs to (for a clear message when it is the wrong one). */
-  versionsOf(url: string): readonly SdoProfileVersion[];
+  versionsOf(url: string): readonly SdoVersion[];
 }
 
 let context: ValidationContext | undefined;
@@ -66,23 +107,12 @@ export function validationContext(): ValidationContext {
   const base = loadBaseDefinitions();
   const templates = new TypeTemplates(base);
   const terminology = new TerminologyResolver(base);
-  const task = withCodedInputRules(esmsTask as unknown as RawStructureDefinition);
-  const sources: Record<SdoProfileVersion, RawStructureDefinition[]> = {
-    '4.0.7': [
-      task,
-      ...[bundleNotification, esmsDocumentReference, esmsConsent, bundleDecisionEvaluation].map(
-        (x) => x as unknown as RawStructureDefinition,
-      ),
-    ],
-    '4.0.5': [],
-  };
-  const renames = new Map([[PROFILE.esmsTask, PROFILE.sdoTask]]);
-  sources['4.0.5'] = [
-    derive(task, PROFILE.sdoTask, renames, new Map([['Task.input:modePriseCharge', [REGLE_MODE_PRISE_EN_CHARGE]]])),
-    derive(bundleNotification as unknown as RawStructureDefinition, PROFILE.sdoBundleNotification, renames),
-    ...sources['4.0.7'].filter((sd) => sd.url !== PROFILE.esmsTask && sd.url !== PROFILE.bundleNotification),
-  ];
-  const compiled = new Map<SdoProfileVersion, ProfileSet>();
+  // The task's differential gains the guide's rules on coded inputs (coded-input-rules.ts), in every release.
+  const differentials = { ...DIFFERENTIALS, task: withCodedInputRules(DIFFERENTIALS.task) };
+  const sources = new Map<SdoVersion, RawStructureDefinition[]>(
+    SDO_VERSIONS.map((v) => [v.id, sourcesOf(v, differentials)]),
+  );
+  const compiled = new Map<SdoVersion, ProfileSet>();
   context = {
     templates,
     terminology,
@@ -90,14 +120,16 @@ export function validationContext(): ValidationContext {
       let set = compiled.get(version);
       if (!set) {
         const byUrl = new Map<string, CompiledProfile>();
-        for (const sd of sources[version]) byUrl.set(sd.url, compileProfile(templates, sd));
+        // The lookup fails on an unknown release.
+        const own = sources.get(version) ?? sourcesOf(sdoVersion(version), differentials);
+        for (const sd of own) byUrl.set(sd.url, compileProfile(templates, sd));
         set = { version, byUrl };
         compiled.set(version, set);
       }
       return set;
     },
     versionsOf(url) {
-      return (Object.keys(sources) as SdoProfileVersion[]).filter((v) => sources[v].some((sd) => sd.url === url));
+      return SDO_VERSION_IDS.filter((v) => sources.get(v)?.some((sd) => sd.url === url));
     },
   };
   return context;

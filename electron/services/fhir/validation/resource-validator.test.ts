@@ -193,10 +193,11 @@ describe('validateResource — profile versions (decisions.md §8)', () => {
     const task = sdoTask();
     const i = inputIndex(task, 'modePriseCharge');
     task.input[i].valueCodeableConcept.coding[0] = {
-      system: 'https://smt.esante.gouv.fr/fhir/CodeSystem/tre-r397-categorie-entite-geographique-exercice',
-      code: '238',
+      system: 'https://mos.esante.gouv.fr/NOS/TRE_R213-ModePriseEnCharge/FHIR/TRE-R213-ModePriseEnCharge',
+      code: '49',
     };
-    // 238 is in the current JDV_J264, so 4.0.7 accepts it; the 4.0.5 rule keeps 46/47/48 only.
+    // 49 is in the JDV_J264 of the terminology release both pin, so 4.0.7 accepts it; the 4.0.5 rule keeps
+    // 46/47/48 only.
     const t407 = structuredClone(task);
     t407.meta.profile = [PROFILE.esmsTask];
     expect(validateResource(t407).valid).toBe(true);

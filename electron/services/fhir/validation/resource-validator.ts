@@ -5,7 +5,12 @@
  * the StructureDefinitions compiled in profile-registry.ts; nothing here knows a particular profile.
  */
 import type { ValidationIssue, ValidationResult, ValidationSeverity } from '@shared/domain/fhir-validation';
-import type { SdoProfileVersion } from '@shared/domain/status-report';
+import { DEFAULT_SDO_VERSION, sdoVersion, type SdoVersion } from '@shared/domain/sdo-versions';
+import {
+  BUILTIN_TERMINOLOGY,
+  type CodeListsOfRelease,
+  type TerminologyCatalog,
+} from '@shared/terminology/terminology-catalog';
 import { PROFILE, notificationBundleProfileFor, taskProfileFor } from '../sdo-canonicals';
 import {
   isPrimitiveType,
@@ -21,8 +26,15 @@ import { formatRule, VALIDATION_RULE } from './validation-rules';
 export type { ValidationIssue, ValidationResult } from '@shared/domain/fhir-validation';
 
 export interface ValidateOptions {
-  /** IG release the resource is checked against; defaults to 4.0.7 (decisions.md §8). */
-  readonly profileVersion?: SdoProfileVersion;
+  /** IG release the resource is checked against; defaults to the first of SDO_VERSIONS. */
+  readonly profileVersion?: SdoVersion;
+  /**
+   * Terminology release the codes are checked against; defaults to the one the IG release pins (an environment
+   * passes the one ViaTrajectoire is known to expect, when set).
+   */
+  readonly terminologyRelease?: string;
+  /** The releases known (an environment may add its own files); defaults to those built into the product. */
+  readonly terminology?: TerminologyCatalog;
   /** Forces the profile (canonical URL) instead of `meta.profile` or the resource type. */
   readonly profileUrl?: string;
 }
@@ -177,6 +189,7 @@ function shownKey(key: string): string {
 interface WalkContext {
   readonly issues: ValidationIssue[];
   readonly profiles: ProfileSet;
+  readonly codeLists: CodeListsOfRelease;
   /** Resource holding the element being checked (%resource). */
   readonly resource: JsonObject;
   readonly rootResource: JsonObject;
@@ -237,7 +250,7 @@ class Walker {
     }
   }
 
-  private defaultProfileUrl(resource: JsonObject, version: SdoProfileVersion): string | undefined {
+  private defaultProfileUrl(resource: JsonObject, version: SdoVersion): string | undefined {
     switch (resource.resourceType) {
       case 'Task':
         return taskProfileFor(version);
@@ -643,7 +656,7 @@ class Walker {
   }
 
   private binding(valueSetUrl: string, type: string, item: unknown, path: string, walk: WalkContext): void {
-    const set = this.ctx.terminology.resolve(valueSetUrl);
+    const set = this.ctx.terminology.resolve(valueSetUrl, walk.codeLists);
     if (!set) return;
     let ok: boolean;
     let shown = '';
@@ -707,6 +720,11 @@ let walker: Walker | undefined;
  * Never throws: bounds (json-limits.ts) are checked first, and every refusal is an issue with a named rule.
  */
 export function validateResource(resource: unknown, options: ValidateOptions = {}): ValidationResult {
+  // An unknown guide or terminology release is a configuration error, not a refusal of the resource: it throws.
+  const version = sdoVersion(options.profileVersion ?? DEFAULT_SDO_VERSION);
+  const codeLists = (options.terminology ?? BUILTIN_TERMINOLOGY).at(
+    options.terminologyRelease ?? version.terminologyRelease,
+  );
   const issues: ValidationIssue[] = [];
   let profile = '';
   try {
@@ -716,8 +734,13 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
     if (limits.walkable) {
       const ctx = validationContext();
       walker ??= new Walker(ctx);
-      const version = options.profileVersion ?? '4.0.7';
-      const walk: WalkContext = { issues, profiles: ctx.profiles(version), resource: root, rootResource: root };
+      const walk: WalkContext = {
+        issues,
+        profiles: ctx.profiles(version.id),
+        codeLists,
+        resource: root,
+        rootResource: root,
+      };
       profile = walker.resource(resource, '', walk, options.profileUrl);
     }
   } catch {
@@ -734,6 +757,6 @@ export function validateResource(resource: unknown, options: ValidateOptions = {
 }
 
 /** Compiles the profiles ahead of time (e.g. at start-up) so the first validation is as fast as the others. */
-export function warmUpValidator(profileVersion: SdoProfileVersion = '4.0.7'): void {
+export function warmUpValidator(profileVersion: SdoVersion = DEFAULT_SDO_VERSION): void {
   validationContext().profiles(profileVersion);
 }

@@ -1,18 +1,10 @@
 /**
- * Resolves the ValueSets of required bindings to code sets: the NOS/ROR lists of shared/terminology, the IG's own
+ * Resolves the ValueSets of required bindings to code sets: the NOS/ROR lists of one terminology release
+ * (shared/terminology/terminology-catalog.ts), the IG's own
  * ValueSet and CodeSystem, and the base R4 ValueSets. A ValueSet that cannot be enumerated (filters, external
  * systems such as BCP-13 MIME types) resolves to `undefined` and its binding is not checked.
  */
-import {
-  CATEGORIE_ORGANISATION,
-  MODE_PRISE_CHARGE,
-  MOTIF_ESMS,
-  MOTIF_UNITE,
-  STATUT_ESMS,
-  STATUT_UNITE,
-  TEMPORALITE_ACCUEIL,
-  type CodeList,
-} from '@shared/terminology/code-lists';
+import type { CodeListsOfRelease } from '@shared/terminology/terminology-catalog';
 import inputTaskCodeSystem from '../conformance/CodeSystem-input-task-sdo-codesystem.json';
 import documentTypeValueSet from '../conformance/ValueSet-type-document-reference-esms-valueset.json';
 import type { BaseDefinitions } from './base-definitions';
@@ -45,16 +37,6 @@ interface ValueSetLike {
   };
 }
 
-const NOS_LISTS: readonly CodeList[] = [
-  STATUT_ESMS,
-  STATUT_UNITE,
-  MOTIF_ESMS,
-  MOTIF_UNITE,
-  MODE_PRISE_CHARGE,
-  TEMPORALITE_ACCUEIL,
-  CATEGORIE_ORGANISATION,
-];
-
 function fromPairs(name: string, pairs: readonly (readonly [string, string])[]): CodeSet {
   return {
     name,
@@ -73,6 +55,9 @@ function flattenConcepts(concepts: readonly ConceptNode[] | undefined, out: stri
 
 export class TerminologyResolver {
   private readonly cache = new Map<string, CodeSet | undefined>();
+  /** NOS lists differ from one terminology release to another: cached per release view. */
+  private readonly nosCache = new WeakMap<CodeListsOfRelease, Map<string, CodeSet | undefined>>();
+  private readonly nosDependent = new Map<string, boolean>();
   private readonly igCodeSystems = new Map<string, CodeSystemLike>([
     [inputTaskCodeSystem.url, inputTaskCodeSystem as CodeSystemLike],
   ]);
@@ -99,19 +84,44 @@ export class TerminologyResolver {
     return this.completeSystems.get(system);
   }
 
-  /** Code set of a ValueSet canonical (version suffix `|x.y.z` ignored), or undefined when not enumerable. */
-  resolve(valueSetUrl: string): CodeSet | undefined {
+  /**
+   * Code set of a ValueSet canonical (version suffix `|x.y.z` ignored) as `lists` has it, or undefined when not
+   * enumerable.
+   */
+  resolve(valueSetUrl: string, lists: CodeListsOfRelease): CodeSet | undefined {
     const url = valueSetUrl.split('|')[0] ?? valueSetUrl;
-    if (this.cache.has(url)) return this.cache.get(url);
-    const set = this.compute(url, new Set());
-    this.cache.set(url, set);
+    let nosSets = this.nosCache.get(lists);
+    if (!nosSets) {
+      nosSets = new Map();
+      this.nosCache.set(lists, nosSets);
+    }
+    let usesNos = this.nosDependent.get(url);
+    if (usesNos === undefined) {
+      usesNos = this.usesNos(url, lists, new Set());
+      this.nosDependent.set(url, usesNos); // the same lists (same URLs) in every release
+    }
+    const cache = usesNos ? nosSets : this.cache;
+    if (cache.has(url)) return cache.get(url);
+    const set = this.compute(url, new Set(), lists);
+    cache.set(url, set);
     return set;
   }
 
-  private compute(url: string, seen: Set<string>): CodeSet | undefined {
+  /** Whether a ValueSet is, or includes, a NOS list (whose content depends on the release). */
+  private usesNos(url: string, lists: CodeListsOfRelease, seen: Set<string>): boolean {
+    if (seen.has(url)) return false;
+    seen.add(url);
+    if (lists.byUrl(url)) return true;
+    const vs = this.igValueSets.get(url) ?? (this.base.terminology.get(`ValueSet|${url}`) as ValueSetLike | undefined);
+    return (vs?.compose?.include ?? []).some((i) =>
+      (i.valueSet ?? []).some((inner) => this.usesNos(inner.split('|')[0] ?? inner, lists, seen)),
+    );
+  }
+
+  private compute(url: string, seen: Set<string>, lists: CodeListsOfRelease): CodeSet | undefined {
     if (seen.has(url)) return undefined;
     seen.add(url);
-    const nos = NOS_LISTS.find((l) => l.url === url);
+    const nos = lists.byUrl(url);
     if (nos) {
       const name = url.split('/').pop() ?? nos.id;
       return fromPairs(
@@ -127,7 +137,7 @@ export class TerminologyResolver {
         if (!include.valueSet) return undefined;
       }
       for (const inner of include.valueSet ?? []) {
-        const innerSet = this.compute(inner.split('|')[0] ?? inner, seen);
+        const innerSet = this.compute(inner.split('|')[0] ?? inner, seen, lists);
         if (!innerSet) return undefined;
         for (const coding of innerSet.codings) {
           const at = coding.lastIndexOf('|');

@@ -3,10 +3,10 @@
  * "à relire"), "Relire maintenant" (due at once; the caller starts a sync), "Importer quand même" (only items whose
  * sole defects are in the harmless list), and the periods possibly missing after a long time offline.
  */
-import type { SdoProfileVersion } from '@shared/domain/status-report';
 import type { QuarantineItemDto, QuarantineKind, SyncGapDto } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
 import { inTransaction, type Db } from '../../db/database';
+import type { SdoContext } from '../../fhir';
 import { checkDecisionResource, storeDecisionRead } from '../pull/decision-pull';
 import { isItemFailure } from './item-failure';
 import { markForRereadNow, readSyncLimits } from './item-store';
@@ -78,7 +78,7 @@ export function rereadNow(db: Db, id: number): QuarantineItemDto {
 export function importAnyway(
   db: Db,
   id: number,
-  options: { profileVersion: SdoProfileVersion; now: Date },
+  options: { sdo: SdoContext; now: Date },
 ): { item: QuarantineItemDto; idNatDecision: string } {
   const item = getQuarantineItem(db, id);
   const raw = db.prepare('SELECT raw FROM quarantine WHERE id = ?').pluck().get(id) as string | null;
@@ -91,7 +91,7 @@ export function importAnyway(
   const checked = checkDecisionResource(
     JSON.parse(raw),
     item.resourceId,
-    { profileVersion: options.profileVersion, limits: readSyncLimits(db) },
+    { sdo: options.sdo, limits: readSyncLimits(db) },
     true,
   );
   if (isItemFailure(checked)) {

@@ -6,6 +6,7 @@ import { AppError } from '@shared/errors/app-error';
 import { inTransaction, openDatabase, type Db } from '../../db/database';
 import { makeTempDir } from '../../testing/temp-dir';
 import { enqueueConsent, enqueueStatusReport } from './status-outbox';
+import { DEFAULT_SDO_CONTEXT } from '../../fhir';
 
 interface OutboxRow {
   state: string;
@@ -63,7 +64,7 @@ describe('status outbox', () => {
   it('writes the status event and a pending task.create with a validated Task carrying the client id', () => {
     const { notificationId } = seed();
     const out = inTransaction(db, () =>
-      enqueueStatusReport(db, { notificationId, finessEg: '010000018', report, now, profileVersion: '4.0.7' }),
+      enqueueStatusReport(db, { notificationId, finessEg: '010000018', report, now, sdo: DEFAULT_SDO_CONTEXT }),
     );
     const row = db.prepare('SELECT * FROM outbox WHERE id = ?').get(out.outboxId) as OutboxRow;
     expect(row.state).toBe('pending');
@@ -87,7 +88,7 @@ describe('status outbox', () => {
     try {
       inTransaction(db, () => {
         db.prepare("UPDATE notification SET esms_status = '40' WHERE id = ?").run(notificationId);
-        enqueueStatusReport(db, { notificationId, finessEg: '010000018', report: bad, now, profileVersion: '4.0.7' });
+        enqueueStatusReport(db, { notificationId, finessEg: '010000018', report: bad, now, sdo: DEFAULT_SDO_CONTEXT });
       });
     } catch (e) {
       error = e;

@@ -5,9 +5,16 @@
  */
 import crypto from 'node:crypto';
 import { AppError } from '@shared/errors/app-error';
-import type { SdoProfileVersion, StatusReport } from '@shared/domain/status-report';
+import type { StatusReport } from '@shared/domain/status-report';
 import type { ValidationIssue } from '@shared/domain/fhir-validation';
-import { CLIENT_ID_SYSTEM, buildEsmsConsent, buildEsmsTask, validateResource } from '../../fhir';
+import {
+  CLIENT_ID_SYSTEM,
+  DEFAULT_SDO_CONTEXT,
+  buildEsmsConsent,
+  buildEsmsTask,
+  validateResource,
+  type SdoContext,
+} from '../../fhir';
 import type { Db } from '../../db/database';
 
 export interface EnqueueStatusReportArgs {
@@ -15,7 +22,8 @@ export interface EnqueueStatusReportArgs {
   readonly finessEg: string;
   readonly report: StatusReport;
   readonly now: Date;
-  readonly profileVersion: SdoProfileVersion;
+  /** The environment's guide and terminology releases: the Task is written and checked for them. */
+  readonly sdo: SdoContext;
 }
 
 export interface EnqueuedStatusReport {
@@ -39,12 +47,8 @@ function invalid(what: string, issues: readonly ValidationIssue[]): AppError {
 export function enqueueStatusReport(db: Db, args: EnqueueStatusReportArgs): EnqueuedStatusReport {
   const clientIdentifier = crypto.randomUUID();
   const nowIso = args.now.toISOString();
-  const task = buildEsmsTask(args.report, {
-    profileVersion: args.profileVersion,
-    clientIdentifier,
-    lastUpdated: nowIso,
-  });
-  const result = validateResource(task, { profileVersion: args.profileVersion });
+  const task = buildEsmsTask(args.report, { ...args.sdo, clientIdentifier, lastUpdated: nowIso });
+  const result = validateResource(task, args.sdo);
   if (!result.valid) throw invalid('Le statut à envoyer', result.issues);
   const r = args.report;
   const event = db
@@ -83,6 +87,8 @@ export interface EnqueueConsentArgs {
   /** Date the ESMS collected the person's consent, YYYY-MM-DD. */
   readonly collectedOn: string;
   readonly now: Date;
+  /** The environment's guide release (default: the first of SDO_VERSIONS). */
+  readonly sdo?: SdoContext;
 }
 
 export interface EnqueuedConsent {
@@ -95,6 +101,7 @@ export interface EnqueuedConsent {
  * caller's transaction. The evaluation (flux 3) is fetched by the sync once the Consent has been accepted.
  */
 export function enqueueConsent(db: Db, args: EnqueueConsentArgs): EnqueuedConsent {
+  const sdo = args.sdo ?? DEFAULT_SDO_CONTEXT;
   const decision = db.prepare('SELECT id_nat_decision FROM decision WHERE id = ?').get(args.decisionId) as
     { id_nat_decision: string } | undefined;
   if (!decision) throw new AppError('ACTION_NOT_ALLOWED', 'Cette décision est introuvable dans la base locale.');
@@ -109,10 +116,11 @@ export function enqueueConsent(db: Db, args: EnqueueConsentArgs): EnqueuedConsen
     idNatStruct: `1${args.finessEg}`,
     idNatDecision: decision.id_nat_decision,
     collectedOn: args.collectedOn,
+    profileVersion: sdo.profileVersion,
   });
   // Consent.identifier (0..* in R4, open profile) carries the client id for the conditional create, as for Tasks.
   const consent = { ...built, identifier: [{ system: CLIENT_ID_SYSTEM, value: clientIdentifier }] };
-  const result = validateResource(consent);
+  const result = validateResource(consent, sdo);
   if (!result.valid) throw invalid('L’accord à envoyer', result.issues);
   const outbox = db
     .prepare(

@@ -3,14 +3,14 @@
  * item's named failure, never an exception for the page.
  */
 import { describe, expect, it } from 'vitest';
-import { buildDecisionDocumentReference } from '../../fhir';
+import { DEFAULT_SDO_CONTEXT, buildDecisionDocumentReference } from '../../fhir';
 import { generateDecisionBatch } from '../../cda/fake';
 import { isItemFailure } from '../items/item-failure';
 import { DEFAULT_MAX_ATTACHMENT_BYTES } from '../items/item-store';
 import { base64DecodedBytes, checkDecisionResource } from './decision-pull';
 
 const ctx = {
-  profileVersion: '4.0.7' as const,
+  sdo: DEFAULT_SDO_CONTEXT,
   limits: { maxAttachmentBytes: DEFAULT_MAX_ATTACHMENT_BYTES, rereadDays: 7 },
 };
 const [fake] = generateDecisionBatch({ seed: 77, count: 1, finessEgs: ['010000019'], today: '2026-11-02' });

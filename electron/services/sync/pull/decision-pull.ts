@@ -69,7 +69,7 @@ const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toLocaleString('fr-FR'
 export function checkDecisionResource(
   body: unknown,
   id: string,
-  ctx: Pick<SyncContext, 'profileVersion' | 'limits'>,
+  ctx: Pick<SyncContext, 'sdo' | 'limits'>,
   acceptHarmless = false,
 ): DecisionRead | ItemFailure {
   const what = `DocumentReference/${id}`;
@@ -83,9 +83,7 @@ export function checkDecisionResource(
       `${what} : document CDA de ${mib(base64DecodedBytes(data))}, au-delà de la limite de ${mib(ctx.limits.maxAttachmentBytes)} (Paramètres).`,
     );
   }
-  const validation = guarded('validateur-exception', `${what} : validation`, () =>
-    validateResource(body, { profileVersion: ctx.profileVersion }),
-  );
+  const validation = guarded('validateur-exception', `${what} : validation`, () => validateResource(body, ctx.sdo));
   if (isItemFailure(validation)) return { ...validation, ...optionalRaw(body) };
   let harmless: ItemFailure | undefined;
   if (!validation.valid) {

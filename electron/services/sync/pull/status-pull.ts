@@ -153,9 +153,7 @@ function checkTask(ctx: SyncContext, task: unknown, id: string | null): CheckedT
     id,
     failure: raw ? { ...failure, raw } : failure,
   });
-  const validation = guarded('validateur-exception', `${what} : validation`, () =>
-    validateResource(task, { profileVersion: ctx.profileVersion }),
-  );
+  const validation = guarded('validateur-exception', `${what} : validation`, () => validateResource(task, ctx.sdo));
   if (isItemFailure(validation)) return withRaw(validation);
   // Importing a Task anyway is never offered: a status changes the work list.
   if (!validation.valid) return withRaw({ ...validationFailure(validation, what), importable: false });

@@ -5,11 +5,12 @@
  * enqueueStatusReport in one transaction, so it is sent in order or not at all.
  */
 import { rollUpEsmsStatus } from '@shared/domain/referent-actions';
-import type { SdoProfileVersion, StatusReport } from '@shared/domain/status-report';
+import type { StatusReport } from '@shared/domain/status-report';
 import { AppError } from '@shared/errors/app-error';
 import { inTransaction, type Db } from '../../db/database';
 import { OPEN_UNIT_STATUSES, linkedNotifications } from '../pull/decision-store';
 import { enqueueStatusReport } from '../outbox/status-outbox';
+import { DEFAULT_SDO_CONTEXT, type SdoContext } from '../../fhir';
 import { unitIdentityOf, type RorUnitRecord } from '../../worklist/ror-unit-record';
 
 interface NotificationInfo {
@@ -44,7 +45,7 @@ export function carryOverRenewal(
   db: Db,
   newNotificationId: number,
   now: Date,
-  profileVersion: SdoProfileVersion = '4.0.7',
+  sdo: SdoContext = DEFAULT_SDO_CONTEXT,
 ): CarryOverResult {
   return inTransaction(db, () => {
     const target = notificationInfo(db, newNotificationId);
@@ -88,7 +89,7 @@ export function carryOverRenewal(
             finessEg: old.finess_eg,
             report: closeReport,
             now,
-            profileVersion,
+            sdo,
           }).outboxId,
         );
         db.prepare(
@@ -111,7 +112,7 @@ export function carryOverRenewal(
             finessEg: target.finess_eg,
             report: openReport,
             now,
-            profileVersion,
+            sdo,
           }).outboxId,
         );
         db.prepare(

@@ -9,6 +9,8 @@ import { createNodeTransport } from '../../transport/node-transport';
 import { createPortHttpSender } from '../../transport/port-http-sender';
 import { createSdoTransport, type SdoEndpointConfig } from '../../transport/sdo-transport';
 import type { NodeTransportConfig, Transport } from '../../transport/transport';
+import type { SdoSettings } from '@shared/domain/sdo-versions';
+import { loadTerminologyCatalog } from '../../fhir';
 import { runSyncOnce } from '../sync-engine';
 
 /** How the worker reaches ViaTrajectoire. */
@@ -27,6 +29,11 @@ export interface SyncWorkerData {
   readonly transport: WorkerTransport;
   readonly legalEntity?: { finessEj: string; name: string };
   readonly activateNewEgs?: boolean;
+  /**
+   * The environment's guide and terminology releases, and its folder (whose own terminology release files the
+   * worker reads). Absent: the default release with the built-in code lists.
+   */
+  readonly sdo?: SdoSettings & { readonly environmentDir: string };
   /** Parallel reads of flux 1 (the engine's default otherwise). */
   readonly concurrency?: number;
   /**
@@ -56,6 +63,15 @@ async function main(): Promise<void> {
       onProgress: (progress) => parentPort?.postMessage({ type: 'progress', progress }),
       ...(data.legalEntity ? { legalEntity: data.legalEntity } : {}),
       activateNewEgs: data.activateNewEgs ?? false,
+      ...(data.sdo
+        ? {
+            sdo: {
+              profileVersion: data.sdo.profileVersion,
+              terminologyRelease: data.sdo.terminologyRelease,
+              terminology: loadTerminologyCatalog(data.sdo.environmentDir).catalog,
+            },
+          }
+        : {}),
       ...(data.concurrency ? { concurrency: data.concurrency } : {}),
     });
     parentPort?.postMessage({ type: 'done', result });

@@ -130,8 +130,7 @@ function DetailBody({ d }: { d: NotificationDetail }) {
             <Field label="Type de décision">{decision?.decision.typeDeDecision.display ?? '—'}</Field>
             <Field label="Nature du droit">
               {droit?.natureDroit
-                ? (displayOf({ id: '', url: '', system: '', concepts: NATURE_DROIT }, droit.natureDroit.code) ??
-                  droit.natureDroit.display)
+                ? (displayOf({ concepts: NATURE_DROIT }, droit.natureDroit.code) ?? droit.natureDroit.display)
                 : '—'}
             </Field>
             <Field label="Date de décision">{formatDate(row.decisionDate)}</Field>
