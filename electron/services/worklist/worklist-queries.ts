@@ -279,7 +279,8 @@ export function readFacets(db: Db, today: string): WorklistFacets {
 export function readStoredDecision(rawCda: string): ParsedDecision | null {
   if (!rawCda) return null;
   try {
-    return parseDecisionCda(rawCda);
+    // Accepted under the attachment limit of its day: today's setting must not hide a stored decision.
+    return parseDecisionCda(rawCda, { maxBytes: Number.POSITIVE_INFINITY });
   } catch {
     return null;
   }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { INPUT_TASK_SYSTEM, PROFILE } from '../sdo-canonicals';
 import { toOperationOutcome } from '../resources/operation-outcome';
 import { officialExample, officialExamples } from '../test-support/fhir-fixtures';
-import { validateResource, type ValidationResult } from './resource-validator';
+import { loadBaseDefinitions } from './base-definitions';
+import { isR4Base64Binary, validateResource, type ValidationResult } from './resource-validator';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test fixtures are edited freely
 
@@ -416,6 +417,32 @@ describe('validateResource — bounded inputs and named rules (never an exceptio
     expect(errorAt(result, at)).toMatchObject({ rule: 'code-hors-systeme', code: 'code-invalid' });
     task.input[task.input.length - 1].type.coding[0].code = 'typeDroitPrestation';
     expect(validateResource(task).valid).toBe(true);
+  });
+
+  it('checks base64 with whitespace in linear time (the R4 regex backtracks exponentially on it)', () => {
+    const doc = officialExample('DocumentReference-exemple-esms-document-reference.json') as Json;
+    doc.content[0].attachment.data = `${'QUJD  '.repeat(40)}Q`;
+    expect(ruleAt(validateResource(doc), 'DocumentReference.content[0].attachment.data')).toBe('format-base64Binary');
+    doc.content[0].attachment.data = `${'QUJDQUJD\r\n'.repeat(40)}QQ==`;
+    expect(validateResource(doc).valid).toBe(true);
+  });
+
+  it('gives the R4 base64Binary regex’s verdict on every short string of base64 characters and whitespace', () => {
+    const r4 = loadBaseDefinitions().primitiveRegex.get('base64Binary');
+    expect(r4).toBeDefined();
+    const alphabet = ['Q', '=', ' ', '\n', '-'];
+    let compared = 0;
+    for (let length = 1; length <= 6; length++) {
+      for (let n = 0; n < alphabet.length ** length; n++) {
+        let value = '';
+        for (let k = 0, rest = n; k < length; k++, rest = Math.floor(rest / alphabet.length)) {
+          value += alphabet[rest % alphabet.length];
+        }
+        expect(isR4Base64Binary(value), JSON.stringify(value)).toBe(r4?.test(value));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(19_000);
   });
 
   it('names a rule on every issue', () => {

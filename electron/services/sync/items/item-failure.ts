@@ -122,11 +122,9 @@ export function operationOutcomeDiagnostics(body: unknown): string {
   return (parts.join(' – ') || 'OperationOutcome sans diagnostic').slice(0, 1000);
 }
 
-/** Rule code of a validation issue: the validator's named rule (`att-1`, `limite-profondeur`, `format-id`…). */
-export function ruleOfIssue(issue: { rule?: string; code: string; message: string }): string {
-  if (issue.rule) return issue.rule;
-  const invariant = /^Règle ([A-Za-z0-9_.-]+) non respectée/.exec(issue.message);
-  return invariant?.[1] ?? `profil-${issue.code}`;
+/** Rule code of a validation issue, as the validator names it (`att-1`, `limite-profondeur`, `format-id`…). */
+export function ruleOfIssue(issue: { rule: string }): string {
+  return issue.rule;
 }
 
 /** A validation that failed, as a permanent failure (importable when every error is a harmless defect). */
@@ -141,20 +139,12 @@ export function validationFailure(result: ValidationResult, what: string): ItemF
   );
 }
 
-/**
- * Runs a check that must never throw (validator, CDA parser): a throw becomes a permanent failure with its rule —
- * the named rule the check gave (`namedRule` of the error, e.g. the CDA reader's `limite-taille-cda`), else `rule`.
- */
-export function guarded<T>(
-  rule: string,
-  what: string,
-  fn: () => T,
-  namedRule: (error: unknown) => string | undefined = () => undefined,
-): T | ItemFailure {
+/** Runs a check that must never throw (validator, CDA parser): a throw becomes a permanent failure with its rule. */
+export function guarded<T>(rule: string, what: string, fn: () => T): T | ItemFailure {
   try {
     return fn();
   } catch (error) {
-    return permanent(namedRule(error) ?? rule, `${what} : ${errorName(error)}.`.slice(0, 500));
+    return permanent(rule, `${what} : contrôle impossible (${errorName(error)}).`);
   }
 }
 
@@ -164,8 +154,7 @@ export function isItemFailure(value: unknown): value is ItemFailure {
 
 /** The error's class name and message, shortened (a parser's message names no person). */
 function errorName(error: unknown): string {
-  if (isAppError(error)) return error.message.slice(0, 300);
-  if (error instanceof Error) return `contrôle impossible (${error.name} : ${error.message})`.slice(0, 200);
+  if (error instanceof Error) return `${error.name} : ${error.message}`.slice(0, 200);
   return 'exception';
 }
 

@@ -81,7 +81,7 @@ async function pullEvaluation(
   const nowIso = now.toISOString();
   inTransaction(ctx.db, () => {
     try {
-      const parsed = parseEvaluationCda(cda);
+      const parsed = parseEvaluationCda(cda, { maxBytes: ctx.limits.maxAttachmentBytes });
       ctx.db
         .prepare(
           'INSERT OR IGNORE INTO evaluation (decision_id, finess_eg, parsed_json, raw_cda, fetched_at) VALUES (?, ?, ?, ?, ?)',
