@@ -9,6 +9,7 @@ import type {
   WorklistResult,
 } from '../../domain/worklist';
 import type { ParsedEvaluation } from '../../domain/decision';
+import { UNIT_WAITING } from '../../domain/referent-actions';
 import { channel } from '../channel';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -64,7 +65,10 @@ const waitingFilter = z
   .object({
     finessEg: finess.optional(),
     unitId: id.optional(),
-    status: z.enum(['182', '183', '184']).optional(),
+    status: z
+      .string()
+      .refine((s) => UNIT_WAITING.includes(s))
+      .optional(),
     category: z.string().max(10).optional(),
   })
   .strict();

@@ -15,7 +15,8 @@ import {
 import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists';
 import { listWorklist, readFacets } from '../../worklist/worklist-queries';
 import { readEvaluation, recordConsent } from '../../worklist/consent-and-evaluation';
-import { carryOverRenewal } from '../../sync/renewal/carry-over-renewal';
+import { carryOverRenewal } from '../../worklist/carry-over-renewal';
+import { notificationStore } from '../../db/notification-store';
 import { journaled } from './user-action-journal';
 
 type WorklistChannel =
@@ -89,9 +90,7 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
       return result;
     },
     'notifications:acknowledge': (req) => {
-      const changed = ctx.db
-        .prepare('UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL, updated_at = ? WHERE id = ?')
-        .run(ctx.now().toISOString(), req.id).changes;
+      const changed = notificationStore(ctx.db).clearATraiter(req.id, ctx.now().toISOString());
       if (changed === 0) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
       ctx.journal.append({
         actor: 'utilisateur',
@@ -110,7 +109,10 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
     },
     'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
     'notifications:carry-over-renewal': (req) => {
-      const result = carryOverRenewal(ctx.db, req.notificationId, ctx.now(), profileVersion(ctx));
+      const result = carryOverRenewal(
+        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, profileVersion: () => profileVersion(ctx) },
+        req.notificationId,
+      );
       ctx.journal.append({
         actor: 'utilisateur',
         action: 'Renouvellement : unités et positions reprises',
