@@ -151,6 +151,13 @@ function preview(loaded: Loaded, request: ActionRequest, planned: PlannedAction)
   return {
     label: actionDefinition(request.action).label,
     reports: planned.reports,
+    closable: planned.closable.map((c) => ({
+      unitId: c.unitId,
+      unitName: loaded.unitNames.get(c.unitId) ?? `Unité ${c.unitId}`,
+      statusLabel: unitStatusLabel(c.status) ?? c.status,
+      closing: `statut ${c.statut} « ${unitStatusLabel(c.statut)} », motif ${c.motif} « ${unitMotifLabel(c.motif)} »`,
+      kept: c.kept,
+    })),
     lines: describeReports(planned.reports),
     esmsStatusAfter: planned.esmsStatus,
     esmsStatusAfterLabel: esmsStatusLabel(planned.esmsStatus) ?? planned.esmsStatus,

@@ -58,6 +58,7 @@ export const actionRequest = z
     unitId: id.optional(),
     targetUnitId: id.optional(),
     description: z.string().max(1000).optional(),
+    keepOpenUnitIds: z.array(id).max(200).optional(),
   })
   .strict();
 
