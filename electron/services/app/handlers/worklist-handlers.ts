@@ -56,7 +56,12 @@ function profileVersion(ctx: AppContext): SdoProfileVersion {
   return value === '4.0.5' ? '4.0.5' : '4.0.7';
 }
 
-export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, WorklistChannel> {
+/** Queued statuses and consents leave at once when the connection is up (SyncService.requestPush). */
+export interface OutboxPush {
+  requestPush(): void;
+}
+
+export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pick<Handlers, WorklistChannel> {
   const today = () => localToday(ctx.now());
   // Build the work list once at start-up so the first visit to Notifications does not pay for it.
   setTimeout(() => {
@@ -87,6 +92,7 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      outbox.requestPush();
       return result;
     },
     'notifications:acknowledge': (req) => {
@@ -105,6 +111,7 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
     'notifications:record-consent': (req) => {
       const result = recordConsent({ db: ctx.db, journal: ctx.journal, now: ctx.now, today }, req);
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      outbox.requestPush();
       return result;
     },
     'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
@@ -122,6 +129,7 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
         detail: `${result.carriedLines} ligne(s) d'unité reprise(s)`,
       });
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      outbox.requestPush();
       return { carried: result.carriedLines, outboxIds: result.outboxIds };
     },
     'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),
