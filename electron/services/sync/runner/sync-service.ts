@@ -20,6 +20,7 @@ import { servePortHttpSender } from '../../transport/port-http-sender';
 import { createSdoTransport, type HttpSender } from '../../transport/sdo-transport';
 import type { Transport } from '../../transport/transport';
 import type { RetryPolicy } from '../net/retry-policy';
+import { readSyncLimits } from '../items/item-store';
 import { sendOutbox } from '../outbox/outbox-sender';
 import { emptyCounters } from '../sync-context';
 import type { SyncWorkerData } from './sync-worker-entry';
@@ -237,6 +238,7 @@ export class SyncService {
           profileVersion: '4.0.7',
           retry: PUSH_RETRY,
           concurrency: 1,
+          limits: readSyncLimits(db),
         },
         counters,
       );
