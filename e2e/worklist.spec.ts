@@ -40,11 +40,14 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `e2e/artifacts/worklist-${name}.png`, fullPage: true });
 }
 
-/** A host of its own: the shared worker host may already hold another spec's data. */
+/**
+ * A host of its own: the shared worker host may already hold another spec's data. Without the embedded sandbox: the
+ * seeded EGs are not ViaTrajectoire's, so the queued Task stays in the outbox for this spec to read.
+ */
 const test = base.extend<{ ownHost: AppHost }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form for fixtures
   ownHost: async ({}, use) => {
-    const host = await startAppHost();
+    const host = await startAppHost(['--no-embedded-sandbox']);
     await use(host);
     await host.stop();
   },

@@ -185,6 +185,53 @@ describe('planAction, row by row', () => {
     }
   });
 
+  it("Entrée de l'usager closes the other open lines (180 motif 100, a trial 181 motif 85) unless the referent keeps one", () => {
+    const s = state('71', [
+      { unitId: ESAT_UNIT, status: '184' },
+      { unitId: ESAT_UNIT_2, status: '184' },
+      { unitId: ESRP_UNIT, status: '185' },
+    ]);
+    const plan = only('entree-usager', s, { date: D, unitId: ESAT_UNIT });
+    expect(
+      plan.reports.map((r) => [r.statutESMS, r.statutUnite, r.motifUnite, r.unit?.idUnite, r.dateStatutUnite]),
+    ).toEqual([
+      ['47', '186', undefined, 'ROR-1', D],
+      [undefined, '180', '100', 'ROR-2', D],
+      [undefined, '181', '85', 'ROR-3', D],
+    ]);
+    expect(plan.closable.map((c) => [c.unitId, c.statut, c.motif, c.kept])).toEqual([
+      [ESAT_UNIT_2, '180', '100', false],
+      [ESRP_UNIT, '181', '85', false],
+    ]);
+    expect([...plan.unitLines].sort((a, b) => a.unitId - b.unitId)).toEqual([
+      { unitId: ESAT_UNIT, status: '186' },
+      { unitId: ESAT_UNIT_2, status: '180' },
+      { unitId: ESRP_UNIT, status: '181' },
+    ]);
+    expect(plan.esmsStatus).toBe('47');
+
+    // Unticked: the line stays open, still listed as proposed.
+    const kept = only('entree-usager', s, { date: D, unitId: ESAT_UNIT, keepOpenUnitIds: [ESAT_UNIT_2] });
+    expect(kept.reports.map((r) => r.unit?.idUnite)).toEqual(['ROR-1', 'ROR-3']);
+    expect(kept.closable.find((c) => c.unitId === ESAT_UNIT_2)?.kept).toBe(true);
+    expect(kept.unitLines).toContainEqual({ unitId: ESAT_UNIT_2, status: '184' });
+  });
+
+  it('a refusal because admitted elsewhere (45 motif 119) closes the open lines; another motif leaves them', () => {
+    const s = state('71', [
+      { unitId: ESAT_UNIT, status: '184' },
+      { unitId: ESAT_UNIT_2, status: '182' },
+    ]);
+    const plan = only('admission-impossible', s, { date: D, motif: '119' });
+    expect(plan.reports.map((r) => [r.statutESMS, r.motifESMS, r.statutUnite, r.motifUnite])).toEqual([
+      ['45', '119', undefined, undefined],
+      [undefined, undefined, '180', '100'],
+      [undefined, undefined, '180', '100'],
+    ]);
+    expect(plan.esmsStatus).toBe('45');
+    expect(only('admission-impossible', s, { date: D, motif: '118' }).closable).toEqual([]);
+  });
+
   it("Changement d'unité sends 188 motif 253 in U then 186 in V, ESMS stays 47", () => {
     const plan = only('changement-unite', state('47', [{ unitId: ESAT_UNIT, status: '186' }]), {
       date: D,

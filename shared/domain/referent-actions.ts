@@ -110,7 +110,28 @@ export interface ActionDefinition {
   readonly sourceUnit?: (s: NotificationState, unit: UnitOption, line: UnitLineState | undefined) => boolean;
   /** For a transfer: can V be the target? */
   readonly targetUnit?: (s: NotificationState, unit: UnitOption, line: UnitLineState | undefined) => boolean;
+  /**
+   * The action makes the person's other open lines pointless (entry into one unit, a refusal because admitted
+   * elsewhere): the plan proposes to close each of them (OTHER_LINE_CLOSURE), the referent may keep some open.
+   */
+  readonly closesOtherLines?: (input: ActionInput) => boolean;
 }
+
+/**
+ * How another open line is closed when the person has entered a unit, or is no longer candidate because admitted
+ * elsewhere: a waiting line (182/183/184) leaves the list with 180 and motif 100 « Volonté de l'usager » (the
+ * fitting motif ASS_A32 allows for 180, as for a proposal moved to another unit), a trial in progress (185) ends
+ * with 181 and motif 85 « Volonté du demandeur ». A line in care (186/187) is never closed this way: that is a
+ * change of unit or an exit.
+ */
+export const OTHER_LINE_CLOSURE: Readonly<Record<string, { readonly statut: string; readonly motif: string }>> = {
+  '182': { statut: '180', motif: '100' },
+  '183': { statut: '180', motif: '100' },
+  '184': { statut: '180', motif: '100' },
+  '185': { statut: '181', motif: '85' },
+};
+/** Motif of "admission impossible" meaning the person was admitted in another ESMS. */
+export const MOTIF_ADMITTED_ELSEWHERE = '119';
 
 const list = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
 const codesOf = (statut: string) => motifsForStatut(statut).map((m) => m.code);
@@ -239,6 +260,7 @@ export const REFERENT_ACTIONS: readonly ActionDefinition[] = [
     dateLabel: "Date d'entrée",
     offered: workable,
     sourceUnit: (_s, _u, line) => ['184', '185'].includes(lineStatus(line) ?? ''),
+    closesOtherLines: () => true,
   },
   {
     id: 'changement-unite',
@@ -284,6 +306,7 @@ export const REFERENT_ACTIONS: readonly ActionDefinition[] = [
     motif: { level: 'esms', statut: '45', codes: ['86', ...list(113, 122), '124', '127', '148'] },
     dateLabel: 'Date',
     offered: (s) => workable(s) && !hasEntered(s),
+    closesOtherLines: (input) => input.motif === MOTIF_ADMITTED_ELSEWHERE,
   },
   {
     id: 'demande-reorientation',
@@ -377,10 +400,25 @@ export interface ActionInput {
   /** Unit V (transfer). */
   readonly targetUnitId?: number;
   readonly description?: string;
+  /** Other open lines the referent keeps open, though the action proposes to close them. */
+  readonly keepOpenUnitIds?: readonly number[];
+}
+
+/** Another open line the action proposes to close, with how. */
+export interface ClosableLine {
+  readonly unitId: number;
+  /** Its status now. */
+  readonly status: string;
+  readonly statut: string;
+  readonly motif: string;
+  /** The referent unticked it: it stays open. */
+  readonly kept: boolean;
 }
 
 export interface PlannedAction {
   readonly reports: readonly StatusReport[];
+  /** The other open lines the action proposes to close (closed, unless kept). */
+  readonly closable: readonly ClosableLine[];
   /** Unit lines after the action. */
   readonly unitLines: readonly UnitLineState[];
   /** ESMS status after the action (unchanged when no ESMS status is sent). */
@@ -394,6 +432,47 @@ export class ActionNotAllowedError extends Error {}
  * when the action is not offered for this state or the input misses what the action needs.
  */
 export function planAction(s: NotificationState, ctx: PlanContext, id: ActionId, input: ActionInput): PlannedAction {
+  const main = planMainAction(s, ctx, id, input);
+  const def = actionDefinition(id);
+  if (!def.closesOtherLines?.(input)) return { ...main, closable: [] };
+  const kept = new Set(input.keepOpenUnitIds ?? []);
+  const acted = new Set([input.unitId, input.targetUnitId]);
+  const closable: ClosableLine[] = main.unitLines.flatMap((line) => {
+    const closure = OTHER_LINE_CLOSURE[line.status];
+    // A unit without its ROR identity cannot carry a status: its line is left to the referent.
+    if (!closure || acted.has(line.unitId) || !ctx.unitIdentities.has(line.unitId)) return [];
+    return [{ unitId: line.unitId, status: line.status, ...closure, kept: kept.has(line.unitId) }];
+  });
+  const closing = closable.filter((c) => !c.kept);
+  const reports: StatusReport[] = closing.flatMap((c) => {
+    const unit = ctx.unitIdentities.get(c.unitId);
+    if (!unit) return [];
+    return [
+      {
+        idNatStruct: ctx.idNatStruct,
+        nomESMS: ctx.nomESMS,
+        idDecision: ctx.idDecision,
+        idNatDecision: ctx.idNatDecision,
+        unit,
+        statutUnite: c.statut,
+        motifUnite: c.motif,
+        dateStatutUnite: input.date,
+      },
+    ];
+  });
+  const unitLines = main.unitLines.map((l) => {
+    const closed = closing.find((c) => c.unitId === l.unitId);
+    return closed ? { unitId: l.unitId, status: closed.statut } : l;
+  });
+  return { reports: [...main.reports, ...reports], unitLines, esmsStatus: main.esmsStatus, closable };
+}
+
+function planMainAction(
+  s: NotificationState,
+  ctx: PlanContext,
+  id: ActionId,
+  input: ActionInput,
+): Omit<PlannedAction, 'closable'> {
   const def = actionDefinition(id);
   const offer = offeredActions(s).find((o) => o.id === id);
   if (!offer) throw new ActionNotAllowedError('Cette action n’est pas possible dans l’état actuel du dossier.');

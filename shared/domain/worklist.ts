@@ -110,8 +110,21 @@ export interface NotificationDetail {
   readonly evaluationAvailable: boolean;
 }
 
+/** Another open line of the notification the action proposes to close (the referent may keep it open). */
+export interface ClosableLinePreview {
+  readonly unitId: number;
+  readonly unitName: string;
+  /** Its status now, in words. */
+  readonly statusLabel: string;
+  /** How it would be closed, e.g. "statut 180 « … », motif 100 « Volonté de l'usager »". */
+  readonly closing: string;
+  readonly kept: boolean;
+}
+
 export interface StatusPreview {
   readonly label: string;
+  /** Other open lines proposed for closing with this action (empty for most actions). */
+  readonly closable: readonly ClosableLinePreview[];
   readonly reports: readonly StatusReport[];
   /** Human lines, e.g. "Statut ESMS : 42 Liste d'attente…". */
   readonly lines: readonly string[];

@@ -48,6 +48,13 @@ export interface EventPayloads {
     readonly finessEg?: string;
     readonly running: boolean;
   };
+  /** Queued statuses were pushed at once (outbox ids): accepted by ViaTrajectoire, refused, or still waiting. */
+  'outbox:pushed': {
+    readonly sent: readonly number[];
+    readonly rejected: readonly number[];
+    readonly waiting: number;
+    readonly offline: boolean;
+  };
 }
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: readonly EventName[] = ['data:changed', 'sync:progress'];
+export const EVENT_NAMES: readonly EventName[] = ['data:changed', 'sync:progress', 'outbox:pushed'];

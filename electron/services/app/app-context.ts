@@ -33,13 +33,8 @@ export type NativeFileChooser = (request: {
   readonly extensions: readonly string[];
 }) => Promise<string | undefined>;
 
-/** Today's date (YYYY-MM-DD) in the referent's time zone: business dates are local dates. */
-export function localToday(now: Date): string {
-  const y = now.getFullYear();
-  const m = String(now.getMonth() + 1).padStart(2, '0');
-  const d = String(now.getDate()).padStart(2, '0');
-  return `${y}-${m}-${d}`;
-}
+/** Business dates are local dates: the one rule lives in shared/ (the renderer uses it too). */
+export { localToday } from '@shared/domain/local-day';
 
 /** A minimal fan-out emitter used by both shells. */
 export class EventHub implements EventEmitterPort {

@@ -162,6 +162,10 @@ export async function startApplication(options: StartApplicationOptions): Promis
     },
     onProgress: (progress) => hub.emit('sync:progress', progress),
     onFinished: () => hub.emit('data:changed', { scopes: ['*'] }),
+    onPushed: (result) => {
+      hub.emit('outbox:pushed', result);
+      hub.emit('data:changed', { scopes: ['notifications', 'waiting-lists', 'sync', 'journal', 'dashboard'] });
+    },
     ...(chromiumHttpSender ? { mainHttpSender: () => chromiumHttpSender(networkSettingsFor(services)) } : {}),
     ...(options.syncWorker ? { workerUrl: options.syncWorker.url, workerExecArgv: options.syncWorker.execArgv } : {}),
     ...(options.syncIntervalMs ? { intervalMs: options.syncIntervalMs } : {}),
@@ -170,7 +174,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
 
   const handlers: Handlers = {
     ...createAppHandlers(ctx),
-    ...createWorklistHandlers(ctx),
+    ...createWorklistHandlers(ctx, sync),
     ...createCertificateHandlers(ctx),
     ...createEnvironmentHandlers(ctx),
     ...createOnboardingHandlers(ctx),

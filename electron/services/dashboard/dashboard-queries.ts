@@ -1,9 +1,7 @@
 import type { DashboardCounts } from '@shared/domain/dashboard';
-import { addMonthsIso } from '@shared/domain/referent-actions';
+import { UNIT_WAITING, addMonthsIso } from '@shared/domain/referent-actions';
 import type { Db } from '../db/database';
-
-/** Statuses of a unit line that mean "on the waiting list" (J253). */
-export const WAITING_UNIT_STATUSES = ['182', '183', '184'] as const;
+import { sqlList } from '../db/notification-store';
 
 /** The dashboard's figures, read from the database in one snapshot. */
 export function readDashboardCounts(db: Db, today: string): DashboardCounts {
@@ -27,7 +25,7 @@ export function readDashboardCounts(db: Db, today: string): DashboardCounts {
       ),
       waitingListEntries: one(
         `SELECT count(*) FROM unit_line u JOIN notification n ON n.id = u.notification_id
-         WHERE u.status IN ('182','183','184') AND n.terminated = 0 AND n.finess_eg IN (${activeEgs})`,
+         WHERE u.status IN (${sqlList(UNIT_WAITING)}) AND n.terminated = 0 AND n.finess_eg IN (${activeEgs})`,
       ),
       usersInCare: one(
         `SELECT count(*) FROM unit_line u JOIN notification n ON n.id = u.notification_id

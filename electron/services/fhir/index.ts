@@ -11,6 +11,7 @@ export {
   DEFAULT_SDO_CONTEXT,
   TERMINOLOGY_FOLDER,
   loadTerminologyCatalog,
+  sdoContextOf,
   type SdoContext,
 } from './terminology-release-files';
 export type * from './resources/fhir-json';

@@ -78,3 +78,13 @@ function readRelease(file: string, accepted: TerminologyReleaseFile[]): string |
 
 /** The default release and the built-in code lists (tests, tools without an environment). */
 export const DEFAULT_SDO_CONTEXT: SdoContext = { ...DEFAULT_SDO_SETTINGS, terminology: BUILTIN_TERMINOLOGY };
+
+/** The context a sync thread works in, from the releases its starter read in the environment's settings. */
+export function sdoContextOf(settings: (SdoSettings & { readonly environmentDir: string }) | undefined): SdoContext {
+  if (!settings) return DEFAULT_SDO_CONTEXT;
+  return {
+    profileVersion: settings.profileVersion,
+    terminologyRelease: settings.terminologyRelease,
+    terminology: loadTerminologyCatalog(settings.environmentDir).catalog,
+  };
+}

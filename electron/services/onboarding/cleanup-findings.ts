@@ -9,9 +9,10 @@ import {
   type CleanupFindingKind,
   type CleanupReport,
 } from '@shared/domain/onboarding';
-import { UNIT_ENTERED, UNIT_WAITING } from '@shared/domain/referent-actions';
+import { UNIT_ENTERED, UNIT_OPEN, UNIT_WAITING } from '@shared/domain/referent-actions';
 import { AppError } from '@shared/errors/app-error';
 import type { Db } from '../db/database';
+import { sqlList } from '../db/notification-store';
 import { daysBetween, normalise } from '../worklist/labels';
 
 export const STALE_DAYS_SETTING = 'onboarding.cleanup.staleDays';
@@ -73,7 +74,7 @@ export function computeCleanup(db: Db, options: { today: string; now: Date; stal
        FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
        JOIN geographic_entity g ON g.finess_eg = n.finess_eg
        WHERE n.terminated = 0 OR n.esms_status IN ('47', '51') OR EXISTS (
-         SELECT 1 FROM unit_line l WHERE l.notification_id = n.id AND l.status IN ('182','183','184','185','186','187'))
+         SELECT 1 FROM unit_line l WHERE l.notification_id = n.id AND l.status IN (${sqlList(UNIT_OPEN)}))
        ORDER BY n.id`,
     )
     .all() as Row[];

@@ -10,7 +10,9 @@ import type {
   OnboardingEstablishment,
   OnboardingFix,
 } from '@shared/domain/onboarding';
+import { UNIT_WAITING } from '@shared/domain/referent-actions';
 import type { Db } from '../db/database';
+import { sqlList } from '../db/notification-store';
 import type { ConnectionServices } from '../app/handlers/connection-services';
 import type { RorUnitRecord } from '../worklist/ror-unit-record';
 import type { GeographicEntityRecord } from '../worklist/units-and-entities';
@@ -284,7 +286,7 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
   const sent = db
     .prepare(
       `SELECT o.id, o.server_id, o.sent_at, e.statut_esms, e.statut_unite,
-         (e.statut_unite IN ('182', '183', '184')) AS waiting
+         (e.statut_unite IN (${sqlList(UNIT_WAITING)})) AS waiting
        FROM outbox o LEFT JOIN status_event e ON e.id = o.status_event_id
        WHERE o.kind = 'task.create' AND o.state = 'sent'
        ORDER BY waiting DESC, o.sent_at LIMIT 1`,

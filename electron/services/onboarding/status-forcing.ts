@@ -19,15 +19,14 @@ import {
   type ReprisePushResult,
   type RepriseSituation,
 } from '@shared/domain/onboarding';
-import { isFinished, rollUpEsmsStatus, ESMS_FINISHED } from '@shared/domain/referent-actions';
+import { rollUpEsmsStatus, ESMS_FINISHED } from '@shared/domain/referent-actions';
 import type { StatusReport } from '@shared/domain/status-report';
 import { AppError, isAppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import { inTransaction, type Db } from '../db/database';
-import type { Journal } from '../journal/journal';
-import { enqueueConsent, enqueueStatusReport } from '../sync/outbox/status-outbox';
-import type { SdoContext } from '../fhir';
+import { enqueueConsent } from '../sync/outbox/status-outbox';
 import { describeReports, loadNotificationState } from '../worklist/notification-actions';
+import { recordStatus, type RecordStatusDeps } from '../worklist/record-status';
 
 /** Unit (J253) and ESMS (J252) statuses for each known situation. */
 export const SITUATION_STATUSES: Record<RepriseSituation, { readonly unite: string; readonly esms: string }> = {
@@ -48,8 +47,6 @@ interface Resolved {
   readonly idRor: string;
   readonly personLabel: string;
   readonly report: StatusReport;
-  readonly unitLinesAfter: { unitId: number; status: string }[];
-  readonly validityEnd: string | null;
   readonly consentToSend: string | null;
   readonly consentNote: string | null;
 }
@@ -218,8 +215,6 @@ function resolve(db: Db, entry: RepriseEntry): Resolution {
     idRor: unit.id_ror,
     personLabel,
     report,
-    unitLinesAfter,
-    validityEnd: loaded.validityEnd,
     consentToSend: entry.accord && !consent ? entry.accord : null,
     consentNote: entry.accord
       ? consent
@@ -269,54 +264,18 @@ export function previewForcing(db: Db, csv: string): ReprisePreview {
   };
 }
 
-export interface ForcingDeps {
-  readonly db: Db;
-  readonly journal: Journal;
-  readonly now: () => Date;
-  readonly today: () => string;
-  /** The environment's guide and terminology releases, read at each action (Paramètres may change them). */
-  readonly sdo: () => SdoContext;
-}
+export type ForcingDeps = RecordStatusDeps;
 
 class DryRunRollback extends Error {}
 
 function apply(deps: ForcingDeps, r: Resolved): number[] {
   const { db } = deps;
-  const now = deps.now();
-  const nowIso = now.toISOString();
-  const outboxIds: number[] = [];
-  const { outboxId } = enqueueStatusReport(db, {
+  const { outboxIds } = recordStatus(deps, {
     notificationId: r.notificationId,
-    finessEg: r.finessEg,
-    report: r.report,
-    now,
-    sdo: deps.sdo(),
+    tasks: [{ report: r.report, unitId: r.unitId }],
+    action: 'Reprise : statut ViaTrajectoire forcé',
+    ...(r.consentToSend ? { detailSuffix: 'accord' } : {}),
   });
-  outboxIds.push(outboxId);
-  db.prepare(
-    `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, motif, request_date, updated_at)
-     VALUES (@n, @u, @status, @date, @motif, @request, @now)
-     ON CONFLICT (notification_id, ror_unit_id) DO UPDATE SET status = @status, status_date = @date, motif = @motif,
-       request_date = coalesce(request_date, @request), updated_at = @now`,
-  ).run({
-    n: r.notificationId,
-    u: r.unitId,
-    status: r.report.statutUnite,
-    date: r.entry.date,
-    motif: r.report.motifUnite ?? null,
-    request: r.report.statutUnite === '182' ? r.entry.date : null,
-    now: nowIso,
-  });
-  const current = db
-    .prepare('SELECT esms_status FROM notification WHERE id = ?')
-    .pluck()
-    .get(r.notificationId) as string;
-  const esms = r.report.statutESMS ?? current;
-  const terminated = isFinished({ esmsStatus: esms, unitLines: r.unitLinesAfter }, r.validityEnd, deps.today());
-  db.prepare(
-    `UPDATE notification SET esms_status = ?, esms_status_date = CASE WHEN ? THEN ? ELSE esms_status_date END,
-       a_traiter = 0, a_traiter_reason = NULL, terminated = ?, updated_at = ? WHERE id = ?`,
-  ).run(esms, r.report.statutESMS ? 1 : 0, r.entry.date, terminated ? 1 : 0, nowIso, r.notificationId);
   // The person was known before the connection: the decision is part of the reprise.
   db.prepare('UPDATE decision SET reprise = 1 WHERE id = ?').run(r.decisionId);
   if (r.consentToSend) {
@@ -325,25 +284,10 @@ function apply(deps: ForcingDeps, r: Resolved): number[] {
         decisionId: r.decisionId,
         finessEg: r.finessEg,
         collectedOn: r.consentToSend,
-        now,
-        sdo: deps.sdo(),
+        now: deps.now(),
       }).outboxId,
     );
   }
-  deps.journal.append({
-    actor: 'utilisateur',
-    action: 'Reprise : statut ViaTrajectoire forcé',
-    recordType: 'notification',
-    recordId: r.notificationId,
-    outcome: 'succès',
-    detail: [
-      r.report.statutESMS && `ESMS ${r.report.statutESMS}`,
-      `unité ${r.report.statutUnite ?? ''}`,
-      r.consentToSend && 'accord',
-    ]
-      .filter(Boolean)
-      .join(' + '),
-  });
   return outboxIds;
 }
 

@@ -9,7 +9,8 @@ import type { Journal } from '../journal/journal';
 import type { Transport } from '../transport/transport';
 import { enqueueConsent, enqueueStatusReport } from './outbox/status-outbox';
 import { CDA_DATA_MARKER, decisionResourceJson } from './pull/decision-store';
-import { carryOverRenewal } from './renewal/carry-over-renewal';
+import { carryOverRenewal } from '../worklist/carry-over-renewal';
+import { localToday } from '@shared/domain/local-day';
 import { createUnit } from '../worklist/units-and-entities';
 import { startSandboxFixture, type SandboxFixture } from './testing/sandbox-fixture';
 import { DEFAULT_SDO_CONTEXT } from '../fhir';
@@ -277,7 +278,10 @@ describe('sync engine against the sandbox', () => {
     db.prepare(
       "INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, updated_at) VALUES (?, ?, '184', '2026-06-01', '2026-06-01')",
     ).run(pair.old_id, unit);
-    const result = carryOverRenewal(db, pair.new_id, new Date());
+    const result = carryOverRenewal(
+      { db, journal, now: () => new Date(), today: () => localToday(new Date()), sdo: () => DEFAULT_SDO_CONTEXT },
+      pair.new_id,
+    );
     expect(result.carriedLines).toBe(1);
     await f.sync(db, journal, transport);
     const states = db

@@ -1,12 +1,10 @@
 /**
  * The referent's actions on a notification: load its state, offer what the shared table allows, preview the Tasks,
- * and perform: in ONE transaction, update notification and unit lines, append the journal and queue each Task in
- * the outbox (enqueueStatusReport validates it; an invalid Task rolls everything back).
+ * and perform through recordStatus (one transaction: Tasks queued, unit lines, roll-up, journal).
  */
 import {
   ActionNotAllowedError,
   actionDefinition,
-  isFinished,
   offeredActions,
   planAction,
   type ActionId,
@@ -20,10 +18,8 @@ import type { ActionOption, StatusPreview } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import { inTransaction, type Db } from '../db/database';
-import type { Journal } from '../journal/journal';
-import { enqueueStatusReport } from '../sync/outbox/status-outbox';
-import type { SdoContext } from '../fhir';
 import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
+import { recordStatus, type RecordStatusDeps } from './record-status';
 import { unitIdentityOf, type RorUnitRecord } from './ror-unit-record';
 
 interface Loaded {
@@ -155,6 +151,13 @@ function preview(loaded: Loaded, request: ActionRequest, planned: PlannedAction)
   return {
     label: actionDefinition(request.action).label,
     reports: planned.reports,
+    closable: planned.closable.map((c) => ({
+      unitId: c.unitId,
+      unitName: loaded.unitNames.get(c.unitId) ?? `Unité ${c.unitId}`,
+      statusLabel: unitStatusLabel(c.status) ?? c.status,
+      closing: `statut ${c.statut} « ${unitStatusLabel(c.statut)} », motif ${c.motif} « ${unitMotifLabel(c.motif)} »`,
+      kept: c.kept,
+    })),
     lines: describeReports(planned.reports),
     esmsStatusAfter: planned.esmsStatus,
     esmsStatusAfterLabel: esmsStatusLabel(planned.esmsStatus) ?? planned.esmsStatus,
@@ -166,78 +169,23 @@ export function previewAction(db: Db, request: ActionRequest): StatusPreview {
   return preview(loaded, request, plan(loaded, request));
 }
 
-export interface PerformDeps {
-  readonly db: Db;
-  readonly journal: Journal;
-  readonly now: () => Date;
-  readonly today: () => string;
-  /** The environment's guide and terminology releases, read at each action (Paramètres may change them). */
-  readonly sdo: () => SdoContext;
-}
+export type PerformDeps = RecordStatusDeps;
 
 export function performAction(deps: PerformDeps, request: ActionRequest): StatusPreview & { outboxIds: number[] } {
   const { db } = deps;
   return inTransaction(db, () => {
     const loaded = loadNotificationState(db, request.notificationId);
     const planned = plan(loaded, request);
-    const now = deps.now();
-    const nowIso = now.toISOString();
-    const outboxIds: number[] = [];
-    for (const report of planned.reports) {
-      const { outboxId } = enqueueStatusReport(db, {
-        notificationId: request.notificationId,
-        finessEg: loaded.finessEg,
-        report,
-        now,
-        sdo: deps.sdo(),
-      });
-      outboxIds.push(outboxId);
-    }
-    // Unit lines: write the statuses the Tasks carry, in order (a transfer closes U then opens V).
-    const upsert = db.prepare(
-      `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, motif, request_date, updated_at)
-       VALUES (@n, @u, @status, @date, @motif, @request, @now)
-       ON CONFLICT (notification_id, ror_unit_id) DO UPDATE SET status = @status, status_date = @date, motif = @motif,
-         request_date = CASE WHEN @status = '182' THEN @date ELSE coalesce(request_date, @request) END, updated_at = @now`,
-    );
-    for (const report of planned.reports) {
-      if (!report.statutUnite || !report.unit) continue;
-      const unitId = [...loaded.ctx.unitIdentities].find(([, u]) => u.idUnite === report.unit?.idUnite)?.[0];
-      if (unitId === undefined) continue;
-      upsert.run({
-        n: request.notificationId,
-        u: unitId,
-        status: report.statutUnite,
-        date: report.dateStatutUnite ?? request.date,
-        motif: report.motifUnite ?? null,
-        request: report.statutUnite === '182' ? (report.dateStatutUnite ?? request.date) : null,
-        now: nowIso,
-      });
-    }
-    const esmsChanged = planned.esmsStatus !== loaded.state.esmsStatus;
-    const terminated = isFinished(
-      { esmsStatus: planned.esmsStatus, unitLines: planned.unitLines },
-      loaded.validityEnd,
-      deps.today(),
-    );
-    db.prepare(
-      `UPDATE notification SET esms_status = ?, esms_status_date = CASE WHEN ? THEN ? ELSE esms_status_date END,
-         a_traiter = 0, a_traiter_reason = NULL, terminated = ?, updated_at = ? WHERE id = ?`,
-    ).run(planned.esmsStatus, esmsChanged ? 1 : 0, request.date, terminated ? 1 : 0, nowIso, request.notificationId);
+    const unitIdOf = (idUnite: string | undefined) =>
+      [...loaded.ctx.unitIdentities].find(([, u]) => u.idUnite === idUnite)?.[0];
     const result = preview(loaded, request, planned);
-    deps.journal.append({
-      actor: 'utilisateur',
+    const { outboxIds } = recordStatus(deps, {
+      notificationId: request.notificationId,
+      tasks: planned.reports.map((report) => {
+        const unitId = report.unit ? unitIdOf(report.unit.idUnite) : undefined;
+        return unitId === undefined ? { report } : { report, unitId };
+      }),
       action: `Statut enregistré : ${result.label}`,
-      recordType: 'notification',
-      recordId: request.notificationId,
-      outcome: 'succès',
-      detail: planned.reports
-        .map((r) =>
-          [r.statutESMS && `ESMS ${r.statutESMS}`, r.statutUnite && `unité ${r.statutUnite}`]
-            .filter(Boolean)
-            .join(' + '),
-        )
-        .join(', '),
     });
     return { ...result, outboxIds };
   });

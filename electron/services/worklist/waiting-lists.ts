@@ -7,7 +7,7 @@ import { orientationLabel } from '@shared/terminology/code-lists';
 import type { Db } from '../db/database';
 import { csvDocument } from '../export/csv';
 import { daysBetween, displayFamilyName, unitStatusLabel } from './labels';
-import { isFinished } from '@shared/domain/referent-actions';
+import { UNIT_WAITING, isFinished } from '@shared/domain/referent-actions';
 
 export interface WaitingFilter {
   readonly finessEg?: string | undefined;
@@ -51,7 +51,7 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
          JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE ${unitWhere.join(' AND ')} ORDER BY g.name, r.name`,
     )
     .all(...unitParams) as { id: number; name: string; id_ror: string; finess_eg: string; eg_name: string }[];
-  const statuses = filter.status ? [filter.status] : ['182', '183', '184'];
+  const statuses = filter.status ? [filter.status] : UNIT_WAITING;
   const entryParams: unknown[] = [...statuses];
   let categoryClause = '';
   if (filter.category) {

@@ -1,4 +1,6 @@
 /** fr-FR formatting of the ISO dates and instants the contract carries. */
+import { localToday } from '@shared/domain/local-day';
+
 const DATE = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
 const INSTANT = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'medium' });
 
@@ -20,8 +22,7 @@ export function formatCount(n: number): string {
 
 /** Today's local date, YYYY-MM-DD (business dates are local). */
 export function todayIso(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return localToday(new Date());
 }
 
 export function formatDays(days: number | null | undefined): string {

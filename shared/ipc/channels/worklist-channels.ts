@@ -9,6 +9,7 @@ import type {
   WorklistResult,
 } from '../../domain/worklist';
 import type { ParsedEvaluation } from '../../domain/decision';
+import { UNIT_WAITING } from '../../domain/referent-actions';
 import { channel } from '../channel';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -57,6 +58,7 @@ export const actionRequest = z
     unitId: id.optional(),
     targetUnitId: id.optional(),
     description: z.string().max(1000).optional(),
+    keepOpenUnitIds: z.array(id).max(200).optional(),
   })
   .strict();
 
@@ -64,7 +66,10 @@ const waitingFilter = z
   .object({
     finessEg: finess.optional(),
     unitId: id.optional(),
-    status: z.enum(['182', '183', '184']).optional(),
+    status: z
+      .string()
+      .refine((s) => UNIT_WAITING.includes(s))
+      .optional(),
     category: z.string().max(10).optional(),
   })
   .strict();

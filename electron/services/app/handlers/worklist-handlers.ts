@@ -15,7 +15,8 @@ import {
 import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists';
 import { listWorklist, readFacets } from '../../worklist/worklist-queries';
 import { readEvaluation, recordConsent } from '../../worklist/consent-and-evaluation';
-import { carryOverRenewal } from '../../sync/renewal/carry-over-renewal';
+import { carryOverRenewal } from '../../worklist/carry-over-renewal';
+import { notificationStore } from '../../db/notification-store';
 import { environmentSdo } from './environment-sdo';
 import { journaled } from './user-action-journal';
 
@@ -49,7 +50,12 @@ const AFTER_ACTION = [
   'dashboard',
 ];
 
-export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, WorklistChannel> {
+/** Queued statuses and consents leave at once when the connection is up (SyncService.requestPush). */
+export interface OutboxPush {
+  requestPush(): void;
+}
+
+export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pick<Handlers, WorklistChannel> {
   const today = () => localToday(ctx.now());
   // Build the work list once at start-up so the first visit to Notifications does not pay for it.
   setTimeout(() => {
@@ -80,12 +86,11 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      outbox.requestPush();
       return result;
     },
     'notifications:acknowledge': (req) => {
-      const changed = ctx.db
-        .prepare('UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL, updated_at = ? WHERE id = ?')
-        .run(ctx.now().toISOString(), req.id).changes;
+      const changed = notificationStore(ctx.db).clearATraiter(req.id, ctx.now().toISOString());
       if (changed === 0) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
       ctx.journal.append({
         actor: 'utilisateur',
@@ -103,11 +108,15 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      outbox.requestPush();
       return result;
     },
     'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
     'notifications:carry-over-renewal': (req) => {
-      const result = carryOverRenewal(ctx.db, req.notificationId, ctx.now(), environmentSdo(ctx));
+      const result = carryOverRenewal(
+        { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
+        req.notificationId,
+      );
       ctx.journal.append({
         actor: 'utilisateur',
         action: 'Renouvellement : unités et positions reprises',
@@ -117,6 +126,7 @@ export function createWorklistHandlers(ctx: AppContext): Pick<Handlers, Worklist
         detail: `${result.carriedLines} ligne(s) d'unité reprise(s)`,
       });
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
+      outbox.requestPush();
       return { carried: result.carriedLines, outboxIds: result.outboxIds };
     },
     'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),

@@ -4,10 +4,11 @@
  * is created. Runs inside the page transaction of decision-pull.ts.
  */
 import type { ParsedDecision } from '@shared/domain/decision';
+import { UNIT_OPEN } from '@shared/domain/referent-actions';
 import type { Db } from '../../db/database';
+import { notificationStore, sqlList } from '../../db/notification-store';
 
-export const OPEN_UNIT_STATUSES = ['182', '183', '184', '185', '186', '187'] as const;
-const OPEN_LIST = OPEN_UNIT_STATUSES.map((s) => `'${s}'`).join(',');
+const OPEN_LIST = sqlList(UNIT_OPEN);
 
 export type LinkKind = 'renouvellement' | 'revision' | 'cloture' | 'inconnu';
 
@@ -77,27 +78,6 @@ function prepareStatements(db: Db) {
       `SELECT (SELECT esms_status FROM notification WHERE id = @id) AS status,
               (SELECT count(*) FROM unit_line WHERE notification_id = @id AND status IN (${OPEN_LIST})) AS open_lines,
               (SELECT count(*) FROM outbox WHERE notification_id = @id AND state IN ('pending', 'in_flight')) AS waiting`,
-    ),
-    linkedNotifications: db.prepare(
-      // CROSS JOIN fixes the join order (link → decision by id_decision → notification by decision): left to
-      // itself the planner may scan every notification of the EG, which made flux 1 quadratic.
-      `SELECT n.id, n.decision_id FROM decision_link l
-         CROSS JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
-         CROSS JOIN notification n ON n.decision_id = d.id AND n.finess_eg = ?
-       WHERE l.decision_id = ? AND l.kind <> 'inconnu'`,
-    ),
-    closeLinked: db.prepare(
-      `UPDATE notification SET terminated = 1, a_traiter = CASE WHEN ? THEN 1 ELSE a_traiter END,
-         a_traiter_reason = CASE WHEN ? THEN 'Clôture de droit : fermer les unités ouvertes (motif 88 ou 98)'
-           ELSE a_traiter_reason END, updated_at = ? WHERE id = ?`,
-    ),
-    markRenewalToProcess: db.prepare(
-      `UPDATE notification SET a_traiter = 1, a_traiter_reason = 'Renouvellement : reprendre l’unité et la position',
-         updated_at = ? WHERE id = ?`,
-    ),
-    insertNotification: db.prepare(
-      `INSERT OR IGNORE INTO notification (decision_id, finess_eg, esms_status, terminated, created_at, updated_at)
-       VALUES (?, ?, '39', ?, ?, ?)`,
     ),
   };
 }
@@ -244,20 +224,15 @@ export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
   for (const idNat of dp?.detail?.idNatEsmsCibles ?? []) if (idNat.startsWith('1')) targeted.add(idNat.slice(1));
   for (const eg of targeted) {
     if (!st.knownEg.get(eg)) continue;
-    const inserted = st.insertNotification.run(decisionId, eg, kind === 'cloture' ? 1 : 0, input.nowIso, input.nowIso);
-    if (inserted.changes === 1)
-      applyLinkEffects(db, Number(inserted.lastInsertRowid), decisionId, eg, kind, input.nowIso);
+    const inserted = notificationStore(db).insertIfAbsent({
+      decisionId,
+      finessEg: eg,
+      terminated: kind === 'cloture',
+      nowIso: input.nowIso,
+    });
+    if (inserted !== undefined) applyLinkEffects(db, inserted, decisionId, eg, kind, input.nowIso);
   }
   return outcome;
-}
-
-/** Notifications of the same EG for the decisions this one revises, renews or closes. */
-export function linkedNotifications(
-  db: Db,
-  decisionId: number,
-  finessEg: string,
-): { id: number; decision_id: number }[] {
-  return statementsFor(db).linkedNotifications.all(finessEg, decisionId) as { id: number; decision_id: number }[];
 }
 
 function applyLinkEffects(
@@ -269,13 +244,15 @@ function applyLinkEffects(
   nowIso: string,
 ): void {
   if (kind !== 'cloture' && kind !== 'renouvellement') return;
-  for (const old of linkedNotifications(db, decisionId, finessEg)) {
+  const store = notificationStore(db);
+  for (const old of store.linkedNotifications(decisionId, finessEg)) {
     const work = hasLocalWork(db, old.id);
     if (kind === 'cloture') {
       // Clôture de droit: the linked notification is finished; open unit lines wait for the referent's confirmation.
-      statementsFor(db).closeLinked.run(work ? 1 : 0, work ? 1 : 0, nowIso, old.id);
+      store.markTerminated(old.id, nowIso);
+      if (work) store.raiseATraiter(old.id, 'Clôture de droit : fermer les unités ouvertes (motif 88 ou 98)', nowIso);
     } else if (work) {
-      statementsFor(db).markRenewalToProcess.run(nowIso, notificationId);
+      store.raiseATraiter(notificationId, 'Renouvellement : reprendre l’unité et la position', nowIso);
     }
   }
 }

@@ -23,6 +23,7 @@ import { dueRereads, resolveItem } from '../items/item-store';
 import { mapBounded, withRetry } from '../net/retry-policy';
 import { isCancellation, type SyncContext, type SyncCounters } from '../sync-context';
 import { recordFailure } from './decision-pull';
+import { notificationStore } from '../../db/notification-store';
 import { hasLocalWork } from './decision-store';
 import { pagedCursorSearch } from './paged-search';
 
@@ -115,28 +116,25 @@ export function applyReceivedStatus(
       '49': 'Notification annulée par la MDPH',
       '37': 'Décision d’orientation annulée par la MDPH',
     }[code];
-    db.prepare(
-      `UPDATE notification SET esms_status = ?, esms_status_date = ?, terminated = 1,
-         a_traiter = CASE WHEN ? THEN 1 ELSE a_traiter END,
-         a_traiter_reason = CASE WHEN ? THEN ? ELSE a_traiter_reason END, updated_at = ? WHERE id = ?`,
-    ).run(
-      code,
-      report.dateStatutESMS ?? null,
-      work ? 1 : 0,
-      work ? 1 : 0,
-      `${reason} : travail en cours à clore`,
+    const store = notificationStore(db);
+    store.setEsmsStatus({
+      id: notification.id,
+      esmsStatus: code,
+      esmsStatusDate: report.dateStatutESMS ?? null,
+      terminated: true,
       nowIso,
-      notification.id,
-    );
+    });
+    if (work) store.raiseATraiter(notification.id, `${reason} : travail en cours à clore`, nowIso);
   } else if (code === '54') {
-    db.prepare(
-      `UPDATE notification SET esms_status = '54', esms_status_date = ?, terminated = 0, updated_at = ? WHERE id = ?`,
-    ).run(report.dateStatutESMS ?? null, nowIso, notification.id);
+    notificationStore(db).setEsmsStatus({
+      id: notification.id,
+      esmsStatus: '54',
+      esmsStatusDate: report.dateStatutESMS ?? null,
+      terminated: false,
+      nowIso,
+    });
   } else if (code === '47' && !fromUs) {
-    db.prepare(
-      `UPDATE notification SET a_traiter = 1, a_traiter_reason = 'Usager entré dans un autre ESMS', updated_at = ?
-       WHERE id = ?`,
-    ).run(nowIso, notification.id);
+    notificationStore(db).raiseATraiter(notification.id, 'Usager entré dans un autre ESMS', nowIso);
   }
   return 'added';
 }

@@ -8,7 +8,12 @@ import type { SyncProgress } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
 import { startSandboxFixture, TEST_EJ, type SandboxFixture } from '../testing/sandbox-fixture';
 import { createNodeHttpSender } from '../../transport/node-transport';
-import { SyncService } from './sync-service';
+import { Journal } from '../../journal/journal';
+import { localToday } from '@shared/domain/local-day';
+import type { Db } from '../../db/database';
+import { performAction } from '../../worklist/notification-actions';
+import { DEFAULT_SDO_CONTEXT } from '../../fhir';
+import { SyncService, type OutboxPushResult } from './sync-service';
 import type { SyncWorkerData } from './sync-worker-entry';
 
 let f: SandboxFixture;
@@ -137,3 +142,104 @@ it('a sync refused before it starts (no certificate) is in the history and the j
   // Not running: the next "Synchroniser maintenant" is not refused as "déjà en cours".
   expect(service.running).toBe(false);
 });
+
+/** Queues "Demande d'admission reçue" on the first unread notification of an EG that has a unit, as the referent does. */
+function queueStatus(db: Db): { outboxId: number; clientId: string } {
+  const row = db
+    .prepare(
+      `SELECT n.id AS notificationId, u.id AS unitId FROM notification n JOIN ror_unit u ON u.finess_eg = n.finess_eg
+        WHERE n.esms_status = '39' AND u.categorie_organisation IS NOT NULL AND u.mode_prise_charge IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.notification_id = n.id)
+        ORDER BY n.id LIMIT 1`,
+    )
+    .get() as { notificationId: number; unitId: number };
+  const now = () => new Date();
+  const { outboxIds } = performAction(
+    { db, journal: new Journal(db), now, today: () => localToday(now()), sdo: () => DEFAULT_SDO_CONTEXT },
+    { notificationId: row.notificationId, action: 'demande-admission', date: localToday(now()), unitId: row.unitId },
+  );
+  const outboxId = outboxIds[0] as number;
+  const clientId = db.prepare('SELECT client_identifier FROM outbox WHERE id = ?').pluck().get(outboxId) as string;
+  return { outboxId, clientId };
+}
+
+it('pushes a confirmed status at once without a sync run, never beside a run, and waits when offline', async () => {
+  const { db, file, key } = f.openDb('pushed.db');
+  const workerData: SyncWorkerData = {
+    databaseFile: file,
+    databaseKey: new Uint8Array(key),
+    transport: { via: 'node', config: f.transportConfig() },
+    legalEntity: TEST_EJ,
+    activateNewEgs: true,
+  };
+  const pushes: OutboxPushResult[] = [];
+  let onPush: ((r: OutboxPushResult) => void) | undefined;
+  const service = new SyncService({
+    db,
+    workerData: () => Promise.resolve(workerData),
+    onProgress: () => undefined,
+    onFinished: () => undefined,
+    onPushed: (r) => {
+      pushes.push(r);
+      onPush?.(r);
+    },
+  });
+  const nextPush = () => new Promise<OutboxPushResult>((resolve) => (onPush = resolve));
+  expect((await service.runNow())?.outcome).toBe('succès');
+  const runs = () => db.prepare('SELECT count(*) FROM sync_run').pluck().get() as number;
+  const received = (clientId: string) =>
+    f.sandbox.operations.receivedTasks().filter((t) => t.clientIdentifier?.endsWith(`|${clientId}`)).length;
+  const stateOf = (id: number) => db.prepare('SELECT state FROM outbox WHERE id = ?').pluck().get(id);
+  const runsBefore = runs();
+
+  // 1. Confirmed, pushed shortly after, accepted by ViaTrajectoire; no sync run for it.
+  const first = queueStatus(db);
+  const pushed = nextPush();
+  service.requestPush();
+  expect(await pushed).toEqual({ sent: [first.outboxId], rejected: [], waiting: 0, offline: false });
+  expect(stateOf(first.outboxId)).toBe('sent');
+  expect(received(first.clientId)).toBe(1);
+  expect(runs()).toBe(runsBefore);
+
+  // 2. Asked while a run is in progress: the push stands aside, the run's sender sends the status, once.
+  const second = queueStatus(db);
+  const run = service.runNow();
+  expect(await service.pushNow()).toBeUndefined();
+  await run;
+  expect(stateOf(second.outboxId)).toBe('sent');
+  expect(received(second.clientId)).toBe(1);
+  // And a run asked while a push is in progress waits for it, then runs.
+  const third = queueStatus(db);
+  const push = service.pushNow();
+  const runAfter = service.runNow();
+  expect((await push)?.sent).toEqual([third.outboxId]);
+  expect((await runAfter)?.outcome).toBe('succès');
+  expect(received(third.clientId)).toBe(1);
+
+  // 3. Offline (nothing listens where ViaTrajectoire should be): the status waits, untouched, for the next run.
+  const offline = new SyncService({
+    db,
+    workerData: () =>
+      Promise.resolve({
+        ...workerData,
+        transport: {
+          via: 'node',
+          config: {
+            ...f.transportConfig(),
+            tokenUrl: 'https://127.0.0.1:9/token',
+            fhirBaseUrl: 'https://127.0.0.1:9/fhir',
+          },
+        },
+      }),
+    onProgress: () => undefined,
+    onFinished: () => undefined,
+  });
+  const fourth = queueStatus(db);
+  expect(await offline.pushNow()).toEqual({ sent: [], rejected: [], waiting: 1, offline: true });
+  expect(db.prepare('SELECT state, attempts FROM outbox WHERE id = ?').get(fourth.outboxId)).toEqual({
+    state: 'pending',
+    attempts: 0,
+  });
+  expect(received(fourth.clientId)).toBe(0);
+  await service.close();
+}, 120_000);

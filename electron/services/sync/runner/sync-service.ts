@@ -2,19 +2,47 @@
  * The sync as the app sees it: one run at a time in a worker thread, progress events to the renderer, cancel,
  * an automatic schedule (default every 15 minutes while open) and "Synchroniser maintenant". When offline the run
  * fails fast, local changes stay in the outbox and leave on the next run.
+ *
+ * A confirmed status does not wait for the schedule: requestPush() sends the outbox alone (no pulls) a moment
+ * later, on this thread, debounced so that statuses confirmed together leave together. It never overlaps a run:
+ * during a run the push waits for the run's end, and a run waits for a push in progress before its own sender
+ * starts. Offline, the push gives up at the token and the statuses wait, as before, for the next run.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { listGaps } from '../items/quarantine-queries';
 import type { SyncProgress, SyncStatusDto, SyncRunDto, SyncOutcome, SyncSummary } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
 import type { Db } from '../../db/database';
+import { Journal } from '../../journal/journal';
 import type { SyncRunResult } from '../sync-engine';
+import { createNodeTransport } from '../../transport/node-transport';
 import { servePortHttpSender } from '../../transport/port-http-sender';
-import type { HttpSender } from '../../transport/sdo-transport';
 import { recordRefusedRun } from './refused-run';
+import { sdoContextOf } from '../../fhir';
+
+import { createSdoTransport, type HttpSender } from '../../transport/sdo-transport';
+import type { Transport } from '../../transport/transport';
+import type { RetryPolicy } from '../net/retry-policy';
+import { readSyncLimits } from '../items/item-store';
+import { sendOutbox } from '../outbox/outbox-sender';
+import { emptyCounters } from '../sync-context';
 import type { SyncWorkerData } from './sync-worker-entry';
 
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
+/** Quiet time after a confirmed status before the outbox is pushed: a burst of confirmations leaves in one push. */
+export const PUSH_DEBOUNCE_MS = 800;
+/** A push is brief: one retry for a busy server, then the item waits for the next run with its backoff. */
+const PUSH_RETRY: RetryPolicy = { maxAttempts: 2, baseDelayMs: 500, maxDelayMs: 2_000, maxRetryAfterMs: 5_000 };
+
+/** What one push did with the outbox items it found due. */
+export interface OutboxPushResult {
+  readonly sent: readonly number[];
+  readonly rejected: readonly number[];
+  /** Items still waiting (unreachable server, retry later). */
+  readonly waiting: number;
+  /** The server could not be reached (no token): nothing was attempted. */
+  readonly offline: boolean;
+}
 /** How often this thread copies the worker's WAL pages into the database while a run writes. */
 const CHECKPOINT_EVERY_MS = 250;
 const WORKER_YOUNG_GENERATION_MB = 16;
@@ -32,6 +60,9 @@ export interface SyncServiceOptions {
   readonly workerExecArgv?: string[];
   /** Carries the worker's exchanges when its transport goes 'via main' (Chromium's net under Electron). */
   readonly mainHttpSender?: () => HttpSender;
+  /** After each push that found something to send. */
+  readonly onPushed?: (result: OutboxPushResult) => void;
+  readonly pushDebounceMs?: number;
 }
 
 /** The worker's end of a channel whose other end the service's thread serves with the main sender. */
@@ -46,6 +77,10 @@ export class SyncService {
   private progress: SyncProgress | null = null;
   private timer: NodeJS.Timeout | undefined;
   private nextAt: Date | null = null;
+  private pushTimer: NodeJS.Timeout | undefined;
+  private pushing: Promise<OutboxPushResult | undefined> | undefined;
+  /** A push was asked while a run or another push was busy: push again once it is over. */
+  private pushAgain = false;
 
   constructor(private readonly options: SyncServiceOptions) {}
 
@@ -77,6 +112,8 @@ export class SyncService {
     this.starting = true;
     let data: SyncWorkerData;
     try {
+      // A push in progress ends first: one sender at a time on the outbox.
+      await this.pushing;
       data = { ...(await this.options.workerData()), checkpointInParent: true };
     } catch (error) {
       recordRefusedRun(this.options.db, error);
@@ -131,10 +168,99 @@ export class SyncService {
         this.worker = undefined;
         this.progress = null;
         this.options.onFinished(result);
+        if (this.pushAgain) this.requestPush();
         if (failure) reject(failure);
         else resolve(result);
       });
     });
+  }
+
+  /** A status was queued: push the outbox shortly (debounced), or after the run in progress. */
+  requestPush(): void {
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = undefined;
+      void this.pushNow().catch(() => undefined);
+    }, this.options.pushDebounceMs ?? PUSH_DEBOUNCE_MS);
+  }
+
+  /**
+   * Sends what the outbox holds and is due, now, without pulling anything. Undefined when a run or a push is busy
+   * (this one follows it).
+   */
+  async pushNow(): Promise<OutboxPushResult | undefined> {
+    this.pushAgain = false;
+    if (this.running || this.pushing) {
+      this.pushAgain = true;
+      return undefined;
+    }
+    const push = this.push();
+    this.pushing = push.catch(() => undefined);
+    try {
+      const result = await push;
+      if (result) this.options.onPushed?.(result);
+      return result;
+    } finally {
+      this.pushing = undefined;
+      if (this.pushAgain) this.requestPush();
+    }
+  }
+
+  private dueOutboxIds(): number[] {
+    return this.options.db
+      .prepare(
+        `SELECT id FROM outbox WHERE state IN ('pending', 'in_flight') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+         ORDER BY id`,
+      )
+      .pluck()
+      .all(new Date().toISOString()) as number[];
+  }
+
+  private async push(): Promise<OutboxPushResult | undefined> {
+    const due = this.dueOutboxIds();
+    if (due.length === 0) return undefined;
+    const data = await this.options.workerData();
+    let transport: Transport;
+    if (data.transport.via === 'node') transport = createNodeTransport(data.transport.config);
+    else {
+      const openSender = this.options.mainHttpSender;
+      if (!openSender)
+        throw new AppError('INTERNAL', 'La connexion par la carte n’est possible que dans l’application de bureau.');
+      transport = createSdoTransport(data.transport.endpoints, openSender);
+    }
+    const db = this.options.db;
+    try {
+      try {
+        await transport.getToken();
+      } catch {
+        return { sent: [], rejected: [], waiting: due.length, offline: true };
+      }
+      const counters = emptyCounters();
+      await sendOutbox(
+        {
+          db,
+          transport,
+          journal: new Journal(db),
+          now: () => new Date(),
+          sdo: sdoContextOf(data.sdo),
+          retry: PUSH_RETRY,
+          concurrency: 1,
+          limits: readSyncLimits(db),
+        },
+        counters,
+      );
+      const states = db
+        .prepare(`SELECT id, state FROM outbox WHERE id IN (${due.map(() => '?').join(',')})`)
+        .all(...due) as { id: number; state: string }[];
+      return {
+        sent: states.filter((s) => s.state === 'sent').map((s) => s.id),
+        rejected: states.filter((s) => s.state === 'rejected').map((s) => s.id),
+        waiting: states.filter((s) => s.state === 'pending' || s.state === 'in_flight').length,
+        offline: false,
+      };
+    } finally {
+      transport.close();
+    }
   }
 
   private openRelay(): HttpRelay {
@@ -205,6 +331,9 @@ export class SyncService {
 
   async close(): Promise<void> {
     this.stopSchedule();
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = undefined;
+    await this.pushing;
     if (this.worker) {
       this.cancel();
       await new Promise((r) => setTimeout(r, 200));

@@ -10,7 +10,7 @@ import { createPortHttpSender } from '../../transport/port-http-sender';
 import { createSdoTransport, type SdoEndpointConfig } from '../../transport/sdo-transport';
 import type { NodeTransportConfig, Transport } from '../../transport/transport';
 import type { SdoSettings } from '@shared/domain/sdo-versions';
-import { loadTerminologyCatalog } from '../../fhir';
+import { sdoContextOf } from '../../fhir';
 import { runSyncOnce } from '../sync-engine';
 
 /** How the worker reaches ViaTrajectoire. */
@@ -63,15 +63,7 @@ async function main(): Promise<void> {
       onProgress: (progress) => parentPort?.postMessage({ type: 'progress', progress }),
       ...(data.legalEntity ? { legalEntity: data.legalEntity } : {}),
       activateNewEgs: data.activateNewEgs ?? false,
-      ...(data.sdo
-        ? {
-            sdo: {
-              profileVersion: data.sdo.profileVersion,
-              terminologyRelease: data.sdo.terminologyRelease,
-              terminology: loadTerminologyCatalog(data.sdo.environmentDir).catalog,
-            },
-          }
-        : {}),
+      sdo: sdoContextOf(data.sdo),
       ...(data.concurrency ? { concurrency: data.concurrency } : {}),
     });
     parentPort?.postMessage({ type: 'done', result });

@@ -4,6 +4,7 @@
  */
 import { generateDecisionSpec, renderDecisionCda } from '../../cda/fake';
 import type { Db } from '../../db/database';
+import { notificationStore } from '../../db/notification-store';
 
 export const SEED_EJ = '010000001';
 export const SEED_EGS = [
@@ -76,14 +77,7 @@ export function seedWorklist(db: Db, options: SeedOptions): { notificationIds: n
          decision_date, category_code, validity_start, validity_end, priority_level, raw_resource_json, raw_cda,
          received_at) VALUES (?, ?, ?, ?, '1', '1', ?, ?, ?, ?, ?, '{}', ?, ?)`,
     );
-    const insertNotification = db.prepare(
-      `INSERT INTO notification (decision_id, finess_eg, esms_status, esms_status_date, a_traiter, a_traiter_reason,
-         terminated, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertLine = db.prepare(
-      `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, request_date, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
+    const store = notificationStore(db);
     for (let i = 0; i < options.count; i++) {
       const eg = SEED_EGS[i % SEED_EGS.length] ?? SEED_EGS[0];
       const spec = generateDecisionSpec((options.seed ?? 7) * 100_003 + i, {
@@ -120,24 +114,28 @@ export function seedWorklist(db: Db, options: SeedOptions): { notificationIds: n
       ).lastInsertRowid;
       const [esms, unitStatus] = MIXES[i % MIXES.length] ?? ['39', null];
       const statusDate = addDays(options.today, -(i % 400));
-      const notificationId = Number(
-        insertNotification.run(
-          decisionId,
-          eg.finessEg,
-          esms,
-          statusDate,
-          i % 13 === 0 ? 1 : 0,
-          i % 13 === 0 ? 'Notification annulée par la MDPH' : null,
-          esms === '49' ? 1 : 0,
-          nowIso,
-          nowIso,
-        ).lastInsertRowid,
-      );
+      const notificationId = store.insertIfAbsent({
+        decisionId: Number(decisionId),
+        finessEg: eg.finessEg,
+        terminated: false,
+        nowIso,
+      });
+      if (notificationId === undefined) throw new Error('notification déjà présente');
+      store.setEsmsStatus({
+        id: notificationId,
+        esmsStatus: esms,
+        esmsStatusDate: statusDate,
+        terminated: esms === '49',
+        nowIso,
+      });
+      if (i % 13 === 0) store.raiseATraiter(notificationId, 'Notification annulée par la MDPH', nowIso);
       notificationIds.push(notificationId);
       if (unitStatus) {
         const units = unitIds.get(eg.finessEg) ?? [];
         const unitId = units[i % units.length];
-        if (unitId !== undefined) insertLine.run(notificationId, unitId, unitStatus, statusDate, statusDate, nowIso);
+        if (unitId !== undefined) {
+          store.upsertUnitLine({ notificationId, unitId, status: unitStatus, statusDate, motif: null, nowIso });
+        }
       }
     }
   })();

@@ -1,17 +1,34 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ActionOption, NotificationDetail } from '@shared/domain/worklist';
 import type { RequestOf } from '@shared/ipc/contract';
+import { api } from '../../api/api-client';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { todayIso } from '../format';
 
 /**
  * The actions the shared table offers for this notification. Each asks only what its status needs (unit, target
- * unit, motif, date) and shows the statuses it will send, computed by main, before the referent confirms.
+ * unit, motif, date) and shows the statuses it will send, computed by main, before the referent confirms —
+ * including, after an entry or a refusal because admitted elsewhere, the other open lines it proposes to close
+ * (each can be unticked). Once confirmed, the statuses leave at once: the message follows their transmission.
  */
 export function ActionPanel({ detail }: { detail: NotificationDetail }) {
   const [selected, setSelected] = useState<ActionOption | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useState<{ label: string; outboxIds: readonly number[]; state: Transmission } | null>(null);
+  useEffect(
+    () =>
+      api.subscribe('outbox:pushed', (pushed) => {
+        setDone((current) => {
+          if (!current || current.state !== 'en-attente') return current;
+          const mine = (ids: readonly number[]) => current.outboxIds.some((id) => ids.includes(id));
+          if (mine(pushed.rejected)) return { ...current, state: 'refuse' };
+          if (current.outboxIds.every((id) => pushed.sent.includes(id))) return { ...current, state: 'envoye' };
+          if (pushed.offline) return { ...current, state: 'hors-ligne' };
+          return current;
+        });
+      }),
+    [],
+  );
   return (
     <section className="panel" aria-labelledby="h-actions">
       <h2 id="h-actions">Actions</h2>
@@ -37,8 +54,13 @@ export function ActionPanel({ detail }: { detail: NotificationDetail }) {
         </div>
       )}
       {done && (
-        <p className="state state-ok" role="status" data-testid="action-done">
-          {done}
+        <p
+          className={`state ${done.state === 'refuse' ? 'state-error' : 'state-ok'}`}
+          role="status"
+          data-testid="action-done"
+          data-transmission={done.state}
+        >
+          {done.label} : {TRANSMISSION_TEXT[done.state]}
         </p>
       )}
       {selected && (
@@ -46,9 +68,9 @@ export function ActionPanel({ detail }: { detail: NotificationDetail }) {
           key={`${selected.id}-${detail.row.id}`}
           option={selected}
           notificationId={detail.row.id}
-          onDone={(label) => {
+          onDone={(label, outboxIds) => {
             setSelected(null);
-            setDone(`${label} : statut enregistré, envoi à ViaTrajectoire en attente de synchronisation.`);
+            setDone({ label, outboxIds, state: 'en-attente' });
           }}
           onCancel={() => setSelected(null)}
         />
@@ -57,10 +79,19 @@ export function ActionPanel({ detail }: { detail: NotificationDetail }) {
   );
 }
 
+type Transmission = 'en-attente' | 'envoye' | 'refuse' | 'hors-ligne';
+
+const TRANSMISSION_TEXT: Readonly<Record<Transmission, string>> = {
+  'en-attente': 'statut enregistré, envoi à ViaTrajectoire en cours…',
+  envoye: 'statut enregistré et envoyé : ViaTrajectoire l’a accepté.',
+  refuse: 'statut enregistré, mais refusé par ViaTrajectoire : voir l’historique des statuts.',
+  'hors-ligne': 'statut enregistré ; ViaTrajectoire est injoignable, il partira à la prochaine synchronisation.',
+};
+
 function ActionForm(props: {
   option: ActionOption;
   notificationId: number;
-  onDone: (label: string) => void;
+  onDone: (label: string, outboxIds: readonly number[]) => void;
   onCancel: () => void;
 }) {
   const { option } = props;
@@ -73,6 +104,8 @@ function ActionForm(props: {
   );
   const [motif, setMotif] = useState('');
   const [description, setDescription] = useState('');
+  /** Other open lines the referent unticked: they stay open. */
+  const [keepOpen, setKeepOpen] = useState<readonly number[]>([]);
   const needsUnit =
     option.scope === 'unit' ||
     option.scope === 'transfer' ||
@@ -90,8 +123,14 @@ function ActionForm(props: {
     ...(option.scope === 'transfer' && targetUnitId !== undefined ? { targetUnitId } : {}),
     ...(option.motif && motif ? { motif } : {}),
     ...(description.trim() ? { description: description.trim() } : {}),
+    ...(keepOpen.length > 0 ? { keepOpenUnitIds: [...keepOpen] } : {}),
   };
-  const preview = useApiQuery('notifications:preview-action', request, { enabled: complete, retry: false });
+  const preview = useApiQuery('notifications:preview-action', request, {
+    enabled: complete,
+    retry: false,
+    // Unticking a line asks for a new preview: the list stays on screen meanwhile.
+    placeholderData: (previous) => previous,
+  });
   const perform = useApiMutation('notifications:perform-action', ['notifications', 'waiting-lists']);
 
   return (
@@ -101,7 +140,7 @@ function ActionForm(props: {
       onSubmit={(e) => {
         e.preventDefault();
         if (!complete) return;
-        perform.mutate(request, { onSuccess: (r) => props.onDone(r.label) });
+        perform.mutate(request, { onSuccess: (r) => props.onDone(r.label, r.outboxIds) });
       }}
     >
       <h3>{option.label}</h3>
@@ -186,12 +225,35 @@ function ActionForm(props: {
             <p>
               Statut ESMS après l’envoi : <strong>{preview.data.esmsStatusAfterLabel}</strong>
             </p>
+            {preview.data.closable.length > 0 && (
+              <fieldset className="closable-lines" data-testid="closable-lines">
+                <legend>Clore aussi les autres inscriptions de la personne</legend>
+                {preview.data.closable.map((c) => (
+                  <label key={c.unitId} className="checkbox">
+                    <input
+                      type="checkbox"
+                      checked={!keepOpen.includes(c.unitId)}
+                      onChange={(e) =>
+                        setKeepOpen((kept) =>
+                          e.target.checked ? kept.filter((id) => id !== c.unitId) : [...kept, c.unitId],
+                        )
+                      }
+                    />
+                    « {c.unitName} » ({c.statusLabel}) : {c.closing}
+                  </label>
+                ))}
+              </fieldset>
+            )}
           </>
         )}
       </div>
       <ErrorMessage error={perform.error} />
       <div className="form-actions">
-        <button type="submit" disabled={!complete || !preview.data || perform.isPending} data-testid="action-confirm">
+        <button
+          type="submit"
+          disabled={!complete || !preview.data || preview.isPlaceholderData || perform.isPending}
+          data-testid="action-confirm"
+        >
           Confirmer et envoyer
         </button>
         <button type="button" className="secondary" onClick={props.onCancel}>

@@ -3,7 +3,7 @@ import type { EvaluationSubSection } from '@shared/domain/decision';
 import type { NotificationDetail } from '@shared/domain/worklist';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage } from '../states';
-import { formatDate } from '../format';
+import { formatDate, todayIso } from '../format';
 
 const SUB_SECTIONS: Record<EvaluationSubSection, string> = {
   environnement: 'Éléments environnementaux',
@@ -12,11 +12,6 @@ const SUB_SECTIONS: Record<EvaluationSubSection, string> = {
   evolutionBesoins: 'Évolution et besoins',
   autre: 'Autres éléments',
 };
-
-function todayIso(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
 
 /** Flux 2 then 3: the person's consent (date collected), then the MDPH evaluation — never shown before consent. */
 export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail }) {
