@@ -4,6 +4,7 @@ import type { RequestOf } from '@shared/ipc/contract';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { todayIso } from '../format';
+import { DateField } from '../forms/DateField';
 
 /**
  * The actions the shared table offers for this notification. Each asks only what its status needs (unit, target
@@ -96,6 +97,7 @@ function ActionForm(props: {
 
   return (
     <form
+      noValidate
       className="action-form"
       aria-label={option.label}
       onSubmit={(e) => {
@@ -156,16 +158,7 @@ function ActionForm(props: {
             </select>
           </label>
         )}
-        <label>
-          {option.dateLabel}
-          <input
-            type="date"
-            required
-            value={date}
-            onChange={(e) => setDate(e.target.value)}
-            data-testid="action-date"
-          />
-        </label>
+        <DateField label={option.dateLabel} required value={date} onChange={setDate} testId="action-date" />
         <label className="wide">
           Commentaire (facultatif)
           <textarea rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />
