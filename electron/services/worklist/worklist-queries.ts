@@ -99,6 +99,10 @@ function validityOf(end: string | null, today: string, in3Months: string): Valid
   return end < in3Months ? 'bientot' : 'valide';
 }
 
+/** ESMS status of a notification ViaTrajectoire sent and the referent has not read yet (J252). */
+const UNREAD_ESMS_STATUS = '39';
+const EXPIRED_UNREAD_REASON = 'Validité expirée avant lecture : lire la notification';
+
 function toRow(
   r: RowRecord,
   lines: readonly UnitLineSummary[],
@@ -106,6 +110,10 @@ function toRow(
   in3Months = addMonthsIso(today, 3),
 ): WorklistRow {
   const state = { esmsStatus: r.esms_status, unitLines: lines.map((l) => ({ unitId: l.unitId, status: l.status })) };
+  const validity = validityOf(r.validity_end, today, in3Months);
+  const unread = r.esms_status === UNREAD_ESMS_STATUS;
+  // Expired before the referent read it: it needs their action (read it, close it), not masking.
+  const expiredUnread = unread && validity === 'expiree';
   return {
     id: r.id,
     finessEg: r.finess_eg,
@@ -122,13 +130,14 @@ function toRow(
     decisionDate: r.decision_date,
     validityStart: r.validity_start,
     validityEnd: r.validity_end,
-    validity: validityOf(r.validity_end, today, in3Months),
+    validity,
     esmsStatus: r.esms_status,
     esmsStatusLabel: statusLabel(r.esms_status),
     esmsStatusDate: r.esms_status_date,
     units: lines,
-    aTraiter: r.a_traiter === 1,
-    aTraiterReason: r.a_traiter_reason,
+    aTraiter: r.a_traiter === 1 || expiredUnread,
+    aTraiterReason: r.a_traiter === 1 ? r.a_traiter_reason : expiredUnread ? EXPIRED_UNREAD_REASON : null,
+    unread,
     terminated: isFinished(state, r.validity_end, today),
   };
 }
@@ -236,8 +245,9 @@ export function listWorklist(db: Db, filter: WorklistFilter, today: string): Wor
     (!needle || (haystacks[i] ?? '').includes(needle));
   let rows = all.filter(matches);
   const totalMatching = rows.length;
-  // A finished notification that still needs the referent's attention (cancelled while work was in progress) stays visible.
-  if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated || r.aTraiter);
+  // Masking never hides what the referent has not dealt with: a finished notification stays visible while it is
+  // unread or needs their attention (cancelled while work was in progress, expired before being read).
+  if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated || r.aTraiter || r.unread);
   const compare = comparator(filter.sort);
   const sign = filter.direction === 'asc' ? 1 : -1;
   rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);
