@@ -124,7 +124,8 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
   await expect(page.getByTestId('eg-card')).toHaveCount(3);
   for (const card of await page.getByTestId('eg-card').all()) {
     await expect(card).toContainText('ViaTrajectoire : activé');
-    await expect(card.getByRole('switch', { name: 'Synchronisation activée dans Référent VT' })).toBeChecked();
+    await expect(card).toContainText('Référent VT : activé');
+    await expect(card.getByRole('button', { name: 'Désactiver la synchronisation' })).toBeVisible();
   }
   await page.getByRole('navigation').getByRole('link', { name: 'Unités ROR' }).click();
   await expect(page.getByTestId('units-table')).toContainText('Atelier conditionnement');

@@ -59,7 +59,7 @@ test('the person’s consent is recorded with its date, sent, and only then the 
   const panel = page.getByTestId('consent-evaluation');
   await expect(panel).toContainText('n’est transmise qu’avec l’accord de la personne');
   await expect(page.getByTestId('evaluation')).toHaveCount(0);
-  await panel.getByLabel('Date de recueil de l’accord').fill('2026-11-02');
+  await panel.getByLabel('Date de recueil de l’accord').fill('02/11/2026');
   await panel.getByRole('button', { name: 'Enregistrer l’accord' }).click();
   await expect(panel).toContainText('recueilli le 02/11/2026');
 

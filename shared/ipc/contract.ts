@@ -11,6 +11,7 @@ import { environmentChannels } from './channels/environment-channels';
 import { worklistChannels } from './channels/worklist-channels';
 import { onboardingChannels } from './channels/onboarding-channels';
 import { syncChannels } from './channels/sync-channels';
+import { dashboardChannels } from './channels/dashboard-channels';
 
 export const CONTRACT = {
   ...appChannels,
@@ -19,6 +20,7 @@ export const CONTRACT = {
   ...worklistChannels,
   ...onboardingChannels,
   ...syncChannels,
+  ...dashboardChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

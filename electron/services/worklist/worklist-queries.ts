@@ -99,6 +99,14 @@ function validityOf(end: string | null, today: string, in3Months: string): Valid
   return end < in3Months ? 'bientot' : 'valide';
 }
 
+/**
+ * What needs the referent's action: a notification marked à traiter, or one not read yet (reading it is the first
+ * action ViaTrajectoire waits for). The dashboard's "À traiter" counts exactly these.
+ */
+export function needsAction(r: Pick<WorklistRow, 'aTraiter' | 'unread'>): boolean {
+  return r.aTraiter || r.unread;
+}
+
 /** ESMS status of a notification ViaTrajectoire sent and the referent has not read yet (J252). */
 const UNREAD_ESMS_STATUS = '39';
 const EXPIRED_UNREAD_REASON = 'Validité expirée avant lecture : lire la notification';
@@ -238,7 +246,7 @@ export function listWorklist(db: Db, filter: WorklistFilter, today: string): Wor
     (!filter.finessEg || r.finessEg === filter.finessEg) &&
     (!filter.esmsStatus || r.esmsStatus === filter.esmsStatus) &&
     (!filter.category || r.category === filter.category) &&
-    (!filter.aTraiter || r.aTraiter) &&
+    (!filter.aTraiter || needsAction(r)) &&
     (!filter.validity || r.validity === filter.validity) &&
     (filter.unitId === undefined || r.units.some((u) => u.unitId === filter.unitId)) &&
     (!filter.unitStatus || r.units.some((u) => u.status === filter.unitStatus)) &&

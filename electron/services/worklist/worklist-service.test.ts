@@ -83,7 +83,8 @@ describe('work list', () => {
     expect(listWorklist(db, { ...ALL, esmsStatus: '42' }, TODAY).rows.every((r) => r.esmsStatus === '42')).toBe(true);
     expect(listWorklist(db, { ...ALL, category: '11.1' }, TODAY).rows.every((r) => r.category === '11.1')).toBe(true);
     const aTraiter = listWorklist(db, { ...ALL, aTraiter: true }, TODAY).rows;
-    expect(aTraiter.length).toBe(all.filter((r) => r.aTraiter).length);
+    expect(aTraiter.length).toBe(all.filter((r) => r.aTraiter || r.unread).length);
+    expect(aTraiter.some((r) => r.unread && !r.aTraiter)).toBe(true);
     expect(aTraiter.length).toBeGreaterThan(0);
     const expired = listWorklist(db, { ...ALL, validity: 'expiree' }, TODAY).rows;
     expect(expired.every((r) => r.validityEnd !== null && r.validityEnd < TODAY)).toBe(true);

@@ -11,6 +11,7 @@ import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states'
 import { formatCount, formatDate } from '../components/format';
 import { ATraiterBadge, ValidityBadge } from '../components/worklist/badges';
 import { CopyableId } from '../components/worklist/CopyableId';
+import { filterFromQuery } from '../components/worklist/worklist-route';
 import { CategoryFilter, CodeListFilter, EntityFilter, UnitFilter } from '../components/worklist/FacetFilters';
 import { NotificationDetailView } from '../components/worklist/NotificationDetailView';
 
@@ -35,14 +36,20 @@ const GRID = COLUMNS.map((c) => c.width).join(' ');
 
 type Filter = RequestOf<'notifications:list'>;
 
-export function NotificationsScreen({ detail }: ScreenProps) {
+export function NotificationsScreen({ detail, query }: ScreenProps) {
   const id = detail ? Number(detail) : NaN;
   if (Number.isInteger(id) && id > 0) return <NotificationDetailView id={id} />;
-  return <WorkList />;
+  // A new link (a dashboard tile) starts a list with its own filters.
+  return <WorkList key={query ?? ''} query={query} />;
 }
 
-function WorkList() {
-  const [filter, setFilter] = useState<Filter>({ showTerminated: false, sort: 'recu', direction: 'desc' });
+function WorkList({ query }: { query: string | undefined }) {
+  const [filter, setFilter] = useState<Filter>(() => ({
+    showTerminated: false,
+    sort: 'recu',
+    direction: 'desc',
+    ...filterFromQuery(query),
+  }));
   const [searchText, setSearchText] = useState('');
   const [active, setActive] = useState(0);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -163,8 +170,9 @@ function WorkList() {
             type="checkbox"
             checked={filter.aTraiter === true}
             onChange={(e) => set({ aTraiter: e.target.checked ? true : undefined })}
+            data-testid="filter-a-traiter"
           />
-          À traiter
+          À traiter (non lues comprises)
         </label>
         <label className="checkbox">
           <input

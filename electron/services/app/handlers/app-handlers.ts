@@ -1,9 +1,15 @@
 import type { Handlers } from '../dispatch';
 import { SCHEMA_VERSION } from '../../db/migrations';
-import { readDashboardCounts } from '../../dashboard/dashboard-queries';
+import { readDashboardCounts, readNewSince, startVisit } from '../../dashboard/dashboard-queries';
 import { localToday, type AppContext } from '../app-context';
 
-type AppChannel = 'app:info' | 'dashboard:counts' | 'journal:list' | 'journal:record-user-action';
+type AppChannel =
+  | 'app:info'
+  | 'dashboard:counts'
+  | 'dashboard:start-visit'
+  | 'dashboard:new-since'
+  | 'journal:list'
+  | 'journal:record-user-action';
 
 export function createAppHandlers(ctx: AppContext): Pick<Handlers, AppChannel> {
   return {
@@ -15,6 +21,8 @@ export function createAppHandlers(ctx: AppContext): Pick<Handlers, AppChannel> {
       shell: ctx.shell,
     }),
     'dashboard:counts': () => readDashboardCounts(ctx.db, localToday(ctx.now())),
+    'dashboard:start-visit': () => startVisit(ctx.db, ctx.now().toISOString()),
+    'dashboard:new-since': (req) => readNewSince(ctx.db, req.since),
     'journal:list': (req) => ctx.journal.list(req),
     'journal:record-user-action': (req) => {
       const id = ctx.journal.append({ actor: 'utilisateur', ...req });
