@@ -161,7 +161,9 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
     CHECKS.map(([id]) => id),
   );
   await expect(page.getByTestId('check-statut-liste-attente')).toContainText(`Task ${taskId} acceptée`);
-  await expect(page.getByTestId('check-statut-liste-attente')).toContainText('statut ESMS 42, statut unité 182');
+  await expect(page.getByTestId('check-statut-liste-attente')).toContainText(
+    "« Liste d'attente. En cours d'analyse, demande d'admission reçue dans l'ESMS », « Liste d'attente. En cours d'analyse, demande d'admission reçue dans l'unité »",
+  );
   await expectAccessible(page, 'Raccordement (complet)');
   await page.screenshot({ path: 'e2e/artifacts/onboarding-raccordement-complet.png', fullPage: true });
 

@@ -98,7 +98,7 @@ export function RenewalCarryOver({ detail }: { detail: NotificationDetail }) {
     <div className="notice" data-testid="renewal-carry-over">
       <p>
         Cette décision renouvelle ou révise la décision {previous.idDecision}. Reprendre les unités et les positions en
-        liste d’attente de la décision précédente ? Les anciennes lignes seront closes (motif 136 Renouvellement) et les
+        liste d’attente de la décision précédente ? Les anciennes lignes seront closes (motif « Renouvellement ») et les
         mêmes statuts envoyés pour la nouvelle décision.
       </p>
       <button type="button" disabled={carry.isPending} onClick={() => carry.mutate({ notificationId: detail.row.id })}>
