@@ -22,15 +22,15 @@ const ROW_HEIGHT = 52;
  * digit is never cut, an identifier shows whole), the free texts share the rest, names first. Fits 1280 px.
  */
 const COLUMNS: readonly { key: string; label: string; sort?: WorklistSortField; width: string }[] = [
-  { key: 'personne', label: 'Personne', sort: 'nom', width: 'minmax(8em, 1.7fr)' },
+  { key: 'personne', label: 'Personne', sort: 'nom', width: 'minmax(10em, 2fr)' },
   { key: 'naissance', label: 'Naissance', sort: 'naissance', width: '6.6em' },
-  { key: 'etablissement', label: 'Établissement', width: 'minmax(6em, 1fr)' },
+  { key: 'etablissement', label: 'Établissement', width: 'minmax(7.4em, 1fr)' },
   { key: 'categorie', label: 'Orientation', sort: 'categorie', width: 'minmax(6em, 1.2fr)' },
   { key: 'decision', label: 'Décision', sort: 'decision', width: '6.6em' },
-  { key: 'identifiants', label: 'N° individu / décision', width: '15.5em' },
+  { key: 'identifiants', label: 'N° individu / décision', width: '14.6em' },
   { key: 'validite', label: 'Validité', sort: 'validite', width: '7.6em' },
-  { key: 'statut', label: 'Statut ESMS', sort: 'statut', width: 'minmax(6em, 1.2fr)' },
-  { key: 'unites', label: 'Unités', width: 'minmax(5em, 1fr)' },
+  { key: 'statut', label: 'Statut ESMS', sort: 'statut', width: 'minmax(6.5em, 1.2fr)' },
+  { key: 'unites', label: 'Unités', width: 'minmax(4em, 0.8fr)' },
 ];
 const GRID = COLUMNS.map((c) => c.width).join(' ');
 
@@ -284,7 +284,7 @@ function WorkRow(props: { row: WorklistRow; index: number; active: boolean; top:
         {(row.aTraiter || row.unread) && (
           <div className="row-badges">
             {row.aTraiter && <ATraiterBadge reason={row.aTraiterReason} />}
-            {row.unread && <span className="badge badge-info">Non lue</span>}
+            {row.unread && !row.aTraiter && <span className="badge badge-info">Non lue</span>}
           </div>
         )}
       </div>

@@ -30,7 +30,14 @@ export function CopyableId({ label, value }: { readonly label: string; readonly 
           void copy();
         }}
       >
-        {copied ? '✓' : '⧉'}
+        {copied ? (
+          '✓'
+        ) : (
+          <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" focusable="false">
+            <rect x="0.5" y="2.5" width="8" height="9" fill="none" stroke="currentColor" />
+            <path d="M3 2.5V0.5h8v9H8.5" fill="none" stroke="currentColor" />
+          </svg>
+        )}
       </button>
     </span>
   );
