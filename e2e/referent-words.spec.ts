@@ -111,6 +111,8 @@ test('every screen stays French in an English browser; the work list fits three 
   // Dashboard: one count of what needs action (the unread ones inside it); its tile opens that list.
   await page.goto(`${origin}/#/tableau-de-bord`);
   const aTraiter = page.getByTestId('count-notificationsATraiter');
+  // The figures of before the sync may show for a moment: wait for the fresh ones.
+  await expect(page.getByTestId('count-notificationsNonLues').locator('.tile-value')).not.toHaveText('0');
   const unread = Number(await page.getByTestId('count-notificationsNonLues').locator('.tile-value').innerText());
   expect(unread).toBeGreaterThanOrEqual(4);
   const figure = await aTraiter.locator('.tile-value').innerText();
