@@ -16,7 +16,8 @@ test('Synchroniser maintenant brings the sandbox’s decisions, and a ViaTraject
   await expect(page.getByText('Aucune synchronisation pour l’instant.')).toBeVisible();
 
   await page.getByRole('button', { name: 'Synchroniser maintenant' }).click();
-  await expect(page.getByTestId('sync-result')).toContainText('Synchronisation terminée (succès)');
+  // The first run takes in the sandbox's whole stock: give it the time a busy machine needs.
+  await expect(page.getByTestId('sync-result')).toContainText('Synchronisation terminée (succès)', { timeout: 60_000 });
   await expect(page.getByTestId('sync-history')).toContainText('succès');
   await expectAccessible(page, 'Synchronisation');
   await page.screenshot({ path: 'e2e/artifacts/sandbox-synchronisation.png', fullPage: true });
