@@ -144,9 +144,13 @@ test('every screen stays French in an English browser; the work list fits three 
   const fhir = page.getByLabel('Adresse de l’API FHIR');
   const saved = page.getByText('Paramètres enregistrés.');
   const previous = await fhir.inputValue();
+  // Paramètres has several forms: the connection's own button.
+  const save = page
+    .getByRole('region', { name: /^Connexion à ViaTrajectoire/ })
+    .getByRole('button', { name: 'Enregistrer', exact: true });
   await fhir.fill('');
   await page.getByLabel('Adresse du service de jeton (OAuth2)').fill('pas-une-adresse');
-  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await save.click();
   await expect(page.getByText('Saisissez l’adresse de l’API FHIR.')).toBeVisible();
   await expect(page.getByText('Adresse invalide : elle commence par https://')).toBeVisible();
   await expect(saved).toHaveCount(0);
@@ -155,11 +159,11 @@ test('every screen stays French in an English browser; the work list fits three 
   await page.screenshot({ path: 'e2e/artifacts/referent-parametres-refus.png', fullPage: true });
   await fhir.fill(previous);
   await page.getByLabel('Adresse du service de jeton (OAuth2)').fill(`${previous.replace(/\/fhir.*$/, '')}/token`);
-  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await save.click();
   await expect(saved).toBeVisible();
   await expect(page.getByText('Saisissez l’adresse de l’API FHIR.')).toHaveCount(0);
   await fhir.fill('');
-  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await save.click();
   await expect(page.getByText('Saisissez l’adresse de l’API FHIR.')).toBeVisible();
   await expect(saved).toHaveCount(0);
   await expect(page.getByText('prochain démarrage')).toHaveCount(0);
