@@ -124,7 +124,8 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
   await expect(page.getByTestId('eg-card')).toHaveCount(3);
   for (const card of await page.getByTestId('eg-card').all()) {
     await expect(card).toContainText('ViaTrajectoire : activé');
-    await expect(card.getByRole('switch', { name: 'Synchronisation activée dans Référent VT' })).toBeChecked();
+    await expect(card).toContainText('Référent VT : activé');
+    await expect(card.getByRole('button', { name: 'Désactiver la synchronisation' })).toBeVisible();
   }
   await page.getByRole('navigation').getByRole('link', { name: 'Unités ROR' }).click();
   await expect(page.getByTestId('units-table')).toContainText('Atelier conditionnement');
@@ -158,7 +159,9 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
     CHECKS.map(([id]) => id),
   );
   await expect(page.getByTestId('check-statut-liste-attente')).toContainText(`Task ${taskId} acceptée`);
-  await expect(page.getByTestId('check-statut-liste-attente')).toContainText('statut ESMS 42, statut unité 182');
+  await expect(page.getByTestId('check-statut-liste-attente')).toContainText(
+    "« Liste d'attente. En cours d'analyse, demande d'admission reçue dans l'ESMS », « Liste d'attente. En cours d'analyse, demande d'admission reçue dans l'unité »",
+  );
   await expectAccessible(page, 'Raccordement (complet)');
   await page.screenshot({ path: 'e2e/artifacts/onboarding-raccordement-complet.png', fullPage: true });
 

@@ -16,7 +16,8 @@ test('Synchroniser maintenant brings the sandbox’s decisions, and a ViaTraject
   await expect(page.getByText('Aucune synchronisation pour l’instant.')).toBeVisible();
 
   await page.getByRole('button', { name: 'Synchroniser maintenant' }).click();
-  await expect(page.getByTestId('sync-result')).toContainText('Synchronisation terminée (succès)');
+  // The first run takes in the sandbox's whole stock: give it the time a busy machine needs.
+  await expect(page.getByTestId('sync-result')).toContainText('Synchronisation terminée (succès)', { timeout: 60_000 });
   await expect(page.getByTestId('sync-history')).toContainText('succès');
   await expectAccessible(page, 'Synchronisation');
   await page.screenshot({ path: 'e2e/artifacts/sandbox-synchronisation.png', fullPage: true });
@@ -59,7 +60,7 @@ test('the person’s consent is recorded with its date, sent, and only then the 
   const panel = page.getByTestId('consent-evaluation');
   await expect(panel).toContainText('n’est transmise qu’avec l’accord de la personne');
   await expect(page.getByTestId('evaluation')).toHaveCount(0);
-  await panel.getByLabel('Date de recueil de l’accord').fill('2026-11-02');
+  await panel.getByLabel('Date de recueil de l’accord').fill('02/11/2026');
   await panel.getByRole('button', { name: 'Enregistrer l’accord' }).click();
   await expect(panel).toContainText('recueilli le 02/11/2026');
 

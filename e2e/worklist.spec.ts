@@ -220,12 +220,10 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   await expect(page.getByTestId('eg-card').first()).toContainText('ViaTrajectoire : activé');
   await expectAccessible(page, 'Entités géographiques');
   await shot(page, 'entites-geographiques');
-  const imeSwitch = page
-    .getByTestId('eg-card')
-    .filter({ hasText: 'IME LES ESSAIS' })
-    .getByRole('switch', { name: 'Synchronisation activée dans Référent VT' });
-  await imeSwitch.click();
-  await expect(imeSwitch).not.toBeChecked();
+  const imeCard = page.getByTestId('eg-card').filter({ hasText: 'IME LES ESSAIS' });
+  await imeCard.getByRole('button', { name: 'Désactiver la synchronisation' }).click();
+  await expect(imeCard).toContainText('Référent VT : non activé');
+  await expect(imeCard.getByRole('button', { name: 'Activer la synchronisation' })).toBeVisible();
   await expect(page.getByTestId('eg-card').filter({ hasText: 'IME LES ESSAIS' })).toContainText('Prochaines étapes');
   await page.keyboard.press('Alt+2');
   await expect(page.getByTestId('worklist-row').first()).toBeVisible();

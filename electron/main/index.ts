@@ -16,6 +16,10 @@ import { createSafeStorageCipher } from '../services/secrets';
 import { createChromiumHttpSender } from './chromium-http-sender';
 import { logProcessFaults } from '../services/logging/logger';
 
+// The app speaks French whatever the system's language: Chromium's own words (context menus, native controls,
+// validation bubbles) and Intl follow this switch, which must be set before the app is ready.
+app.commandLine.appendSwitch('lang', 'fr');
+
 protocol.registerSchemesAsPrivileged([
   { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);

@@ -37,6 +37,8 @@ export interface WorklistRow {
   readonly units: readonly UnitLineSummary[];
   readonly aTraiter: boolean;
   readonly aTraiterReason: string | null;
+  /** Never read by the referent (ESMS status 39 "Notification envoyée"): never masked, whatever its state. */
+  readonly unread: boolean;
   readonly terminated: boolean;
 }
 
@@ -44,7 +46,7 @@ export type WorklistSortField = 'nom' | 'naissance' | 'decision' | 'validite' | 
 
 export interface WorklistResult {
   readonly rows: readonly WorklistRow[];
-  /** Rows matching the filters before masking the terminated ones. */
+  /** Rows matching the filters before masking the terminated ones (those read and with nothing left to do). */
   readonly totalMatching: number;
   readonly hiddenTerminated: number;
   /** Server-side time to build the list, for the bench and the status line. */

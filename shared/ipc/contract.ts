@@ -13,6 +13,7 @@ import { onboardingChannels } from './channels/onboarding-channels';
 import { syncChannels } from './channels/sync-channels';
 import { sandboxChannels } from './channels/sandbox-channels';
 import { terminologyChannels } from './channels/terminology-channels';
+import { dashboardChannels } from './channels/dashboard-channels';
 
 export const CONTRACT = {
   ...appChannels,
@@ -23,6 +24,7 @@ export const CONTRACT = {
   ...syncChannels,
   ...sandboxChannels,
   ...terminologyChannels,
+  ...dashboardChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

@@ -3,6 +3,7 @@
  * notifications of persons still waiting or in care, waiting lists out of date. Read-only: each finding proposes
  * an action the referent performs from the notification (nothing is changed here).
  */
+import { displayOf, STATUT_UNITE } from '@shared/terminology/code-lists';
 import {
   DEFAULT_STALE_DAYS,
   type CleanupFinding,
@@ -180,9 +181,9 @@ export function computeCleanup(db: Db, options: { today: string; now: Date; stal
         personLabel: label(r),
         finessEg: r.finess_eg,
         egName: r.eg_name,
-        detail: `Unité « ${l.unit_name} » : statut ${l.status} sans nouvelle depuis ${age} jours (depuis le ${last.slice(0, 10)})`,
+        detail: `Unité « ${l.unit_name} » : « ${displayOf(STATUT_UNITE, l.status) ?? l.status} » sans nouvelle depuis ${age} jours (depuis le ${last.slice(0, 10).split('-').reverse().join('/')})`,
         proposedAction:
-          "Contacter la personne : confirmer sa demande (statut à jour) ou la retirer de la liste d'attente (statut 180, motif 100 « Volonté de l'usager »).",
+          "Contacter la personne : confirmer sa demande (statut à jour) ou la retirer de la liste d'attente (« Retiré de la liste d'attente », motif « Volonté de l'usager »).",
       });
     }
   }

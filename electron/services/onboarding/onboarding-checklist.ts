@@ -17,6 +17,7 @@ import type { ConnectionServices } from '../app/handlers/connection-services';
 import type { RorUnitRecord } from '../worklist/ror-unit-record';
 import type { GeographicEntityRecord } from '../worklist/units-and-entities';
 import { markRepriseDecisions } from './reprise-marking';
+import { displayOf, STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
 
 /** What the checklist needs from the environment's configuration (no secret values). */
 export interface ConnectionFacts {
@@ -274,8 +275,8 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
       notif.total > 0
         ? [
             `${notif.total} notification(s) reçue(s) par le flux 1, la première le ${frDate(notif.first ?? '')}`,
-            `${notif.at39 ?? 0} encore au statut 39 « Notification envoyée »`,
-            `Mode : ${notif.reprise ?? 0} en reprise, ${notif.total - (notif.reprise ?? 0)} en nominal`,
+            `${notif.at39 ?? 0} encore non lue(s) (« Notification envoyée »)`,
+            `${notif.reprise ?? 0} reprise(s) de dossiers déjà connus, ${notif.total - (notif.reprise ?? 0)} reçue(s) normalement`,
           ]
         : ['Aucune notification reçue pour les EG actives'],
       FIX.synchro,
@@ -314,9 +315,13 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
       [
         ...(sent
           ? [
-              `Task ${sent.server_id ?? '(sans id)'} acceptée le ${frDate(sent.sent_at ?? '')} : statut ESMS ${
-                sent.statut_esms ?? '—'
-              }, statut unité ${sent.statut_unite ?? '—'}`,
+              `Task ${sent.server_id ?? '(sans id)'} acceptée le ${frDate(sent.sent_at ?? '')} : ${[
+                displayOf(STATUT_ESMS, sent.statut_esms),
+                displayOf(STATUT_UNITE, sent.statut_unite),
+              ]
+                .filter(Boolean)
+                .map((l) => `« ${l} »`)
+                .join(', ')}`,
             ]
           : ['Aucun statut accepté par ViaTrajectoire']),
         `Statuts envoyés : ${counts.sent ?? 0}, refusés : ${counts.rejected ?? 0}, en attente : ${counts.waiting ?? 0}`,

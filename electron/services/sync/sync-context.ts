@@ -21,6 +21,8 @@ export interface SyncContext {
   readonly limits: SyncLimits;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: SyncProgress) => void;
+  /** Called in the transaction that marks an item sent: the run's record counts it even if the process dies next. */
+  readonly onSent?: (counters: SyncCounters) => void;
 }
 
 export interface SyncCounters {

@@ -166,6 +166,41 @@ describe('sync engine against the sandbox', () => {
     expect(received.map((t) => t.clientIdentifier?.split('|')[1])).toEqual(clientIds);
   }, 60_000);
 
+  it('flux 4: a run cut short after sending keeps its count of statuses sent (no « 0 envoyés » for a Task that left)', async () => {
+    const idNat = someDecisionOf();
+    const n = notificationOf(idNat);
+    inTransaction(db, () =>
+      enqueueStatusReport(db, {
+        notificationId: n.id,
+        finessEg: EG,
+        report: report(idNat, { statutESMS: '40', dateStatutESMS: '2026-07-03' }),
+        now: new Date(),
+        sdo: DEFAULT_SDO_CONTEXT,
+      }),
+    );
+    // The run sends its Task, then stalls on its next request as a process stopped by Ctrl-C would, forever.
+    let release: (reason: Error) => void = () => undefined;
+    const stalled = new Promise<never>((_, reject) => (release = reject));
+    const stopsAfterSending: Transport = {
+      getToken: () => transport.getToken(),
+      close: () => undefined,
+      request: (req) => (req.method === 'POST' ? transport.request(req) : stalled),
+    };
+    const cut = f.sync(db, journal, stopsAfterSending);
+    const runId = () => db.prepare('SELECT max(id) FROM sync_run').pluck().get() as number;
+    const sentOf = (id: number) =>
+      JSON.parse((db.prepare('SELECT summary_json FROM sync_run WHERE id = ?').pluck().get(id) as string) ?? '{}')
+        .sent as number | undefined;
+    await expect.poll(() => sentOf(runId())).toBe(1);
+    const cutRun = runId();
+    // The next run (after a restart) closes the cut one: interrupted, with the Task it did send.
+    await f.sync(db, journal, transport);
+    expect(db.prepare('SELECT outcome FROM sync_run WHERE id = ?').pluck().get(cutRun)).toBe('échec');
+    expect(sentOf(cutRun)).toBe(1);
+    release(new AppError('NET_RESET', 'Arrêt.'));
+    await cut.catch(() => undefined);
+  }, 60_000);
+
   it('flux 4: a 4xx refusal is "rejected" with the diagnostics kept', async () => {
     const idNat = someDecisionOf('010000027');
     const n = notificationOf(idNat, '010000027');

@@ -88,13 +88,19 @@ function recordEntities(db: Db, egs: readonly string[], options: SyncEngineOptio
  */
 function closeInterruptedRuns(db: Db, journal: Journal, nowIso: string): void {
   inTransaction(db, () => {
-    const open = db.prepare('SELECT id FROM sync_run WHERE finished_at IS NULL').pluck().all() as number[];
-    const summary: SyncSummary = {
-      ...emptyCounters(),
-      warnings: [],
-      errors: ['Synchronisation interrompue avant la fin (arrêt du processus) : reprise par la suivante.'],
-    };
-    for (const id of open) {
+    const open = db.prepare('SELECT id, summary_json FROM sync_run WHERE finished_at IS NULL').all() as {
+      id: number;
+      summary_json: string | null;
+    }[];
+    for (const { id, summary_json } of open) {
+      // What it recorded as it went (statuses sent) stays: only the end is missing.
+      const partial = summary_json ? (JSON.parse(summary_json) as Partial<SyncSummary>) : {};
+      const summary: SyncSummary = {
+        ...emptyCounters(),
+        ...partial,
+        warnings: partial.warnings ?? [],
+        errors: ['Synchronisation interrompue avant la fin (arrêt du processus) : reprise par la suivante.'],
+      };
       db.prepare("UPDATE sync_run SET finished_at = ?, outcome = 'échec', summary_json = ? WHERE id = ?").run(
         nowIso,
         JSON.stringify(summary),
@@ -114,6 +120,7 @@ function closeInterruptedRuns(db: Db, journal: Journal, nowIso: string): void {
 export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunResult> {
   const now = options.now ?? (() => new Date());
   const { db, journal } = options;
+  let runId = 0;
   const ctx: SyncContext = {
     db,
     transport: options.transport,
@@ -125,11 +132,14 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     limits: options.limits ?? readSyncLimits(db),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    // What has reached ViaTrajectoire is on the run's record at once: a run cut short (Ctrl-C) keeps it.
+    onSent: (counters) =>
+      db
+        .prepare('UPDATE sync_run SET summary_json = ? WHERE id = ?')
+        .run(JSON.stringify({ ...counters, warnings: [], errors: [] }), runId),
   };
   closeInterruptedRuns(db, journal, now().toISOString());
-  const runId = Number(
-    db.prepare('INSERT INTO sync_run (started_at) VALUES (?)').run(now().toISOString()).lastInsertRowid,
-  );
+  runId = Number(db.prepare('INSERT INTO sync_run (started_at) VALUES (?)').run(now().toISOString()).lastInsertRowid);
   journal.append({
     actor: 'synchronisation',
     action: 'Synchronisation démarrée',

@@ -88,7 +88,7 @@ export async function checkConnection(deps: ConnectionCheckDeps): Promise<Connec
       'tls',
       LABELS.tls,
       async () => (transport?.probeTls ? transport.probeTls() : undefined),
-      (probe) => (probe ? `Certificat accepté par le serveur (réponse HTTP ${probe.httpStatus})` : undefined),
+      (probe) => (probe ? 'Certificat accepté par le serveur' : undefined),
     );
     token = await run(
       'token',

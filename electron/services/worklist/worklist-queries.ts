@@ -99,6 +99,18 @@ function validityOf(end: string | null, today: string, in3Months: string): Valid
   return end < in3Months ? 'bientot' : 'valide';
 }
 
+/**
+ * What needs the referent's action: a notification marked à traiter, or one not read yet (reading it is the first
+ * action ViaTrajectoire waits for). The dashboard's "À traiter" counts exactly these.
+ */
+export function needsAction(r: Pick<WorklistRow, 'aTraiter' | 'unread'>): boolean {
+  return r.aTraiter || r.unread;
+}
+
+/** ESMS status of a notification ViaTrajectoire sent and the referent has not read yet (J252). */
+const UNREAD_ESMS_STATUS = '39';
+const EXPIRED_UNREAD_REASON = 'Validité expirée avant lecture : lire la notification';
+
 function toRow(
   r: RowRecord,
   lines: readonly UnitLineSummary[],
@@ -106,6 +118,10 @@ function toRow(
   in3Months = addMonthsIso(today, 3),
 ): WorklistRow {
   const state = { esmsStatus: r.esms_status, unitLines: lines.map((l) => ({ unitId: l.unitId, status: l.status })) };
+  const validity = validityOf(r.validity_end, today, in3Months);
+  const unread = r.esms_status === UNREAD_ESMS_STATUS;
+  // Expired before the referent read it: it needs their action (read it, close it), not masking.
+  const expiredUnread = unread && validity === 'expiree';
   return {
     id: r.id,
     finessEg: r.finess_eg,
@@ -122,13 +138,14 @@ function toRow(
     decisionDate: r.decision_date,
     validityStart: r.validity_start,
     validityEnd: r.validity_end,
-    validity: validityOf(r.validity_end, today, in3Months),
+    validity,
     esmsStatus: r.esms_status,
     esmsStatusLabel: statusLabel(r.esms_status),
     esmsStatusDate: r.esms_status_date,
     units: lines,
-    aTraiter: r.a_traiter === 1,
-    aTraiterReason: r.a_traiter_reason,
+    aTraiter: r.a_traiter === 1 || expiredUnread,
+    aTraiterReason: r.a_traiter === 1 ? r.a_traiter_reason : expiredUnread ? EXPIRED_UNREAD_REASON : null,
+    unread,
     terminated: isFinished(state, r.validity_end, today),
   };
 }
@@ -229,15 +246,16 @@ export function listWorklist(db: Db, filter: WorklistFilter, today: string): Wor
     (!filter.finessEg || r.finessEg === filter.finessEg) &&
     (!filter.esmsStatus || r.esmsStatus === filter.esmsStatus) &&
     (!filter.category || r.category === filter.category) &&
-    (!filter.aTraiter || r.aTraiter) &&
+    (!filter.aTraiter || needsAction(r)) &&
     (!filter.validity || r.validity === filter.validity) &&
     (filter.unitId === undefined || r.units.some((u) => u.unitId === filter.unitId)) &&
     (!filter.unitStatus || r.units.some((u) => u.status === filter.unitStatus)) &&
     (!needle || (haystacks[i] ?? '').includes(needle));
   let rows = all.filter(matches);
   const totalMatching = rows.length;
-  // A finished notification that still needs the referent's attention (cancelled while work was in progress) stays visible.
-  if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated || r.aTraiter);
+  // Masking never hides what the referent has not dealt with: a finished notification stays visible while it is
+  // unread or needs their attention (cancelled while work was in progress, expired before being read).
+  if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated || r.aTraiter || r.unread);
   const compare = comparator(filter.sort);
   const sign = filter.direction === 'asc' ? 1 : -1;
   rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);

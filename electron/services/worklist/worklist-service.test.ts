@@ -46,10 +46,31 @@ describe('work list', () => {
     const all = listWorklist(db, ALL, TODAY);
     const visible = listWorklist(db, { ...ALL, showTerminated: false }, TODAY);
     expect(all.rows).toHaveLength(40);
-    expect(visible.rows.every((r) => !r.terminated)).toBe(true);
+    expect(visible.rows.every((r) => !r.terminated || r.unread || r.aTraiter)).toBe(true);
     expect(visible.rows.length + visible.hiddenTerminated).toBe(40);
     expect(all.rows.filter((r) => r.esmsStatus === '49').every((r) => r.terminated)).toBe(true);
     expect(visible.hiddenTerminated).toBeGreaterThanOrEqual(4);
+  });
+
+  it('never masks a notification the referent has not read: expired unread stays, à traiter, until read', () => {
+    seedWorklist(db, { count: 10, today: TODAY });
+    const unread = listWorklist(db, ALL, TODAY).rows.find((r) => r.esmsStatus === '39');
+    if (!unread) throw new Error('seed');
+    // It arrives already expired (the MDPH notified late), with no other mark: finished for the rules, never seen.
+    db.prepare('UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL WHERE id = ?').run(unread.id);
+    db.prepare(
+      'UPDATE decision SET validity_end = ? WHERE id = (SELECT decision_id FROM notification WHERE id = ?)',
+    ).run('2026-06-01', unread.id);
+    const listed = () => listWorklist(db, { ...ALL, showTerminated: false }, TODAY);
+    const row = listed().rows.find((r) => r.id === unread.id);
+    expect(row).toMatchObject({ terminated: true, unread: true, aTraiter: true, validity: 'expiree' });
+    expect(row?.aTraiterReason).toContain('avant lecture');
+    expect(listWorklist(db, { ...ALL, showTerminated: false, aTraiter: true }, TODAY).rows.map((r) => r.id)).toContain(
+      unread.id,
+    );
+    // Once read, it is finished like any other expired notification: masked.
+    db.prepare("UPDATE notification SET esms_status = '40' WHERE id = ?").run(unread.id);
+    expect(listed().rows.some((r) => r.id === unread.id)).toBe(false);
   });
 
   it('filters by EG, status, category, à traiter, validity, and searches name, MDPH id and idDecision', () => {
@@ -63,7 +84,8 @@ describe('work list', () => {
     expect(listWorklist(db, { ...ALL, esmsStatus: '42' }, TODAY).rows.every((r) => r.esmsStatus === '42')).toBe(true);
     expect(listWorklist(db, { ...ALL, category: '11.1' }, TODAY).rows.every((r) => r.category === '11.1')).toBe(true);
     const aTraiter = listWorklist(db, { ...ALL, aTraiter: true }, TODAY).rows;
-    expect(aTraiter.length).toBe(all.filter((r) => r.aTraiter).length);
+    expect(aTraiter.length).toBe(all.filter((r) => r.aTraiter || r.unread).length);
+    expect(aTraiter.some((r) => r.unread && !r.aTraiter)).toBe(true);
     expect(aTraiter.length).toBeGreaterThan(0);
     const expired = listWorklist(db, { ...ALL, validity: 'expiree' }, TODAY).rows;
     expect(expired.every((r) => r.validityEnd !== null && r.validityEnd < TODAY)).toBe(true);

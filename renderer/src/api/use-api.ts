@@ -48,3 +48,20 @@ export function invalidateScopes(queryClient: ReturnType<typeof useQueryClient>,
     },
   });
 }
+
+/**
+ * Of several actions of one panel, the one the referent started last: only its outcome is shown, so an old error
+ * never stays beside a later success (nor an old success beside a later error).
+ */
+export function latestOf(...mutations: readonly ActionOutcome[]): ActionOutcome | undefined {
+  return mutations.reduce<ActionOutcome | undefined>(
+    (a, m) => (m.submittedAt > (a?.submittedAt ?? 0) ? m : a),
+    undefined,
+  );
+}
+
+export interface ActionOutcome {
+  readonly submittedAt: number;
+  readonly isSuccess: boolean;
+  readonly error: ApiError | null;
+}

@@ -5,7 +5,7 @@ import { navigate, useRoute } from './use-route';
 import { SCREENS } from './screens';
 
 export function App() {
-  const { section, detail } = useRoute();
+  const { section, detail, query } = useRoute();
   const info = useApiQuery('app:info', {});
   const mainRef = useRef<HTMLElement>(null);
   const current = SECTIONS.find((s) => s.path === section) ?? SECTIONS[0];
@@ -64,7 +64,7 @@ export function App() {
         </ul>
       </nav>
       <main id="contenu" ref={mainRef} className="content">
-        {Screen && <Screen detail={detail} />}
+        {Screen && <Screen detail={detail} query={query} />}
       </main>
     </div>
   );

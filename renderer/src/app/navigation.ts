@@ -25,9 +25,17 @@ export const SECTIONS: readonly Section[] = [
 
 export const DEFAULT_SECTION = 'tableau-de-bord';
 
-/** Route = "#/<section>[/<detail>]"; a hash router keeps app:// and the browser host alike. */
-export function parseRoute(hash: string): { section: string; detail: string | undefined } {
-  const [section, detail] = hash.replace(/^#\/?/, '').split('/');
+/**
+ * Route = "#/<section>[/<detail>][?<filters>]"; a hash router keeps app:// and the browser host alike. The query
+ * carries a list's filters (a dashboard tile opens the list it counts).
+ */
+export function parseRoute(hash: string): { section: string; detail: string | undefined; query: string } {
+  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
+  const [section, detail] = path.split('/');
   const known = SECTIONS.some((s) => s.path === section);
-  return { section: known ? (section as string) : DEFAULT_SECTION, detail: known ? detail : undefined };
+  return {
+    section: known ? (section as string) : DEFAULT_SECTION,
+    detail: known ? detail : undefined,
+    query: known ? query : '',
+  };
 }

@@ -14,6 +14,8 @@ import { WaitingListsScreen } from '../screens/WaitingListsScreen';
 
 export interface ScreenProps {
   readonly detail: string | undefined;
+  /** The route's query ("a-traiter=1&validite=bientot"), for screens with filters. */
+  readonly query?: string;
 }
 
 export const SCREENS: Record<string, ComponentType<ScreenProps>> = {

@@ -20,10 +20,27 @@ export function Loading({ label = 'Chargement…' }: { label?: string }) {
 
 export function ErrorMessage({ error }: { error: ApiError | Error | null }) {
   if (!error) return null;
+  const data = 'data' in error ? error.data : undefined;
   return (
     <div className="state state-error" role="alert">
       <strong>Erreur :</strong> {error.message}
+      {data && (
+        <TechnicalDetail>
+          {data.code}
+          {data.detail ? ` — ${data.detail}` : ''}
+        </TechnicalDetail>
+      )}
     </div>
+  );
+}
+
+/** Codes and server diagnostics, for support: folded away, never in the sentence the referent reads. */
+export function TechnicalDetail({ children }: { children: ReactNode }) {
+  return (
+    <details className="technical-detail">
+      <summary>Détail technique</summary>
+      <span className="mono">{children}</span>
+    </details>
   );
 }
 

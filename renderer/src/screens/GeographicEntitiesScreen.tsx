@@ -30,16 +30,18 @@ export function GeographicEntitiesScreen() {
               <span className={`badge ${g.vtActivated ? 'badge-ok' : 'badge-warn'}`}>
                 ViaTrajectoire : {g.vtActivated ? 'activé' : 'non activé'}
               </span>
-              <label className="switch">
-                <input
-                  type="checkbox"
-                  role="switch"
-                  checked={g.localActivated}
-                  disabled={toggle.isPending}
-                  onChange={(e) => toggle.mutate({ finessEg: g.finessEg, active: e.target.checked })}
-                />
-                Synchronisation activée dans Référent VT
-              </label>
+              <span className={`badge ${g.localActivated ? 'badge-ok' : 'badge-warn'}`}>
+                Référent VT : {g.localActivated ? 'activé' : 'non activé'}
+              </span>
+              {/* An action the referent takes, worded as one: the state is the badge beside it. */}
+              <button
+                type="button"
+                className={g.localActivated ? 'secondary' : undefined}
+                disabled={toggle.isPending}
+                onClick={() => toggle.mutate({ finessEg: g.finessEg, active: !g.localActivated })}
+              >
+                {g.localActivated ? 'Désactiver la synchronisation' : 'Activer la synchronisation'}
+              </button>
             </div>
             <dl className="fields compact">
               <dt>Décisions (flux 1)</dt>

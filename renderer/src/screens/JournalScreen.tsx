@@ -2,7 +2,19 @@ import { useState } from 'react';
 import { useApiQuery } from '../api/use-api';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatInstant } from '../components/format';
-import type { JournalActor, JournalOutcome } from '@shared/domain/journal';
+import { splitJournalDetail, type JournalActor, type JournalOutcome } from '@shared/domain/journal';
+import { TechnicalDetail } from '../components/states';
+
+/** The French detail, the error code (for support) folded in a "détail technique". */
+function JournalDetail({ detail }: { detail: string }) {
+  const { text, code } = splitJournalDetail(detail);
+  return (
+    <>
+      {text}
+      {code && <TechnicalDetail>{code}</TechnicalDetail>}
+    </>
+  );
+}
 
 export function JournalScreen() {
   const [actor, setActor] = useState<JournalActor | ''>('');
@@ -59,7 +71,15 @@ export function JournalScreen() {
                 <td>{formatInstant(e.at)}</td>
                 <td>{e.actor}</td>
                 <td>{e.action}</td>
-                <td>{e.recordType ? `${e.recordType} ${e.recordId ?? ''}` : '—'}</td>
+                <td>
+                  {!e.subject ? (
+                    '—'
+                  ) : e.subject.route ? (
+                    <a href={`#/${e.subject.route}`}>{e.subject.label}</a>
+                  ) : (
+                    e.subject.label
+                  )}
+                </td>
                 <td>
                   <span
                     className={`badge badge-${e.outcome === 'échec' ? 'error' : e.outcome === 'succès' ? 'ok' : 'info'}`}
@@ -67,7 +87,7 @@ export function JournalScreen() {
                     {e.outcome}
                   </span>
                 </td>
-                <td>{e.detail ?? ''}</td>
+                <td>{e.detail && <JournalDetail detail={e.detail} />}</td>
               </tr>
             ))}
           </tbody>

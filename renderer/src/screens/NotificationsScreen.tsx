@@ -10,33 +10,46 @@ import { navigate } from '../app/use-route';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatCount, formatDate } from '../components/format';
 import { ATraiterBadge, ValidityBadge } from '../components/worklist/badges';
+import { CopyableId } from '../components/worklist/CopyableId';
+import { filterFromQuery } from '../components/worklist/worklist-route';
 import { CategoryFilter, CodeListFilter, EntityFilter, UnitFilter } from '../components/worklist/FacetFilters';
 import { NotificationDetailView } from '../components/worklist/NotificationDetailView';
 
 const ROW_HEIGHT = 52;
 
+/**
+ * Columns sized by their content: dates and identifiers have the fixed width of their longest text (a date's last
+ * digit is never cut, an identifier shows whole), the free texts share the rest, names first. Fits 1280 px.
+ */
 const COLUMNS: readonly { key: string; label: string; sort?: WorklistSortField; width: string }[] = [
-  { key: 'personne', label: 'Personne', sort: 'nom', width: '2.2fr' },
-  { key: 'naissance', label: 'Naissance', sort: 'naissance', width: '1fr' },
-  { key: 'mdph', label: 'N° individu MDPH', width: '1.3fr' },
-  { key: 'categorie', label: 'Orientation', sort: 'categorie', width: '2fr' },
-  { key: 'decision', label: 'Décision', sort: 'decision', width: '1.3fr' },
-  { key: 'validite', label: 'Validité', sort: 'validite', width: '1.5fr' },
-  { key: 'statut', label: 'Statut ESMS', sort: 'statut', width: '2.2fr' },
-  { key: 'unites', label: 'Unités', width: '2.2fr' },
+  { key: 'personne', label: 'Personne', sort: 'nom', width: 'minmax(10em, 2fr)' },
+  { key: 'naissance', label: 'Naissance', sort: 'naissance', width: '6.6em' },
+  { key: 'etablissement', label: 'Établissement', width: 'minmax(7.4em, 1fr)' },
+  { key: 'categorie', label: 'Orientation', sort: 'categorie', width: 'minmax(6em, 1.2fr)' },
+  { key: 'decision', label: 'Décision', sort: 'decision', width: '6.6em' },
+  { key: 'identifiants', label: 'N° individu / décision', width: '14.6em' },
+  { key: 'validite', label: 'Validité', sort: 'validite', width: '7.6em' },
+  { key: 'statut', label: 'Statut ESMS', sort: 'statut', width: 'minmax(6.5em, 1.2fr)' },
+  { key: 'unites', label: 'Unités', width: 'minmax(4em, 0.8fr)' },
 ];
 const GRID = COLUMNS.map((c) => c.width).join(' ');
 
 type Filter = RequestOf<'notifications:list'>;
 
-export function NotificationsScreen({ detail }: ScreenProps) {
+export function NotificationsScreen({ detail, query }: ScreenProps) {
   const id = detail ? Number(detail) : NaN;
   if (Number.isInteger(id) && id > 0) return <NotificationDetailView id={id} />;
-  return <WorkList />;
+  // A new link (a dashboard tile) starts a list with its own filters.
+  return <WorkList key={query ?? ''} query={query} />;
 }
 
-function WorkList() {
-  const [filter, setFilter] = useState<Filter>({ showTerminated: false, sort: 'recu', direction: 'desc' });
+function WorkList({ query }: { query: string | undefined }) {
+  const [filter, setFilter] = useState<Filter>(() => ({
+    showTerminated: false,
+    sort: 'recu',
+    direction: 'desc',
+    ...filterFromQuery(query),
+  }));
   const [searchText, setSearchText] = useState('');
   const [active, setActive] = useState(0);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -157,8 +170,9 @@ function WorkList() {
             type="checkbox"
             checked={filter.aTraiter === true}
             onChange={(e) => set({ aTraiter: e.target.checked ? true : undefined })}
+            data-testid="filter-a-traiter"
           />
-          À traiter
+          À traiter (non lues comprises)
         </label>
         <label className="checkbox">
           <input
@@ -267,23 +281,28 @@ function WorkRow(props: { row: WorklistRow; index: number; active: boolean; top:
         <a href={`#/notifications/${row.id}`} className="row-link clip" title={`${row.familyName} ${row.givenNames}`}>
           {row.familyName} {row.givenNames}
         </a>
-        {row.aTraiter && (
-          <>
-            {' '}
-            <ATraiterBadge reason={row.aTraiterReason} />
-          </>
+        {(row.aTraiter || row.unread) && (
+          <div className="row-badges">
+            {row.aTraiter && <ATraiterBadge reason={row.aTraiterReason} />}
+            {row.unread && !row.aTraiter && <span className="badge badge-info">Non lue</span>}
+          </div>
         )}
       </div>
-      <div role="cell">{formatDate(row.birthDate)}</div>
-      <div role="cell" className="clip small" title={row.mdphIndividualId}>
-        {row.mdphIndividualId}
+      <div role="cell" className="nowrap">
+        {formatDate(row.birthDate)}
+      </div>
+      <div role="cell" className="clip" title={`${row.egName} — FINESS ${row.finessEg}`} data-testid="worklist-eg">
+        {row.egName}
       </div>
       <div role="cell" className="clip" title={row.categoryLabel}>
         {row.categoryLabel}
       </div>
-      <div role="cell">
+      <div role="cell" className="nowrap">
         {formatDate(row.decisionDate)}
-        <div className="muted small clip">{row.idDecision}</div>
+      </div>
+      <div role="cell" className="identifiers">
+        <CopyableId label="N° individu MDPH" value={row.mdphIndividualId} />
+        <CopyableId label="N° de décision" value={row.idDecision} />
       </div>
       <div role="cell">
         <ValidityBadge state={row.validity} end={row.validityEnd} />

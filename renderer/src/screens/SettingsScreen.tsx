@@ -1,9 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
+import { connectionSettingsErrors, type ConnectionSettingsErrors } from '@shared/domain/connection-settings-form';
 import type { EnvironmentId, EnvironmentSummary, ProxyMode } from '@shared/domain/environments';
 import { SDO_VERSIONS, sdoVersion } from '@shared/domain/sdo-versions';
 import { useApiMutation, useApiQuery } from '../api/use-api';
 import { ConnectionCheckPanel } from '../components/certificates/ConnectionCheckPanel';
 import { ErrorMessage, Loading, ScreenTitle } from '../components/states';
+import { FieldError } from '../components/forms/FieldError';
 import '../components/certificates/certificates.css';
 import { SyncLimitsPanel } from '../components/sync/SyncLimitsPanel';
 
@@ -31,7 +33,7 @@ export function SettingsScreen() {
               Session en cours : <strong data-testid="session-environment">{current.data.label}</strong>. Chaque
               environnement a sa propre base, ses certificats et ses secrets : les données ne se mélangent jamais.
             </p>
-            {active && active.id !== current.data.id && (
+            {active && active.id !== current.data.id && !switching.data && (
               <p className="notice" role="status">
                 « {active.label} » sera ouvert au prochain démarrage de Référent VT.
               </p>
@@ -55,7 +57,7 @@ export function SettingsScreen() {
               {edited && !edited.active && (
                 <div>
                   <button type="button" className="secondary" onClick={() => switching.mutate({ id: edited.id })}>
-                    Utiliser cet environnement au prochain démarrage
+                    Choisir cet environnement
                   </button>
                 </div>
               )}
@@ -87,9 +89,31 @@ function EnvironmentForm({ environment }: { environment: EnvironmentSummary }) {
   const [proxyMode, setProxyMode] = useState<ProxyMode>(environment.proxy.mode);
   const [proxyUrl, setProxyUrl] = useState('');
   const update = useApiMutation('environments:update', ['environments', 'terminology', 'units']);
+  const [errors, setErrors] = useState<ConnectionSettingsErrors | null>(null);
+  const ids = { fhir: useId(), token: useId(), client: useId(), proxy: useId() };
+  // A stored manual proxy is kept while its (masked) address is not retyped.
+  const fields = () => ({
+    fhirBaseUrl,
+    tokenUrl,
+    clientId,
+    proxyUrl: proxyMode === 'manual' && (proxyUrl || environment.proxy.mode !== 'manual') ? proxyUrl : undefined,
+  });
+  // After a first attempt, the messages follow what the referent corrects.
+  const shown = errors && connectionSettingsErrors(fields());
+  const fieldProps = (key: keyof ConnectionSettingsErrors, id: string) => ({
+    'aria-invalid': shown?.[key] ? true : undefined,
+    'aria-describedby': shown?.[key] ? id : undefined,
+  });
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const found = connectionSettingsErrors(fields());
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      // The previous "Paramètres enregistrés." must not stay beside the refusal.
+      update.reset();
+      return;
+    }
     update.mutate(
       {
         id: environment.id,
@@ -113,30 +137,46 @@ function EnvironmentForm({ environment }: { environment: EnvironmentSummary }) {
   return (
     <section className="panel" aria-labelledby="conn-title">
       <h2 id="conn-title">Connexion à ViaTrajectoire — {environment.label}</h2>
-      <form onSubmit={submit}>
+      <form noValidate onSubmit={submit}>
         <div className="form-grid">
-          <label>
-            Adresse de l’API FHIR
-            <input
-              type="url"
-              value={fhirBaseUrl}
-              onChange={(e) => setFhirBaseUrl(e.target.value)}
-              placeholder="https://…/fhir"
-            />
-          </label>
-          <label>
-            Adresse du service de jeton (OAuth2)
-            <input
-              type="url"
-              value={tokenUrl}
-              onChange={(e) => setTokenUrl(e.target.value)}
-              placeholder="https://…/token"
-            />
-          </label>
-          <label>
-            Identifiant client (client_id)
-            <input value={clientId} onChange={(e) => setClientId(e.target.value)} autoComplete="off" />
-          </label>
+          <div className="field">
+            <label>
+              Adresse de l’API FHIR
+              <input
+                type="url"
+                value={fhirBaseUrl}
+                onChange={(e) => setFhirBaseUrl(e.target.value)}
+                placeholder="https://…/fhir"
+                {...fieldProps('fhirBaseUrl', ids.fhir)}
+              />
+            </label>
+            <FieldError id={ids.fhir} message={shown?.fhirBaseUrl} />
+          </div>
+          <div className="field">
+            <label>
+              Adresse du service de jeton (OAuth2)
+              <input
+                type="url"
+                value={tokenUrl}
+                onChange={(e) => setTokenUrl(e.target.value)}
+                placeholder="https://…/token"
+                {...fieldProps('tokenUrl', ids.token)}
+              />
+            </label>
+            <FieldError id={ids.token} message={shown?.tokenUrl} />
+          </div>
+          <div className="field">
+            <label>
+              Identifiant client (client_id)
+              <input
+                value={clientId}
+                onChange={(e) => setClientId(e.target.value)}
+                autoComplete="off"
+                {...fieldProps('clientId', ids.client)}
+              />
+            </label>
+            <FieldError id={ids.client} message={shown?.clientId} />
+          </div>
           <label>
             Secret client (client_secret)
             <input
@@ -178,14 +218,18 @@ function EnvironmentForm({ environment }: { environment: EnvironmentSummary }) {
             </select>
           </label>
           {proxyMode === 'manual' && (
-            <label>
-              Adresse du proxy
-              <input
-                value={proxyUrl}
-                onChange={(e) => setProxyUrl(e.target.value)}
-                placeholder={environment.proxy.url ?? 'http://proxy.exemple.fr:3128'}
-              />
-            </label>
+            <div className="field">
+              <label>
+                Adresse du proxy
+                <input
+                  value={proxyUrl}
+                  onChange={(e) => setProxyUrl(e.target.value)}
+                  placeholder={environment.proxy.url ?? 'http://proxy.exemple.fr:3128'}
+                  {...fieldProps('proxyUrl', ids.proxy)}
+                />
+              </label>
+              <FieldError id={ids.proxy} message={shown?.proxyUrl} />
+            </div>
           )}
         </div>
         <p id="secret-help" className="muted">

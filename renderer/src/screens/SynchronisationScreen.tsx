@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   syncOutcomeLabel,
   type OutboxState,
@@ -84,20 +84,47 @@ function useSyncProgress(): SyncProgress | null {
   return progress;
 }
 
+/** What the first seconds of a run do, before the first counted phase. */
+const STARTING =
+  'Préparation : lecture du certificat, connexion sécurisée à ViaTrajectoire et demande du jeton d’accès…';
+
+/** The establishment's name for a FINESS EG (the referent knows their establishments by name). */
+function useEstablishmentName(): (finessEg: string) => string {
+  const egs = useApiQuery('geographic-entities:list', {});
+  return (finessEg) => egs.data?.find((g) => g.finessEg === finessEg)?.name ?? `établissement ${finessEg}`;
+}
+
 function ProgressPanel() {
   const status = useApiQuery('sync:status', {}, { refetchInterval: (q) => (q.state.data?.running ? 1000 : false) });
   const live = useSyncProgress();
   const runNow = useApiMutation('sync:run-now', ['*']);
   const cancel = useApiMutation('sync:cancel', ['sync']);
+  const egName = useEstablishmentName();
+  // A double click must not start a second run (answered « déjà en cours » after the first one succeeded).
+  const starting = useRef(false);
   const running = runNow.isPending || (status.data?.running ?? false);
   const progress = running ? (live?.running ? live : status.data?.progress) : null;
   const percent = progress && progress.total > 0 ? Math.round((100 * progress.done) / progress.total) : 0;
-  const last = runNow.data;
+  // Asked while a scheduled run was going on: once it is over, its result replaces the « déjà en cours ».
+  const collided = runNow.error?.data.code === 'SYNC_ALREADY_RUNNING';
+  const last = runNow.data ?? (collided && !running ? status.data?.lastRuns[0] : undefined);
+  const runError = collided && !running ? null : runNow.error;
+  const progressText = progress
+    ? `${PHASE_LABELS[progress.phase] ?? progress.phase}${progress.finessEg ? ` — ${egName(progress.finessEg)}` : ''} : ${progress.done} / ${progress.total}`
+    : STARTING;
   return (
     <section className="panel" aria-labelledby="sync-now">
       <h2 id="sync-now">Échanges avec ViaTrajectoire</h2>
       <div className="button-row">
-        <button type="button" onClick={() => runNow.mutate({})} disabled={running}>
+        <button
+          type="button"
+          onClick={() => {
+            if (starting.current) return;
+            starting.current = true;
+            runNow.mutate({}, { onSettled: () => (starting.current = false) });
+          }}
+          disabled={running}
+        >
           Synchroniser maintenant
         </button>
         {running && (
@@ -106,23 +133,17 @@ function ProgressPanel() {
           </button>
         )}
       </div>
-      <ErrorMessage error={runNow.error ?? cancel.error ?? status.error} />
+      <ErrorMessage error={runError ?? cancel.error ?? status.error} />
       {running && (
         <div className="sync-progress" data-testid="sync-progress">
           <progress
             max={100}
             value={percent}
             aria-label="Avancement de la synchronisation"
-            aria-valuetext={
-              progress
-                ? `${PHASE_LABELS[progress.phase] ?? progress.phase} : ${progress.done} sur ${progress.total}`
-                : 'Démarrage'
-            }
+            aria-valuetext={progressText}
           />
-          <p role="status" aria-live="polite">
-            {progress
-              ? `${PHASE_LABELS[progress.phase] ?? progress.phase}${progress.finessEg ? ` — FINESS EG ${progress.finessEg}` : ''} : ${progress.done} / ${progress.total}`
-              : 'Démarrage de la synchronisation…'}
+          <p role="status" aria-live="polite" data-testid="sync-progress-text">
+            {progressText}
           </p>
         </div>
       )}
@@ -133,8 +154,10 @@ function ProgressPanel() {
       )}
       {!running && last?.outcome && !last.summary?.notice && (
         <p role="status" className="notice" data-testid="sync-result">
-          Synchronisation terminée ({syncOutcomeLabel(last.outcome, last.summary ?? undefined)}) :{' '}
-          {last.summary?.decisions ?? 0} décision(s) reçue(s), {last.summary?.statuses ?? 0} statut(s) reçu(s),{' '}
+          {last.outcome === 'annulé'
+            ? 'Synchronisation annulée à votre demande'
+            : `Synchronisation terminée (${syncOutcomeLabel(last.outcome, last.summary ?? undefined)})`}{' '}
+          : {last.summary?.decisions ?? 0} décision(s) reçue(s), {last.summary?.statuses ?? 0} statut(s) reçu(s),{' '}
           {last.summary?.sent ?? 0} statut(s) envoyé(s)
           {last.summary && last.summary.rejected > 0 ? `, ${last.summary.rejected} rejeté(s)` : ''}.
         </p>
@@ -219,6 +242,7 @@ function OutboxPanel() {
     ...(onlyOpen ? { states: ['pending', 'in_flight', 'rejected'] as OutboxState[] } : {}),
   });
   const retry = useApiMutation('sync:outbox-retry', ['sync', 'notifications']);
+  const egName = useEstablishmentName();
   const abandon = useApiMutation('sync:outbox-abandon', ['sync', 'notifications']);
   return (
     <section className="panel" aria-labelledby="sync-outbox">
@@ -236,7 +260,7 @@ function OutboxPanel() {
             <tr>
               <th scope="col">Créé le</th>
               <th scope="col">Contenu</th>
-              <th scope="col">FINESS EG</th>
+              <th scope="col">Établissement</th>
               <th scope="col">État</th>
               <th scope="col">Tentatives</th>
               <th scope="col">Motif du refus ou dernière erreur</th>
@@ -248,22 +272,31 @@ function OutboxPanel() {
               <tr key={item.id}>
                 <td>{formatInstant(item.createdAt)}</td>
                 <td>
-                  {item.kind === 'consent.create'
-                    ? 'Accord de la personne (flux 2)'
-                    : [
-                        item.statutESMS && `${item.statutESMS} ${displayOf(STATUT_ESMS, item.statutESMS) ?? ''}`,
-                        item.statutUnite && `${item.statutUnite} ${displayOf(STATUT_UNITE, item.statutUnite) ?? ''}`,
-                      ]
-                        .filter(Boolean)
-                        .join(' · ')}
+                  {item.kind === 'consent.create' ? (
+                    'Accord de la personne (flux 2)'
+                  ) : (
+                    <>
+                      {item.statutESMS && (
+                        <span title={`Code ${item.statutESMS}`}>
+                          {displayOf(STATUT_ESMS, item.statutESMS) ?? item.statutESMS}
+                        </span>
+                      )}
+                      {item.statutESMS && item.statutUnite && ' · '}
+                      {item.statutUnite && (
+                        <span title={`Code ${item.statutUnite}`}>
+                          {displayOf(STATUT_UNITE, item.statutUnite) ?? item.statutUnite}
+                        </span>
+                      )}
+                    </>
+                  )}
                   {item.notificationId !== null && (
                     <>
                       {' '}
-                      (<a href={`#/notifications/${item.notificationId}`}>notification {item.notificationId}</a>)
+                      (<a href={`#/notifications/${item.notificationId}`}>voir la notification</a>)
                     </>
                   )}
                 </td>
-                <td>{item.finessEg}</td>
+                <td title={`FINESS ${item.finessEg}`}>{egName(item.finessEg)}</td>
                 <td>
                   <span className={`badge ${STATE_BADGE[item.state]}`}>{STATE_LABELS[item.state]}</span>
                 </td>

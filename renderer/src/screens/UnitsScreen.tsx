@@ -4,6 +4,7 @@ import { CATEGORIE_ORGANISATION, TEMPORALITE_ACCUEIL } from '@shared/terminology
 import { useApiMutation, useApiQuery } from '../api/use-api';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatInstant } from '../components/format';
+import { Field } from '../components/forms/FieldError';
 
 const yesNo = (v: boolean | null) => (v === null ? '—' : v ? 'Oui' : 'Non');
 
@@ -118,12 +119,24 @@ function UnitForm({ unit, onClose }: { unit?: RorUnit; onClose: () => void }) {
   const retiredMode =
     unit?.modePriseCharge && !modes.some((c) => c.code === unit.modePriseCharge) ? unit.modePriseCharge : null;
   const save = unit ? update : create;
+  const [attempted, setAttempted] = useState(false);
+  const missing: Record<string, string | null> = {
+    finessEg: !unit && !finessEg ? 'Choisissez l’établissement.' : null,
+    idRor: !unit && !idRor.trim() ? 'Saisissez l’identifiant ROR de l’unité.' : null,
+    name: !name.trim() ? 'Saisissez le nom de l’unité.' : null,
+    categorie: !categorie ? 'Choisissez la catégorie d’organisation.' : null,
+    mode: !mode ? 'Choisissez le mode de prise en charge.' : null,
+  };
+  const error = (key: string) => (attempted ? missing[key] : null);
   return (
     <form
+      noValidate
       className="action-form"
       aria-label={unit ? `Modifier l'unité ${unit.name}` : 'Ajouter une unité'}
       onSubmit={(e) => {
         e.preventDefault();
+        setAttempted(true);
+        if (Object.values(missing).some(Boolean)) return;
         const fields = {
           name,
           categorieOrganisation: categorie,
@@ -139,38 +152,38 @@ function UnitForm({ unit, onClose }: { unit?: RorUnit; onClose: () => void }) {
       <div className="form-grid">
         {!unit && (
           <>
-            <label>
-              Établissement
-              <select required value={finessEg} onChange={(e) => setFinessEg(e.target.value)}>
-                <option value="">Choisir…</option>
-                {establishments.data?.map((eg) => (
-                  <option key={eg.finessEg} value={eg.finessEg}>
-                    {eg.name} ({eg.finessEg})
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Identifiant ROR de l'unité
-              <input required value={idRor} onChange={(e) => setIdRor(e.target.value)} />
-            </label>
+            <Field label="Établissement" error={error('finessEg')}>
+              {(aria) => (
+                <select required value={finessEg} onChange={(e) => setFinessEg(e.target.value)} {...aria}>
+                  <option value="">Choisir…</option>
+                  {establishments.data?.map((eg) => (
+                    <option key={eg.finessEg} value={eg.finessEg}>
+                      {eg.name} ({eg.finessEg})
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Identifiant ROR de l'unité" error={error('idRor')}>
+              {(aria) => <input required value={idRor} onChange={(e) => setIdRor(e.target.value)} {...aria} />}
+            </Field>
           </>
         )}
-        <label>
-          Nom de l'unité
-          <input required value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          Catégorie d'organisation (ROR)
-          <select required value={categorie} onChange={(e) => setCategorie(e.target.value)}>
-            <option value="">Choisir…</option>
-            {CATEGORIE_ORGANISATION.concepts.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.code} — {c.display}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="Nom de l'unité" error={error('name')}>
+          {(aria) => <input required value={name} onChange={(e) => setName(e.target.value)} {...aria} />}
+        </Field>
+        <Field label="Catégorie d'organisation (ROR)" error={error('categorie')}>
+          {(aria) => (
+            <select required value={categorie} onChange={(e) => setCategorie(e.target.value)} {...aria}>
+              <option value="">Choisir…</option>
+              {CATEGORIE_ORGANISATION.concepts.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.code} — {c.display}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <label>
           Temporalité d'accueil
           <select value={temporalite} onChange={(e) => setTemporalite(e.target.value)}>
@@ -190,22 +203,23 @@ function UnitForm({ unit, onClose }: { unit?: RorUnit; onClose: () => void }) {
             <option value="non">Non</option>
           </select>
         </label>
-        <label>
-          Mode de prise en charge (MDPH)
-          <select required value={mode} onChange={(e) => setMode(e.target.value)}>
-            <option value="">Choisir…</option>
-            {retiredMode && (
-              <option value={retiredMode} disabled>
-                {unit?.modePriseChargeLabel ?? retiredMode} (plus en vigueur)
-              </option>
-            )}
-            {modes.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.display}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Field label="Mode de prise en charge (MDPH)" error={error('mode')}>
+          {(aria) => (
+            <select required value={mode} onChange={(e) => setMode(e.target.value)} {...aria}>
+              <option value="">Choisir…</option>
+              {retiredMode && (
+                <option value={retiredMode} disabled>
+                  {unit?.modePriseChargeLabel ?? retiredMode} (plus en vigueur)
+                </option>
+              )}
+              {modes.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.display}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
       </div>
       <ErrorMessage error={save.error} />
       <div className="form-actions">

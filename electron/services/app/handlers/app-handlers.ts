@@ -1,9 +1,20 @@
 import type { Handlers } from '../dispatch';
 import { SCHEMA_VERSION } from '../../db/migrations';
-import { readDashboardCounts } from '../../dashboard/dashboard-queries';
+import { readDashboardCounts, readNewSince, startVisit } from '../../dashboard/dashboard-queries';
 import { localToday, type AppContext } from '../app-context';
+import { describeJournalSubjects } from '../../journal/journal-subjects';
+import { DEFAULT_ENVIRONMENTS } from '../../environments/environment-store';
+import { ENVIRONMENT_IDS, type EnvironmentId } from '@shared/domain/environments';
 
-type AppChannel = 'app:info' | 'dashboard:counts' | 'journal:list' | 'journal:record-user-action';
+const isEnvironmentId = (id: string): id is EnvironmentId => (ENVIRONMENT_IDS as readonly string[]).includes(id);
+
+type AppChannel =
+  | 'app:info'
+  | 'dashboard:counts'
+  | 'dashboard:start-visit'
+  | 'dashboard:new-since'
+  | 'journal:list'
+  | 'journal:record-user-action';
 
 export function createAppHandlers(ctx: AppContext): Pick<Handlers, AppChannel> {
   return {
@@ -15,7 +26,12 @@ export function createAppHandlers(ctx: AppContext): Pick<Handlers, AppChannel> {
       shell: ctx.shell,
     }),
     'dashboard:counts': () => readDashboardCounts(ctx.db, localToday(ctx.now())),
-    'journal:list': (req) => ctx.journal.list(req),
+    'dashboard:start-visit': () => startVisit(ctx.db, ctx.now().toISOString()),
+    'dashboard:new-since': (req) => readNewSince(ctx.db, req.since),
+    'journal:list': (req) =>
+      describeJournalSubjects(ctx.db, ctx.journal.list(req), (id) =>
+        isEnvironmentId(id) ? DEFAULT_ENVIRONMENTS[id].label : undefined,
+      ),
     'journal:record-user-action': (req) => {
       const id = ctx.journal.append({ actor: 'utilisateur', ...req });
       ctx.events.emit('data:changed', { scopes: ['journal'] });

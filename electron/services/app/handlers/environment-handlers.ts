@@ -15,6 +15,20 @@ import { runConnectionCheck } from './connection-check-runner';
 import { connectionServicesFor, type ConnectionServices } from './connection-services';
 import { environmentSdo } from './environment-sdo';
 import { journaled } from './user-action-journal';
+import { connectionSettingsErrors } from '@shared/domain/connection-settings-form';
+import type { RequestOf } from '@shared/ipc/contract';
+
+/** Paramètres' own checks, for a request that did not come through the form: only the fields it changes. */
+function refuseInvalidConnectionFields(req: RequestOf<'environments:update'>): void {
+  const errors = connectionSettingsErrors({
+    fhirBaseUrl: req.fhirBaseUrl ?? 'https://inchangé',
+    tokenUrl: req.tokenUrl ?? 'https://inchangé',
+    clientId: req.clientId ?? 'inchangé',
+    proxyUrl: req.proxy?.mode === 'manual' ? (req.proxy.url ?? '') : undefined,
+  });
+  const first = Object.values(errors)[0];
+  if (first) throw new AppError('INVALID_INPUT', first);
+}
 
 type EnvironmentChannel =
   | 'environments:list'
@@ -40,6 +54,7 @@ export function createEnvironmentHandlers(
 
     'environments:update': (req) => {
       const label = services.environments.get(req.id).label;
+      refuseInvalidConnectionFields(req);
       return journaled(
         ctx,
         { action: 'Modification des paramètres de connexion', recordType: 'environnement', recordId: req.id },

@@ -1,4 +1,5 @@
 import { isAppError } from '@shared/errors/app-error';
+import { journalErrorDetail } from '@shared/domain/journal';
 import type { AppContext } from '../app-context';
 
 export interface UserAction {
@@ -27,7 +28,7 @@ export async function journaled<T>(
     ctx.events.emit('data:changed', { scopes: ['journal'] });
     return value;
   } catch (e) {
-    const detail = isAppError(e) ? `${e.code} : ${e.message}` : 'Erreur inattendue';
+    const detail = isAppError(e) ? journalErrorDetail(e.message, e.code) : 'Erreur inattendue';
     ctx.journal.append({ actor: 'utilisateur', outcome: 'échec', ...what, detail });
     ctx.events.emit('data:changed', { scopes: ['journal'] });
     throw e;

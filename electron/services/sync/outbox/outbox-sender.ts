@@ -71,8 +71,9 @@ async function sendOne(
           recordType: 'outbox',
           recordId: row.id,
         });
+        counters.sent++;
+        ctx.onSent?.(counters);
       });
-      counters.sent++;
       return 'sent';
     } catch (error) {
       const retryable = isRetryable(error) || (isAppError(error) && error.code === 'TOKEN_EXPIRED');

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { CertificateSummary } from '@shared/domain/certificates';
-import { useApiMutation } from '../../api/use-api';
+import { latestOf, useApiMutation } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { formatInstant } from '../format';
 import { ExpiryBadge } from './ExpiryBadge';
@@ -89,7 +89,7 @@ export function CertificateCard({ certificate, selected }: { certificate: Certif
           </div>
         </div>
       )}
-      <ErrorMessage error={remove.error ?? select.error ?? forget.error} />
+      <ErrorMessage error={latestOf(remove, select, forget)?.error ?? null} />
     </article>
   );
 }

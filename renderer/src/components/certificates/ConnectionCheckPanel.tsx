@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ConnectionCheckStep } from '@shared/domain/environments';
 import { useApiMutation } from '../../api/use-api';
-import { ErrorMessage } from '../states';
+import { ErrorMessage, TechnicalDetail } from '../states';
 
 const STATUS: Record<ConnectionCheckStep['status'], { label: string; tone: string }> = {
   ok: { label: 'Réussi', tone: 'ok' },
@@ -57,7 +57,11 @@ export function ConnectionCheckPanel({ environmentLabel }: { environmentLabel: s
                 <span className="muted">{s.status === 'skipped' ? '' : `${s.durationMs} ms`}</span>
                 {s.error && (
                   <span className="step-error">
-                    {s.error.message} <span className="mono">({s.error.code})</span>
+                    {s.error.message}
+                    <TechnicalDetail>
+                      {s.error.code}
+                      {s.error.detail ? ` — ${s.error.detail}` : ''}
+                    </TechnicalDetail>
                   </span>
                 )}
               </li>

@@ -1,13 +1,13 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useApiMutation } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { fileToBase64, TOO_LARGE_TO_IMPORT, tooLargeToImport } from './file-bytes';
+import { FilePicker } from '../forms/FilePicker';
 
 export function ImportCertificateForm() {
   const [file, setFile] = useState<File | undefined>();
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(false);
-  const fileInput = useRef<HTMLInputElement>(null);
   const importing = useApiMutation('certificates:import', ['certificates', 'environments', 'dashboard']);
 
   const submit = async (e: FormEvent) => {
@@ -18,10 +18,7 @@ export function ImportCertificateForm() {
       { fileName: file.name, contentBase64, password, rememberPassword: remember },
       {
         onSettled: () => setPassword(''),
-        onSuccess: () => {
-          setFile(undefined);
-          if (fileInput.current) fileInput.current.value = '';
-        },
+        onSuccess: () => setFile(undefined),
       },
     );
   };
@@ -33,18 +30,15 @@ export function ImportCertificateForm() {
         Le certificat IGC-Santé de votre entité juridique, avec sa clé privée. Il est vérifié (validité, usage,
         autorité) puis conservé chiffré ; seul son descriptif est affiché.
       </p>
-      <form onSubmit={(e) => void submit(e)}>
+      <form noValidate onSubmit={(e) => void submit(e)}>
         <div className="form-grid">
-          <label>
-            Fichier du certificat
-            <input
-              ref={fileInput}
-              type="file"
-              accept=".p12,.pfx,application/x-pkcs12"
-              onChange={(e) => setFile(e.target.files?.[0])}
-              data-testid="p12-file"
-            />
-          </label>
+          <FilePicker
+            label="Fichier du certificat"
+            accept=".p12,.pfx,application/x-pkcs12"
+            file={file}
+            onChange={setFile}
+            testId="p12-file"
+          />
           <label>
             Mot de passe du certificat
             <input

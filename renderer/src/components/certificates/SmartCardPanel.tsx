@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { CertificateSummary } from '@shared/domain/certificates';
-import { useApiMutation, useApiQuery } from '../../api/use-api';
+import { latestOf, useApiMutation, useApiQuery } from '../../api/use-api';
 import { Empty, ErrorMessage } from '../states';
 import { formatDate } from '../format';
 
@@ -129,9 +129,7 @@ export function SmartCardPanel({ cardCertificates }: { cardCertificates: readonl
         <PinEntry key={c.id} certificate={c} />
       ))}
       <ErrorMessage
-        error={
-          config.error ?? choose.error ?? add.error ?? remove.error ?? tokens.error ?? certs.error ?? register.error
-        }
+        error={config.error ?? tokens.error ?? certs.error ?? latestOf(choose, add, remove, register)?.error ?? null}
       />
     </section>
   );

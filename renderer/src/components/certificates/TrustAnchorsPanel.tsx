@@ -1,26 +1,29 @@
 import { useState } from 'react';
-import { useApiMutation, useApiQuery } from '../../api/use-api';
+import { latestOf, useApiMutation, useApiQuery } from '../../api/use-api';
 import { Empty, ErrorMessage } from '../states';
 import { formatDate } from '../format';
 import { fileToBase64, TOO_LARGE_TO_IMPORT, tooLargeToImport } from './file-bytes';
+import { FilePicker } from '../forms/FilePicker';
 
 /** The CA certificates of this environment (IGC-Santé test or production, or the sandbox's test CA). */
 export function TrustAnchorsPanel() {
   const anchors = useApiQuery('trust-anchors:list', {});
   const importing = useApiMutation('trust-anchors:import', ['trust-anchors', 'environments']);
   const removing = useApiMutation('trust-anchors:remove', ['trust-anchors', 'environments']);
-  const [fileKey, setFileKey] = useState(0);
+  const [file, setFile] = useState<File | undefined>();
   const [tooLarge, setTooLarge] = useState(false);
 
-  const onFile = async (file: File | undefined) => {
-    if (!file) return;
-    setTooLarge(tooLargeToImport(file));
-    if (tooLargeToImport(file)) {
-      setFileKey((k) => k + 1);
+  // Only the last action's outcome is shown: an old error must not stay beside a later success.
+  const onFile = async (chosen: File | undefined) => {
+    setFile(chosen);
+    if (!chosen) return;
+    setTooLarge(tooLargeToImport(chosen));
+    if (tooLargeToImport(chosen)) {
+      setFile(undefined);
       return;
     }
-    const contentBase64 = await fileToBase64(file);
-    importing.mutate({ fileName: file.name, contentBase64 }, { onSettled: () => setFileKey((k) => k + 1) });
+    const contentBase64 = await fileToBase64(chosen);
+    importing.mutate({ fileName: chosen.name, contentBase64 }, { onSettled: () => setFile(undefined) });
   };
 
   return (
@@ -53,7 +56,10 @@ export function TrustAnchorsPanel() {
                   <button
                     type="button"
                     className="secondary"
-                    onClick={() => removing.mutate({ sha256Fingerprint: a.sha256Fingerprint })}
+                    onClick={() => {
+                      setTooLarge(false);
+                      removing.mutate({ sha256Fingerprint: a.sha256Fingerprint });
+                    }}
                   >
                     Retirer
                   </button>
@@ -64,18 +70,20 @@ export function TrustAnchorsPanel() {
         </table>
       )}
       <div className="actions">
-        <label className="field">
-          Importer un fichier d’autorité (.pem, .crt)
-          <input
-            key={fileKey}
-            type="file"
-            accept=".pem,.crt,.cer"
-            onChange={(e) => void onFile(e.target.files?.[0])}
-            data-testid="anchor-file"
-          />
-        </label>
+        <FilePicker
+          label="Importer un fichier d’autorité (.pem, .crt)"
+          accept=".pem,.crt,.cer"
+          file={file}
+          onChange={(f) => void onFile(f)}
+          testId="anchor-file"
+        />
       </div>
-      <ErrorMessage error={tooLarge ? TOO_LARGE_TO_IMPORT : (importing.error ?? removing.error)} />
+      {!tooLarge && latestOf(importing, removing)?.isSuccess && (
+        <p className="notice notice-ok" role="status">
+          {importing.submittedAt > removing.submittedAt ? 'Autorité importée.' : 'Autorité retirée.'}
+        </p>
+      )}
+      <ErrorMessage error={tooLarge ? TOO_LARGE_TO_IMPORT : (latestOf(importing, removing)?.error ?? null)} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import type { RepriseDeliveryLine, ReprisePreview, ReprisePushResult } from '@sh
 import { REPRISE_SITUATION_LABELS } from '@shared/domain/onboarding';
 import { call, invalidateScopes, type ApiError } from '../../api/use-api';
 import { ErrorMessage } from '../states';
+import { FilePicker } from '../forms/FilePicker';
 import { useQueryClient } from '@tanstack/react-query';
 
 const OUTCOME_LABELS: Record<string, string> = {
@@ -23,6 +24,7 @@ const OUTCOME_LABELS: Record<string, string> = {
 export function ReprisePanel() {
   const queryClient = useQueryClient();
   const [csv, setCsv] = useState('identifiant;situation;unite;date;motif;accord\n');
+  const [csvFile, setCsvFile] = useState<File | undefined>();
   const [preview, setPreview] = useState<ReprisePreview | null>(null);
   const [push, setPush] = useState<ReprisePushResult | null>(null);
   const [delivery, setDelivery] = useState<RepriseDeliveryLine[] | null>(null);
@@ -54,17 +56,15 @@ export function ReprisePanel() {
         idROR ; date = date de la demande, de l’entrée ou de la sortie ; motif obligatoire pour « sorti » ; accord =
         date de recueil de l’accord (facultatif).
       </p>
-      <label>
-        Fichier CSV{' '}
-        <input
-          type="file"
-          accept=".csv,text/csv,text/plain"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) void file.text().then(setCsv);
-          }}
-        />
-      </label>
+      <FilePicker
+        label="Fichier CSV"
+        accept=".csv,text/csv,text/plain"
+        file={csvFile}
+        onChange={(file) => {
+          setCsvFile(file);
+          if (file) void file.text().then(setCsv);
+        }}
+      />
       <label className="block">
         Situations connues
         <textarea

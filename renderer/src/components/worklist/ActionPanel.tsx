@@ -5,6 +5,7 @@ import { api } from '../../api/api-client';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { todayIso } from '../format';
+import { DateField } from '../forms/DateField';
 
 /**
  * The actions the shared table offers for this notification. Each asks only what its status needs (unit, target
@@ -135,6 +136,7 @@ function ActionForm(props: {
 
   return (
     <form
+      noValidate
       className="action-form"
       aria-label={option.label}
       onSubmit={(e) => {
@@ -195,16 +197,7 @@ function ActionForm(props: {
             </select>
           </label>
         )}
-        <label>
-          {option.dateLabel}
-          <input
-            type="date"
-            required
-            value={date}
-            onChange={(e) => setDate(e.target.value)}
-            data-testid="action-date"
-          />
-        </label>
+        <DateField label={option.dateLabel} required value={date} onChange={setDate} testId="action-date" />
         <label className="wide">
           Commentaire (facultatif)
           <textarea rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} />

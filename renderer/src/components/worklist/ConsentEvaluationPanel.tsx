@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import type { EvaluationSubSection } from '@shared/domain/decision';
 import type { NotificationDetail } from '@shared/domain/worklist';
+import { evaluationItemLabel } from '@shared/domain/evaluation-labels';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { formatDate, todayIso } from '../format';
+import { DateField } from '../forms/DateField';
 
 const SUB_SECTIONS: Record<EvaluationSubSection, string> = {
   environnement: 'Éléments environnementaux',
@@ -16,6 +18,7 @@ const SUB_SECTIONS: Record<EvaluationSubSection, string> = {
 /** Flux 2 then 3: the person's consent (date collected), then the MDPH evaluation — never shown before consent. */
 export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail }) {
   const [collectedOn, setCollectedOn] = useState(todayIso);
+  const [attempted, setAttempted] = useState(false);
   const record = useApiMutation('notifications:record-consent', ['notifications', 'sync']);
   const evaluation = useApiQuery(
     'notifications:evaluation',
@@ -32,25 +35,26 @@ export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail 
         </p>
       ) : (
         <form
+          noValidate
           className="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
+            setAttempted(true);
+            if (!collectedOn) return;
             record.mutate({ notificationId: detail.row.id, collectedOn });
           }}
         >
           <p className="muted">
             L’évaluation de la MDPH n’est transmise qu’avec l’accord de la personne (ou de son représentant légal).
           </p>
-          <label>
-            Date de recueil de l’accord
-            <input
-              type="date"
-              required
-              max={todayIso()}
-              value={collectedOn}
-              onChange={(e) => setCollectedOn(e.target.value)}
-            />
-          </label>
+          <DateField
+            label="Date de recueil de l’accord"
+            required
+            max={todayIso()}
+            value={collectedOn}
+            onChange={setCollectedOn}
+            showErrors={attempted}
+          />
           <button type="submit" disabled={record.isPending}>
             Enregistrer l’accord
           </button>
@@ -72,7 +76,7 @@ export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail 
                 <ul className="plain">
                   {items.map((o, i) => (
                     <li key={`${o.name}-${i}`}>
-                      {o.name} : {o.display ?? o.code ?? '—'}
+                      <span title={o.name}>{evaluationItemLabel(o.name)}</span> : {o.display ?? o.code ?? '—'}
                     </li>
                   ))}
                 </ul>
@@ -94,7 +98,7 @@ export function RenewalCarryOver({ detail }: { detail: NotificationDetail }) {
     <div className="notice" data-testid="renewal-carry-over">
       <p>
         Cette décision renouvelle ou révise la décision {previous.idDecision}. Reprendre les unités et les positions en
-        liste d’attente de la décision précédente ? Les anciennes lignes seront closes (motif 136 Renouvellement) et les
+        liste d’attente de la décision précédente ? Les anciennes lignes seront closes (motif « Renouvellement ») et les
         mêmes statuts envoyés pour la nouvelle décision.
       </p>
       <button type="button" disabled={carry.isPending} onClick={() => carry.mutate({ notificationId: detail.row.id })}>

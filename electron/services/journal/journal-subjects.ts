@@ -1,0 +1,80 @@
+/**
+ * What a journal entry is about, in the referent's words: the person of a notification (with a link to it) rather
+ * than "notification 23" / "outbox 13", the establishment's name rather than its FINESS. Resolved when the journal
+ * is read, so no name is ever written into the journal itself.
+ */
+import type { JournalEntry, JournalSubject } from '@shared/domain/journal';
+import type { Db } from '../db/database';
+import { displayFamilyName } from '../worklist/labels';
+
+interface PersonRow {
+  family_name: string;
+  used_family_name: string | null;
+  given_names: string;
+}
+
+const PERSON_OF_NOTIFICATION = `SELECT p.family_name, p.used_family_name, p.given_names
+  FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id WHERE n.id = ?`;
+
+export function describeJournalSubjects(
+  db: Db,
+  entries: readonly JournalEntry[],
+  environmentLabel: (id: string) => string | undefined,
+): (JournalEntry & { readonly subject: JournalSubject | null })[] {
+  const person = db.prepare(PERSON_OF_NOTIFICATION);
+  const outboxNotification = db.prepare('SELECT notification_id FROM outbox WHERE id = ?').pluck();
+  const runStart = db.prepare('SELECT started_at FROM sync_run WHERE id = ?').pluck();
+  const egName = db.prepare('SELECT name FROM geographic_entity WHERE finess_eg = ?').pluck();
+  const unitName = db.prepare('SELECT name FROM ror_unit WHERE id_ror = ?').pluck();
+
+  const ofNotification = (id: number, what: string): JournalSubject => {
+    const p = person.get(id) as PersonRow | undefined;
+    return p
+      ? {
+          label: `${displayFamilyName(p.family_name, p.used_family_name)} ${p.given_names}`,
+          route: `notifications/${id}`,
+        }
+      : { label: `${what} (notification supprimée)`, route: null };
+  };
+
+  const subjectOf = (e: JournalEntry): JournalSubject | null => {
+    const id = e.recordId ?? '';
+    switch (e.recordType) {
+      case null:
+        return null;
+      case 'notification':
+        return ofNotification(Number(id), 'Notification');
+      case 'outbox':
+      case 'envoi': {
+        const notificationId = outboxNotification.get(Number(id)) as number | null | undefined;
+        return notificationId
+          ? ofNotification(notificationId, 'Statut')
+          : { label: 'Statut', route: 'synchronisation' };
+      }
+      case 'sync_run': {
+        const started = runStart.get(Number(id)) as string | undefined;
+        return {
+          label: started ? `Synchronisation du ${new Date(started).toLocaleString('fr-FR')}` : 'Synchronisation',
+          route: 'synchronisation',
+        };
+      }
+      case 'entité géographique':
+      case 'établissement':
+        return {
+          label: (egName.get(id) as string | undefined) ?? `Établissement FINESS ${id}`,
+          route: 'entites-geographiques',
+        };
+      case 'unité':
+        return { label: (unitName.get(id) as string | undefined) ?? `Unité ${id}`, route: 'unites-ror' };
+      case 'certificat':
+        return { label: 'Certificat', route: 'certificats' };
+      case 'autorité':
+        return { label: 'Autorité de certification', route: 'certificats' };
+      case 'environnement':
+        return { label: environmentLabel(id) ?? 'Environnement', route: 'parametres' };
+      default:
+        return { label: `${e.recordType} ${id}`.trim(), route: null };
+    }
+  };
+  return entries.map((e) => ({ ...e, subject: subjectOf(e) }));
+}
