@@ -9,7 +9,7 @@ import { SerialQueue, writeFileAtomicSync } from '../secrets/atomic-file';
 import type { SecretStore } from '../secrets/file-secret-store';
 import { aesGcmDecrypt, aesGcmEncrypt, AES_KEY_BYTES } from '../secrets/secret-cipher';
 import { expiryWarning, parseCertificate } from './certificate-metadata';
-import { mapSecureContextError } from '../transport/transport-error';
+import { mapSecureContextError } from './secure-context-error';
 import { readPkcs12, validateClientCertificate } from './pkcs12-file';
 
 const REGISTRY_FILE = 'registry.json';

@@ -12,7 +12,8 @@ import {
   type TlsProbe,
 } from './sdo-transport';
 import type { NodeTransportConfig, Transport } from './transport';
-import { mapNetworkError, mapSecureContextError, responseTooLarge, TransportError } from './transport-error';
+import { mapSecureContextError } from '../certs/secure-context-error';
+import { mapNetworkError, responseTooLarge, TransportError } from './transport-error';
 
 export type { TlsProbe } from './sdo-transport';
 
