@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isAppError } from '@shared/errors/app-error';
-import type { Command } from './commands';
+import type { Command } from './command';
 
 export const checkConnectionCommand: Command = {
   usage: 'check-connection [--data <dossier>] [--password <mdp>] : teste certificat, TLS, jeton et recherche par EG',

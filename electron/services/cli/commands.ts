@@ -1,14 +1,6 @@
 /** The commands of `npx referent-vt`; each imports its domain lazily so the CLI starts fast. */
 import { SDO_VERSION_IDS } from '@shared/domain/sdo-versions';
-
-export interface CommandOutput {
-  log(line: string): void;
-}
-
-export interface Command {
-  readonly usage: string;
-  run(args: string[], out: CommandOutput): Promise<number>;
-}
+import type { Command } from './command';
 
 export const COMMANDS: Record<string, Command> = {
   validate: {
@@ -35,6 +27,6 @@ export const COMMANDS: Record<string, Command> = {
   },
   onboarding: {
     usage: 'vérifie le raccordement ; --report <fichier.pdf> écrit le rapport (0 si tout est vert)',
-    run: async (args, out) => (await import('../onboarding/onboarding-command')).runOnboardingCommand(args, out),
+    run: async (args, out) => (await import('./onboarding-command')).runOnboardingCommand(args, out),
   },
 };

@@ -2,7 +2,8 @@
  * `npx referent-vt <commande>`: the product's command line. Each command lives with its domain
  * (fhir/validate-command, cda/parse-cda-command, …) and returns its exit code; the table is in ./commands.
  */
-import { COMMANDS, type CommandOutput } from './commands';
+import type { CommandOutput } from './command';
+import { COMMANDS } from './commands';
 
 const out: CommandOutput = { log: (line: string) => process.stdout.write(line + '\n') };
 

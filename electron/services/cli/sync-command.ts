@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { syncOutcomeLabel, type SyncOutcome, type SyncSummary } from '@shared/domain/sync';
 import { isAppError } from '@shared/errors/app-error';
-import type { Command, CommandOutput } from './commands';
+import type { Command, CommandOutput } from './command';
 
 function productVersion(): string {
   const packageFile = fileURLToPath(new URL('../../../package.json', import.meta.url));

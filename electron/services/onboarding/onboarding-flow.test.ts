@@ -16,7 +16,7 @@ import { startSandboxFixture, type SandboxFixture } from '../sync/testing/sandbo
 import { makeTempDir } from '../testing/temp-dir';
 import type { Transport } from '../transport/transport';
 import { computeChecklist, readConnectionFacts } from './onboarding-checklist';
-import { runOnboardingCommand } from './onboarding-command';
+import { runOnboardingCommand } from '../cli/onboarding-command';
 import { REPORT_TITLE, renderOnboardingReport } from './onboarding-report-pdf';
 import { REPRISE_TAG, connectionDay, markRepriseDecisions } from './reprise-marking';
 import { forcingDelivery, previewForcing, pushForcing, type ForcingDeps } from './status-forcing';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isAppError } from '@shared/errors/app-error';
-import type { CommandOutput } from '../cli/commands';
+import type { CommandOutput } from './command';
 import {
   activeEnvironmentDescriptor,
   environmentIdOf,
@@ -17,8 +17,8 @@ import {
 } from '../app/handlers/connection-services';
 import { openDatabase } from '../db/database';
 import { getOrCreateDatabaseKey } from '../secrets';
-import { computeChecklist, readConnectionFacts } from './onboarding-checklist';
-import { renderOnboardingReport } from './onboarding-report-pdf';
+import { computeChecklist, readConnectionFacts } from '../onboarding/onboarding-checklist';
+import { renderOnboardingReport } from '../onboarding/onboarding-report-pdf';
 
 export const ONBOARDING_USAGE =
   'onboarding [--report <fichier.pdf>] [--data <dossier>] : vérifie le raccordement (0 si tout est vert)';
