@@ -10,7 +10,6 @@ import { registerIpcHandlers } from './ipc/register-ipc-handlers';
 import { registerAppProtocol, APP_ORIGIN } from './app-protocol';
 import { hardenSessions, createMainWindow } from './main-window';
 import { electronSafeStorage, safeStorageDatabaseKey } from './safe-storage-key';
-import { connectionServicesFor, useSecretCipher } from '../services/app/handlers/connection-services';
 import { selectClientCertificate } from '../services/certs';
 import { createSafeStorageCipher } from '../services/secrets';
 import { createChromiumHttpSender } from './chromium-http-sender';
@@ -42,7 +41,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('select-client-certificate', (event, _webContents, url, list, callback) => {
     event.preventDefault();
     if (!running) return callback();
-    const services = connectionServicesFor(running.ctx);
+    const services = running.ctx.connection;
     const settings = services.environments.get(services.environmentId);
     const choice = selectClientCertificate({
       requestUrl: url,
@@ -68,8 +67,6 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(async () => {
     hardenSessions(session.defaultSession, { devTools: !app.isPackaged });
     registerAppProtocol(path.join(__dirname, '../renderer'));
-    // Secrets (client secret, remembered .p12 passwords) are protected by the OS keychain under Electron.
-    useSecretCipher(() => createSafeStorageCipher(electronSafeStorage));
     running = await startApplication({
       dataRoot: app.getPath('userData'),
       shell: 'electron',
@@ -89,6 +86,8 @@ if (!app.requestSingleInstanceLock()) {
           : await dialog.showOpenDialog(options);
         return chosen.canceled ? undefined : chosen.filePaths[0];
       },
+      // Secrets (client secret, remembered .p12 passwords) are protected by the OS keychain under Electron.
+      secretCipher: () => createSafeStorageCipher(electronSafeStorage),
     });
     // From here the log file is open: a fault nothing caught is written there.
     logProcessFaults();

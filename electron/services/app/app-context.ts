@@ -6,6 +6,7 @@ import type { EventName, EventPayloads } from '@shared/ipc/contract';
 import type { Db } from '../db/database';
 import type { Journal } from '../journal/journal';
 import type { HttpSenderFactory } from '../transport/sdo-transport';
+import type { ConnectionServices } from './handlers/connection-services';
 
 export interface EventEmitterPort {
   emit<E extends EventName>(event: E, payload: EventPayloads[E]): void;
@@ -22,6 +23,8 @@ export interface AppContext {
   readonly version: string;
   /** Folder of this environment's data (database, certificates, sandbox). */
   readonly dataDir: string;
+  /** The environment's stores (settings, certificates, trust anchors, secrets), opened once by bootstrap. */
+  readonly connection: ConnectionServices;
   /** Electron only: HTTPS through Chromium's net stack, the way to a smart card's key (see bootstrap.ts). */
   readonly chromiumHttpSender?: HttpSenderFactory;
   /** Electron only: main's own file dialog; main then checks and uses the file itself (the renderer names none). */

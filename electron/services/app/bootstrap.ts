@@ -16,15 +16,16 @@ import { createAppHandlers } from './handlers/app-handlers';
 import { createWorklistHandlers } from './handlers/worklist-handlers';
 import { createCertificateHandlers } from './handlers/certificate-handlers';
 import { createEnvironmentHandlers } from './handlers/environment-handlers';
-import { activeEnvironmentDescriptor } from './handlers/connection-services';
 import { createOnboardingHandlers } from './handlers/onboarding-handlers';
 import { createSyncHandlers } from './handlers/sync-handlers';
 import { createSandboxHandlers } from './handlers/sandbox-handlers';
 import {
-  connectionServicesFor,
+  activeEnvironmentDescriptor,
   endpointConfigFor,
   networkSettingsFor,
+  openConnectionServices,
   transportConfigFor,
+  type SecretCipherFactory,
 } from './handlers/connection-services';
 import { keepSandboxInStep, startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
 import { environmentSdo } from './handlers/environment-sdo';
@@ -65,6 +66,8 @@ export interface StartApplicationOptions {
   readonly chromiumHttpSender?: HttpSenderFactory;
   /** Electron only: main's native file dialog (a PKCS#11 module the operator picks). */
   readonly chooseFile?: NativeFileChooser;
+  /** Electron only: the environments' secrets protected by safeStorage rather than a key file. */
+  readonly secretCipher?: SecretCipherFactory;
 }
 
 export interface RunningApplication {
@@ -89,6 +92,12 @@ export async function startApplication(options: StartApplicationOptions): Promis
   const now = options.now ?? (() => new Date());
   const journal = new Journal(db, now);
   const hub = new EventHub();
+  const services = openConnectionServices({
+    dataRoot: options.dataRoot,
+    environmentId: environment.id,
+    now,
+    ...(options.secretCipher ? { secretCipher: options.secretCipher } : {}),
+  });
   const ctx: AppContext = {
     db,
     journal,
@@ -99,13 +108,13 @@ export async function startApplication(options: StartApplicationOptions): Promis
     shell: options.shell,
     version: options.version,
     dataDir,
+    connection: services,
     ...(options.chromiumHttpSender ? { chromiumHttpSender: options.chromiumHttpSender } : {}),
     ...(options.chooseFile ? { chooseFile: options.chooseFile } : {}),
   };
   journal.append({ actor: 'système', action: 'Démarrage de Référent VT', outcome: 'info', detail: environment.label });
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });
 
-  const services = connectionServicesFor(ctx);
   let sandbox: EmbeddedSandbox | undefined;
   let stopSandboxFollowing = (): Promise<void> => Promise.resolve();
   if (environment.id === 'sandbox-local' && options.embeddedSandbox !== false) {

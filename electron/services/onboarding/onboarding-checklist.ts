@@ -4,6 +4,7 @@
  * units, the notifications of flux 1 and the outbox. Each step says what it looked at and where to fix it.
  */
 import type { CertificateSummary } from '@shared/domain/certificates';
+import type { EnvironmentSummary } from '@shared/domain/environments';
 import type {
   OnboardingCheck,
   OnboardingChecklist,
@@ -13,7 +14,6 @@ import type {
 import { UNIT_WAITING } from '@shared/domain/referent-actions';
 import type { Db } from '../db/database';
 import { sqlList } from '../db/notification-store';
-import type { ConnectionServices } from '../app/handlers/connection-services';
 import type { RorUnitRecord } from '../worklist/ror-unit-record';
 import type { GeographicEntityRecord } from '../worklist/units-and-entities';
 import { markRepriseDecisions } from './reprise-marking';
@@ -26,7 +26,13 @@ export interface ConnectionFacts {
   readonly clientSecretSet: boolean;
 }
 
-export async function readConnectionFacts(services: ConnectionServices): Promise<ConnectionFacts> {
+/** What the checklist reads of the environment's stores (app/ passes its ConnectionServices). */
+export interface ConnectionFactsSource {
+  describe(): Promise<EnvironmentSummary>;
+  readonly registry: { get(certificateId: string): CertificateSummary };
+}
+
+export async function readConnectionFacts(services: ConnectionFactsSource): Promise<ConnectionFacts> {
   const summary = await services.describe();
   let certificate: CertificateSummary | undefined;
   if (summary.certificateId) {

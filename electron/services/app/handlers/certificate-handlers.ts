@@ -17,7 +17,7 @@ import {
   resolveOfferedPkcs11Module,
 } from '../../certs/pkcs11/module-locations';
 import { decodeUtf8 } from '../../http/bounded-body';
-import { connectionServicesFor, type ConnectionServices } from './connection-services';
+import type { ConnectionServices } from './connection-services';
 import { journaled } from './user-action-journal';
 
 type CertificateChannel =
@@ -42,7 +42,7 @@ type CertificateChannel =
 
 export function createCertificateHandlers(
   ctx: AppContext,
-  services: ConnectionServices = connectionServicesFor(ctx),
+  services: ConnectionServices = ctx.connection,
 ): Pick<Handlers, CertificateChannel> {
   const changed = (...scopes: string[]) => ctx.events.emit('data:changed', { scopes });
 

@@ -1,10 +1,10 @@
 /**
  * The certificate store, trust anchors, secret store and environment settings of the session's environment, built
- * once per AppContext and shared by the certificate/environment handlers, the connection check and whoever builds
- * the transport (sync). Everything lives in the environment's own folder (ctx.dataDir): data never mix.
+ * once by the composition (bootstrap.ts puts them in AppContext.connection; the CLI opens its own) and shared by the
+ * certificate/environment handlers, the connection check and whoever builds the transport (sync). Everything lives
+ * in the environment's own folder (ctx.dataDir): data never mix.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ENVIRONMENT_IDS, type EnvironmentId, type EnvironmentSummary } from '@shared/domain/environments';
 import { AppError } from '@shared/errors/app-error';
@@ -29,7 +29,6 @@ import {
 } from '../../secrets';
 import type { SdoEndpointConfig } from '../../transport/sdo-transport';
 import type { NetworkSettings, NodeTransportConfig } from '../../transport/transport';
-import type { AppContext } from '../app-context';
 
 export interface ConnectionServices {
   readonly environmentId: EnvironmentId;
@@ -49,15 +48,10 @@ export interface ConnectionServices {
   describe(id?: EnvironmentId): Promise<EnvironmentSummary>;
 }
 
-/** Where the environment's secrets are protected: a 0600 key file by default, safeStorage when the shell sets it. */
+/** Where the environment's secrets are protected: a 0600 key file by default, safeStorage when the shell says so. */
 export type SecretCipherFactory = (folders: EnvironmentPaths) => SecretCipher;
 
-let secretCipherFactory: SecretCipherFactory = (folders) => createKeyFileCipher(folders.secretsKeyFile);
-
-/** Called once by the Electron shell, before the first window, with a safeStorage-backed cipher. */
-export function useSecretCipher(factory: SecretCipherFactory): void {
-  secretCipherFactory = factory;
-}
+const keyFileCipher: SecretCipherFactory = (folders) => createKeyFileCipher(folders.secretsKeyFile);
 
 /** The environment id of a session, checked against the known ones. */
 export function environmentIdOf(id: string): EnvironmentId {
@@ -81,21 +75,6 @@ export function activeEnvironmentDescriptor(dataRoot: string): { id: Environment
   }
 }
 
-const cache = new WeakMap<AppContext, ConnectionServices>();
-
-export function connectionServicesFor(ctx: AppContext): ConnectionServices {
-  let services = cache.get(ctx);
-  if (!services) {
-    services = openConnectionServices({
-      dataRoot: dirname(ctx.dataDir),
-      environmentId: environmentIdOf(ctx.environmentId),
-      now: ctx.now,
-    });
-    cache.set(ctx, services);
-  }
-  return services;
-}
-
 const modulesFileSchema = z.union([
   z.object({ version: z.literal(2), chosenPaths: z.array(z.string()) }),
   // Version 1 held the whole editable list, standard locations included.
@@ -106,12 +85,14 @@ export function openConnectionServices(options: {
   dataRoot: string;
   environmentId: EnvironmentId;
   now: () => Date;
-  cipher?: SecretCipher;
+  /** The Electron shell passes a safeStorage-backed cipher; elsewhere a key file protects the secrets. */
+  secretCipher?: SecretCipherFactory;
 }): ConnectionServices {
+  const secretCipherFactory = options.secretCipher ?? keyFileCipher;
   const folders = environmentPaths(options.dataRoot, options.environmentId);
   const secrets = createFileSecretStore({
     filePath: folders.secretsFile,
-    cipher: options.cipher ?? secretCipherFactory(folders),
+    cipher: secretCipherFactory(folders),
   });
   const environments = new EnvironmentStore(options.dataRoot);
   const trustAnchors = new TrustAnchorStore(folders.trustAnchorsDir);

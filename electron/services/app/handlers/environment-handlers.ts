@@ -12,7 +12,7 @@ import { CLIENT_SECRET_NAME } from '../../environments/environment-store';
 import type { Handlers } from '../dispatch';
 import type { AppContext } from '../app-context';
 import { runConnectionCheck } from './connection-check-runner';
-import { connectionServicesFor, type ConnectionServices } from './connection-services';
+import type { ConnectionServices } from './connection-services';
 import { environmentSdo } from './environment-sdo';
 import { journaled } from './user-action-journal';
 import { connectionSettingsErrors } from '@shared/domain/connection-settings-form';
@@ -40,7 +40,7 @@ type EnvironmentChannel =
 
 export function createEnvironmentHandlers(
   ctx: AppContext,
-  services: ConnectionServices = connectionServicesFor(ctx),
+  services: ConnectionServices = ctx.connection,
 ): Pick<Handlers, EnvironmentChannel> {
   const changed = (...scopes: string[]) => ctx.events.emit('data:changed', { scopes });
 

@@ -8,7 +8,7 @@ import { AppError } from '@shared/errors/app-error';
 import { loadTerminologyCatalog, type SdoContext } from '../../fhir/terminology-release-files';
 import { createLogger } from '../../logging/logger';
 import type { AppContext } from '../app-context';
-import { connectionServicesFor, type ConnectionServices } from './connection-services';
+import type { ConnectionServices } from './connection-services';
 
 const log = createLogger('environment-sdo');
 const reported = new Set<string>();
@@ -34,7 +34,7 @@ export function environmentTerminology(
 }
 
 /** What the environment's resources are built and checked against. */
-export function environmentSdo(ctx: AppContext, services: ConnectionServices = connectionServicesFor(ctx)): SdoContext {
+export function environmentSdo(ctx: AppContext, services: ConnectionServices = ctx.connection): SdoContext {
   const environment = services.environments.get(services.environmentId);
   const settings = sdoSettings(environment.igVersion, environment.terminologyRelease);
   const terminology = environmentTerminology(ctx);

@@ -1,7 +1,6 @@
 /** Onboarding (raccordement checklist and report), reprise (forcer le statut) and cleanup channels. */
 import type { Handlers } from '../dispatch';
 import { localToday, type AppContext } from '../app-context';
-import { connectionServicesFor } from './connection-services';
 import { environmentSdo } from './environment-sdo';
 import { computeChecklist, readConnectionFacts } from '../../onboarding/onboarding-checklist';
 import { renderOnboardingReport, reportFileName } from '../../onboarding/onboarding-report-pdf';
@@ -22,7 +21,7 @@ export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, Onboar
   const checklist = async () =>
     computeChecklist({
       db: ctx.db,
-      facts: await readConnectionFacts(connectionServicesFor(ctx)),
+      facts: await readConnectionFacts(ctx.connection),
       environment: { id: ctx.environmentId, label: ctx.environmentLabel },
       now: ctx.now(),
     });
