@@ -31,7 +31,7 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const Screen = SCREENS[section] ?? SCREENS['tableau-de-bord'];
+  const Screen = SCREENS[section];
   return (
     <div className="layout">
       <a
@@ -64,7 +64,7 @@ export function App() {
         </ul>
       </nav>
       <main id="contenu" ref={mainRef} className="content">
-        {Screen && <Screen detail={detail} query={query} />}
+        <Screen detail={detail} query={query} />
       </main>
     </div>
   );

@@ -1,4 +1,7 @@
-/** The sections of the application, in ViaTrajectoire's wording. */
+/**
+ * The sections of the application, in ViaTrajectoire's wording: the one list of them. screens.ts maps each path to
+ * its screen through SectionPath, so a section without a screen (or the reverse) does not typecheck.
+ */
 export interface Section {
   readonly path: string;
   readonly label: string;
@@ -8,7 +11,7 @@ export interface Section {
   readonly onlyIn?: string;
 }
 
-export const SECTIONS: readonly Section[] = [
+const SECTION_LIST = [
   { path: 'tableau-de-bord', label: 'Tableau de bord', key: '1' },
   { path: 'notifications', label: 'Notifications', key: '2' },
   { path: 'listes-attente', label: "Listes d'attente", key: '3' },
@@ -21,20 +24,24 @@ export const SECTIONS: readonly Section[] = [
   { path: 'raccordement', label: 'Raccordement', key: '0' },
   { path: 'nettoyage', label: 'Assistant de nettoyage', key: 'n' },
   { path: 'bac-a-sable', label: 'Bac à sable', key: 'b', onlyIn: 'sandbox-local' },
-];
+] as const satisfies readonly Section[];
 
-export const DEFAULT_SECTION = 'tableau-de-bord';
+export type SectionPath = (typeof SECTION_LIST)[number]['path'];
+
+export const SECTIONS: readonly (Section & { readonly path: SectionPath })[] = SECTION_LIST;
+
+export const DEFAULT_SECTION: SectionPath = 'tableau-de-bord';
 
 /**
  * Route = "#/<section>[/<detail>][?<filters>]"; a hash router keeps app:// and the browser host alike. The query
  * carries a list's filters (a dashboard tile opens the list it counts).
  */
-export function parseRoute(hash: string): { section: string; detail: string | undefined; query: string } {
+export function parseRoute(hash: string): { section: SectionPath; detail: string | undefined; query: string } {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
   const [section, detail] = path.split('/');
-  const known = SECTIONS.some((s) => s.path === section);
+  const known = SECTIONS.find((s) => s.path === section);
   return {
-    section: known ? (section as string) : DEFAULT_SECTION,
+    section: known ? known.path : DEFAULT_SECTION,
     detail: known ? detail : undefined,
     query: known ? query : '',
   };

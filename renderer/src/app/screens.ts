@@ -1,4 +1,6 @@
 import type { ComponentType } from 'react';
+import type { SectionPath } from './navigation';
+import type { ScreenProps } from './screen-props';
 import { CertificatesScreen } from '../screens/CertificatesScreen';
 import { CleanupScreen } from '../screens/CleanupScreen';
 import { OnboardingScreen } from '../screens/OnboardingScreen';
@@ -12,13 +14,8 @@ import { SandboxScreen } from '../screens/SandboxScreen';
 import { UnitsScreen } from '../screens/UnitsScreen';
 import { WaitingListsScreen } from '../screens/WaitingListsScreen';
 
-export interface ScreenProps {
-  readonly detail: string | undefined;
-  /** The route's query ("a-traiter=1&validite=bientot"), for screens with filters. */
-  readonly query?: string;
-}
-
-export const SCREENS: Record<string, ComponentType<ScreenProps>> = {
+/** The screen of each section of navigation.ts (the list of sections is there). */
+export const SCREENS: Record<SectionPath, ComponentType<ScreenProps>> = {
   'tableau-de-bord': DashboardScreen,
   notifications: NotificationsScreen,
   'listes-attente': WaitingListsScreen,

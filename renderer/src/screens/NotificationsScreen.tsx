@@ -5,7 +5,7 @@ import type { RequestOf } from '@shared/ipc/contract';
 import type { WorklistRow, WorklistSortField } from '@shared/domain/worklist';
 import { STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
 import { useApiQuery } from '../api/use-api';
-import type { ScreenProps } from '../app/screens';
+import type { ScreenProps } from '../app/screen-props';
 import { navigate } from '../app/use-route';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
 import { formatCount, formatDate } from '../components/format';
