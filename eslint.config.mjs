@@ -1,9 +1,12 @@
-// Lint rules enforce the layering of anchors.md §9.1 a second time (the first is tsconfig references):
-// shared/ is pure TypeScript, electron/services never imports electron, renderer/ never imports Node or electron.
+// Lint rules enforce the layering described in docs/architecture.md a second time (the first is tsconfig
+// references): shared/ is pure TypeScript, electron/services never imports electron, renderer/ never imports Node or
+// electron, and inside electron/services the layers below (boundaries) only ever import downwards.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
+import boundaries from 'eslint-plugin-boundaries';
 import globals from 'globals';
+import { boundariesSettings, layerPolicies } from './eslint.layers.mjs';
 
 const nodeBuiltins = [
   'node:*',
@@ -53,6 +56,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['**/*.{ts,tsx,mts,mjs}'],
+    plugins: { boundaries },
+    settings: boundariesSettings,
+    rules: { 'boundaries/dependencies': ['error', { default: 'disallow', policies: layerPolicies }] },
   },
   {
     files: ['shared/**/*.ts'],
