@@ -84,7 +84,7 @@ function localName(qualified: string): string | null {
     local = null;
   } else {
     const parts = qualified.split(':');
-    local = parts.length === 2 ? (parts[1] as string) : qualified;
+    local = parts.length === 2 ? (parts[1] ?? qualified) : qualified;
     if (local === '') local = null;
   }
   if (localNames.size < 10_000) localNames.set(qualified, local);

@@ -77,7 +77,9 @@ export function parseCertificate(input: Buffer | string): ParsedCertificate {
   const offset = tbsFields[0]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
   const issuerAttrs = readRdn(tbsFields[offset + 2]);
   const subjectAttrs = readRdn(tbsFields[offset + 4]);
-  const extensionsHolder = tbsFields.find((f) => f.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && f.type === 3);
+  const extensionsHolder = tbsFields.find(
+    (f) => f.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && Number(f.type) === 3,
+  );
   const extensions = ((extensionsHolder?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ??
     []) as forge.asn1.Asn1[];
   const parsedExtensions = extensions.map((e) => pkiInternals.certificateExtensionFromAsn1(e));

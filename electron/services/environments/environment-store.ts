@@ -178,7 +178,7 @@ export class EnvironmentStore {
   }
 
   private settingsOf(file: EnvironmentsFile, id: EnvironmentId): EnvironmentSettings {
-    return (file.environments[id] as EnvironmentSettings | undefined) ?? DEFAULT_ENVIRONMENTS[id];
+    return file.environments[id] ?? DEFAULT_ENVIRONMENTS[id];
   }
 
   private load(): EnvironmentsFile {

@@ -140,5 +140,7 @@ it('closes at once, with an event stream open and a request still arriving', asy
   ]);
   expect(outcome).toBe('fermé');
   // Both sockets were dropped by the host, not left to the client.
-  await Promise.all([stream, stuck].map((s) => (s.closed ? null : new Promise((r) => s.once('close', r)))));
+  await Promise.all(
+    [stream, stuck].map((s) => (s.closed ? Promise.resolve() : new Promise((r) => s.once('close', r)))),
+  );
 });

@@ -88,7 +88,7 @@ async function newKey(): Promise<forge.pki.rsa.PrivateKey> {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  return forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  return forge.pki.privateKeyFromPem(privateKey);
 }
 
 function publicOf(key: forge.pki.rsa.PrivateKey): forge.pki.rsa.PublicKey {
@@ -126,17 +126,13 @@ function makeCertificate(request: CertRequest): forge.pki.Certificate {
   cert.serialNumber = randomSerial();
   cert.validity.notBefore = request.notBefore;
   cert.validity.notAfter = request.notAfter;
-  cert.setSubject(request.subject as forge.pki.CertificateField[]);
+  cert.setSubject(request.subject);
   const issuerKey = request.issuer === 'self' ? request.key : request.issuer.key;
   const issuerSki =
     request.issuer === 'self'
       ? cert.generateSubjectKeyIdentifier().getBytes()
       : request.issuer.cert.generateSubjectKeyIdentifier().getBytes();
-  cert.setIssuer(
-    (request.issuer === 'self'
-      ? request.subject
-      : request.issuer.cert.subject.attributes) as forge.pki.CertificateField[],
-  );
+  cert.setIssuer(request.issuer === 'self' ? request.subject : request.issuer.cert.subject.attributes);
   cert.setExtensions([
     ...request.extensions,
     { name: 'subjectKeyIdentifier' },
@@ -268,7 +264,7 @@ export async function ensureTestPki(dir: string, options: EnsureTestPkiOptions):
   }
   const intermediate: Issuer = {
     cert: forge.pki.certificateFromPem(interPem as string),
-    key: forge.pki.privateKeyFromPem(interKeyPem as string) as forge.pki.rsa.PrivateKey,
+    key: forge.pki.privateKeyFromPem(interKeyPem as string),
   };
   const interX509 = new X509Certificate(interPem as string);
   const issuedByCurrentCa = (certPem: string): boolean => {

@@ -174,7 +174,7 @@ function route(context: AdminApiContext, method: string, path: string, body: Jso
     case 'GET /settings':
       return context.settings();
     case 'POST /settings':
-      return context.updateSettings(body as Partial<SandboxSettings>);
+      return context.updateSettings(body);
     case 'POST /reset':
       context.reset();
       return { reset: true };
@@ -193,7 +193,7 @@ export async function startAdminServer(
   options: { port: number; token: string },
 ): Promise<AdminServer> {
   const expected = Buffer.from(options.token);
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const given = Buffer.from(String(req.headers[ADMIN_TOKEN_HEADER] ?? ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       sendJson(res, {
@@ -221,6 +221,10 @@ export async function startAdminServer(
       const message = error instanceof Error ? error.message : 'Erreur inconnue';
       sendJson(res, { status, contentType: 'application/json', body: { code, message } });
     }
+  };
+  // A failure while answering (the client gone) ends that exchange, never the sandbox's process.
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

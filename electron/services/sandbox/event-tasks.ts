@@ -19,5 +19,5 @@ export function buildEventTask(
     lastUpdated,
     clientIdentifier: 'none',
   });
-  return task as unknown as Record<string, unknown>;
+  return task;
 }

@@ -51,7 +51,7 @@ export class SandboxAdmin {
     } catch {
       throw new AppError('SANDBOX_NOT_RUNNING', 'Le bac à sable ne répond pas : est-il démarré ?', this.adminUrl);
     }
-    const payload = (await response.json()) as unknown;
+    const payload = await response.json();
     if (!response.ok) {
       const error = payload as { code?: SandboxErrorCode; message?: string };
       throw new AppError(

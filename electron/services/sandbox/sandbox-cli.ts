@@ -191,7 +191,7 @@ async function run(argv: string[]): Promise<void> {
       else
         result = await admin.setFaults({
           [need(first, 'nom de panne')]: Number(need(second, 'valeur')),
-        } as Partial<FaultSettings>);
+        });
       break;
     case 'raw':
       result = await rawCommand(admin, args);

@@ -102,7 +102,7 @@ function taskFor(idNatDecision: string, idDecision: string, eg: string): Json {
     valueIdentifier?: { value: string };
   }[]) {
     const code = input.type.coding[0]?.code ?? '';
-    if (values[code] !== undefined && input.valueIdentifier) input.valueIdentifier.value = values[code] as string;
+    if (values[code] !== undefined && input.valueIdentifier) input.valueIdentifier.value = values[code];
   }
   return task;
 }

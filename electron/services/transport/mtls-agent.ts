@@ -64,6 +64,7 @@ export class MtlsAgent extends Agent {
     const port = Number(options.port ?? 443);
     const proxy = this.proxyFor(host, port);
     // https.Agent's own createConnection keeps the TLS session cache; over a tunnel it wraps the tunnel socket.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called with this agent as `this` just below
     const base = Agent.prototype.createConnection as unknown as (this: Agent, o: object) => TLSSocket;
     if (!proxy) return base.call(this, options);
     if (!callback) throw new Error('createConnection without callback');

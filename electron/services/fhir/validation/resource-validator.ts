@@ -530,7 +530,7 @@ class Walker {
       for (const value of current) {
         if (!isObject(value)) continue;
         const child = value[segment];
-        if (Array.isArray(child)) next.push(...child);
+        if (Array.isArray(child)) next.push(...(child as unknown[]));
         else if (child !== undefined) next.push(child);
       }
       current = next;
