@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ACTION_IDS } from './action-ids';
 import { motifsForStatut } from '../terminology/code-lists';
 import {
   ActionNotAllowedError,
@@ -59,8 +60,9 @@ const only = (id: ActionId, s: NotificationState, input: Parameters<typeof planA
 const D = '2026-03-02';
 
 describe('the table', () => {
-  it('holds the fourteen rows of actions.md, each motif list allowed by ASS_A32 for its status', () => {
-    expect(REFERENT_ACTIONS).toHaveLength(14);
+  it('holds the fourteen rows of docs/referent-actions.md, each motif list allowed by ASS_A32 for its status', () => {
+    // One row per action id of the contract, in its order.
+    expect(REFERENT_ACTIONS.map((a) => a.id)).toEqual([...ACTION_IDS]);
     for (const a of REFERENT_ACTIONS) {
       if (!a.motif) continue;
       const allowed = motifsForStatut(a.motif.statut).map((m) => m.code);

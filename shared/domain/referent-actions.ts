@@ -5,23 +5,10 @@
  * StatusReports to send. Correct the table here: screens and the sync engine only read it.
  */
 import { motifsForStatut } from '../terminology/code-lists';
+import type { ActionId } from './action-ids';
 import type { StatusReport, UnitIdentity } from './status-report';
 
-export type ActionId =
-  | 'marquer-lue'
-  | 'contact-effectue'
-  | 'demande-admission'
-  | 'declarer-admissible'
-  | 'prononcer-admission'
-  | 'modifier-proposition'
-  | 'debut-periode-essai'
-  | 'periode-essai-non-concluante'
-  | 'entree-usager'
-  | 'changement-unite'
-  | 'sortie-usager'
-  | 'retirer-liste-attente'
-  | 'admission-impossible'
-  | 'demande-reorientation';
+export type { ActionId };
 
 /** Unit statuses (J253) grouped by meaning. */
 export const UNIT_WAITING: readonly string[] = ['182', '183', '184'];

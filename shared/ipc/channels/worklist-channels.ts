@@ -9,6 +9,7 @@ import type {
   WorklistResult,
 } from '../../domain/worklist';
 import type { ParsedEvaluation } from '../../domain/decision';
+import { ACTION_IDS } from '../../domain/action-ids';
 import { UNIT_WAITING } from '../../domain/referent-actions';
 import { channel } from '../channel';
 
@@ -32,22 +33,7 @@ export const worklistFilter = z
   })
   .strict();
 
-const actionIds = z.enum([
-  'marquer-lue',
-  'contact-effectue',
-  'demande-admission',
-  'declarer-admissible',
-  'prononcer-admission',
-  'modifier-proposition',
-  'debut-periode-essai',
-  'periode-essai-non-concluante',
-  'entree-usager',
-  'changement-unite',
-  'sortie-usager',
-  'retirer-liste-attente',
-  'admission-impossible',
-  'demande-reorientation',
-]);
+const actionIds = z.enum(ACTION_IDS);
 
 export const actionRequest = z
   .object({
