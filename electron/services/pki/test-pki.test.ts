@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { X509Certificate, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTestPki, type PkiFile, type TestPki } from './test-pki';
+import forge from 'node-forge';
+import { ensureTestPki, serialFromRandomBytes, type PkiFile, type TestPki } from './test-pki';
 
 const ENTITIES = [
   { finessEj: '010000001', name: 'ASSOCIATION TEST Hélène' },
@@ -117,6 +118,36 @@ describe('ensureTestPki', () => {
     expect(renewedLeaf.serialNumber).not.toBe(leafOf(pki.clients['010000001'] as PkiFile).serialNumber);
     expect(new Date(renewedLeaf.validTo).getTime()).toBeGreaterThan(later.getTime());
     pki = await ensureTestPki(dir, { legalEntities: ENTITIES });
+  });
+});
+
+describe('serial numbers', () => {
+  // forge writes the serial's bytes as given; OpenSSL (hence Node and TLS) refuses an INTEGER with a useless zero.
+  const key = forge.pki.privateKeyFromPem(
+    generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  ) as forge.pki.rsa.PrivateKey;
+  const certificateWithSerial = (serial: string): string => {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    cert.serialNumber = serial;
+    cert.validity.notBefore = new Date();
+    cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+    cert.setSubject([{ shortName: 'CN', value: 'serial' }]);
+    cert.setIssuer([{ shortName: 'CN', value: 'serial' }]);
+    cert.sign(key, forge.md.sha256.create());
+    return forge.pki.certificateToPem(cert);
+  };
+
+  it.each([
+    ['all zero', '00'.repeat(16)],
+    ['two leading zero bytes', '0000' + '7f'.repeat(14)],
+    ['a leading zero then a low byte', '00' + '11'.repeat(15)],
+    ['top bit set', '80' + '00'.repeat(15)],
+    ['all ones', 'ff'.repeat(16)],
+  ])('random bytes %s give a positive 16-byte serial Node reads back', (_name, randomHex) => {
+    const serial = serialFromRandomBytes(Buffer.from(randomHex, 'hex'));
+    expect(serial).toMatch(/^[4-7][0-9a-f]{31}$/);
+    expect(new X509Certificate(certificateWithSerial(serial)).serialNumber.toLowerCase()).toBe(serial);
   });
 });
 

@@ -95,11 +95,20 @@ function publicOf(key: forge.pki.rsa.PrivateKey): forge.pki.rsa.PublicKey {
   return forge.pki.setRsaPublicKey(key.n, key.e);
 }
 
-function randomSerial(): string {
-  // Positive 128-bit serial: clear the top bit.
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+/**
+ * A positive serial that DER encodes in its minimal form whatever the random bytes: the first byte is kept within
+ * 0x40–0x7f (top bit clear: positive; not zero: no padding). Clearing only the top bit let one serial in 65,536
+ * start with two zero bytes; forge strips one leading zero only, and OpenSSL then refuses the whole certificate
+ * ("illegal padding"): Node could not read it ("certificat illisible") and the sandbox could not start its server.
+ */
+export function serialFromRandomBytes(random: Uint8Array): string {
+  const bytes = Buffer.from(random);
+  bytes[0] = ((bytes[0] ?? 0) & 0x3f) | 0x40;
   return bytes.toString('hex');
+}
+
+function randomSerial(): string {
+  return serialFromRandomBytes(randomBytes(16));
 }
 
 function randomPassword(): string {
