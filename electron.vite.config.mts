@@ -13,7 +13,7 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       rollupOptions: {
-        // The sync runs in a worker thread with its own database connection (decisions.md §4).
+        // The sync runs in a worker thread with its own database connection (docs/decisions.md §4).
         input: {
           index: resolve('electron/main/index.ts'),
           'sync-worker': resolve('electron/services/sync/runner/sync-worker-entry.ts'),

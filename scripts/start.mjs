@@ -1,5 +1,5 @@
 // `npm start`: launches Electron where its binary is present; otherwise serves the same app through the
-// browser host on 127.0.0.1 and prints its URL (decisions.md §1). Either way on the embedded sandbox by default.
+// browser host on 127.0.0.1 and prints its URL (docs/decisions.md §1). Either way on the embedded sandbox by default.
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

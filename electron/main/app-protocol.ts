@@ -5,7 +5,7 @@ import { lookupStaticFile, type StaticFileLookup } from '../services/host/static
 
 export const APP_ORIGIN = 'app://referent-vt';
 
-/** Serves the renderer bundle from app://referent-vt/, never outside its folder (anchors.md §9.7 rule 28). */
+/** Serves the renderer bundle from app://referent-vt/, never outside its folder (docs/architecture.md §7). */
 export function registerAppProtocol(rendererDir: string): void {
   protocol.handle('app', async (request) => {
     const url = new URL(request.url);

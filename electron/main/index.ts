@@ -36,7 +36,7 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
 
-  // Chromium must never pick a client certificate by itself (anchors.md §10.16): only requests to the active
+  // Chromium must never pick a client certificate by itself (docs/architecture.md §6): only requests to the active
   // environment's ViaTrajectoire endpoints get one, the certificate chosen in the store (a card's, through the OS).
   app.on('select-client-certificate', (event, _webContents, url, list, callback) => {
     event.preventDefault();

@@ -7,7 +7,7 @@ export interface ShellBuild {
   readonly devTools: boolean;
 }
 
-/** Every window: isolated, sandboxed, no Node (anchors.md §9.7 rule 27). */
+/** Every window: isolated, sandboxed, no Node (docs/architecture.md §7). */
 export function createMainWindow(preloadPath: string, build: ShellBuild): BrowserWindow {
   const window = new BrowserWindow({
     width: 1360,
@@ -31,7 +31,7 @@ export function createMainWindow(preloadPath: string, build: ShellBuild): Browse
   return window;
 }
 
-/** The renderer does no networking and gets no permission (anchors.md §9.7 rules 29–30). */
+/** The renderer does no networking and gets no permission (docs/architecture.md §7). */
 export function hardenSessions(session: Session, build: ShellBuild): void {
   session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);

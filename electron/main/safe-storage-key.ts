@@ -10,8 +10,8 @@ export const electronSafeStorage: SafeStorageLike = {
 };
 
 /**
- * The database key wrapped with safeStorage (decisions.md §2); the 'basic_text' Linux backend is refused by
- * createSafeStorageCipher (anchors.md §9.6 rule 26).
+ * The database key wrapped with safeStorage (docs/decisions.md §2); the 'basic_text' Linux backend is refused by
+ * createSafeStorageCipher (docs/architecture.md §6).
  */
 export function safeStorageDatabaseKey(databaseFile: string): Buffer {
   return createDatabaseKeyProvider({

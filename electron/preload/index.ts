@@ -1,6 +1,6 @@
 /**
  * Builds window.referentVt from the shared contract: one function per channel and one subscription per event,
- * each returning an unsubscribe function. Nothing else crosses (anchors.md §9.2 rule 5, §10.1).
+ * each returning an unsubscribe function. Nothing else crosses (docs/architecture.md §2).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { CHANNEL_NAMES, EVENT_NAMES, type ChannelName, type EventName } from '@shared/ipc/contract';

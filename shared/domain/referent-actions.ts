@@ -1,6 +1,6 @@
 /**
- * The referent's actions and the statuses they send (flux 4), as ONE declarative table taken from
- * ../shared/spec/actions.md, plus the rules around it: roll-up of the ESMS status from the unit lines, trial-period
+ * The referent's actions and the statuses they send (flux 4), as ONE declarative table documented in
+ * docs/referent-actions.md, plus the rules around it: roll-up of the ESMS status from the unit lines, trial-period
  * exclusion (ESRP/ESPO), masking of finished notifications, and `planAction` which turns an action into the
  * StatusReports to send. Correct the table here: screens and the sync engine only read it.
  */
@@ -15,7 +15,7 @@ export const UNIT_WAITING: readonly string[] = ['182', '183', '184'];
 export const UNIT_OPEN: readonly string[] = ['182', '183', '184', '185', '186', '187'];
 export const UNIT_CLOSED: readonly string[] = ['180', '181', '188'];
 export const UNIT_ENTERED: readonly string[] = ['186', '187'];
-/** ESMS statuses that finish a notification (actions.md, Masking). */
+/** ESMS statuses that finish a notification (docs/functional-rules.md §3). */
 export const ESMS_FINISHED: readonly string[] = ['46', '48', '49', '37'];
 /** ESMS statuses received from the MDPH (flux 5): never sent back by the ESMS. */
 export const ESMS_RECEIVED_ONLY: readonly string[] = ['39', '46', '49', '37', '54'];
@@ -144,7 +144,7 @@ export function trialPeriodAllowed(
   );
 }
 
-/** The table of actions.md, in its order. */
+/** The table of docs/referent-actions.md, in its order. */
 export const REFERENT_ACTIONS: readonly ActionDefinition[] = [
   {
     id: 'marquer-lue',
@@ -315,7 +315,7 @@ export function actionDefinition(id: ActionId): ActionDefinition {
 }
 
 /**
- * Roll-up of the ESMS level from the unit lines (actions.md): any 186 ⇒ 47; else 185 ⇒ 43; else 184 ⇒ 71;
+ * Roll-up of the ESMS level from the unit lines (docs/referent-actions.md): any 186 ⇒ 47; else 185 ⇒ 43; else 184 ⇒ 71;
  * else 183 ⇒ 72; else 182 ⇒ 42; otherwise nothing automatic. Our addition: a 187 line (re-orientation asked, the
  * person still in care) counts after 186 as 51.
  */
@@ -567,7 +567,7 @@ function planMainAction(
 }
 
 /**
- * Masking (actions.md): a notification is "terminé" when its ESMS status is 46, 48, 49 or 37, or every unit line is
+ * Masking (docs/functional-rules.md §3): a notification is "terminé" when its ESMS status is 46, 48, 49 or 37, or every unit line is
  * closed with no entry, or its validity has ended with no entry. Terminé lines are hidden by default, never deleted.
  */
 export function isFinished(

@@ -1,6 +1,6 @@
 /**
  * What the referent's screens read: the work list, a notification's detail, waiting lists per ROR unit, units and
- * geographic entities. Plain JSON-compatible DTOs (anchors.md §9.2 rule 7).
+ * geographic entities. Plain JSON-compatible DTOs (docs/architecture.md §2).
  */
 import type { ParsedDecision } from './decision';
 import type { ActionId, MotifRule, Scope, ValidityState } from './referent-actions';

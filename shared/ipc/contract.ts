@@ -1,5 +1,5 @@
 /**
- * The one IPC contract (anchors.md §9.2): channel name → request schema + response type. The preload exposes one
+ * The one IPC contract (docs/architecture.md §2): channel name → request schema + response type. The preload exposes one
  * function per channel, the main process validates every request with the channel's schema, the browser host
  * serves the same channels over loopback HTTP. Areas add their channels in ./channels/<area>-channels.ts.
  */

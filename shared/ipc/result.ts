@@ -1,6 +1,6 @@
 import type { AppErrorData } from '../errors/app-error';
 
-/** What every IPC call returns: handlers never throw across the boundary (anchors.md §9.2 rule 6). */
+/** What every IPC call returns: handlers never throw across the boundary (docs/architecture.md §2). */
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AppErrorData };
 
 export function ok<T>(value: T): Result<T> {

@@ -5,7 +5,7 @@ import { dispatch } from '../../services/app/dispatch';
 import type { RunningApplication } from '../../services/app/bootstrap';
 import { APP_ORIGIN } from '../app-protocol';
 
-/** Only our own main frame, loaded from app://, may call (anchors.md §9.2 rule 6a). */
+/** Only our own main frame, loaded from app://, may call (docs/architecture.md §2). */
 function trustedSender(event: IpcMainInvokeEvent): boolean {
   try {
     const frame = event.senderFrame;

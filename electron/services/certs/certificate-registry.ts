@@ -81,7 +81,7 @@ export interface CertificateRegistryOptions {
 }
 
 /**
- * The certificate registry of one environment (anchors.md §9.6, Bitwarden's mTLS store): a versioned JSON with a
+ * The certificate registry of one environment (docs/architecture.md §6, Bitwarden's mTLS store): a versioned JSON with a
  * revision, validated on load, written atomically, every mutation serialised through one queue. PKCS#12 bytes are
  * stored AES-256-GCM encrypted under a key kept in the secret store; passwords only if the referent asks.
  */

@@ -8,7 +8,7 @@ export type ClientCertificateSelection =
     };
 
 /**
- * Pure selection policy for Chromium's `select-client-certificate` (anchors.md §9.6, Bitwarden): the main process
+ * Pure selection policy for Chromium's `select-client-certificate` (docs/architecture.md §6, Bitwarden): the main process
  * always calls preventDefault() and then the callback with the certificate chosen here, or with nothing. Only
  * requests to the active environment's origins get a certificate, and only the one chosen in the registry
  * (matched by SHA-256 fingerprint of the DER), so Chromium never auto-selects another card or store certificate.

@@ -1,5 +1,5 @@
 /**
- * Opens the encrypted SQLite database (decisions.md §2): SQLCipher-compatible cipher with a random raw key,
+ * Opens the encrypted SQLite database (docs/decisions.md §2): SQLCipher-compatible cipher with a random raw key,
  * WAL, foreign keys, then brings the schema to the code's version through the numbered migrations.
  */
 import fs from 'node:fs';

@@ -11,7 +11,7 @@ export const DOCUMENT_TYPE = {
   evaluation: { code: '51848-0', display: 'Evaluation note', title: 'Document évaluation' },
 } as const;
 
-/** System of Task.identifier used for the conditional create of flux 4 (decisions.md §5). */
+/** System of Task.identifier used for the conditional create of flux 4 (docs/decisions.md §5). */
 export const CLIENT_ID_SYSTEM = 'urn:referent-vt:client-id';
 
 export function taskProfileFor(version: SdoVersion): string {

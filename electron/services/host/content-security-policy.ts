@@ -1,5 +1,5 @@
 /**
- * Strict CSP for the renderer (anchors.md §9.7 rule 29), the same under Electron (app:// protocol) and the browser
+ * Strict CSP for the renderer (docs/architecture.md §7), the same under Electron (app:// protocol) and the browser
  * host: no remote code, no eval, network only to our own origin (the browser host's API).
  */
 export const CONTENT_SECURITY_POLICY = [

@@ -13,7 +13,7 @@ export function buildEventTask(
   profileVersion: SdoVersion,
   lastUpdated: string,
 ): Record<string, unknown> {
-  // Task.identifier carries an ESMS outbox id (decisions.md §5): an MDPH event has none.
+  // Task.identifier carries an ESMS outbox id (docs/decisions.md §5): an MDPH event has none.
   const { identifier: _noClientIdentifier, ...task } = buildEsmsTask(report, {
     profileVersion,
     lastUpdated,

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces `filePath` atomically: temp file created 0600 beside it, fsync, rename, fsync of the folder.
- * A crash leaves either the old or the new content, never a torn file (anchors.md §9.6).
+ * A crash leaves either the old or the new content, never a torn file (docs/architecture.md §6).
  */
 export function writeFileAtomicSync(filePath: string, data: Buffer | string, mode = 0o600): void {
   const dir = dirname(filePath);

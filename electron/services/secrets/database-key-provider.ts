@@ -4,7 +4,7 @@ import { AppError } from '@shared/errors/app-error';
 import { writeFileAtomicSync } from './atomic-file';
 import { AES_KEY_BYTES, readOrCreateKeyFile, type SecretCipher } from './secret-cipher';
 
-/** Gives the random 32-byte SQLCipher key of one environment's database (decisions.md §2). */
+/** Gives the random 32-byte SQLCipher key of one environment's database (docs/decisions.md §2). */
 export interface DatabaseKeyProvider {
   getKey(): Buffer;
 }

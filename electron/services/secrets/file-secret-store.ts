@@ -20,7 +20,7 @@ interface SecretFile {
 /**
  * One encrypted JSON blob on disk (whole-file encryption: even secret names are hidden). Each mutation rewrites it
  * atomically through a single queue. A backend change (e.g. key file replaced by safeStorage) is reported, never
- * papered over by generating a new key (anchors.md §9.6).
+ * papered over by generating a new key (docs/architecture.md §6).
  */
 export function createFileSecretStore(options: { filePath: string; cipher: SecretCipher }): SecretStore {
   const { filePath, cipher } = options;

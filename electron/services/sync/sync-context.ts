@@ -111,7 +111,7 @@ export function nextLink(bundle: unknown): string | undefined {
   return links.find((l) => l.relation === 'next')?.url;
 }
 
-/** Server time of a search: Bundle.meta.lastUpdated, else the response Date header (decisions.md §9). */
+/** Server time of a search: Bundle.meta.lastUpdated, else the response Date header (docs/decisions.md §9). */
 export function serverInstant(bundle: unknown, serverDate: string | undefined): string | undefined {
   const meta = (bundle as { meta?: { lastUpdated?: string } } | undefined)?.meta?.lastUpdated;
   if (typeof meta === 'string') return meta;

@@ -1,5 +1,5 @@
 /**
- * The network boundary of the sync engine (decisions.md §3). The Node implementation is createNodeTransport;
+ * The network boundary of the sync engine (docs/decisions.md §3). The Node implementation is createNodeTransport;
  * under Electron a card certificate may go through Chromium's net stack behind the same interface.
  */
 export interface SdoRequest {
@@ -20,7 +20,7 @@ export interface SdoResponse {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON, or undefined for an empty / non-JSON body. */
   body: unknown;
-  /** The server's `Date` header: sync cursors come from server time (decisions.md §9). */
+  /** The server's `Date` header: sync cursors come from server time (docs/decisions.md §9). */
   serverDate?: string;
 }
 

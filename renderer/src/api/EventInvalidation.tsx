@@ -3,7 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { api } from './api-client';
 import { invalidateScopes } from './use-api';
 
-/** The single place that turns main's change events into query invalidations (anchors.md §9.2 rule 8). */
+/** The single place that turns main's change events into query invalidations (docs/architecture.md §2). */
 export function EventInvalidation(): null {
   const queryClient = useQueryClient();
   useEffect(

@@ -16,7 +16,7 @@ export async function call<C extends ChannelName>(channel: C, request: RequestOf
   return result.value;
 }
 
-/** Query keys derive from the channel name and its arguments (anchors.md §9.2 rule 8). */
+/** Query keys derive from the channel name and its arguments (docs/architecture.md §2). */
 export function useApiQuery<C extends ChannelName>(
   channel: C,
   request: RequestOf<C>,

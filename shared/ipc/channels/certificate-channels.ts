@@ -1,6 +1,6 @@
 /**
  * Certificates, trust anchors and smart cards (issue 4). Requests may carry a .p12 password or a PIN into main;
- * responses only ever carry metadata (anchors.md §9.2 rule 7): no key, no password, no PIN.
+ * responses only ever carry metadata (docs/architecture.md §2): no key, no password, no PIN.
  */
 import { z } from 'zod';
 import {

@@ -156,7 +156,7 @@ export function up(db: Database.Database): void {
     CREATE INDEX status_event_by_notification ON status_event (notification_id, id);
     CREATE UNIQUE INDEX status_event_remote_task ON status_event (task_id) WHERE origin = 'vt';
 
-    -- Outbox (anchors.md §9.4): written in the same transaction as the local change it sends.
+    -- Outbox (docs/architecture.md §4): written in the same transaction as the local change it sends.
     CREATE TABLE outbox (
       id                 INTEGER PRIMARY KEY,
       kind               TEXT NOT NULL CHECK (kind IN ('task.create', 'consent.create')),
@@ -196,7 +196,7 @@ export function up(db: Database.Database): void {
       PRIMARY KEY (decision_id, finess_eg)
     ) STRICT;
 
-    -- Server-time cursors per EG and flow (decisions.md §9).
+    -- Server-time cursors per EG and flow (docs/decisions.md §9).
     CREATE TABLE sync_cursor (
       finess_eg    TEXT NOT NULL,
       flow         TEXT NOT NULL CHECK (flow IN ('flux1', 'flux5', 'ror')),

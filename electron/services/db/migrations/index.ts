@@ -1,5 +1,5 @@
 /**
- * Numbered migrations (anchors.md §9.3 rule 10): each file exports `version` and `up(db)`; progress is kept in
+ * Numbered migrations (docs/architecture.md §3): each file exports `version` and `up(db)`; progress is kept in
  * PRAGMA user_version; all pending steps run in one transaction; a database newer than the code is refused.
  * Never edit a shipped migration: add the next one.
  */

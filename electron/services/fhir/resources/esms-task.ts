@@ -85,7 +85,7 @@ export interface BuildEsmsTaskOptions {
   readonly terminologyRelease?: string;
   /** The releases known (an environment may add its own); defaults to those built into the product. */
   readonly terminology?: TerminologyCatalog;
-  /** Outbox client id, sent as Task.identifier for the conditional create (decisions.md §5). */
+  /** Outbox client id, sent as Task.identifier for the conditional create (docs/decisions.md §5). */
   readonly clientIdentifier: string;
   /** Server-side notion of the event time; meta.lastUpdated is 1..1 in the profile. */
   readonly lastUpdated: string;

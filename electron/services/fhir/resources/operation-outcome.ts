@@ -1,4 +1,4 @@
-/** OperationOutcome: the error currency end to end (anchors.md §9.5). */
+/** OperationOutcome: the error currency end to end (docs/architecture.md §5). */
 import type { ValidationResult } from '@shared/domain/fhir-validation';
 import type { IssueSeverity, OperationOutcome } from './fhir-json';
 

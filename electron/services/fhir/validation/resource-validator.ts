@@ -1,5 +1,5 @@
 /**
- * Validates a FHIR R4 JSON resource against the SDO profiles (decisions.md §7), the way EVSClient would:
+ * Validates a FHIR R4 JSON resource against the SDO profiles (docs/decisions.md §7), the way EVSClient would:
  * base R4 structure (unknown elements, JSON shape, cardinality, primitive formats, choice types), profile
  * cardinality, fixed/pattern values, slicing, required bindings and FHIRPath invariants. Everything is read from
  * the StructureDefinitions compiled in profile-registry.ts; nothing here knows a particular profile.
@@ -43,7 +43,7 @@ const BASE_SD = 'http://hl7.org/fhir/StructureDefinition/';
 
 /**
  * Elements whose base minimum is reported as a warning instead of an error: the IG's own `_elements` search
- * example carries `text: { status }` without `div`, and every official example must pass (decisions.md §7).
+ * example carries `text: { status }` without `div`, and every official example must pass (docs/decisions.md §7).
  */
 const RELAXED_MINIMUMS = new Set(['Narrative.div']);
 
@@ -289,7 +289,7 @@ class Walker {
     const profile = this.selectProfile(value, inner, label, forcedProfile);
     const root = profile?.root ?? this.ctx.templates.root(type);
     if (!root) {
-      // The product carries only the definitions the SDO flows need (base-r4/, decisions.md §7).
+      // The product carries only the definitions the SDO flows need (base-r4/, docs/decisions.md §7).
       this.issue(
         walk,
         'warning',

@@ -1,5 +1,5 @@
 /**
- * Retries of the sync engine (anchors.md §9.4 rule 18): only network errors, 5xx and 429 (honouring Retry-After),
+ * Retries of the sync engine (docs/architecture.md §4): only network errors, 5xx and 429 (honouring Retry-After),
  * with a capped exponential backoff. Other refusals (4xx) are final. The transport itself never retries.
  */
 import { isAppError } from '@shared/errors/app-error';

@@ -1,5 +1,5 @@
 /**
- * Flux 4 / 2 sender (anchors.md §9.4 rules 17–18). States: pending → in_flight → sent | rejected, or back to
+ * Flux 4 / 2 sender (docs/architecture.md §4). States: pending → in_flight → sent | rejected, or back to
  * pending with next_attempt_at after retryable failures. Rows are read outside any transaction and sent in id order
  * per notification (one lane per notification, lanes in parallel). Tasks go with `If-None-Exist:
  * identifier=<system>|<client id>`, so a retry after a lost answer returns the stored Task instead of a second one.

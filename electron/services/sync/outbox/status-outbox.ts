@@ -1,5 +1,5 @@
 /**
- * Flux 4 and flux 2 enqueueing (anchors.md §9.4 rule 15): the Task or Consent is built, validated and written to the
+ * Flux 4 and flux 2 enqueueing (docs/architecture.md §4): the Task or Consent is built, validated and written to the
  * outbox in the caller's transaction, so a local change and what it sends are committed together or not at all.
  * Sending happens later, outside any transaction (outbox-sender.ts).
  */

@@ -1,7 +1,7 @@
 /**
  * Flux 5 for one EG: Tasks since the cursor (the one paged search of paged-search.ts), each checked against the
  * ESMSTask profile and read, added to the notification's history once (by Task id), and the received events
- * applied (actions.md "Received statuses", decisions.md §6): 46/49/37 finish the line ("à traiter" if local work was
+ * applied (docs/functional-rules.md §4, docs/decisions.md §6): 46/49/37 finish the line ("à traiter" if local work was
  * in progress), 54 re-opens it, 47 from another ESMS raises "à traiter". Never sent back. Whatever goes wrong with
  * one Task — an exception included — is recorded for that Task alone; the rest of its page is applied.
  */

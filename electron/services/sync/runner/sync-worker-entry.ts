@@ -1,5 +1,5 @@
 /**
- * Worker thread running one sync with its own database connection (decisions.md §4): the UI-facing connection in
+ * Worker thread running one sync with its own database connection (docs/decisions.md §4): the UI-facing connection in
  * the main thread stays responsive. Messages: in {type:'cancel'}; out progress / done / error.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
