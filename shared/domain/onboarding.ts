@@ -64,14 +64,6 @@ export interface OnboardingReportFile {
 /** The situation known in the ESMS (DUI or paper) for a person before the connection. */
 export type RepriseSituation = 'attente' | 'admissible' | 'admis' | 'pris-en-charge' | 'sorti';
 
-export const REPRISE_SITUATIONS: readonly RepriseSituation[] = [
-  'attente',
-  'admissible',
-  'admis',
-  'pris-en-charge',
-  'sorti',
-];
-
 export const REPRISE_SITUATION_LABELS: Record<RepriseSituation, string> = {
   attente: "En liste d'attente (demande d'admission reçue)",
   admissible: "En liste d'attente (admissible)",

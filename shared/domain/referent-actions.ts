@@ -17,8 +17,6 @@ export const UNIT_CLOSED: readonly string[] = ['180', '181', '188'];
 export const UNIT_ENTERED: readonly string[] = ['186', '187'];
 /** ESMS statuses that finish a notification (docs/functional-rules.md §3). */
 export const ESMS_FINISHED: readonly string[] = ['46', '48', '49', '37'];
-/** ESMS statuses received from the MDPH (flux 5): never sent back by the ESMS. */
-export const ESMS_RECEIVED_ONLY: readonly string[] = ['39', '46', '49', '37', '54'];
 /** ESMS statuses meaning the person has entered (or is being re-oriented while in care). */
 const ESMS_ENTERED: readonly string[] = ['47', '51', '48'];
 

@@ -110,10 +110,6 @@ export const MDPH_LIST: readonly Mdph[] = mdphOids.concepts.map((c) => ({
   oid: c.oid,
 }));
 
-export function mdphByOid(oid: string): Mdph | undefined {
-  return MDPH_LIST.find((m) => m.oid === oid);
-}
-
 /**
  * No_Type_droit_prestation (CNSA, OID 1.2.250.1.213.3.3.204): orientation categories, labels from the IG annex
  * "Précisions de l'orientation" (the CNSA workbook itself is not available).
@@ -154,12 +150,6 @@ export function orientationLabel(code: string | null | undefined): string {
   if (!code) return 'Catégorie non précisée';
   return CATEGORIE_ORIENTATION.find((c) => c.code === code)?.display ?? `Catégorie ${code}`;
 }
-
-/** No_Type_Decision (partial: the two codes of the IG). */
-export const TYPE_DECISION: readonly Concept[] = [
-  { code: '1', display: 'Attribution' },
-  { code: '5', display: 'Clôture de droit' },
-];
 
 /** No_Nature_droit: the IG names only the rule "2 or 3 carry linked decisions"; labels are our reading. */
 export const NATURE_DROIT: readonly Concept[] = [

@@ -38,8 +38,6 @@ export interface EnvironmentDescriptor {
   readonly label: string;
 }
 
-export const DEFAULT_ENVIRONMENT: EnvironmentDescriptor = { id: 'sandbox-local', label: 'Bac à sable local' };
-
 export interface StartApplicationOptions {
   /** Root of the user data; each environment gets its own sub-folder so data never mix. */
   readonly dataRoot: string;

@@ -44,7 +44,6 @@ import {
 } from './cda-xml-reader';
 
 export const HL7_V3_NAMESPACE = 'urn:hl7-org:v3';
-export const CNSA_SDO_NAMESPACE = 'urn:cnsaSDO';
 export const DECISION_DOCUMENT_TEMPLATE = '1.2.250.1.213.1.1.1.4.8';
 export const EVALUATION_DOCUMENT_TEMPLATE = '1.2.250.1.213.1.1.1.4.9';
 export const DECISION_SECTION_TEMPLATE = '1.2.250.1.213.1.1.2.235';

@@ -399,8 +399,3 @@ export function forcingDelivery(db: Db, csv: string): RepriseDeliveryLine[] {
     return { ...base, state: 'en-attente', reason: null, taskIds: [] };
   });
 }
-
-export function assertCsvSize(csv: string): void {
-  if (csv.length > 900_000)
-    throw new AppError('INVALID_INPUT', 'Le fichier de reprise est trop volumineux (900 000 caractères au plus).');
-}

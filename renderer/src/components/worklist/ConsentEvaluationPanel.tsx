@@ -1,19 +1,11 @@
 import { useState } from 'react';
-import type { EvaluationSubSection } from '@shared/domain/decision';
+import { EVALUATION_SUB_SECTION_LABELS as SUB_SECTIONS, type EvaluationSubSection } from '@shared/domain/decision';
 import type { NotificationDetail } from '@shared/domain/worklist';
 import { evaluationItemLabel } from '@shared/domain/evaluation-labels';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { formatDate, todayIso } from '../format';
 import { DateField } from '../forms/DateField';
-
-const SUB_SECTIONS: Record<EvaluationSubSection, string> = {
-  environnement: 'Éléments environnementaux',
-  personnel: 'Éléments personnels',
-  scolaireProfessionnel: 'Éléments scolaires ou professionnels',
-  evolutionBesoins: 'Évolution et besoins',
-  autre: 'Autres éléments',
-};
 
 /** Flux 2 then 3: the person's consent (date collected), then the MDPH evaluation — never shown before consent. */
 export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail }) {
