@@ -39,9 +39,7 @@ const TEST_FILES = [
   '**/*.test.ts',
   '**/*.test.tsx',
   `${SERVICES}/**/testing/**`,
-  `${SERVICES}/**/test-support/**`,
-  `${SERVICES}/certs/pkcs11/softhsm-test-token.ts`,
-  `${SERVICES}/transport/test-sdo-server.ts`,
+  // A measurement script, run by hand with tsx.
   `${SERVICES}/cda/cda-parse-bench.ts`,
 ];
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXAMPLES_DIR, officialExample } from './test-support/fhir-fixtures';
+import { EXAMPLES_DIR, officialExample } from './testing/fhir-fixtures';
 import { runValidateCommand } from './validate-command';
 
 const dir = mkdtempSync(join(tmpdir(), 'referent-vt-validate-'));

@@ -13,7 +13,7 @@ import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApplication } from '../app/bootstrap';
 import { SOFTHSM2_MODULE_PATH, MODULE_REFUSED, pkcs11ModuleId } from '../certs/pkcs11/module-locations';
-import { softHsmEnvironment } from '../certs/pkcs11/softhsm-test-token';
+import { softHsmEnvironment } from '../certs/testing/softhsm-test-token';
 import { openDatabase } from '../db/database';
 import { parseCsvDocument } from '../export/csv';
 import { makeTempDir } from '../testing/temp-dir';

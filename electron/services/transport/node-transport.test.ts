@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestPki, type TestPki } from '../pki/test-pki';
 import { createNodeTransport } from './node-transport';
-import { startTestProxy, startTestSdoServer, type TestSdoServer } from './test-sdo-server';
+import { startTestProxy, startTestSdoServer, type TestSdoServer } from './testing/test-sdo-server';
 import { parseTokenResponse } from './token-response';
 import type { NodeTransportConfig } from './transport';
 import type { TransportError } from './transport-error';

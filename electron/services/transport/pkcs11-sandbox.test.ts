@@ -6,7 +6,7 @@ import type { SmartCardReference } from '../certs/certificate-registry';
 import { prepareCardClientCertificate } from '../certs/pkcs11/card-key';
 import { configurePkcs11Engine } from '../certs/pkcs11/pkcs11-engine';
 import { SOFTHSM2_MODULE_PATH } from '../certs/pkcs11/pkcs11-module';
-import { createSoftHsmTokenFor, softHsmCardReference, softHsmEnvironment } from '../certs/pkcs11/softhsm-test-token';
+import { createSoftHsmTokenFor, softHsmCardReference, softHsmEnvironment } from '../certs/testing/softhsm-test-token';
 import { startSandbox, type RunningSandbox } from '../sandbox/sandbox-server';
 import { createNodeTransport } from './node-transport';
 

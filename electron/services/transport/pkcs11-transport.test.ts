@@ -11,10 +11,10 @@ import {
   softHsmCardReference,
   softHsmEnvironment,
   type SoftHsmTestToken,
-} from '../certs/pkcs11/softhsm-test-token';
+} from '../certs/testing/softhsm-test-token';
 import { ensureTestPki, type TestPki } from '../pki/test-pki';
 import { createNodeTransport } from './node-transport';
-import { startTestSdoServer, type TestSdoServer } from './test-sdo-server';
+import { startTestSdoServer, type TestSdoServer } from './testing/test-sdo-server';
 
 // SoftHSM and libp11 read these when first loaded: set them for this (forked) test process before anything else.
 const hsmDir = mkdtempSync(join(tmpdir(), 'rvt-softhsm-'));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTestPki, type TestPki } from '../../pki/test-pki';
 import { mapPkcs11Error, Pkcs11Module, SOFTHSM2_MODULE_PATH, verifySha256RsaSignature } from './pkcs11-module';
 import { buildPkcs11KeyUri, redactPkcs11Uri } from './pkcs11-uri';
-import { createSoftHsmTokenFor, softHsmEnvironment, type SoftHsmTestToken } from './softhsm-test-token';
+import { createSoftHsmTokenFor, softHsmEnvironment, type SoftHsmTestToken } from '../testing/softhsm-test-token';
 
 // SoftHSM reads its config when the module is loaded: set it for this (forked) test process first.
 const hsmDir = mkdtempSync(join(tmpdir(), 'rvt-softhsm-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '@shared/errors/app-error';
 import { CLIENT_ID_SYSTEM, INPUT_TASK_SYSTEM, PROFILE } from '../sdo-canonicals';
-import { FULL_REPORT, MINIMAL_REPORT, officialExample } from '../test-support/fhir-fixtures';
+import { FULL_REPORT, MINIMAL_REPORT, officialExample } from '../testing/fhir-fixtures';
 import { validateResource } from '../validation/resource-validator';
 import { buildEsmsTask, readStatusReport } from './esms-task';
 

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { PROFILE } from '../sdo-canonicals';
-import { FULL_REPORT, cdaExample } from '../test-support/fhir-fixtures';
+import { FULL_REPORT, cdaExample } from '../testing/fhir-fixtures';
 import { validateResource } from '../validation/resource-validator';
 import { buildEsmsConsent } from './esms-consent';
 import { buildDecisionDocumentReference } from './esms-document-reference';

@@ -6,7 +6,7 @@ import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import { describe, expect, it } from 'vitest';
 import { INPUT_TASK_SYSTEM } from '../sdo-canonicals';
-import { officialExamples } from '../test-support/fhir-fixtures';
+import { officialExamples } from '../testing/fhir-fixtures';
 import { fastPathRules, invariantFastPath } from './invariant-fast-paths';
 import { validationContext } from './profile-registry';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INPUT_TASK_SYSTEM, PROFILE } from '../sdo-canonicals';
 import { toOperationOutcome } from '../resources/operation-outcome';
-import { officialExample, officialExamples } from '../test-support/fhir-fixtures';
+import { officialExample, officialExamples } from '../testing/fhir-fixtures';
 import { loadBaseDefinitions } from './base-definitions';
 import { isR4Base64Binary, validateResource, type ValidationResult } from './resource-validator';
 

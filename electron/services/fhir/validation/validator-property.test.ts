@@ -10,7 +10,7 @@ import { createSeededRandom, generateDecisionBatch, generateEvaluationFor, rende
 import { buildEventTask } from '../../sandbox/event-tasks';
 import { buildDecisionDocumentReference, searchsetBundle, type FhirResource } from '../resources';
 import { INPUT_TASK_SYSTEM } from '../sdo-canonicals';
-import { FULL_REPORT, MINIMAL_REPORT, officialExamples } from '../test-support/fhir-fixtures';
+import { FULL_REPORT, MINIMAL_REPORT, officialExamples } from '../testing/fhir-fixtures';
 import { validateResource } from './resource-validator';
 import { formatRule, MAX_JSON_DEPTH, MAX_STRING_LENGTH, VALIDATION_RULE } from './validation-rules';
 

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestPki } from '../../pki/test-pki';
 import type { SmartCardReference } from '../certificate-registry';
-import { Pkcs11Module, SOFTHSM2_MODULE_PATH } from './pkcs11-module';
+import { Pkcs11Module, SOFTHSM2_MODULE_PATH } from '../pkcs11/pkcs11-module';
 
 export interface SoftHsmTestToken {
   readonly confPath: string;
