@@ -28,11 +28,15 @@ export const INFRASTRUCTURE = {
   logging: [],
   secrets: [],
   cda: [],
+  // Bodies read from the wire under one byte limit, decoded once.
+  http: [],
+  // CSV writing, formula-leading cells neutralised.
+  export: [],
   fhir: [],
   journal: ['db'],
   environments: ['secrets'],
   certs: ['secrets'],
-  transport: ['certs', 'secrets'],
+  transport: ['certs', 'secrets', 'http'],
 };
 
 const TEST_FILES = [

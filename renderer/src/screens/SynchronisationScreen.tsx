@@ -13,7 +13,7 @@ import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states'
 import { formatInstant } from '../components/format';
 import { RefusedItemsPanel } from '../components/sync/RefusedItemsPanel';
 import { SyncGapNotice } from '../components/sync/SyncGapNotice';
-import type { ScreenProps } from '../app/screens';
+import type { ScreenProps } from '../app/screen-props';
 
 /** `#/synchronisation/elements-refuses` opens the screen on the refused items (the dashboard tile's link). */
 export const REFUSED_ITEMS_DETAIL = 'elements-refuses';
