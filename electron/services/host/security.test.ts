@@ -111,14 +111,16 @@ function raw(parts: readonly Buffer[], options: { until?: RegExp; closeAfterSend
   const port = Number(new URL(host.origin).port);
   return new Promise((resolve, reject) => {
     let received = '';
-    const socket = net.connect(port, '127.0.0.1', async () => {
-      socket.setNoDelay(true);
-      for (const [i, part] of parts.entries()) {
-        await new Promise<void>((r) => socket.write(part, () => r()));
-        // Gives the host a chance to read each part on its own (the test stays valid if it reads them together).
-        if (i < parts.length - 1) await new Promise((r) => setTimeout(r, 50));
-      }
-      if (options.closeAfterSend) socket.destroy();
+    const socket = net.connect(port, '127.0.0.1', () => {
+      void (async () => {
+        socket.setNoDelay(true);
+        for (const [i, part] of parts.entries()) {
+          await new Promise<void>((r) => socket.write(part, () => r()));
+          // Gives the host a chance to read each part on its own (the test stays valid if it reads them together).
+          if (i < parts.length - 1) await new Promise((r) => setTimeout(r, 50));
+        }
+        if (options.closeAfterSend) socket.destroy();
+      })().catch(reject);
     });
     socket.on('data', (d) => {
       received += d.toString('latin1');

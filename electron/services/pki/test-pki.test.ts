@@ -125,7 +125,7 @@ describe('serial numbers', () => {
   // forge writes the serial's bytes as given; OpenSSL (hence Node and TLS) refuses an INTEGER with a useless zero.
   const key = forge.pki.privateKeyFromPem(
     generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-  ) as forge.pki.rsa.PrivateKey;
+  );
   const certificateWithSerial = (serial: string): string => {
     const cert = forge.pki.createCertificate();
     cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);

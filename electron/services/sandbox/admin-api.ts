@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody, sendJson } from './http-io';
-import type { FaultSettings, RawAnswer, SandboxOperations } from './sandbox-operations';
+import type { RawAnswer, SandboxOperations } from './sandbox-operations';
 import type { ConsentRecord, TaskRecord } from './sandbox-store';
 
 export const ADMIN_TOKEN_HEADER = 'x-sandbox-admin-token';
@@ -157,7 +157,7 @@ function route(context: AdminApiContext, method: string, path: string, body: Jso
     case 'GET /faults':
       return ops.faults();
     case 'POST /faults':
-      return ops.setFaults(body as Partial<FaultSettings>);
+      return ops.setFaults(body);
     case 'GET /raw-answers':
       return ops.rawAnswers();
     case 'POST /raw-answers':

@@ -6,7 +6,7 @@ import { isAppError } from '@shared/errors/app-error';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SandboxAdmin } from './sandbox-admin';
-import type { FaultSettings, RawAnswer } from './sandbox-operations';
+import type { RawAnswer } from './sandbox-operations';
 import { startSandbox } from './sandbox-server';
 import { findRunningSandbox, sandboxFolderCandidates } from './sandbox-state-file';
 

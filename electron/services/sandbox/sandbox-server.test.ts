@@ -535,13 +535,15 @@ describe('raw answers (fault injection with a raw body)', () => {
       { target: 'read', id: first, bodyBytes: 28, served: 0 },
       { target: 'search', resourceType: 'Task', status: 502 },
     ]);
-    const raw = await call(`/DocumentReference/${first}`);
+    const raw = await call(`/DocumentReference/${String(first)}`);
     expect(raw.status).toBe(200);
     expect(raw.headers['content-type']).toBe('text/html');
     expect(raw.text).toBe('{"resourceType":"DocumentRef');
     // Used once: the next read is the real resource; another id was never affected.
-    expect((await call(`/DocumentReference/${first}`)).json()).toMatchObject({ resourceType: 'DocumentReference' });
-    expect((await call(`/DocumentReference/${second}`)).status).toBe(200);
+    expect((await call(`/DocumentReference/${String(first)}`)).json()).toMatchObject({
+      resourceType: 'DocumentReference',
+    });
+    expect((await call(`/DocumentReference/${String(second)}`)).status).toBe(200);
     expect((await call('/Task?_lastUpdated=gt2020-01-01T00%3A00%3A00Z')).status).toBe(502);
     // Still behind the access checks: no token, no raw answer.
     expect((await call('/Task?_lastUpdated=gt2020-01-01T00%3A00%3A00Z', { bearer: null })).status).toBe(401);

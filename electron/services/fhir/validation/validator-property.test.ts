@@ -59,7 +59,7 @@ function sandboxResources(): Json[] {
   return [
     ...documents,
     ...tasks,
-    searchsetBundle(documents as FhirResource[], options),
+    searchsetBundle(documents, options),
     searchsetBundle(tasks as unknown as FhirResource[], options),
   ] as unknown as Json[];
 }
