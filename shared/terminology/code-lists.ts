@@ -90,6 +90,12 @@ export function hasCode(list: Pick<CodeList, 'concepts'>, code: string): boolean
 }
 
 /** ASS_A32: the motifs allowed for a status. A status absent from the table takes no motif. */
+/** No_Type_Decision (partial: the two codes of the IG). */
+export const TYPE_DECISION: readonly Concept[] = [
+  { code: '1', display: 'Attribution' },
+  { code: '5', display: 'Clôture de droit' },
+];
+
 const MOTIFS_BY_STATUT: ReadonlyMap<string, readonly Concept[]> = new Map(
   ass32.associations.map((a) => [a.statut, a.motifs.map((m) => ({ code: m.code, display: m.display }))]),
 );

@@ -19,8 +19,6 @@ import type { EventHub } from './app-context';
 import type { ConnectionServices } from './handlers/connection-services';
 import { environmentTerminology } from './handlers/environment-sdo';
 
-export type { RunningSandbox };
-
 const log = createLogger('embedded-sandbox');
 
 export interface EmbeddedSandboxOptions {
