@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnvironmentStore } from '../environments/environment-store';
 import { buildEsmsTask } from '../fhir';
-import { FULL_REPORT } from '../fhir/test-support/fhir-fixtures';
+import { FULL_REPORT } from '../fhir/testing/fhir-fixtures';
 import { makeTempDir } from '../testing/temp-dir';
 import { validateCommand } from './validate-cli-command';
 

@@ -6,7 +6,7 @@ import { BUILTIN_TERMINOLOGY } from '@shared/terminology/terminology-catalog';
 import { makeTempDir } from '../testing/temp-dir';
 import { buildEsmsTask } from './resources/esms-task';
 import { TERMINOLOGY_FOLDER, loadTerminologyCatalog } from './terminology-release-files';
-import { FULL_REPORT } from './test-support/fhir-fixtures';
+import { FULL_REPORT } from './testing/fhir-fixtures';
 import { validateResource } from './validation/resource-validator';
 
 const TRE_R213 = 'https://mos.esante.gouv.fr/NOS/TRE_R213-ModePriseEnCharge/FHIR/TRE-R213-ModePriseEnCharge';
