@@ -19,6 +19,9 @@ import type { EventHub } from './app-context';
 import type { ConnectionServices } from './handlers/connection-services';
 import { environmentTerminology } from './handlers/environment-sdo';
 
+// The sandbox's own types the sandbox screen's handlers speak: the product reaches the tool layer only here.
+export type { FaultSettings, SandboxDecisionView } from '../sandbox/sandbox-operations';
+
 const log = createLogger('embedded-sandbox');
 
 export interface EmbeddedSandboxOptions {

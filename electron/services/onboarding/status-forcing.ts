@@ -21,7 +21,7 @@ import {
 } from '@shared/domain/onboarding';
 import { rollUpEsmsStatus, ESMS_FINISHED } from '@shared/domain/referent-actions';
 import type { StatusReport } from '@shared/domain/status-report';
-import { AppError, isAppError } from '@shared/errors/app-error';
+import { isAppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import { inTransaction, type Db } from '../db/database';
 import { enqueueConsent } from '../sync/outbox/status-outbox';

@@ -40,10 +40,7 @@ export function WaitingListsScreen() {
         <UnitFilter facets={facets.data} value={filter.unitId} onChange={(unitId) => set({ unitId })} />
         <label>
           Statut
-          <select
-            value={filter.status ?? ''}
-            onChange={(e) => set({ status: (e.target.value || undefined) as Filter['status'] })}
-          >
+          <select value={filter.status ?? ''} onChange={(e) => set({ status: e.target.value || undefined })}>
             <option value="">Tous</option>
             <option value="182">Demande reçue, en cours d'analyse</option>
             <option value="183">Admissible</option>

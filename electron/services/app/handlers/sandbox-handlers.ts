@@ -11,7 +11,7 @@ import {
 } from '@shared/domain/sandbox';
 import { AppError } from '@shared/errors/app-error';
 import { orientationLabel, TYPE_DECISION } from '@shared/terminology/code-lists';
-import type { FaultSettings, SandboxDecisionView } from '../../sandbox/sandbox-operations';
+import type { FaultSettings, SandboxDecisionView } from '../embedded-sandbox';
 import type { AppContext } from '../app-context';
 import type { Handlers } from '../dispatch';
 import type { EmbeddedSandbox } from '../embedded-sandbox';

@@ -39,10 +39,10 @@ function regleModePriseEnCharge(codes: readonly string[]) {
 /** The official differential of each role (4.0.7 names). */
 const DIFFERENTIALS: Record<SdoProfileRole, RawStructureDefinition> = {
   task: esmsTask as unknown as RawStructureDefinition,
-  notificationBundle: bundleNotification as unknown as RawStructureDefinition,
+  notificationBundle: bundleNotification,
   documentReference: esmsDocumentReference as unknown as RawStructureDefinition,
-  consent: esmsConsent as unknown as RawStructureDefinition,
-  decisionEvaluationBundle: bundleDecisionEvaluation as unknown as RawStructureDefinition,
+  consent: esmsConsent,
+  decisionEvaluationBundle: bundleDecisionEvaluation,
 };
 
 /** The StructureDefinitions of one release: each role's differential under the release's canonical. */

@@ -58,12 +58,8 @@ export class TerminologyResolver {
   /** NOS lists differ from one terminology release to another: cached per release view. */
   private readonly nosCache = new WeakMap<CodeListsOfRelease, Map<string, CodeSet | undefined>>();
   private readonly nosDependent = new Map<string, boolean>();
-  private readonly igCodeSystems = new Map<string, CodeSystemLike>([
-    [inputTaskCodeSystem.url, inputTaskCodeSystem as CodeSystemLike],
-  ]);
-  private readonly igValueSets = new Map<string, ValueSetLike>([
-    [documentTypeValueSet.url, documentTypeValueSet as ValueSetLike],
-  ]);
+  private readonly igCodeSystems = new Map<string, CodeSystemLike>([[inputTaskCodeSystem.url, inputTaskCodeSystem]]);
+  private readonly igValueSets = new Map<string, ValueSetLike>([[documentTypeValueSet.url, documentTypeValueSet]]);
 
   /** Codes of each IG CodeSystem whose content is complete, by system URL. */
   private readonly completeSystems = new Map<string, { name: string; codes: ReadonlySet<string> }>();
