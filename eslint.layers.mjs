@@ -91,8 +91,6 @@ export const layerPolicies = [
     policy(`feature/${name}`, [`feature/${name}`, ...others.map((o) => `feature/${o}`), ...BELOW_FEATURES], ''),
   ),
   { from: { element: { type: 'feature/*' } }, allow: { to: { file: { path: OUTBOX_WRITER } } } },
-  // TODO(issue #13 point 1): carry-over-renewal.ts moves into worklist/, and this exception goes.
-  { from: { file: { path: `${SERVICES}/sync/renewal/carry-over-renewal.ts` } }, allow: to('feature/worklist') },
   ...Object.entries(INFRASTRUCTURE).map(([name, others]) =>
     policy(
       `infrastructure/${name}`,
