@@ -13,7 +13,8 @@ export const FEATURES = {
   // Onboarding builds on the work list (reprise, status forcing).
   onboarding: ['worklist'],
   sync: [],
-  dashboard: [],
+  // The dashboard counts on the work list itself: same masking, same rules as the list a tile opens.
+  dashboard: ['worklist'],
 };
 
 /**

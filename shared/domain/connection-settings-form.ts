@@ -34,5 +34,5 @@ export function connectionSettingsErrors(f: ConnectionSettingsFields): Connectio
         ? undefined
         : 'Adresse de proxy invalide : http://hôte:port, par exemple http://proxy.exemple.fr:3128.',
   };
-  return Object.fromEntries(Object.entries(errors).filter(([, m]) => m !== undefined)) as ConnectionSettingsErrors;
+  return Object.fromEntries(Object.entries(errors).filter(([, m]) => m !== undefined));
 }

@@ -5,7 +5,7 @@
  */
 import type { JournalEntry, JournalSubject } from '@shared/domain/journal';
 import type { Db } from '../db/database';
-import { displayFamilyName } from '../worklist/labels';
+import { displayFamilyName } from '@shared/domain/person-name';
 
 interface PersonRow {
   family_name: string;

@@ -10,10 +10,7 @@ export const esmsMotifLabel = (code: string | null | undefined) =>
 export const unitMotifLabel = (code: string | null | undefined) =>
   code ? (displayOf(MOTIF_UNITE, code) ?? `Motif ${code}`) : null;
 
-/** The family name as the lists show it: the used name first, the birth name in brackets when they differ. */
-export function displayFamilyName(familyName: string, usedFamilyName: string | null): string {
-  return usedFamilyName && usedFamilyName !== familyName ? `${usedFamilyName} (${familyName})` : familyName;
-}
+export { displayFamilyName } from '@shared/domain/person-name';
 
 /** Lower-case, accents removed: what the search compares. */
 export function normalise(text: string): string {
