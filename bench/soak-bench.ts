@@ -49,12 +49,14 @@ async function main(): Promise<void> {
   const started = performance.now();
   try {
     const sandbox = app.sandbox;
-    if (!sandbox) throw new Error("le bac à sable intégré n'a pas démarré");
+    // Started by this process, the sandbox's operations are at hand (to add decisions between runs).
+    const operations = sandbox?.operations;
+    if (!operations) throw new Error("le bac à sable intégré n'a pas démarré dans ce processus");
     const rssStart = process.memoryUsage().rss;
     const rssAfter: number[] = [];
     const outcomes: Record<string, number> = {};
     for (let run = 1; run <= SYNCS; run += 1) {
-      if (NEW_PER_SYNC > 0) sandbox.operations.generateDecisions(NEW_PER_SYNC);
+      if (NEW_PER_SYNC > 0) operations.generateDecisions(NEW_PER_SYNC);
       const result = await app.sync.runNow();
       const outcome = result?.outcome ?? 'sans résultat';
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
