@@ -17,6 +17,8 @@ export default defineConfig({
         input: {
           index: resolve('electron/main/index.ts'),
           'sync-worker': resolve('electron/services/sync/runner/sync-worker-entry.ts'),
+          // The browser host without Electron (`npm start` on a machine without its binary), run by plain Node.
+          host: resolve('electron/services/host/host-main.ts'),
         },
         external: nativeModules,
       },

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sync`: N decisions (default 10,000; BENCH_DECISIONS to change) from the sandbox over mTLS. The
+ * `npm run bench:sync [-- --decisions N]`: N decisions (default 10,000) from the sandbox over mTLS. The
  * sandbox runs in its own process, so the figures (CPU, peak RSS) are the client's. Engine at 0 ms and 20 ms injected
  * latency (fresh encrypted database each, the app's sync worker thread), a naive sequential client (one connection, one read after the other,
  * nothing stored) and a raw download of the same bytes (same concurrency as the engine, the transport's JSON decoding
@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sizeOption } from './bench-options';
 import { openDatabase } from '../electron/services/db/database';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { mapBounded } from '../electron/services/sync/net/retry-policy';
@@ -20,7 +21,7 @@ import type { SandboxChildReady, SandboxChildRequest } from '../electron/service
 import { createNodeTransport } from '../electron/services/transport/node-transport';
 import type { NodeTransportConfig, Transport } from '../electron/services/transport/transport';
 
-const N = Number(process.env.BENCH_DECISIONS ?? 10_000);
+const N = sizeOption('decisions', 10_000, 'BENCH_DECISIONS');
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 200);
 /** Parallel reads (and sockets) of the engine and the raw download, per latency. */
 const CONCURRENCY_0MS = Number(process.env.BENCH_CONCURRENCY_0MS ?? 16);

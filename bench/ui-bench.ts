@@ -1,6 +1,6 @@
 /**
- * UI bench (npm run bench:ui, after the renderer build): the browser host on a fresh data folder, 10,000 generated
- * notifications, Debian's Chromium. Measures
+ * UI bench (npm run bench:ui [-- --rows N], after the renderer build): the browser host on a fresh data folder,
+ * N generated notifications (default 10,000), Debian's Chromium. Measures
  * - first_render_ms: from navigating to Notifications to the first work-list row on screen (cold: the host builds the
  *   list for the first time after the data arrived; warm: a second visit);
  * - frame times while scrolling the virtualised list 120 px per frame through the whole list. Chromium runs with the
@@ -13,8 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { chromium } from 'playwright-core';
+import { sizeOption } from './bench-options';
 
-const ROWS = Number(process.env['BENCH_ROWS'] ?? 10_000);
+const ROWS = sizeOption('rows', 10_000, 'BENCH_ROWS');
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

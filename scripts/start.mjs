@@ -1,9 +1,12 @@
 // `npm start`: launches Electron where its binary is present; otherwise serves the same app through the
 // browser host on 127.0.0.1 and prints its URL (docs/decisions.md §1). Either way on the embedded sandbox by default.
+// The bundle is rebuilt only when its sources changed (build-fingerprint.mjs).
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { buildIfChanged } from './build-fingerprint.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -19,15 +22,20 @@ function electronBinary() {
   }
 }
 
-const build = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+const root = fileURLToPath(new URL('..', import.meta.url));
+let buildStatus = 0;
+const build = buildIfChanged(root, () => {
+  buildStatus = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit', cwd: root }).status ?? 1;
+  return buildStatus === 0;
+});
+if (build === 'échec') process.exit(buildStatus);
+if (build === 'à jour') console.log('Sources inchangées depuis la dernière construction : rien à reconstruire.');
 
 const binary = electronBinary();
 const child = binary
   ? spawn(binary, ['.'], { stdio: 'inherit' })
   : (console.log("Electron n'est pas disponible sur cette machine : l'application est servie dans le navigateur."),
-    spawn(process.execPath, ['--import', 'tsx', 'electron/services/host/host-main.ts', ...process.argv.slice(2)], {
-      stdio: 'inherit',
-    }));
+    // The host as built (out/main/host.js): loading it is much quicker than transpiling its sources through tsx.
+    spawn(process.execPath, [path.join(root, 'out/main/host.js'), ...process.argv.slice(2)], { stdio: 'inherit' }));
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

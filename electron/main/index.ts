@@ -73,6 +73,8 @@ if (!app.requestSingleInstanceLock()) {
       version: app.getVersion(),
       databaseKey: safeStorageDatabaseKey,
       syncWorker: { url: pathToFileURL(path.join(__dirname, 'sync-worker.js')), execArgv: [] },
+      // The window opens on what the database holds; the sandbox's start does not hold it back.
+      sandboxInBackground: true,
       chromiumHttpSender: createChromiumHttpSender,
       // Main's own dialog: the renderer never names a file for main to load or read.
       chooseFile: async ({ title, extensions }) => {
@@ -91,9 +93,11 @@ if (!app.requestSingleInstanceLock()) {
     });
     // From here the log file is open: a fault nothing caught is written there.
     logProcessFaults();
-    running.sync.runNow().catch(() => undefined);
     registerIpcHandlers(running);
     mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'), { devTools: !app.isPackaged });
+    // The first sync's worker thread starts once the window shows, not while its first page loads.
+    const firstSync = running.sync;
+    mainWindow.once('show', () => firstSync.runNow().catch(() => undefined));
   });
 
   app.on('window-all-closed', () => {

@@ -33,3 +33,30 @@ it('opens the app on what it holds when the embedded sandbox cannot start, and s
     await app.close();
   }
 });
+
+it('with the sandbox in the background, returns before it listens, and a sync begun meanwhile waits for it', async () => {
+  const key = crypto.randomBytes(32);
+  const app = await startApplication({
+    dataRoot: tmp.dir,
+    shell: 'navigateur',
+    version: '0.0.0-test',
+    databaseKey: () => key,
+    syncIntervalMs: 0,
+    sandboxInBackground: true,
+    sandboxInitialDecisions: 3,
+  });
+  try {
+    // A brand-new sandbox generates its keys first: it cannot be listening yet.
+    expect(app.sandbox).toBeUndefined();
+    // Started before the connection is configured: without the wait, it would find no ViaTrajectoire address.
+    const result = await app.sync.runNow();
+    const sandbox = await app.sandboxReady;
+    expect(app.sandbox).toBe(sandbox);
+    expect(result?.outcome).toBe('succès');
+    const stored = app.ctx.db.prepare('SELECT count(*) FROM decision').pluck().get();
+    expect(stored).toBe(sandbox?.operations?.decisionCount());
+    expect(stored).toBeGreaterThan(0);
+  } finally {
+    await app.close();
+  }
+});

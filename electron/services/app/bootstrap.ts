@@ -49,6 +49,11 @@ export interface StartApplicationOptions {
   readonly now?: () => Date;
   /** Start the embedded sandbox on the 'sandbox-local' environment (default true). */
   readonly embeddedSandbox?: boolean;
+  /**
+   * Return before the embedded sandbox listens, so the shell's first page or window does not wait for it (its first
+   * start generates keys and decisions); `sandboxReady` tells when it is up, and a sync waits for it. Default false.
+   */
+  readonly sandboxInBackground?: boolean;
   /** Decisions generated in a brand-new embedded sandbox. */
   readonly sandboxInitialDecisions?: number;
   /** A command beside the open app: use the sandbox it runs rather than start a second one on the same folder. */
@@ -73,8 +78,10 @@ export interface RunningApplication {
   readonly handlers: Handlers;
   readonly hub: EventHub;
   readonly sync: SyncService;
-  /** The embedded sandbox, on the 'sandbox-local' environment. */
+  /** The embedded sandbox, on the 'sandbox-local' environment (undefined until it has started). */
   readonly sandbox: EmbeddedSandbox | undefined;
+  /** Settles once the embedded sandbox has started (or could not: undefined); at once when there is none. */
+  readonly sandboxReady: Promise<EmbeddedSandbox | undefined>;
   close(): Promise<void>;
 }
 
@@ -115,29 +122,40 @@ export async function startApplication(options: StartApplicationOptions): Promis
 
   let sandbox: EmbeddedSandbox | undefined;
   let stopSandboxFollowing = (): Promise<void> => Promise.resolve();
-  if (environment.id === 'sandbox-local' && options.embeddedSandbox !== false) {
-    try {
-      sandbox = await startEmbeddedSandbox(ctx, services, {
-        ...(options.sandboxInitialDecisions !== undefined ? { initialDecisions: options.sandboxInitialDecisions } : {}),
-        ...(options.attachToRunningSandbox ? { attachToRunning: true } : {}),
-      });
-      stopSandboxFollowing = keepSandboxInStep(hub, services, sandbox);
-    } catch (e) {
-      // The app still opens on what it already holds; only the exchanges with the sandbox are unavailable.
-      journal.append({
-        actor: 'système',
-        action: 'Bac à sable local non démarré',
-        outcome: 'échec',
-        detail: isAppError(e) ? e.message : 'Erreur inattendue au démarrage du bac à sable',
-      });
-      log.error('Le bac à sable local n’a pas pu démarrer', e);
-    }
-  }
+  const sandboxReady =
+    environment.id === 'sandbox-local' && options.embeddedSandbox !== false
+      ? startEmbeddedSandbox(ctx, services, {
+          ...(options.sandboxInitialDecisions !== undefined
+            ? { initialDecisions: options.sandboxInitialDecisions }
+            : {}),
+          ...(options.attachToRunningSandbox ? { attachToRunning: true } : {}),
+        }).then(
+          (started) => {
+            sandbox = started;
+            stopSandboxFollowing = keepSandboxInStep(hub, services, started);
+            return started;
+          },
+          (e: unknown) => {
+            // The app still opens on what it already holds; only the exchanges with the sandbox are unavailable.
+            journal.append({
+              actor: 'système',
+              action: 'Bac à sable local non démarré',
+              outcome: 'échec',
+              detail: isAppError(e) ? e.message : 'Erreur inattendue au démarrage du bac à sable',
+            });
+            log.error('Le bac à sable local n’a pas pu démarrer', e);
+            return undefined;
+          },
+        )
+      : Promise.resolve(undefined);
+  if (!options.sandboxInBackground) await sandboxReady;
 
   const chromiumHttpSender = ctx.chromiumHttpSender;
   const sync = new SyncService({
     db,
     workerData: async (): Promise<SyncWorkerData> => {
+      // The sandbox's URLs change at each of its starts: a sync begun meanwhile would call the previous ones.
+      await sandboxReady;
       const settings = services.environments.get(services.environmentId);
       const sdo = environmentSdo(ctx, services);
       const certificate = settings.certificateId ? services.registry.get(settings.certificateId) : undefined;
@@ -194,11 +212,15 @@ export async function startApplication(options: StartApplicationOptions): Promis
     handlers,
     hub,
     sync,
-    sandbox,
+    get sandbox() {
+      return sandbox;
+    },
+    sandboxReady,
     async close() {
       await sync.close();
+      const started = await sandboxReady;
       await stopSandboxFollowing();
-      await sandbox?.close();
+      await started?.close();
       db.close();
     },
   };

@@ -3,7 +3,7 @@
  * pdf-lib's standard Helvetica uses WinAnsi encoding, which covers French (é è à ç ô œ « » ’ …); any other
  * character is replaced (see `winAnsiSafe`) rather than failing the whole report.
  */
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import type { PDFFont, PDFPage } from 'pdf-lib';
 import type { OnboardingChecklist } from '@shared/domain/onboarding';
 
 export const REPORT_TITLE = 'Rapport de raccordement ViaTrajectoire';
@@ -55,6 +55,8 @@ const frDateTime = (iso: string) => {
 };
 
 export async function renderOnboardingReport(checklist: OnboardingChecklist): Promise<Uint8Array> {
+  // pdf-lib is the slowest of the app's libraries to load: only when a report is made, not at every start.
+  const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
   const pdf = await PDFDocument.create();
   const regular = await pdf.embedFont(StandardFonts.Helvetica);
   const bold = await pdf.embedFont(StandardFonts.HelveticaBold);
