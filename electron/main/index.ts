@@ -97,7 +97,9 @@ if (!app.requestSingleInstanceLock()) {
     mainWindow = createMainWindow(path.join(__dirname, '../preload/index.cjs'), { devTools: !app.isPackaged });
     // The first sync's worker thread starts once the window shows, not while its first page loads.
     const firstSync = running.sync;
-    mainWindow.once('show', () => firstSync.runNow().catch(() => undefined));
+    mainWindow.once('show', () => {
+      firstSync.runNow().catch(() => undefined);
+    });
   });
 
   app.on('window-all-closed', () => {
