@@ -1,10 +1,9 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { environmentPaths } from '../environments/environment-store';
 import { makeTempDir } from '../testing/temp-dir';
-import { startApplication } from './bootstrap';
+import { startTestApplication } from './testing/test-application';
 
 let tmp: ReturnType<typeof makeTempDir>;
 beforeEach(() => (tmp = makeTempDir()));
@@ -15,14 +14,7 @@ it('opens the app on what it holds when the embedded sandbox cannot start, and s
   fs.mkdirSync(dataDir, { recursive: true });
   // A file where the sandbox's folder should be: its start fails.
   fs.writeFileSync(path.join(dataDir, 'sandbox'), 'pas un dossier');
-  const key = crypto.randomBytes(32);
-  const app = await startApplication({
-    dataRoot: tmp.dir,
-    shell: 'navigateur',
-    version: '0.0.0-test',
-    databaseKey: () => key,
-    syncIntervalMs: 0,
-  });
+  const app = await startTestApplication(tmp.dir);
   try {
     expect(app.sandbox).toBeUndefined();
     const entries = app.ctx.journal.list({ limit: 10 });
@@ -35,13 +27,7 @@ it('opens the app on what it holds when the embedded sandbox cannot start, and s
 });
 
 it('with the sandbox in the background, returns before it listens, and a sync begun meanwhile waits for it', async () => {
-  const key = crypto.randomBytes(32);
-  const app = await startApplication({
-    dataRoot: tmp.dir,
-    shell: 'navigateur',
-    version: '0.0.0-test',
-    databaseKey: () => key,
-    syncIntervalMs: 0,
+  const app = await startTestApplication(tmp.dir, {
     sandboxInBackground: true,
     sandboxInitialDecisions: 3,
   });

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,21 +6,14 @@ import { environmentPaths } from '../environments/environment-store';
 import { PROFILE, TERMINOLOGY_FOLDER } from '../fhir';
 import { makeTempDir } from '../testing/temp-dir';
 import { localToday } from './app-context';
-import { startApplication, type RunningApplication } from './bootstrap';
+import type { RunningApplication } from './bootstrap';
+import { startTestApplication } from './testing/test-application';
 
 const tmp = makeTempDir('referent-vt-sdo-');
 let app: RunningApplication;
 
 beforeAll(async () => {
-  const key = crypto.randomBytes(32);
-  app = await startApplication({
-    dataRoot: tmp.dir,
-    shell: 'navigateur',
-    version: '0.0.0-test',
-    databaseKey: () => key,
-    syncIntervalMs: 0,
-    sandboxInitialDecisions: 3,
-  });
+  app = await startTestApplication(tmp.dir, { sandboxInitialDecisions: 3 });
   expect((await app.sync.runNow())?.outcome).toBe('succès');
 });
 

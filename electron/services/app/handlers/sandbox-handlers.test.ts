@@ -2,14 +2,14 @@
  * The "Bac à sable" channels through the one dispatch (zod at the boundary), on the sandbox the app embeds: what a
  * trainer does from the screen reaches the sandbox, and what it refuses comes back in French.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxOverview } from '@shared/domain/sandbox';
 import { makeTempDir } from '../../testing/temp-dir';
-import { startApplication, type RunningApplication } from '../bootstrap';
+import type { RunningApplication } from '../bootstrap';
 import { dispatch } from '../dispatch';
+import { invokeChannel, startTestApplication } from '../testing/test-application';
 
 const ESAT = '010000019';
 const FAM = '010000035';
@@ -20,26 +20,14 @@ let app: RunningApplication;
 
 beforeAll(async () => {
   tmp = makeTempDir('referent-vt-sandbox-screen-');
-  const key = crypto.randomBytes(32);
-  app = await startApplication({
-    dataRoot: tmp.dir,
-    shell: 'navigateur',
-    version: '0.0.0-test',
-    databaseKey: () => key,
-    syncIntervalMs: 0,
-    sandboxInitialDecisions: 2,
-  });
+  app = await startTestApplication(tmp.dir, { sandboxInitialDecisions: 2 });
 }, 60_000);
 afterAll(async () => {
   await app?.close();
   tmp?.cleanup();
 });
 
-async function call<T>(channel: string, request: unknown): Promise<T> {
-  const result = await dispatch(app.handlers, channel, request);
-  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-  return result.value as T;
-}
+const call = <T>(channel: string, request: unknown): Promise<T> => invokeChannel<T>(app, channel, request);
 
 async function refusal(channel: string, request: unknown): Promise<{ code: string; message: string }> {
   const result = await dispatch(app.handlers, channel, request);

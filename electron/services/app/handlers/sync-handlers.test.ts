@@ -3,31 +3,19 @@
  * embedded sandbox: « Importer quand même » needs the referent's confirmation and is journaled with it; the limits
  * of Paramètres reach the sync.
  */
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { QuarantineItemDto } from '@shared/domain/sync';
 import { buildDecisionDocumentReference } from '../../fhir';
 import { makeTempDir } from '../../testing/temp-dir';
-import { startApplication } from '../bootstrap';
-import { dispatch } from '../dispatch';
+import type { RunningApplication } from '../bootstrap';
+import { invokeChannel, startTestApplication } from '../testing/test-application';
 
 const tmp = makeTempDir('referent-vt-sync-handlers-');
-let app: Awaited<ReturnType<typeof startApplication>>;
-const invoke = async <T>(channel: string, input: unknown): Promise<T> => {
-  const result = await dispatch(app.handlers, channel, input);
-  if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
-  return result.value as T;
-};
+let app: RunningApplication;
+const invoke = <T>(channel: string, input: unknown): Promise<T> => invokeChannel<T>(app, channel, input);
 
 beforeAll(async () => {
-  const key = crypto.randomBytes(32);
-  app = await startApplication({
-    dataRoot: tmp.dir,
-    shell: 'navigateur',
-    version: '0.0.0-test',
-    databaseKey: () => key,
-    syncIntervalMs: 0,
-  });
+  app = await startTestApplication(tmp.dir);
 }, 60_000);
 afterAll(async () => {
   await app?.close();
