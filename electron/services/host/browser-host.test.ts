@@ -108,7 +108,7 @@ it('journals a refused unit creation with its reason, and a created one', async 
     .prepare("SELECT outcome, record_id, detail FROM journal WHERE action = 'Unité ROR ajoutée' ORDER BY id")
     .all();
   expect(journal).toEqual([
-    { outcome: 'échec', record_id: 'ROR-LOCALE-1', detail: expect.stringMatching(/^NOT_FOUND : .*inconnu/) },
+    { outcome: 'échec', record_id: 'ROR-LOCALE-1', detail: expect.stringMatching(/inconnu.* \[NOT_FOUND\]$/) },
     { outcome: 'succès', record_id: 'ROR-LOCALE-1', detail: null },
   ]);
 });

@@ -8,6 +8,7 @@ import { inTransaction } from '../db/database';
 import type { Journal } from '../journal/journal';
 import type { Transport } from '../transport/transport';
 import { enqueueConsent, enqueueStatusReport } from './outbox/status-outbox';
+import { rereadNow } from './items/quarantine-queries';
 import { CDA_DATA_MARKER, decisionResourceJson } from './pull/decision-store';
 import { carryOverRenewal } from '../worklist/carry-over-renewal';
 import { localToday } from '@shared/domain/local-day';
@@ -333,20 +334,13 @@ describe('sync engine against the sandbox', () => {
 
   it('closure: a clôture de droit finishes the linked notification and raises à traiter when work is in progress', async () => {
     const idNat = someDecisionOf(EG, 12);
-    const old = db.prepare('SELECT id_decision, raw_cda FROM decision WHERE id_nat_decision = ?').get(idNat) as {
-      id_decision: string;
-      raw_cda: string;
-    };
     db.prepare("UPDATE notification SET esms_status = '42' WHERE id = ?").run(notificationOf(idNat).id);
-    const closure = old.raw_cda
-      .replace(/(<cnsaSDO:typeDeDecision code=")1"/, '$15"')
-      .replace(/(<cnsaSDO:identifiantDecision [^>]*extension=")[^"]*"/, `$1CLOT-${old.id_decision}"`)
-      .replace(
-        /(<cnsaSDO:dateDeDecision [^>]*\/>)/,
-        `$1<cnsaSDO:identifiantDesDecisionsReviseesRenouveleesCloturee root="1.2.250.1.213.7.1" extension="${old.id_decision}"/>`,
-      );
-    f.sandbox.operations.importDecision({ cdaXml: closure, finessEgs: [EG] });
+    // The sandbox's own closure (as the MDPH sends it), whatever namespace prefix the closed decision's CDA uses.
+    const closure = f.sandbox.operations.closeRight(idNat);
     await f.sync(db, journal, transport);
+    expect(
+      db.prepare('SELECT type_decision FROM decision WHERE id_nat_decision = ?').pluck().get(closure.idNatDecision),
+    ).toBe('5');
     expect(notificationOf(idNat)).toMatchObject({ terminated: 1, a_traiter: 1 });
   }, 60_000);
 
@@ -370,11 +364,33 @@ describe('sync engine against the sandbox', () => {
     ops.setFaults({ rate5xx: 0, rate429: 0 });
     expect(expired).toBe(true);
     expect(run.summary.errors).toEqual([]);
+    // A document still failing after its few tries is kept "à relire" and the run goes on (a document already stored
+    // that fails when listed again is kept "à relire" too): every decision of the server is stored, waiting to be
+    // read again after a server error, or — the broken one only — quarantined.
+    const open = (kind: string) =>
+      db
+        .prepare(
+          `SELECT q.id, q.rule, q.reason, EXISTS (SELECT 1 FROM decision d
+                  WHERE json_extract(d.raw_resource_json, '$.id') = q.resource_id) AS stored
+             FROM quarantine q WHERE q.flow = 'flux1' AND q.kind = ? AND q.resolved_at IS NULL`,
+        )
+        .all(kind) as { id: number; rule: string; reason: string; stored: number }[];
+    const toReread = open('à relire');
+    for (const item of toReread) expect(item.rule).toMatch(/^http-(5\d\d|5xx|429)$/);
+    expect(run.summary.toReread ?? 0).toBe(toReread.length);
+    const quarantined = open('quarantaine');
+    for (const item of quarantined) expect(item.reason).toMatch(/CDA de décision illisible/);
+    expect(quarantined.length).toBeLessThanOrEqual(1);
+    const notStored = toReread.filter((item) => item.stored === 0).length + quarantined.length;
+    expect(count('SELECT count(*) FROM decision') + notStored).toBe(ops.decisionCount());
+    // The server is well again and the referent asks to read them now: they all land, the broken one stays aside.
+    for (const item of toReread) rereadNow(db, item.id);
+    await f.sync(db, journal, transport);
+    expect(open('à relire')).toEqual([]);
     expect(count('SELECT count(*) FROM decision')).toBe(ops.decisionCount() - 1);
-    expect(count("SELECT count(*) FROM quarantine WHERE flow = 'flux1'")).toBe(1);
-    expect(db.prepare("SELECT reason FROM quarantine WHERE flow = 'flux1'").pluck().get()).toMatch(
-      /CDA de décision illisible/,
-    );
+    expect(open('quarantaine')).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/CDA de décision illisible/) }),
+    ]);
   }, 90_000);
 
   it('ROR units: a unit the referent added or edited keeps its fields when ViaTrajectoire lists the same ROR id', async () => {
