@@ -53,7 +53,8 @@ export function DashboardScreen() {
       <NewSinceLastVisitPanel />
       {counts.data && (
         <>
-          <ul className="tiles" aria-label="Indicateurs">
+          {/* Shown again, the dashboard first holds its last figures while it reads the new ones. */}
+          <ul className="tiles" aria-label="Indicateurs" aria-busy={counts.isFetching} data-testid="tiles">
             {TILES.map((t) => (
               <li key={t.key} className={`tile${t.tone === 'alert' && counts.data[t.key] > 0 ? ' tile-alert' : ''}`}>
                 <a href={t.href} data-testid={`count-${t.key}`}>

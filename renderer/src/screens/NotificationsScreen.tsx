@@ -64,6 +64,8 @@ function WorkList({ query }: { query: string | undefined }) {
   const facets = useApiQuery('notifications:facets', {});
   const list = useApiQuery('notifications:list', filter, { placeholderData: keepPreviousData });
   const rows = useMemo(() => list.data?.rows ?? [], [list.data]);
+  // The rows shown are still those of earlier criteria while the search waits out its debounce or the new list loads.
+  const updating = (searchText.trim() || undefined) !== filter.search || list.isPlaceholderData;
 
   // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual re-renders the table itself; no memoised child reads it
   const virtualizer = useVirtualizer({
@@ -191,7 +193,7 @@ function WorkList({ query }: { query: string | undefined }) {
       <ErrorMessage error={list.error} />
       {list.isPending && <Loading />}
       {list.data && (
-        <p className="muted" role="status" data-testid="worklist-count">
+        <p className="muted" role="status" aria-busy={updating} data-testid="worklist-count">
           {formatCount(list.data.rows.length)} notification(s)
           {list.data.hiddenTerminated > 0 && !filter.showTerminated
             ? ` · ${formatCount(list.data.hiddenTerminated)} dossier(s) terminé(s) masqué(s)`
@@ -205,6 +207,7 @@ function WorkList({ query }: { query: string | undefined }) {
           role="table"
           aria-label="Notifications"
           aria-rowcount={rows.length + 1}
+          aria-busy={updating}
           aria-describedby="worklist-help"
           data-testid="worklist"
         >
