@@ -5,7 +5,7 @@
 /** Where the private key lives: an imported PKCS#12 file (encrypted at rest) or a smart card / token (PKCS#11). */
 export type CertificateSource = 'file' | 'pkcs11';
 
-/** 30-day warning before the end of validity (functional brief §4). */
+/** 30-day warning before the end of validity (docs/architecture.md §6). */
 export type ExpiryLevel = 'valid' | 'expires-soon' | 'expired' | 'not-yet-valid';
 
 export interface ExpiryWarning {

@@ -1,6 +1,6 @@
 /**
  * Orientation decision and evaluation as read from the CDA documents "Individu et décision" (template
- * 1.2.250.1.213.1.1.1.4.8) and "Evaluation" (1.2.250.1.213.1.1.1.4.9) of the SDO IG 4.0.7 (brief §6).
+ * 1.2.250.1.213.1.1.1.4.8) and "Evaluation" (1.2.250.1.213.1.1.1.4.9) of the SDO IG 4.0.7.
  *
  * Conventions for every type below:
  * - an element absent from the document is `null` (scalars) or `[]` (lists), never `undefined`;
@@ -22,7 +22,7 @@ export interface CodedValue {
 }
 
 export interface PostalAddress {
-  /** `PHYS` home address, `PST` domiciliation organisation (brief §6.3); other HL7 uses are kept as sent. */
+  /** `PHYS` home address, `PST` domiciliation organisation (guide SDO 4.0.7, CDA recordTarget); others kept as sent. */
   readonly use: string | null;
   /** Organisation name of a `PST` (domiciliation) address. */
   readonly additionalLocator: string | null;
@@ -59,9 +59,10 @@ export interface Ins {
 }
 
 /**
- * Which part of a birth date may be a placeholder under the IG conventions (brief §6.3: unknown day → aaaamm01,
- * unknown month → aaaa01jj, both → aaaa1231). The conventions produce real calendar dates, so a document cannot tell
- * "born on 1 March" from "born in March, day unknown": the flag says "possibly unknown", never "unknown".
+ * Which part of a birth date may be a placeholder under the IG conventions (guide SDO 4.0.7, CDA recordTarget: unknown
+ * day → aaaamm01, unknown month → aaaa01jj, both → aaaa1231). The conventions produce real calendar dates, so a
+ * document cannot tell "born on 1 March" from "born in March, day unknown": the flag says "possibly unknown", never
+ * "unknown".
  * Detection, first match wins (see `interpretBirthTime` in electron/services/cda):
  * - `MMDD = 1231` → `dayAndMonth` (both unknown is the only convention that ends in 1231);
  * - `MMDD = 0101` → `dayOrMonth` (day unknown in January, or month unknown and born on the 1st);
@@ -251,7 +252,7 @@ export interface ParsedDecision {
   readonly droitPrestation: DroitPrestation | null;
 }
 
-/** Sub-sections of the evaluation (brief §6.7), by template id. */
+/** Sub-sections of the evaluation (guide SDO 4.0.7, CDA « Evaluation »), by template id. */
 export type EvaluationSubSection =
   'environnement' | 'personnel' | 'scolaireProfessionnel' | 'evolutionBesoins' | 'autre';
 

@@ -1,6 +1,6 @@
 /**
- * Pilot onboarding ("parcours de raccordement", functional-brief §5), data reprise (§1.10–1.11) and the cleanup
- * assistant (§6): the DTOs the renderer shows, plus the pure parsing of the reprise CSV the referent imports.
+ * Pilot onboarding ("parcours de raccordement", docs/functional-rules.md §8), data reprise (§7) and the
+ * cleanup assistant (§9): the DTOs the renderer shows, plus the pure parsing of the reprise CSV the referent imports.
  */
 
 // --- Raccordement checklist

@@ -29,7 +29,7 @@ function cdaError(run: () => unknown): AppError {
 describe('parseDecisionCda on the official example CDA_SI-ESMS_Decision.xml', () => {
   const parsed = parseDecisionCda(decisionXml);
 
-  it('reads the header, including the example oddity setId = 01 (brief §12.7)', () => {
+  it('reads the header, including the example oddity setId = 01 (official CDA example of guide SDO 4.0.7)', () => {
     expect(parsed.document).toEqual({
       id: { root: '492BB602-B08C-11EE-A506-0242AC120002', extension: '002' },
       setId: { root: '492BB602-B08C-11EE-A506-0242AC120002', extension: '01' },
@@ -64,7 +64,7 @@ describe('parseDecisionCda on the official example CDA_SI-ESMS_Decision.xml', ()
       { kind: 'mailto', value: 'lafayette.marie@gmail.com', use: null },
     ]);
     expect(p.nomOrganismeAM).toBe('CPAM');
-    // Text in the example instead of an II (brief §12.7).
+    // Text in the example instead of an II (official CDA example of guide SDO 4.0.7).
     expect(p.numSecuriteSocialeOuvrantDroit).toBe('276059205062865');
     expect(p.dateTransfertDossier).toBe('2023-02-01');
     expect(p.death).toEqual({
@@ -110,7 +110,8 @@ describe('parseDecisionCda on the official example CDA_SI-ESMS_Decision.xml', ()
       identifiantDesDecisionsReviseesRenouveleesCloturee: [],
       motivations: [{ code: '364', codeSystem: '1.2.250.1.213.3.3.148' }],
     });
-    // The example's identifiantDecision root is the template OID, not an MDPH OID (brief §12.7): kept as sent.
+    // The identifiantDecision root of the official CDA example (guide SDO 4.0.7) is the template OID, not an MDPH
+    // OID: kept as sent.
     expect(parsed.decision.identifiantDecision.root).toBe('1.2.250.1.213.1.1.1.4.8');
     const droit = parsed.droitPrestation;
     expect(droit?.typeDroitOuPrestation).toEqual({

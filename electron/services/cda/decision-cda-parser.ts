@@ -1,7 +1,7 @@
 /**
- * Reads the CDA documents carried by ESMSDocumentReference (brief §6): "Individu et décision" (flux 1.4) and
- * "Evaluation" (flux 3.2). The sync reads thousands of them in a row: the XML is read in one pass by
- * cda-xml-reader.ts (well-formedness checked, DOCTYPE refused).
+ * Reads the CDA documents carried by ESMSDocumentReference (guide SDO 4.0.7; docs/architecture.md §8): "Individu et
+ * décision" (flux 1.4) and "Evaluation" (flux 3.2). The sync reads thousands of them in a row: the XML is read in one
+ * pass by cda-xml-reader.ts (well-formedness checked, DOCTYPE refused).
  *
  * Namespaces: prefixes are stripped, so `cnsaSDO:decision`, `sdo:decision` or a default-namespace `decision` all
  * read the same; the root must still declare the HL7 v3 namespace. Lenient on descriptive fields
@@ -310,7 +310,7 @@ function readPerson(patientRole: XmlNode, deathSection: XmlNode | undefined, fai
     addresses: kids(patientRole, 'addr').map(readAddress),
     telecoms: readTelecoms(patientRole),
     nomOrganismeAM: text(kid(patientRole, 'nomOrganismeAM')),
-    // II per the IG, text in the official example (brief §12.7).
+    // II per the IG, text in the official example of guide SDO 4.0.7.
     numSecuriteSocialeOuvrantDroit: nss ? (attr(nss, 'extension') ?? text(nss)) : null,
     dateTransfertDossier: hl7Date(attr(kid(patientRole, 'dateTransfertDossier'), 'value')),
     idMDPHResponsable,

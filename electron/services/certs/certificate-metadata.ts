@@ -4,7 +4,7 @@ import type { CertificateMetadata, ExpiryWarning } from '@shared/domain/certific
 import { AppError } from '@shared/errors/app-error';
 
 const DAY_MS = 86_400_000;
-/** Functional brief §4: warn 30 days before the end of validity. */
+/** docs/architecture.md §6: warn 30 days before the end of validity. */
 export const EXPIRY_WARNING_DAYS = 30;
 
 const ORGANIZATION_IDENTIFIER_OID = '2.5.4.97';

@@ -16,9 +16,9 @@ import { SerialQueue, writeFileAtomicSync } from '../secrets/atomic-file';
 export const CLIENT_SECRET_NAME = 'oauth-client-secret';
 
 /**
- * Defaults. The URLs of the real ViaTrajectoire environments are not published (IG §1, brief §8): they stay empty
- * until the referent types those given by ViaTrajectoire / GCS SARA. The local sandbox's URLs are filled in by
- * whoever starts it (its port is chosen at start).
+ * Defaults. The URLs of the real ViaTrajectoire environments are not published (guide SDO 4.0.7, page Sécurité): they
+ * stay empty until the referent types those given by ViaTrajectoire / GCS SARA. The local sandbox's URLs are filled in
+ * by whoever starts it (its port is chosen at start).
  */
 export const DEFAULT_ENVIRONMENTS: Readonly<Record<EnvironmentId, EnvironmentSettings>> = {
   'sandbox-local': {

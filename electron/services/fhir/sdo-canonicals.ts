@@ -1,4 +1,4 @@
-/** Canonical URLs of the SDO IG (brief §0, §4) and the systems the builders write. */
+/** Canonical URLs of the SDO IG (docs/versions.md) and the systems the builders write. */
 import { SDO_PROFILE, sdoVersion, type SdoVersion } from '@shared/domain/sdo-versions';
 
 /** The profile canonicals of every supported release (the table is in shared/domain/sdo-versions.ts). */

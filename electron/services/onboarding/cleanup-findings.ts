@@ -1,5 +1,5 @@
 /**
- * Cleanup assistant before deployment (functional-brief §6 pain points): duplicate notifications, expired
+ * Cleanup assistant before deployment (docs/functional-rules.md §9): duplicate notifications, expired
  * notifications of persons still waiting or in care, waiting lists out of date. Read-only: each finding proposes
  * an action the referent performs from the notification (nothing is changed here).
  */

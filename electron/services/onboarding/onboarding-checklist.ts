@@ -1,7 +1,7 @@
 /**
- * The raccordement checklist (functional-brief §5), computed from real state only: the environment's certificate
- * and client credentials, what the token said (legal_entity / geographic_entity written by the sync), the ROR
- * units, the notifications of flux 1 and the outbox. Each step says what it looked at and where to fix it.
+ * The raccordement checklist (docs/functional-rules.md §8), computed from real state only: the environment's
+ * certificate and client credentials, what the token said (legal_entity / geographic_entity written by the sync), the
+ * ROR units, the notifications of flux 1 and the outbox. Each step says what it looked at and where to fix it.
  */
 import type { CertificateSummary } from '@shared/domain/certificates';
 import type { EnvironmentSummary } from '@shared/domain/environments';

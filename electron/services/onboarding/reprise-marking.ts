@@ -1,6 +1,6 @@
 /**
  * Which decisions arrived by flux 1 as "reprise" (recovery of decisions that existed before the connection,
- * functional-brief §1.10). The IG carries no reprise flag, so the app decides, in this order:
+ * docs/functional-rules.md §7). The IG carries no reprise flag, so the app decides, in this order:
  *  1. a DocumentReference tagged `meta.tag` = REPRISE_TAG (a convention the sandbox or a future server may use);
  *  2. otherwise, a decision taken (dateDeDecision) before the day of the first successful sync: it existed before
  *     the ESMS was connected, so it was retrieved in reprise mode (the J-30 first-connection window).

@@ -1,5 +1,5 @@
 /**
- * "Forcer le statut ViaTrajectoire" (functional-brief §1.11, §1.10): for persons the ESMS already knows (waiting or
+ * "Forcer le statut ViaTrajectoire" (docs/functional-rules.md §7): for persons the ESMS already knows (waiting or
  * in care before the connection), the referent imports the known situation (parseRepriseCsv) and the app computes
  * the status each one needs — 42+182 / 72+183 / 71+184 waiting, 47+186 in care, 48+188 with motif when left —
  * previews it, runs it dry, then queues it through enqueueStatusReport, one savepoint per person so a refusal

@@ -164,7 +164,7 @@ function caExtensions(pathLen?: number): object[] {
 }
 
 function clientSubject(entity: LegalEntityIdentity): Subject {
-  // forge UTF-8-encodes UTF8String values itself: pass plain JS strings (tech-feasibility §4).
+  // forge UTF-8-encodes UTF8String values itself: pass plain JS strings.
   return [
     { shortName: 'CN', value: `${entity.name} - logiciel`, valueTagClass: forge.asn1.Type.UTF8 },
     { type: '2.5.4.97', value: `FINFR-${entity.finessEj}`, valueTagClass: forge.asn1.Type.UTF8 },

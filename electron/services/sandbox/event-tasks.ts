@@ -1,6 +1,6 @@
 /**
- * Flux 5 events the sandbox emits as the SI-SdO / MDPH or as another ESMS (brief §5.1): one ESMSTask each, built
- * with the product's own Task builder so they are exactly what a client must read.
+ * Flux 5 events the sandbox emits as the SI-SdO / MDPH or as another ESMS (docs/functional-rules.md §4): one ESMSTask
+ * each, built with the product's own Task builder so they are exactly what a client must read.
  */
 import type { SdoVersion } from '@shared/domain/sdo-versions';
 import type { StatusReport } from '@shared/domain/status-report';

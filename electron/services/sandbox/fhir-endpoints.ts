@@ -1,6 +1,7 @@
 /**
- * The SI-SdO FHIR endpoints of flows 1 to 5 (brief §3, §11), for a caller already authenticated
- * (mTLS certificate → EJ, bearer token, struct_idnat → EG). Answers are plain objects; the server writes them.
+ * The SI-SdO FHIR endpoints of flows 1 to 5 (guide SDO 4.0.7, CapabilityStatement gestionnaire-sdo), for a caller
+ * already authenticated (mTLS certificate → EJ, bearer token, struct_idnat → EG). Answers are plain objects; the server
+ * writes them.
  *
  * Choices where the IG is silent (also in README.md):
  * - paging: `_count` (default = pageSize, 500) and `next` links carrying an opaque `_page` token; every page of one

@@ -149,7 +149,7 @@ function attribute(element: string, name: string): string | undefined {
   return new RegExp(`\\b${name}="([^"]*)"`).exec(element)?.[1];
 }
 
-/** The CDA's setId extension carries idNat_Decision (brief §6.1): rewrite it to the SI-SdO's value. */
+/** The CDA's setId extension carries idNat_Decision (guide SDO 4.0.7, CDA header): rewrite it to the SI-SdO's value. */
 function withSetId(cdaXml: string, idNatDecision: string): string {
   return cdaXml.replace(/<setId\b[^>]*>/, (element) =>
     /\bextension="/.test(element)

@@ -1,5 +1,5 @@
 /**
- * Embedded SI-SdO sandbox: a local imitation of ViaTrajectoire PH over real mTLS (brief §11).
+ * Embedded SI-SdO sandbox: a local imitation of ViaTrajectoire PH over real mTLS (docs/architecture.md §1).
  *
  * HTTPS port (127.0.0.1): `POST /oauth/token` and the FHIR base `/fhir`. The client certificate must chain
  * to the test root (electron/services/pki/test-pki.ts); its subject gives the FINESS EJ. Admin API on a separate

@@ -1,7 +1,7 @@
 /**
- * Strict parsing of the search URLs of flux 1.1, 3.1 and 5.1, as the ANS URL validators check them
- * (brief §3, §10): the raw query string is read before any decoding, so a `+` sent unencoded (which a
- * form decoder turns into a space) is caught.
+ * Strict parsing of the search URLs of flux 1.1, 3.1 and 5.1, as the ANS URL validators check them (guide SDO 4.0.7):
+ * the raw query string is read before any decoding, so a `+` sent unencoded (which a form decoder turns into a space)
+ * is caught.
  */
 
 export class SearchParamError extends Error {

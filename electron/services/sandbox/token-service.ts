@@ -1,8 +1,8 @@
 /**
- * Access tokens of the sandbox's OAuth2 endpoint: compact JWS (HS256, node:crypto HMAC) carrying the FINESS EJ
- * of the mTLS certificate, the FINESS EG the EJ may act for, and the certificate's SHA-256 thumbprint
- * (`cnf.x5t#S256`, RFC 8705 certificate-bound token). The IG leaves the token format open (brief §8):
- * this is an imitation, the client must treat the token as opaque.
+ * Access tokens of the sandbox's OAuth2 endpoint: compact JWS (HS256, node:crypto HMAC) carrying the FINESS EJ of the
+ * mTLS certificate, the FINESS EG the EJ may act for, and the certificate's SHA-256 thumbprint (`cnf.x5t#S256`, RFC
+ * 8705 certificate-bound token). The IG leaves the token format open (guide SDO 4.0.7, page Sécurité): this is an
+ * imitation, the client must treat the token as opaque.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 

@@ -92,7 +92,7 @@ export function writeCursor(
   ).run(finessEg, flow, cursor, nowIso);
 }
 
-/** `_lastUpdated=gt<instant>` with the `+` of the offset as %2B (brief §3.1). */
+/** `_lastUpdated=gt<instant>` with the `+` of the offset as %2B (guide SDO 4.0.7, flux 1.1). */
 export function lastUpdatedParam(instant: string): string {
   return `gt${encodeURIComponent(instant)}`;
 }

@@ -1,6 +1,6 @@
 /**
  * An instant for a `_lastUpdated=gt…` search parameter: ISO 8601 with an explicit offset and the '+' sent as
- * '%2B' (brief §3.1: a raw '+' is decoded as a space by the server).
+ * '%2B' (guide SDO 4.0.7, flux 1.1: a raw '+' is decoded as a space by the server).
  */
 export function formatInstantForQuery(epochMs: number, offsetMinutes = 0): string {
   const shifted = new Date(epochMs + offsetMinutes * 60_000).toISOString().slice(0, 23);

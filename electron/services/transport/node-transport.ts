@@ -137,7 +137,7 @@ function buildSecureContext(config: NodeTransportConfig): SecureContext {
     if (material.kind === 'p12') {
       return createSecureContext({ pfx: material.p12, passphrase: material.password, ca, minVersion: 'TLSv1.2' });
     }
-    // The engine is named 'pkcs11' (by path only the first context works, tech-feasibility §4).
+    // The engine is named 'pkcs11' (by path only the first context works; docs/decisions.md §3).
     return createSecureContext({
       cert: material.certPem,
       privateKeyEngine: 'pkcs11',

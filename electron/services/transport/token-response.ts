@@ -5,8 +5,8 @@ const DEFAULT_LIFETIME_S = 300;
 const FINESS_PATTERN = /^[0-9][0-9AB][0-9]{7}$/;
 
 /**
- * Reads an OAuth2 token response. The IG leaves the format open (brief §8): the FINESS EG list is taken from a
- * `finess_eg` field of the response, else from the `finess_eg` claim of a JWT access token. Values in the
+ * Reads an OAuth2 token response. The IG leaves the format open (guide SDO 4.0.7, page Sécurité): the FINESS EG list is
+ * taken from a `finess_eg` field of the response, else from the `finess_eg` claim of a JWT access token. Values in the
  * struct_idnat form ("1" + EG) are accepted too.
  */
 export function parseTokenResponse(body: Buffer, now: number): AccessToken {

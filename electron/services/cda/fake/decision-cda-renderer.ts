@@ -1,6 +1,7 @@
 /**
  * Renders fake specs as CDA R2 documents shaped like the official examples CDA_SI-ESMS_Decision.xml /
- * CDA_SI-ESMS_Evaluation.xml (brief §6): same header, templates, element order and cnsaSDO extensions.
+ * CDA_SI-ESMS_Evaluation.xml (guide SDO 4.0.7, official CDA examples): same header, templates, element order and
+ * cnsaSDO extensions.
  */
 import type {
   CodedValue,

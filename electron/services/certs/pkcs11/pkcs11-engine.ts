@@ -6,7 +6,7 @@ import { assertLoadablePkcs11Module } from './module-locations';
 export const DEFAULT_OPENSSL_ENGINES_DIR = '/usr/lib/x86_64-linux-gnu/engines-3';
 
 /**
- * Prepares the process for `privateKeyEngine: 'pkcs11'` in plain Node (tech-feasibility §4): Node's bundled OpenSSL
+ * Prepares the process for `privateKeyEngine: 'pkcs11'` in plain Node (docs/decisions.md §3): Node's bundled OpenSSL
  * looks for engines elsewhere, so OPENSSL_ENGINES must point at libp11's folder, and PKCS11_MODULE_PATH tells libp11
  * which module to load. Both are read when the engine is first loaded, so this must run before the first TLS context
  * (the module cannot be switched afterwards in the same process). Not usable under Electron (BoringSSL has no engines):

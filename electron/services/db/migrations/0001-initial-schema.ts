@@ -1,5 +1,5 @@
 /**
- * First schema, designed from ../shared/spec for the flows to come. Normalised; extracted columns only where the
+ * First schema, designed from the SDO guide's flows for the flows to come. Normalised; extracted columns only where the
  * work lists filter or sort; raw resources kept for traceability (decisions are legal documents).
  */
 import type Database from 'better-sqlite3-multiple-ciphers';

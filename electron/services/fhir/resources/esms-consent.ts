@@ -1,4 +1,4 @@
-/** Flux 2: the person's consent for the ESMS to read the evaluation of a decision (brief §3.5, §4.3). */
+/** Flux 2: the person's consent for the ESMS to read the evaluation of a decision (guide SDO 4.0.7, ESMSConsent). */
 import { DEFAULT_SDO_VERSION, sdoVersion, type SdoVersion } from '@shared/domain/sdo-versions';
 import { LOINC } from '../sdo-canonicals';
 import type { EsmsConsent } from './fhir-json';

@@ -1,6 +1,6 @@
 /**
  * Flux 4 / 5: StatusReport ↔ ESMSTask. Inputs carry both `type.coding` (IG CodeSystem, what the slicing
- * discriminates on) and `type.text` = slice name (what regle-StatutUnite tests), as brief §4.4 recommends.
+ * discriminates on) and `type.text` = slice name (what regle-StatutUnite tests), as docs/decisions.md §8 says.
  */
 import { AppError } from '@shared/errors/app-error';
 import { sdoVersion, type SdoVersion } from '@shared/domain/sdo-versions';
@@ -25,7 +25,7 @@ import type { CodeableConcept, EsmsTask, TaskInput } from './fhir-json';
 
 type InputKind = 'identifier' | 'string' | 'concept' | 'date' | 'boolean';
 
-/** The ESMSTask input slices (brief §4.4), in the order they are written. */
+/** The ESMSTask input slices (guide SDO 4.0.7, profil ESMSTask), in the order they are written. */
 const INPUT_SLICES = {
   idNat_Struct: { kind: 'identifier' },
   nomESMS: { kind: 'string' },
