@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction, type Db } from '../db/database';
 import type { Transport } from '../transport/transport';
 import { enqueueStatusReport } from './outbox/status-outbox';
-import { FAST_RETRY, startSandboxFixture, TEST_EJ, type SandboxFixture } from './testing/sandbox-fixture';
-import type { SyncChildConfig } from './testing/sync-child-entry';
+import { startSandboxFixture, syncChildConfig, type SandboxFixture } from './testing/sandbox-fixture';
 import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 const ENTRY = fileURLToPath(new URL('./testing/sync-child-entry.ts', import.meta.url));
@@ -32,23 +31,7 @@ beforeAll(async () => {
   const opened = f.openDb();
   db = opened.db;
   transport = f.transport();
-  const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
-  if (!client) throw new Error('client .p12 absent');
-  const config: SyncChildConfig = {
-    databaseFile: opened.file,
-    databaseKeyHex: opened.key.toString('hex'),
-    fhirBaseUrl: f.sandbox.fhirBaseUrl,
-    tokenUrl: f.sandbox.tokenUrl,
-    clientId: f.sandbox.clientId,
-    clientSecret: f.sandbox.clientSecret,
-    p12Path: client.p12Path,
-    p12Password: client.password,
-    caBundlePem: f.sandbox.caBundlePem,
-    maxSockets: 4,
-    concurrency: 4,
-    legalEntity: TEST_EJ,
-    retry: FAST_RETRY,
-  };
+  const config = syncChildConfig(f, opened);
   configFile = path.join(f.dir, 'sync-child.json');
   fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
 }, 60_000);

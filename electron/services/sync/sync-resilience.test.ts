@@ -16,8 +16,7 @@ import type { Transport } from '../transport/transport';
 import { HARMLESS_DEFECTS } from './items/harmless-defects';
 import { importAnyway, listQuarantine, rereadNow } from './items/quarantine-queries';
 import { LOOK_BACK_MS, SEARCH_PAGE_MAX_BYTES } from './pull/paged-search';
-import { FAST_RETRY, startSandboxFixture, TEST_EJ, type SandboxFixture } from './testing/sandbox-fixture';
-import type { SyncChildConfig } from './testing/sync-child-entry';
+import { startSandboxFixture, syncChildConfig, type SandboxFixture } from './testing/sandbox-fixture';
 import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./testing/sync-child-entry.ts', import.meta.url));
@@ -113,24 +112,7 @@ function withLargeCda(doc: Record<string, unknown>, bytes: number): string {
 
 /** One sync from scratch in a child process; its peak RSS (kio) and outcome. */
 async function childSync(name: string): Promise<{ maxRssKib: number; outcome: string; quarantined: number }> {
-  const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
-  if (!client) throw new Error('client absent');
-  const { file, key } = f.openDb(name);
-  const config: SyncChildConfig = {
-    databaseFile: file,
-    databaseKeyHex: key.toString('hex'),
-    fhirBaseUrl: f.sandbox.fhirBaseUrl,
-    tokenUrl: f.sandbox.tokenUrl,
-    clientId: f.sandbox.clientId,
-    clientSecret: f.sandbox.clientSecret,
-    p12Path: client.p12Path,
-    p12Password: client.password,
-    caBundlePem: f.sandbox.caBundlePem,
-    maxSockets: 4,
-    concurrency: 4,
-    legalEntity: TEST_EJ,
-    retry: FAST_RETRY,
-  };
+  const config = syncChildConfig(f, f.openDb(name));
   const configFile = path.join(f.dir, `${name}.json`);
   fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD_ENTRY, configFile], {

@@ -10,6 +10,7 @@ import { makeTempDir } from '../../testing/temp-dir';
 import { createNodeTransport } from '../../transport/node-transport';
 import type { NodeTransportConfig, Transport } from '../../transport/transport';
 import { runSyncOnce, type SyncEngineOptions, type SyncRunResult } from '../sync-engine';
+import type { SyncChildConfig } from './sync-child-entry';
 
 export const TEST_EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
 export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 5_000 };
@@ -85,5 +86,26 @@ export async function startSandboxFixture(
       await sandbox.close();
       tmp.cleanup();
     },
+  };
+}
+
+/** What a child sync process (sync-child-entry) needs to sync this fixture's sandbox into the database opened here. */
+export function syncChildConfig(f: SandboxFixture, opened: { file: string; key: Buffer }): SyncChildConfig {
+  const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
+  if (!client) throw new Error('client .p12 absent');
+  return {
+    databaseFile: opened.file,
+    databaseKeyHex: opened.key.toString('hex'),
+    fhirBaseUrl: f.sandbox.fhirBaseUrl,
+    tokenUrl: f.sandbox.tokenUrl,
+    clientId: f.sandbox.clientId,
+    clientSecret: f.sandbox.clientSecret,
+    p12Path: client.p12Path,
+    p12Password: client.password,
+    caBundlePem: f.sandbox.caBundlePem,
+    maxSockets: 4,
+    concurrency: 4,
+    legalEntity: TEST_EJ,
+    retry: FAST_RETRY,
   };
 }
