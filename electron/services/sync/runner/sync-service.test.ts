@@ -22,15 +22,20 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => f?.close());
 
-it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile and checkpoints the WAL itself', async () => {
-  const { db, file, key } = f.openDb();
-  const workerData: SyncWorkerData = {
+/** The worker's data for a database of the fixture, synced from its sandbox with Node's transport. */
+function workerDataFor(file: string, key: Buffer): SyncWorkerData {
+  return {
     databaseFile: file,
     databaseKey: new Uint8Array(key),
     transport: { via: 'node', config: f.transportConfig() },
     legalEntity: TEST_EJ,
     activateNewEgs: true,
   };
+}
+
+it('runs flux 1 in its worker, reports progress, refuses a second run meanwhile and checkpoints the WAL itself', async () => {
+  const { db, file, key } = f.openDb();
+  const workerData = workerDataFor(file, key);
   const progress: SyncProgress[] = [];
   let finished = 0;
   const service = new SyncService({
@@ -165,13 +170,7 @@ function queueStatus(db: Db): { outboxId: number; clientId: string } {
 
 it('pushes a confirmed status at once without a sync run, never beside a run, and waits when offline', async () => {
   const { db, file, key } = f.openDb('pushed.db');
-  const workerData: SyncWorkerData = {
-    databaseFile: file,
-    databaseKey: new Uint8Array(key),
-    transport: { via: 'node', config: f.transportConfig() },
-    legalEntity: TEST_EJ,
-    activateNewEgs: true,
-  };
+  const workerData = workerDataFor(file, key);
   const pushes: OutboxPushResult[] = [];
   let onPush: ((r: OutboxPushResult) => void) | undefined;
   const service = new SyncService({
