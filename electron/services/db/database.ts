@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '@shared/errors/app-error';
 import { migrate } from './migrations';
+import { SqliteDatabase } from './sql/sqlite-database';
 
+/** The raw SQLite connection: only migrations and SQLite-only tools use it; domain code takes a SqlDatabase. */
 export type Db = Database.Database;
 
 export interface OpenDatabaseOptions {
@@ -19,7 +21,12 @@ export interface OpenDatabaseOptions {
   readonly targetVersion?: number;
 }
 
-export function openDatabase(options: OpenDatabaseOptions): Db {
+/** The desk's encrypted SQLite store. */
+export function openDatabase(options: OpenDatabaseOptions): SqliteDatabase {
+  return new SqliteDatabase(openSqliteConnection(options));
+}
+
+export function openSqliteConnection(options: OpenDatabaseOptions): Db {
   if (options.key.length !== 32) throw new AppError('DB_KEY_INVALID', 'La clé de la base de données est invalide.');
   if (!options.readonly) restrictToOwner(options.file);
   const db = new Database(options.file, { readonly: options.readonly ?? false });
@@ -69,9 +76,4 @@ function applyKey(db: Db, key: Buffer): void {
   db.pragma('legacy = 4');
   // A raw 256-bit key skips the passphrase KDF: the key is random, not a password.
   db.pragma(`key = "x'${key.toString('hex')}'"`);
-}
-
-/** Runs fn in one write transaction (never spanning an await: better-sqlite3 transactions are synchronous). */
-export function inTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
 }
