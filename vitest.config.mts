@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One PostgreSQL test cluster for the whole run (SQLite only on a machine without PostgreSQL).
+    globalSetup: ['electron/services/testing/postgres-global-setup.ts'],
   },
 });
