@@ -14,6 +14,7 @@ import { syncChannels } from './channels/sync-channels';
 import { sandboxChannels } from './channels/sandbox-channels';
 import { terminologyChannels } from './channels/terminology-channels';
 import { dashboardChannels } from './channels/dashboard-channels';
+import { organisationChannels } from './channels/organisation-channels';
 
 export const CONTRACT = {
   ...appChannels,
@@ -25,6 +26,7 @@ export const CONTRACT = {
   ...sandboxChannels,
   ...terminologyChannels,
   ...dashboardChannels,
+  ...organisationChannels,
 } as const;
 
 export type Contract = typeof CONTRACT;

@@ -21,6 +21,7 @@ const SECTION_LIST = [
   { path: 'synchronisation', label: 'Synchronisation', key: '7' },
   { path: 'journal', label: 'Journal', key: '8' },
   { path: 'parametres', label: 'Paramètres', key: '9' },
+  { path: 'organisation', label: 'Organisation', key: 'o' },
   { path: 'raccordement', label: 'Raccordement', key: '0' },
   { path: 'nettoyage', label: 'Assistant de nettoyage', key: 'n' },
   { path: 'bac-a-sable', label: 'Bac à sable', key: 'b', onlyIn: 'sandbox-local' },

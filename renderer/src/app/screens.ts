@@ -9,6 +9,7 @@ import { GeographicEntitiesScreen } from '../screens/GeographicEntitiesScreen';
 import { JournalScreen } from '../screens/JournalScreen';
 import { SynchronisationScreen } from '../screens/SynchronisationScreen';
 import { NotificationsScreen } from '../screens/NotificationsScreen';
+import { OrganisationScreen } from '../screens/OrganisationScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { SandboxScreen } from '../screens/SandboxScreen';
 import { UnitsScreen } from '../screens/UnitsScreen';
@@ -25,6 +26,7 @@ export const SCREENS: Record<SectionPath, ComponentType<ScreenProps>> = {
   synchronisation: SynchronisationScreen,
   journal: JournalScreen,
   parametres: SettingsScreen,
+  organisation: OrganisationScreen,
   raccordement: OnboardingScreen,
   nettoyage: CleanupScreen,
   'bac-a-sable': SandboxScreen,

@@ -1,0 +1,7 @@
+/** Organisation mode: the organisation's PostgreSQL store, its settings and the desk migration. */
+export type OrganisationErrorCode =
+  | 'ORG_SETTINGS_INVALID'
+  | 'ORG_PASSWORD_MISSING'
+  | 'ORG_CONNECTION_FAILED'
+  | 'ORG_MIGRATION_FAILED'
+  | 'ORG_ADMIN_UNAVAILABLE';
