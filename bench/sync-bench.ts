@@ -1,27 +1,34 @@
 /**
- * `npm run bench:sync [-- --decisions N]`: N decisions (default 10,000) from the sandbox over mTLS. The
- * sandbox runs in its own process, so the figures (CPU, peak RSS) are the client's. Engine at 0 ms and 20 ms injected
- * latency (fresh encrypted database each, the app's sync worker thread), a naive sequential client (one connection, one read after the other,
- * nothing stored) and a raw download of the same bytes (same concurrency as the engine, the transport's JSON decoding
- * only: no validation, CDA parsing or storage). The CPU each decision costs (this process, every thread, and the
- * sandbox's) gives the engine's ceiling on this machine's cores. Last line: one JSON object with the figures.
+ * `npm run bench:sync [-- --decisions N] [-- --no-postgres]`: N decisions (default 10,000; `--decisions 100000` for
+ * an organisation's load) from the sandbox over mTLS. The sandbox runs in its own process, so the figures (CPU, peak
+ * RSS) are the client's. Engine at 0 ms and 20 ms injected latency (fresh encrypted database each, the app's sync
+ * worker thread), a naive sequential client (one connection, one read after the other, nothing stored) and a raw
+ * download of the same bytes (same concurrency as the engine, the transport's JSON decoding only: no validation, CDA
+ * parsing or storage). The CPU each decision costs (this process, every thread, and the sandbox's) gives the
+ * engine's ceiling on this machine's cores. Where PostgreSQL's server programs are installed, the engine at 0 ms
+ * also syncs into a PostgreSQL cluster the bench starts (the test cluster: fsync off, so it measures the engine and
+ * the server's work, not the disk) and the JSON compares the two stores. Last line: one JSON object with the figures.
  */
 import { fork } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { sizeOption } from './bench-options';
-import { openDatabase } from '../electron/services/db/database';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { mapBounded } from '../electron/services/sync/net/retry-policy';
 import { SyncService } from '../electron/services/sync/runner/sync-service';
 import type { SandboxChildReady, SandboxChildRequest } from '../electron/services/sync/testing/sandbox-child-entry';
+import { findPostgresBin } from '../electron/services/testing/postgres-cluster';
+import startPostgresTestCluster from '../electron/services/testing/postgres-global-setup';
+import { openTestStore, type TestBackend } from '../electron/services/testing/test-stores';
 import { createNodeTransport } from '../electron/services/transport/node-transport';
 import type { NodeTransportConfig, Transport } from '../electron/services/transport/transport';
 
 const N = sizeOption('decisions', 10_000, 'BENCH_DECISIONS');
+const { values: flags } = parseArgs({ options: { 'no-postgres': { type: 'boolean' } }, strict: false });
+const WITH_POSTGRES = flags['no-postgres'] !== true && findPostgresBin() !== undefined;
 const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 200);
 /** Parallel reads (and sockets) of the engine and the raw download, per latency. */
 const CONCURRENCY_0MS = Number(process.env.BENCH_CONCURRENCY_0MS ?? 16);
@@ -116,18 +123,16 @@ async function main(): Promise<void> {
    * reads, validation, CDA parsing and writes) while this thread checkpoints the WAL. The rate is taken over the
    * run recorded in sync_run; the worker's start is printed apart.
    */
-  async function engine(latencyMs: number): Promise<number> {
+  async function engine(latencyMs: number, backend: TestBackend = 'sqlite'): Promise<number> {
     await admin.setFaults({ latencyMs });
-    const databaseFile = path.join(dir, `bench-${latencyMs}.db`);
-    const databaseKey = crypto.randomBytes(32);
-    const db = openDatabase({ file: databaseFile, key: databaseKey });
+    const store = await openTestStore(backend);
+    const db = store.db;
     const concurrency = concurrencyAt(latencyMs);
     const service = new SyncService({
       db,
+      store: store.location,
       workerData: () =>
         Promise.resolve({
-          databaseFile,
-          databaseKey: new Uint8Array(databaseKey),
           transport: { via: 'node', config: transportConfig(concurrency) },
           legalEntity: EJ,
           activateNewEgs: true,
@@ -137,22 +142,28 @@ async function main(): Promise<void> {
       onFinished: () => undefined,
       workerUrl: BUNDLED_SYNC_WORKER,
     });
-    const start = performance.now();
-    const result = await service.runNow();
-    const total = (performance.now() - start) / 1000;
-    const run = db.prepare('SELECT started_at, finished_at FROM sync_run WHERE id = ?').get(result?.runId) as
-      { started_at: string; finished_at: string } | undefined;
-    if (!run) throw new Error(`synchronisation non enregistrée (${result?.outcome ?? 'échec'})`);
-    const seconds = (Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000;
-    const stored = db.prepare('SELECT count(*) FROM decision').pluck().get() as number;
-    if (stored !== N) throw new Error(`${stored} décisions enregistrées au lieu de ${N} (${result?.outcome})`);
-    db.close();
-    const rate = N / seconds;
-    console.log(
-      `Moteur, latence ${latencyMs} ms : ${seconds.toFixed(1)} s, ${rate.toFixed(0)} décisions/s ` +
-        `(démarrage du fil de synchronisation : ${(total - seconds).toFixed(1)} s)`,
-    );
-    return rate;
+    try {
+      const start = performance.now();
+      const result = await service.runNow();
+      const total = (performance.now() - start) / 1000;
+      const run = await db.get<{ startedAt: string; finishedAt: string }>(
+        'SELECT started_at AS "startedAt", finished_at AS "finishedAt" FROM sync_run WHERE id = ?',
+        [result?.runId],
+      );
+      if (!run) throw new Error(`synchronisation non enregistrée (${result?.outcome ?? 'échec'})`);
+      const seconds = (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000;
+      const stored = await db.value<number>('SELECT count(*) FROM decision');
+      if (stored !== N) throw new Error(`${stored} décisions enregistrées au lieu de ${N} (${result?.outcome})`);
+      const rate = N / seconds;
+      console.log(
+        `Moteur vers ${backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, latence ${latencyMs} ms : ` +
+          `${seconds.toFixed(1)} s, ${rate.toFixed(0)} décisions/s ` +
+          `(démarrage du fil de synchronisation : ${(total - seconds).toFixed(1)} s)`,
+      );
+      return rate;
+    } finally {
+      await store.close();
+    }
   }
 
   async function listIds(transport: Transport): Promise<string[]> {
@@ -216,6 +227,19 @@ async function main(): Promise<void> {
   );
   const e20 = await engine(20);
   const naive20 = await naive(20);
+  let postgres: { rate: number; cpu: CpuPerDecision } | undefined;
+  // The tests' cluster and template: a coordinator role on a migrated schema, as an organisation's desk connects.
+  const stopCluster = WITH_POSTGRES ? await startPostgresTestCluster() : undefined;
+  if (stopCluster) {
+    try {
+      const [rate, cpu] = await withCpu(N, () => engine(0, 'postgres'));
+      postgres = { rate, cpu };
+    } finally {
+      await stopCluster();
+    }
+  } else {
+    console.log('PostgreSQL : non mesuré (serveur absent ou arrêté, ou --no-postgres).');
+  }
   stop();
   sampleRss();
   clearInterval(sampler);
@@ -230,9 +254,19 @@ async function main(): Promise<void> {
     ratio_vs_raw_0ms: Number((e0 / raw0).toFixed(2)),
     peak_rss_mb: Math.round(peakRss / (1024 * 1024)),
     cores,
+    cpu_us_per_decision: engineCpu.client_us,
     cpu_us_per_decision_raw_0ms: rawCpu,
     cpu_us_per_decision_engine_0ms: engineCpu,
     cpu_ceiling_ratio_vs_raw_0ms: Number((ceiling / raw0).toFixed(2)),
+    ...(postgres
+      ? {
+          postgres_decisions_per_s_0ms: Math.round(postgres.rate),
+          sqlite_decisions_per_s_0ms: Math.round(e0),
+          postgres_vs_sqlite_0ms: Number((postgres.rate / e0).toFixed(2)),
+          // This process only: the server's own processes are not counted.
+          cpu_us_per_decision_postgres_0ms: postgres.cpu.client_us,
+        }
+      : { postgres_decisions_per_s_0ms: null }),
   };
   console.log(JSON.stringify(figures));
 }

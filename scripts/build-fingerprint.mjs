@@ -1,6 +1,7 @@
 // What `electron-vite build` reads, summed up cheaply (paths, sizes and modification times; no file is read), so
 // `npm start` rebuilds only when a source changed. The fingerprint of the last good build is kept in out/: no out/,
 // no fingerprint, a rebuild.
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,4 +67,20 @@ export function buildIfChanged(root, build) {
   if (!build()) return 'échec';
   fs.writeFileSync(path.join(root, FINGERPRINT_FILE), fingerprint + '\n');
   return 'reconstruit';
+}
+
+/**
+ * `electron-vite build` in root unless the bundle is current (what `npm start` and the benches run first). Prints a
+ * line when nothing needed building. Returns the build's exit status: 0 when the bundle is ready.
+ * @param {string} root
+ * @returns {number}
+ */
+export function buildBundleIfChanged(root) {
+  let status = 0;
+  const outcome = buildIfChanged(root, () => {
+    status = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit', cwd: root }).status ?? 1;
+    return status === 0;
+  });
+  if (outcome === 'à jour') console.log('Sources inchangées depuis la dernière construction : rien à reconstruire.');
+  return outcome === 'échec' ? status || 1 : 0;
 }

@@ -1,12 +1,12 @@
 // `npm start`: launches Electron where its binary is present; otherwise serves the same app through the
 // browser host on 127.0.0.1 and prints its URL (docs/decisions.md §1). Either way on the embedded sandbox by default.
 // The bundle is rebuilt only when its sources changed (build-fingerprint.mjs).
-import { spawnSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { buildIfChanged } from './build-fingerprint.mjs';
+import { buildBundleIfChanged } from './build-fingerprint.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -23,13 +23,8 @@ function electronBinary() {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-let buildStatus = 0;
-const build = buildIfChanged(root, () => {
-  buildStatus = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit', cwd: root }).status ?? 1;
-  return buildStatus === 0;
-});
-if (build === 'échec') process.exit(buildStatus);
-if (build === 'à jour') console.log('Sources inchangées depuis la dernière construction : rien à reconstruire.');
+const buildStatus = buildBundleIfChanged(root);
+if (buildStatus !== 0) process.exit(buildStatus);
 
 const binary = electronBinary();
 const child = binary

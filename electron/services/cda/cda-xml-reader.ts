@@ -91,6 +91,22 @@ function localName(qualified: string): string | null {
   return local;
 }
 
+/**
+ * Qualified attribute name → its key in the node (`@` + local name), built once per distinct name: concatenated
+ * for every attribute, the key was a new string to flatten and hash on each store (about a quarter of the reader's
+ * time on a decision).
+ */
+const attributeKeys = new Map<string, string | null>();
+
+function attributeKey(qualified: string): string | null {
+  let key = attributeKeys.get(qualified);
+  if (key !== undefined) return key;
+  const local = localName(qualified);
+  key = local === null ? null : '@' + local;
+  if (attributeKeys.size < 10_000) attributeKeys.set(qualified, key);
+  return key;
+}
+
 interface OpenElement {
   readonly name: string;
   readonly node: MutableNode;
@@ -248,8 +264,8 @@ export function readXmlTree(xml: string, limits: XmlLimits = {}): XmlNode {
         p++;
       }
       const attrName = xml.slice(attrStart, p);
-      const attrLocal = localName(attrName);
-      if (attrLocal === null) fail('nom d’attribut invalide', attrStart);
+      const attrKey = attributeKey(attrName);
+      if (attrKey === null) fail('nom d’attribut invalide', attrStart);
       while (p < length && isSpace(xml.charCodeAt(p))) p++;
       if (xml.charCodeAt(p) !== EQUALS) fail('attribut sans valeur', attrStart);
       p++;
@@ -266,8 +282,7 @@ export function readXmlTree(xml: string, limits: XmlLimits = {}): XmlNode {
       if (seenSet) seenSet.add(attrName);
       else if ((seen ??= []).push(attrName) > ATTRIBUTE_LIST_MAX) seenSet = new Set(seen);
       // `xmlns` and `xmlns:x` declarations are not attributes of the data.
-      if (attrName !== 'xmlns' && !attrName.startsWith('xmlns:'))
-        node['@' + (attrLocal as string)] = xml.slice(p + 1, valueEnd);
+      if (attrName !== 'xmlns' && !attrName.startsWith('xmlns:')) node[attrKey as string] = xml.slice(p + 1, valueEnd);
       p = valueEnd + 1;
     }
 

@@ -220,10 +220,13 @@ function readClinicalDocument(xml: string, kind: string, options: CdaReadOptions
   const fail = invalid(kind);
   if (typeof xml !== 'string') throw fail('il est vide', 'document');
   const maxBytes = options.maxBytes ?? CDA_MAX_BYTES;
-  // UTF-16 length <= UTF-8 size: a long string is refused without being measured.
-  const tooLarge = cdaSizeRefusal(xml.length > maxBytes ? xml.length : Buffer.byteLength(xml, 'utf8'), kind, maxBytes);
+  // UTF-16 length <= UTF-8 size <= 3 × UTF-16 length: only a string between the two bounds is measured (a long
+  // one is refused, a short one passes, without reading it).
+  const size = xml.length > maxBytes || xml.length * 3 <= maxBytes ? xml.length : Buffer.byteLength(xml, 'utf8');
+  const tooLarge = cdaSizeRefusal(size, kind, maxBytes);
   if (tooLarge) throw tooLarge;
-  if (xml.trim() === '') throw fail('il est vide', 'document');
+  // Same characters as trim() (\s is WhiteSpace and LineTerminator), without copying the document.
+  if (!/\S/.test(xml)) throw fail('il est vide', 'document');
   let parsed: XmlNode;
   try {
     parsed = readXmlTree(xml, options);
@@ -640,11 +643,16 @@ function hl7Date(value: string | null): string | null {
   return match ? isoIfValid(match[1] as string, match[2] as string, match[3] as string) : null;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function isoIfValid(year: string, month: string, day: string): string | null {
   const y = Number(year);
   const m = Number(month);
   const d = Number(day);
   if (m < 1 || m > 12 || d < 1) return null;
-  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  // Date.UTC reads years 0–99 as 1900–1999: the same calendar here, without building a Date per date.
+  const calendarYear = y >= 0 && y <= 99 ? 1900 + y : y;
+  const leap = calendarYear % 4 === 0 && (calendarYear % 100 !== 0 || calendarYear % 400 === 0);
+  const daysInMonth = m === 2 && leap ? 29 : (DAYS_IN_MONTH[m - 1] as number);
   return d > daysInMonth ? null : `${year}-${month}-${day}`;
 }

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WorklistRow } from '@shared/domain/worklist';
+import { openStore } from '../db/open-store';
+import type { SqlDatabase } from '../db/sql/sql-database';
+import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
+import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
+import { listWorklist, type WorklistFilter } from './worklist-queries';
+
+const TODAY = '2026-07-01';
+const ALL: WorklistFilter = { showTerminated: true, sort: 'recu', direction: 'asc' };
+
+describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) => {
+  let store: TestStore;
+  let db: SqlDatabase;
+
+  beforeEach(async () => {
+    store = await openTestStore(backend);
+    db = store.db;
+    await seedWorklist(db, { count: 12, today: TODAY });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const rows = async (on: SqlDatabase = db) => (await listWorklist(on, ALL, TODAY)).rows;
+  /** The same list built from scratch, on a second connection that has no snapshot yet. */
+  const rebuiltFromScratch = async (): Promise<WorklistRow[]> => {
+    const other = await openStore(store.location);
+    try {
+      return [...(await rows(other))];
+    } finally {
+      await other.close();
+    }
+  };
+  const byId = (list: readonly WorklistRow[], id: number) => list.find((r) => r.id === id);
+
+  it('applies a changed, a new and a deleted row (and a changed unit line) and keeps the untouched rows as they were', async () => {
+    const before = await rows();
+    const [renamed, reworked, removed, withLine] = [before[0], before[1], before[2], before.find((r) => r.units[0])];
+    const untouched = before[before.length - 1];
+    if (!renamed || !reworked || !removed || !withLine || !untouched || withLine === removed) throw new Error('seed');
+
+    // Changed: the person's name (person), the decision's validity (decision), a unit line's status (unit_line).
+    await db.run(
+      'UPDATE person SET family_name = ? WHERE id = (SELECT d.person_id FROM notification n JOIN decision d ON d.id = n.decision_id WHERE n.id = ?)',
+      ['RENOMMÉE', renamed.id],
+    );
+    await db.run(
+      'UPDATE decision SET validity_end = ? WHERE id = (SELECT decision_id FROM notification WHERE id = ?)',
+      ['2001-01-01', reworked.id],
+    );
+    const line = withLine.units[0] as WorklistRow['units'][number];
+    const newLineStatus = line.status === '200' ? '201' : '200';
+    await db.run('UPDATE unit_line SET status = ? WHERE notification_id = ? AND ror_unit_id = ?', [
+      newLineStatus,
+      withLine.id,
+      line.unitId,
+    ]);
+    // New: the decision of an existing notification notified to another activated EG as well.
+    const decisionId = await db.value<number>('SELECT decision_id FROM notification WHERE id = ?', [untouched.id]);
+    const otherEg = SEED_EGS.map((g) => g.finessEg).find((eg) => eg !== untouched.finessEg) as string;
+    const addedId = await db.value<number>(
+      `INSERT INTO notification (decision_id, finess_eg, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
+      [decisionId, otherEg, `${TODAY}T09:00:00.000Z`, `${TODAY}T09:00:00.000Z`],
+    );
+    // Deleted, with what refers to it.
+    await db.transaction(async (tx) => {
+      for (const table of ['unit_line', 'status_event', 'outbox']) {
+        await tx.run(`DELETE FROM ${table} WHERE notification_id = ?`, [removed.id]);
+      }
+      await tx.run('DELETE FROM notification WHERE id = ?', [removed.id]);
+    });
+
+    const after = await rows();
+    expect(byId(after, renamed.id)?.familyName).toContain('RENOMMÉE');
+    expect(byId(after, reworked.id)?.validityEnd).toBe('2001-01-01');
+    expect(byId(after, reworked.id)?.validity).toBe('expiree');
+    expect(byId(after, withLine.id)?.units.find((u) => u.unitId === line.unitId)?.status).toBe(newLineStatus);
+    expect(byId(after, addedId as number)?.finessEg).toBe(otherEg);
+    expect(byId(after, removed.id)).toBeUndefined();
+    expect(after).toHaveLength(before.length);
+    // Incremental: a row nothing touched is the very object of the previous build, a changed one is new.
+    expect(byId(after, untouched.id)).toBe(untouched);
+    expect(byId(after, renamed.id)).not.toBe(renamed);
+    // And the whole list is what a build from scratch gives, search included.
+    expect(after).toEqual(await rebuiltFromScratch());
+    const found = await listWorklist(db, { ...ALL, search: 'renommee' }, TODAY);
+    expect(found.rows.map((r) => r.id)).toContain(renamed.id);
+  });
+
+  it('drops the rows of an EG the referent deactivates and derives every row again on a new day', async () => {
+    const before = await rows();
+    const eg = before[0]?.finessEg as string;
+    await db.run('UPDATE geographic_entity SET local_activated = 0 WHERE finess_eg = ?', [eg]);
+    const after = await rows();
+    expect(after.some((r) => r.finessEg === eg)).toBe(false);
+    expect(after).toEqual(await rebuiltFromScratch());
+
+    const kept = after[0] as WorklistRow;
+    const tomorrow = (await listWorklist(db, ALL, '2026-07-02')).rows;
+    expect(tomorrow.find((r) => r.id === kept.id)).not.toBe(kept);
+  });
+});
