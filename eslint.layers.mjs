@@ -15,6 +15,8 @@ export const FEATURES = {
   sync: [],
   // The dashboard counts on the work list itself: same masking, same rules as the list a tile opens.
   dashboard: ['worklist'],
+  // The organisation mode (settings, desk migration, admin session): over the stores, no other feature.
+  organisation: [],
 };
 
 /**
@@ -79,7 +81,7 @@ const isTest = { file: { categories: 'test' } };
 
 export const layerPolicies = [
   { from: isTest, allow: [{ to: { element: { types: '**' } } }, { to: isTest }] },
-  policy('tooling', ['**'], ''),
+  { from: { element: { type: 'tooling' } }, allow: [{ to: { element: { types: '**' } } }, { to: isTest }] },
   policy('shell', ['shell', 'app', 'feature/*', ...BELOW_FEATURES], 'Une coquille ne dépend pas du bac à sable.'),
   policy('app', ['app', 'feature/*', ...BELOW_FEATURES], 'app/ compose les fonctionnalités.'),
   // The one place the product starts the sandbox.

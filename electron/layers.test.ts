@@ -60,7 +60,7 @@ const PLANTED: Record<string, Planted> = {
   },
   'feature → infrastructure (downward)': {
     folder: 'worklist',
-    source: "import { inTransaction } from '../db/database';\nexport const planted = inTransaction;\n",
+    source: "import { openDatabase } from '../db/database';\nexport const planted = openDatabase;\n",
     refused: false,
   },
 };

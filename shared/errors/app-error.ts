@@ -4,12 +4,20 @@
  */
 import type { CertificateErrorCode } from './certificate-errors';
 import type { FoundationErrorCode } from './foundation-errors';
+import type { OrganisationErrorCode } from './organisation-errors';
 import type { SandboxErrorCode } from './sandbox-errors';
+import type { StoreErrorCode } from './store-errors';
 import type { SyncErrorCode } from './sync-errors';
 import type { TransportErrorCode } from './transport-errors';
 
 export type ErrorCode =
-  FoundationErrorCode | CertificateErrorCode | TransportErrorCode | SyncErrorCode | SandboxErrorCode;
+  | FoundationErrorCode
+  | CertificateErrorCode
+  | TransportErrorCode
+  | SyncErrorCode
+  | SandboxErrorCode
+  | OrganisationErrorCode
+  | StoreErrorCode;
 
 export interface AppErrorData {
   readonly code: ErrorCode;

@@ -1,9 +1,10 @@
 /**
- * What every handler needs, built once by bootstrap: the database, the journal, the clock, the event emitter.
+ * What every handler needs, built once by bootstrap: the store, the journal, the clock, the event emitter.
  * Areas extend this through their own services, injected here rather than imported by handlers.
  */
 import type { EventName, EventPayloads } from '@shared/ipc/contract';
-import type { Db } from '../db/database';
+import type { StoreLocation } from '../db/open-store';
+import type { SqlDatabase } from '../db/sql/sql-database';
 import type { Journal } from '../journal/journal';
 import type { HttpSenderFactory } from '../transport/sdo-transport';
 import type { ConnectionServices } from './handlers/connection-services';
@@ -13,7 +14,10 @@ export interface EventEmitterPort {
 }
 
 export interface AppContext {
-  readonly db: Db;
+  /** The environment's store: the desk's SQLite or the organisation's PostgreSQL. */
+  readonly db: SqlDatabase;
+  /** Where that store is, for what opens its own connection to it (the sync worker). */
+  readonly store: StoreLocation;
   readonly journal: Journal;
   readonly now: () => Date;
   readonly events: EventEmitterPort;

@@ -17,7 +17,7 @@ it('opens the app on what it holds when the embedded sandbox cannot start, and s
   const app = await startTestApplication(tmp.dir);
   try {
     expect(app.sandbox).toBeUndefined();
-    const entries = app.ctx.journal.list({ limit: 10 });
+    const entries = await app.ctx.journal.list({ limit: 10 });
     expect(entries.find((e) => e.action === 'Bac à sable local non démarré')?.outcome).toBe('échec');
     const info = await app.handlers['app:info']({});
     expect(info.environmentId).toBe('sandbox-local');
@@ -39,7 +39,7 @@ it('with the sandbox in the background, returns before it listens, and a sync be
     const sandbox = await app.sandboxReady;
     expect(app.sandbox).toBe(sandbox);
     expect(result?.outcome).toBe('succès');
-    const stored = app.ctx.db.prepare('SELECT count(*) FROM decision').pluck().get();
+    const stored = await app.ctx.db.value<number>('SELECT count(*) FROM decision');
     expect(stored).toBe(sandbox?.operations?.decisionCount());
     expect(stored).toBeGreaterThan(0);
   } finally {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { isAppError } from '@shared/errors/app-error';
 import path from 'node:path';
 import type { EnvironmentId } from '@shared/domain/environments';
-import { openDatabase, type Db } from '../db/database';
+import { openStore, type StoreLocation } from '../db/open-store';
 import { environmentPaths } from '../environments/environment-store';
 import { Journal } from '../journal/journal';
 import { configureLogging, createLogger, RotatingFileSink } from '../logging/logger';
@@ -19,6 +19,8 @@ import { createEnvironmentHandlers } from './handlers/environment-handlers';
 import { createOnboardingHandlers } from './handlers/onboarding-handlers';
 import { createSyncHandlers } from './handlers/sync-handlers';
 import { createSandboxHandlers } from './handlers/sandbox-handlers';
+import { createOrganisationHandlers } from './handlers/organisation-handlers';
+import { storeLocationFor } from '../organisation/organisation-settings';
 import {
   activeEnvironmentDescriptor,
   endpointConfigFor,
@@ -30,7 +32,7 @@ import {
 import { keepSandboxInStep, startEmbeddedSandbox, type EmbeddedSandbox } from './embedded-sandbox';
 import { environmentSdo } from './handlers/environment-sdo';
 import { SyncService } from '../sync/runner/sync-service';
-import type { SyncWorkerData, WorkerTransport } from '../sync/runner/sync-worker-entry';
+import type { SyncRunSettings, WorkerTransport } from '../sync/runner/sync-worker-entry';
 import type { HttpSenderFactory } from '../transport/sdo-transport';
 
 export interface EnvironmentDescriptor {
@@ -87,24 +89,29 @@ export interface RunningApplication {
 
 export async function startApplication(options: StartApplicationOptions): Promise<RunningApplication> {
   const environment = options.environment ?? activeEnvironmentDescriptor(options.dataRoot);
-  const { dataDir, databaseFile } = environmentPaths(options.dataRoot, environment.id);
+  const { dataDir } = environmentPaths(options.dataRoot, environment.id);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   configureLogging(new RotatingFileSink(path.join(dataDir, 'logs', 'referent-vt.log')));
   const log = createLogger('bootstrap');
 
-  const databaseKey = options.databaseKey(databaseFile);
-  const db: Db = openDatabase({ file: databaseFile, key: databaseKey });
   const now = options.now ?? (() => new Date());
-  const journal = new Journal(db, now);
-  const hub = new EventHub();
   const services = openConnectionServices({
     dataRoot: options.dataRoot,
     environmentId: environment.id,
     now,
     ...(options.secretCipher ? { secretCipher: options.secretCipher } : {}),
   });
+  // The desk's encrypted SQLite, or the organisation's PostgreSQL (Paramètres › Organisation).
+  const store: StoreLocation = await storeLocationFor(options.dataRoot, environment.id, {
+    databaseKey: options.databaseKey,
+    secrets: services.secrets,
+  });
+  const db = await openStore(store);
+  const journal = new Journal(db, now);
+  const hub = new EventHub();
   const ctx: AppContext = {
     db,
+    store,
     journal,
     now,
     events: hub,
@@ -117,7 +124,12 @@ export async function startApplication(options: StartApplicationOptions): Promis
     ...(options.chromiumHttpSender ? { chromiumHttpSender: options.chromiumHttpSender } : {}),
     ...(options.chooseFile ? { chooseFile: options.chooseFile } : {}),
   };
-  journal.append({ actor: 'système', action: 'Démarrage de Référent VT', outcome: 'info', detail: environment.label });
+  await journal.append({
+    actor: 'système',
+    action: 'Démarrage de Référent VT',
+    outcome: 'info',
+    detail: environment.label,
+  });
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });
 
   let sandbox: EmbeddedSandbox | undefined;
@@ -135,15 +147,17 @@ export async function startApplication(options: StartApplicationOptions): Promis
             stopSandboxFollowing = keepSandboxInStep(hub, services, started);
             return started;
           },
-          (e: unknown) => {
+          async (e: unknown) => {
             // The app still opens on what it already holds; only the exchanges with the sandbox are unavailable.
-            journal.append({
-              actor: 'système',
-              action: 'Bac à sable local non démarré',
-              outcome: 'échec',
-              detail: isAppError(e) ? e.message : 'Erreur inattendue au démarrage du bac à sable',
-            });
             log.error('Le bac à sable local n’a pas pu démarrer', e);
+            await journal
+              .append({
+                actor: 'système',
+                action: 'Bac à sable local non démarré',
+                outcome: 'échec',
+                detail: isAppError(e) ? e.message : 'Erreur inattendue au démarrage du bac à sable',
+              })
+              .catch((journalError: unknown) => log.error('Échec du bac à sable non consigné', journalError));
             return undefined;
           },
         )
@@ -153,7 +167,9 @@ export async function startApplication(options: StartApplicationOptions): Promis
   const chromiumHttpSender = ctx.chromiumHttpSender;
   const sync = new SyncService({
     db,
-    workerData: async (): Promise<SyncWorkerData> => {
+    store,
+    // The worker opens its own connection to `store`; SyncService adds it to these settings.
+    workerData: async (): Promise<SyncRunSettings> => {
       // The sandbox's URLs change at each of its starts: a sync begun meanwhile would call the previous ones.
       await sandboxReady;
       const settings = services.environments.get(services.environmentId);
@@ -165,8 +181,6 @@ export async function startApplication(options: StartApplicationOptions): Promis
           ? { via: 'main', endpoints: await endpointConfigFor(services) }
           : { via: 'node', config: await transportConfigFor(services) };
       return {
-        databaseFile,
-        databaseKey: new Uint8Array(databaseKey),
         transport,
         ...(certificate?.finessEj
           ? {
@@ -202,9 +216,10 @@ export async function startApplication(options: StartApplicationOptions): Promis
     ...createWorklistHandlers(ctx, sync),
     ...createCertificateHandlers(ctx),
     ...createEnvironmentHandlers(ctx),
-    ...createOnboardingHandlers(ctx),
+    ...createOnboardingHandlers(ctx, sync),
     ...createSyncHandlers(ctx, sync),
     ...createSandboxHandlers(ctx, () => sandbox),
+    ...createOrganisationHandlers(ctx, { dataRoot: options.dataRoot, databaseKey: options.databaseKey }),
   };
 
   return {
@@ -221,7 +236,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
       const started = await sandboxReady;
       await stopSandboxFollowing();
       await started?.close();
-      db.close();
+      await db.close();
     },
   };
 }

@@ -110,7 +110,7 @@ export async function startEmbeddedSandbox(
       }
     }
   }
-  host.journal?.append({
+  await host.journal?.append({
     actor: 'système',
     action: 'Bac à sable local démarré',
     outcome: 'info',

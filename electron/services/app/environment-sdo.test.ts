@@ -29,8 +29,8 @@ const sandboxOn = (version: string) =>
     interval: 100,
   });
 
-const outboxTask = (outboxId: number) =>
-  JSON.parse(app.ctx.db.prepare('SELECT payload_json FROM outbox WHERE id = ?').pluck().get(outboxId) as string) as {
+const outboxTask = async (outboxId: number) =>
+  JSON.parse((await app.ctx.db.value<string>('SELECT payload_json FROM outbox WHERE id = ?', [outboxId]))!) as {
     meta: { profile: string[] };
   };
 
@@ -43,17 +43,16 @@ describe('the IG version chosen in Paramètres', () => {
     await sandboxOn('4.0.5');
     expect((await app.handlers['terminology:in-force']({})).igVersion).toBe('4.0.5');
 
-    const notificationId = app.ctx.db
-      .prepare("SELECT id FROM notification WHERE esms_status = '39' ORDER BY id LIMIT 1")
-      .pluck()
-      .get() as number;
+    const notificationId = (await app.ctx.db.value<number>(
+      "SELECT id FROM notification WHERE esms_status = '39' ORDER BY id LIMIT 1",
+    ))!;
     const done = await app.handlers['notifications:perform-action']({
       notificationId,
       action: 'marquer-lue',
       date: localToday(app.ctx.now()),
     });
     // Written for 4.0.5 and validated as such before it was queued.
-    expect(outboxTask(done.outboxIds[0]!).meta.profile).toEqual([PROFILE.sdoTask]);
+    expect((await outboxTask(done.outboxIds[0]!)).meta.profile).toEqual([PROFILE.sdoTask]);
 
     // The sandbox, now on 4.0.5, accepts it (it refuses an esms-task then).
     const pushed = await app.sync.runNow();
@@ -68,7 +67,7 @@ describe('the IG version chosen in Paramètres', () => {
 
 describe('a terminology release added to the environment', () => {
   it('offers its new code, and a unit keeps the label of a code it retired', async () => {
-    const eg = app.ctx.db.prepare('SELECT finess_eg FROM geographic_entity ORDER BY finess_eg LIMIT 1').pluck().get();
+    const eg = await app.ctx.db.value<string>('SELECT finess_eg FROM geographic_entity ORDER BY finess_eg LIMIT 1');
     const unit = await app.handlers['units:create']({
       finessEg: eg as string,
       idRor: 'ROR-UNITE-NUIT-1',

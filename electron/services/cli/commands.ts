@@ -29,4 +29,8 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'vérifie le raccordement ; --report <fichier.pdf> écrit le rapport (0 si tout est vert)',
     run: async (args, out) => (await import('./onboarding-command')).runOnboardingCommand(args, out),
   },
+  organisation: {
+    usage: 'organisation migrate-desk [--dry-run] | create-schema | add-referent | assign | revoke | list',
+    run: async (args, out) => (await import('./organisation-command')).runOrganisationCommand(args, out),
+  },
 };

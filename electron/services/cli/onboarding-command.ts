@@ -56,7 +56,7 @@ export async function runOnboardingCommand(args: string[], out: CommandOutput, e
       environmentId: environmentIdOf(environment.id),
       now: () => new Date(),
     });
-    const checklist = computeChecklist({
+    const checklist = await computeChecklist({
       db,
       facts: await readConnectionFacts(services),
       environment,
@@ -76,6 +76,6 @@ export async function runOnboardingCommand(args: string[], out: CommandOutput, e
     out.log(checklist.allGreen ? 'Toutes les vérifications sont réussies.' : 'Des vérifications restent à faire.');
     return checklist.allGreen ? 0 : 1;
   } finally {
-    db.close();
+    await db.close();
   }
 }

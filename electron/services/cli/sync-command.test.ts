@@ -31,10 +31,10 @@ describe('referent-vt sync --once', () => {
     // The workstation was off for two months: the run searches from J-30 and tells which period may be missing.
     const { databaseFile } = environmentPaths(tmp.dir, 'sandbox-local');
     const db = openDatabase({ file: databaseFile, key: getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile) });
-    db.prepare("UPDATE sync_cursor SET cursor = ? WHERE flow = 'flux1'").run(
+    await db.run("UPDATE sync_cursor SET cursor = ? WHERE flow = 'flux1'", [
       new Date(Date.now() - 60 * 86_400_000).toISOString(),
-    );
-    db.close();
+    ]);
+    await db.close();
     const result = await run(['--once', '--data', tmp.dir]);
     expect(result.code).toBe(SYNC_EXIT_CODES.anomalies);
     expect(result.lines[1]).toMatch(

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/errors/app-error';
 import { makeTempDir } from '../testing/temp-dir';
-import { openDatabase } from './database';
+import { openDatabase, openSqliteConnection } from './database';
 import { MIGRATIONS, SCHEMA_VERSION, currentVersion } from './migrations';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -19,20 +19,20 @@ beforeEach(() => {
 afterEach(() => tmp.cleanup());
 
 describe('encrypted database', () => {
-  it('creates the database, WAL and SHM files 0600, and tightens older ones', () => {
+  it('creates the database, WAL and SHM files 0600, and tightens older ones', async () => {
     const db = openDatabase({ file, key });
-    db.prepare("INSERT INTO setting (key, value) VALUES ('k', 'v')").run();
+    await db.run("INSERT INTO setting (key, value) VALUES ('k', 'v')");
     for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(fs.statSync(f).mode & 0o777, f).toBe(0o600);
-    db.close();
+    await db.close();
     fs.chmodSync(file, 0o644);
-    openDatabase({ file, key }).close();
+    await openDatabase({ file, key }).close();
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('cannot be opened without its key, nor with another key, nor by plain SQLite', () => {
+  it('cannot be opened without its key, nor with another key, nor by plain SQLite', async () => {
     const db = openDatabase({ file, key });
-    db.prepare("INSERT INTO setting (key, value) VALUES ('marqueur', 'TESTFICTIF-CONFIDENTIEL')").run();
-    db.close();
+    await db.run("INSERT INTO setting (key, value) VALUES ('marqueur', 'TESTFICTIF-CONFIDENTIEL')");
+    await db.close();
 
     const bytes = fs.readFileSync(file);
     expect(bytes.subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
@@ -49,14 +49,12 @@ describe('encrypted database', () => {
     plain.close();
 
     const reopened = openDatabase({ file, key });
-    expect(reopened.prepare("SELECT value FROM setting WHERE key = 'marqueur'").pluck().get()).toBe(
-      'TESTFICTIF-CONFIDENTIEL',
-    );
-    reopened.close();
+    expect(await reopened.value("SELECT value FROM setting WHERE key = 'marqueur'")).toBe('TESTFICTIF-CONFIDENTIEL');
+    await reopened.close();
   });
 
   it('uses WAL and foreign keys', () => {
-    const db = openDatabase({ file, key });
+    const db = openSqliteConnection({ file, key });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();
@@ -66,18 +64,18 @@ describe('encrypted database', () => {
 describe('migrations', () => {
   it('are numbered in order and bring a new database to the code version', () => {
     MIGRATIONS.forEach((m, i) => expect(m.version).toBe(i + 1));
-    const db = openDatabase({ file, key });
+    const db = openSqliteConnection({ file, key });
     expect(currentVersion(db)).toBe(SCHEMA_VERSION);
     db.close();
   });
 
   it('refuse a database created by a newer version, and leave it untouched', () => {
-    const db = openDatabase({ file, key });
+    const db = openSqliteConnection({ file, key });
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     let error: unknown;
     try {
-      openDatabase({ file, key });
+      openSqliteConnection({ file, key });
     } catch (e) {
       error = e;
     }
@@ -89,10 +87,10 @@ describe('migrations', () => {
   it.each(MIGRATIONS.map((m) => [m.name, m.version] as const))(
     '%s applies on top of the previous version',
     (_name, version) => {
-      const db = openDatabase({ file, key, targetVersion: version - 1 });
+      const db = openSqliteConnection({ file, key, targetVersion: version - 1 });
       expect(currentVersion(db)).toBe(version - 1);
       db.close();
-      const migrated = openDatabase({ file, key, targetVersion: version });
+      const migrated = openSqliteConnection({ file, key, targetVersion: version });
       expect(currentVersion(migrated)).toBe(version);
       const tables = migrated.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
       expect(tables).toEqual(expect.arrayContaining(['notification', 'outbox', 'journal']));
@@ -101,7 +99,7 @@ describe('migrations', () => {
   );
 
   it('0003 drops the stored parse of each decision and keeps the decision with its CDA', () => {
-    const db = openDatabase({ file, key, targetVersion: 2 });
+    const db = openSqliteConnection({ file, key, targetVersion: 2 });
     const person = db
       .prepare(
         `INSERT INTO person (mdph_oid, mdph_individual_id, family_name, given_names, search_text, updated_at)
@@ -114,7 +112,7 @@ describe('migrations', () => {
        VALUES ('NAT-1', 'DEC-1', ?, 'dr-1', '1', '{"ancien":true}', '{}', '<ClinicalDocument/>', '2026-01-01')`,
     ).run(person);
     db.close();
-    const migrated = openDatabase({ file, key, targetVersion: 3 });
+    const migrated = openSqliteConnection({ file, key, targetVersion: 3 });
     const columns = migrated.prepare("SELECT name FROM pragma_table_info('decision')").pluck().all();
     expect(columns).not.toContain('parsed_json');
     expect(migrated.prepare('SELECT id_decision, raw_cda FROM decision').get()).toEqual({
@@ -125,7 +123,7 @@ describe('migrations', () => {
   });
 
   it('serves the work-list query from its index', () => {
-    const db = openDatabase({ file, key });
+    const db = openSqliteConnection({ file, key });
     const plan = db
       .prepare(
         "EXPLAIN QUERY PLAN SELECT id FROM notification WHERE finess_eg = ? AND terminated = 0 AND esms_status = '39'",

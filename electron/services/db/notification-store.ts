@@ -1,13 +1,14 @@
 /**
  * The one writer of the `notification` and `unit_line` tables: every change of a notification's state (ESMS status,
  * "à traiter", terminated) and of its unit lines goes through these statements, whoever asks for it — the
- * referent's actions (worklist/record-status.ts), flux 1 (a new notification, renewal and closure effects) and
- * flux 5 (statuses received). Statements are prepared once per connection; rows read back are parsed, not cast.
- * Callers own the transaction.
+ * referent's actions (worklist/record-status.ts), flux 1 (a new notification, renewal and closure effects),
+ * flux 5 (statuses received) and a desk's notifications moved into the organisation's store. Rows read back are
+ * parsed, not cast. Callers own the transaction: they hand the
+ * store their `tx`.
  */
 import { z } from 'zod';
 import { UNIT_CLOSED, UNIT_OPEN } from '@shared/domain/referent-actions';
-import type { Db } from './database';
+import type { SqlExecutor } from './sql/sql-database';
 
 /** A status group (shared/domain/referent-actions.ts) as an SQL list, for queries filtering on it. */
 export const sqlList = (codes: readonly string[]): string => codes.map((c) => `'${c}'`).join(',');
@@ -33,6 +34,7 @@ const unitLineRow = z.object({
 });
 
 const linkedRow = z.object({ id: z.number(), decision_id: z.number() });
+const copiedRow = z.object({ id: z.number(), decision_id: z.number(), finess_eg: z.string() });
 
 export interface StoredNotification {
   readonly id: number;
@@ -78,65 +80,6 @@ export interface EsmsStatusWrite {
   readonly nowIso: string;
 }
 
-function prepare(db: Db) {
-  return {
-    read: db.prepare(
-      `SELECT n.id, n.decision_id, n.finess_eg, n.esms_status, n.esms_status_date, n.a_traiter, n.a_traiter_reason,
-              n.terminated, d.validity_end
-         FROM notification n JOIN decision d ON d.id = n.decision_id WHERE n.id = ?`,
-    ),
-    unitLines: db.prepare(
-      `SELECT ror_unit_id, status, status_date, motif, request_date FROM unit_line WHERE notification_id = ? ORDER BY id`,
-    ),
-    openUnitLines: db.prepare(
-      `SELECT ror_unit_id, status, status_date, motif, request_date FROM unit_line
-        WHERE notification_id = ? AND status IN (${sqlList(UNIT_OPEN)}) ORDER BY id`,
-    ),
-    insertIfAbsent: db.prepare(
-      `INSERT OR IGNORE INTO notification (decision_id, finess_eg, esms_status, terminated, created_at, updated_at)
-       VALUES (@decisionId, @finessEg, '39', @terminated, @nowIso, @nowIso)`,
-    ),
-    /*
-     * The one request-date rule: a 182 (a new request) starts the waiting time at its date — a 182 is only recorded
-     * on a line that is new or closed; any other status keeps the line's request date, and a line that arrives past
-     * 182 takes the request date it is given (a carried line's), else its status date.
-     */
-    upsertUnitLine: db.prepare(
-      `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, motif, request_date, updated_at)
-       VALUES (@notificationId, @unitId, @status, @statusDate, @motif,
-               CASE WHEN @status = '182' THEN @statusDate ELSE coalesce(@requestDate, @statusDate) END, @nowIso)
-       ON CONFLICT (notification_id, ror_unit_id) DO UPDATE SET status = @status, status_date = @statusDate,
-         motif = @motif,
-         request_date = CASE
-           WHEN @status = '182' THEN @statusDate
-           WHEN unit_line.status IN (${sqlList(UNIT_CLOSED)}) THEN coalesce(@requestDate, @statusDate)
-           ELSE coalesce(unit_line.request_date, @requestDate, @statusDate) END,
-         updated_at = @nowIso`,
-    ),
-    setEsmsStatus: db.prepare(
-      `UPDATE notification SET esms_status = @esmsStatus,
-         esms_status_date = CASE WHEN @keepDate THEN esms_status_date ELSE @esmsStatusDate END,
-         terminated = @terminated, updated_at = @nowIso WHERE id = @id`,
-    ),
-    markTerminated: db.prepare('UPDATE notification SET terminated = 1, updated_at = ? WHERE id = ?'),
-    raiseATraiter: db.prepare(
-      'UPDATE notification SET a_traiter = 1, a_traiter_reason = ?, updated_at = ? WHERE id = ?',
-    ),
-    clearATraiter: db.prepare(
-      `UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL, updated_at = @nowIso
-        WHERE id = @id AND (@reasonPrefix IS NULL OR a_traiter_reason LIKE @reasonPrefix || '%')`,
-    ),
-    linkedNotifications: db.prepare(
-      // CROSS JOIN fixes the join order (link → decision by id_decision → notification by decision): left to
-      // itself the planner may scan every notification of the EG, which made flux 1 quadratic.
-      `SELECT n.id, n.decision_id FROM decision_link l
-         CROSS JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
-         CROSS JOIN notification n ON n.decision_id = d.id AND n.finess_eg = ?
-       WHERE l.decision_id = ? AND l.kind <> 'inconnu'`,
-    ),
-  };
-}
-
 const parseLine = (row: unknown): StoredUnitLine => {
   const r = unitLineRow.parse(row);
   return {
@@ -148,15 +91,106 @@ const parseLine = (row: unknown): StoredUnitLine => {
   };
 };
 
+const NOTIFICATION_SQL = `SELECT n.id, n.decision_id, n.finess_eg, n.esms_status, n.esms_status_date, n.a_traiter,
+        n.a_traiter_reason, n.terminated, d.validity_end
+   FROM notification n JOIN decision d ON d.id = n.decision_id WHERE n.id = ?`;
+
+const UNIT_LINES_SQL = `SELECT ror_unit_id, status, status_date, motif, request_date FROM unit_line
+  WHERE notification_id = ? ORDER BY id`;
+
+const OPEN_UNIT_LINES_SQL = `SELECT ror_unit_id, status, status_date, motif, request_date FROM unit_line
+  WHERE notification_id = ? AND status IN (${sqlList(UNIT_OPEN)}) ORDER BY id`;
+
+const INSERT_IF_ABSENT_SQL = `INSERT INTO notification (decision_id, finess_eg, esms_status, terminated, created_at,
+    updated_at)
+  VALUES (@decisionId, @finessEg, '39', @terminated, @nowIso, @nowIso)
+  ON CONFLICT (decision_id, finess_eg) DO NOTHING
+  RETURNING id`;
+
+/*
+ * The one request-date rule: a 182 (a new request) starts the waiting time at its date — a 182 is only recorded
+ * on a line that is new or closed; any other status keeps the line's request date, and a line that arrives past
+ * 182 takes the request date it is given (a carried line's), else its status date.
+ */
+const UPSERT_UNIT_LINE_SQL = `INSERT INTO unit_line (notification_id, ror_unit_id, status, status_date, motif,
+    request_date, updated_at)
+  VALUES (@notificationId, @unitId, @status, @statusDate, @motif,
+          CASE WHEN @status = '182' THEN @statusDate ELSE coalesce(@requestDate, @statusDate) END, @nowIso)
+  ON CONFLICT (notification_id, ror_unit_id) DO UPDATE SET status = @status, status_date = @statusDate,
+    motif = @motif,
+    request_date = CASE
+      WHEN @status = '182' THEN @statusDate
+      WHEN unit_line.status IN (${sqlList(UNIT_CLOSED)}) THEN coalesce(@requestDate, @statusDate)
+      ELSE coalesce(unit_line.request_date, @requestDate, @statusDate) END,
+    updated_at = @nowIso`;
+
+const SET_ESMS_STATUS_SQL = `UPDATE notification SET esms_status = @esmsStatus,
+    esms_status_date = CASE WHEN @keepDate = 1 THEN esms_status_date ELSE @esmsStatusDate END,
+    terminated = @terminated, updated_at = @nowIso
+  WHERE id = @id`;
+
+const MARK_TERMINATED_SQL = 'UPDATE notification SET terminated = 1, updated_at = ? WHERE id = ?';
+
+const RAISE_A_TRAITER_SQL = 'UPDATE notification SET a_traiter = 1, a_traiter_reason = ?, updated_at = ? WHERE id = ?';
+
+// lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not (docs/sql-dialect.md).
+const CLEAR_A_TRAITER_SQL = `UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL, updated_at = @nowIso
+  WHERE id = @id
+    AND (CAST(@reasonPrefix AS TEXT) IS NULL OR lower(a_traiter_reason) LIKE lower(@reasonPrefix) || '%')`;
+
+/**
+ * Notifications of the same EG for the decisions one decision revises, renews or closes. On SQLite, CROSS JOIN
+ * fixes the join order (link → decision by id_decision → notification by decision): left to itself the planner
+ * may scan every notification of the EG, which made flux 1 quadratic. PostgreSQL refuses ON on a CROSS JOIN and
+ * plans this join well by itself.
+ */
+const linkedNotificationsSql = (join: 'CROSS JOIN' | 'JOIN'): string =>
+  `SELECT n.id, n.decision_id FROM decision_link l
+     ${join} decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
+     ${join} notification n ON n.decision_id = d.id AND n.finess_eg = ?
+   WHERE l.decision_id = ? AND l.kind <> 'inconnu'
+   ORDER BY l.linked_id_decision, d.id, n.id`;
+const LINKED_NOTIFICATIONS_SQL = {
+  sqlite: linkedNotificationsSql('CROSS JOIN'),
+  postgres: linkedNotificationsSql('JOIN'),
+};
+
+/** The columns a notification and a unit line are copied with from another store, ids already remapped. */
+export const NOTIFICATION_COPY_COLUMNS = [
+  'decision_id',
+  'finess_eg',
+  'esms_status',
+  'esms_status_date',
+  'a_traiter',
+  'a_traiter_reason',
+  'terminated',
+  'created_at',
+  'updated_at',
+] as const;
+export const UNIT_LINE_COPY_COLUMNS = [
+  'notification_id',
+  'ror_unit_id',
+  'status',
+  'status_date',
+  'motif',
+  'request_date',
+  'updated_at',
+] as const;
+/** A row read from another store: only the copy columns are read from it, a missing one is NULL. */
+export type CopiedRow = Readonly<Record<string, unknown>>;
+
+/**
+ * Parameters per multi-row INSERT of a copy: far below both engines' limits (SQLite 32,766, PostgreSQL 65,535), a
+ * few hundred rows per round trip.
+ */
+const COPY_PARAMETERS_PER_STATEMENT = 4000;
+
 export class NotificationStore {
-  private readonly st: ReturnType<typeof prepare>;
+  /** `db` is the database, or the caller's transaction when the change belongs to a larger one. */
+  constructor(private readonly db: SqlExecutor) {}
 
-  constructor(db: Db) {
-    this.st = prepare(db);
-  }
-
-  read(id: number): StoredNotification | undefined {
-    const row = this.st.read.get(id);
+  async read(id: number): Promise<StoredNotification | undefined> {
+    const row = await this.db.get(NOTIFICATION_SQL, [id]);
     if (row === undefined) return undefined;
     const r = notificationRow.parse(row);
     return {
@@ -172,34 +206,48 @@ export class NotificationStore {
     };
   }
 
-  unitLines(notificationId: number): StoredUnitLine[] {
-    return this.st.unitLines.all(notificationId).map(parseLine);
+  async unitLines(notificationId: number): Promise<StoredUnitLine[]> {
+    return (await this.db.all(UNIT_LINES_SQL, [notificationId])).map(parseLine);
   }
 
-  openUnitLines(notificationId: number): StoredUnitLine[] {
-    return this.st.openUnitLines.all(notificationId).map(parseLine);
+  async openUnitLines(notificationId: number): Promise<StoredUnitLine[]> {
+    return (await this.db.all(OPEN_UNIT_LINES_SQL, [notificationId])).map(parseLine);
   }
 
   /** Notifications of the same EG for the decisions this one revises, renews or closes. */
-  linkedNotifications(decisionId: number, finessEg: string): { id: number; decisionId: number }[] {
-    return this.st.linkedNotifications.all(finessEg, decisionId).map((row) => {
+  async linkedNotifications(decisionId: number, finessEg: string): Promise<{ id: number; decisionId: number }[]> {
+    const rows = await this.db.all(LINKED_NOTIFICATIONS_SQL[this.db.dialect], [finessEg, decisionId]);
+    return rows.map((row) => {
       const r = linkedRow.parse(row);
       return { id: r.id, decisionId: r.decision_id };
     });
   }
 
   /** A new notification ("Notification envoyée", 39) for a decision and EG; undefined when it already exists. */
-  insertIfAbsent(p: { decisionId: number; finessEg: string; terminated: boolean; nowIso: string }): number | undefined {
-    const result = this.st.insertIfAbsent.run({ ...p, terminated: p.terminated ? 1 : 0 });
-    return result.changes === 1 ? Number(result.lastInsertRowid) : undefined;
+  async insertIfAbsent(p: {
+    decisionId: number;
+    finessEg: string;
+    terminated: boolean;
+    nowIso: string;
+  }): Promise<number | undefined> {
+    const id = await this.db.value(INSERT_IF_ABSENT_SQL, { ...p, terminated: p.terminated ? 1 : 0 });
+    return id === undefined ? undefined : Number(id);
   }
 
-  upsertUnitLine(p: UnitLineWrite): void {
-    this.st.upsertUnitLine.run({ ...p, requestDate: p.requestDate ?? null });
+  async upsertUnitLine(p: UnitLineWrite): Promise<void> {
+    await this.db.run(UPSERT_UNIT_LINE_SQL, {
+      notificationId: p.notificationId,
+      unitId: p.unitId,
+      status: p.status,
+      statusDate: p.statusDate,
+      motif: p.motif,
+      requestDate: p.requestDate ?? null,
+      nowIso: p.nowIso,
+    });
   }
 
-  setEsmsStatus(p: EsmsStatusWrite): void {
-    this.st.setEsmsStatus.run({
+  async setEsmsStatus(p: EsmsStatusWrite): Promise<void> {
+    await this.db.run(SET_ESMS_STATUS_SQL, {
       id: p.id,
       esmsStatus: p.esmsStatus,
       keepDate: p.esmsStatusDate === undefined ? 1 : 0,
@@ -209,28 +257,63 @@ export class NotificationStore {
     });
   }
 
-  markTerminated(id: number, nowIso: string): void {
-    this.st.markTerminated.run(nowIso, id);
+  async markTerminated(id: number, nowIso: string): Promise<void> {
+    await this.db.run(MARK_TERMINATED_SQL, [nowIso, id]);
   }
 
-  raiseATraiter(id: number, reason: string, nowIso: string): void {
-    this.st.raiseATraiter.run(reason, nowIso, id);
+  async raiseATraiter(id: number, reason: string, nowIso: string): Promise<void> {
+    await this.db.run(RAISE_A_TRAITER_SQL, [reason, nowIso, id]);
+  }
+
+  /**
+   * Notifications copied as another store held them (a desk's moved into the organisation's store), many per
+   * statement; returns the new ids by decision and EG, in no promised order.
+   */
+  async copyNotifications(rows: readonly CopiedRow[]): Promise<{ id: number; decisionId: number; finessEg: string }[]> {
+    const inserted = await this.copy('notification', NOTIFICATION_COPY_COLUMNS, rows, 'id, decision_id, finess_eg');
+    return inserted.map((row) => {
+      const r = copiedRow.parse(row);
+      return { id: r.id, decisionId: r.decision_id, finessEg: r.finess_eg };
+    });
+  }
+
+  /** Unit lines copied as another store held them, their notification and unit ids already this store's. */
+  async copyUnitLines(rows: readonly CopiedRow[]): Promise<void> {
+    await this.copy('unit_line', UNIT_LINE_COPY_COLUMNS, rows);
   }
 
   /** Clears "à traiter" (only when its reason starts with `reasonPrefix`, if given); returns the rows changed. */
-  clearATraiter(id: number, nowIso: string, reasonPrefix?: string): number {
-    return this.st.clearATraiter.run({ id, nowIso, reasonPrefix: reasonPrefix ?? null }).changes;
+  async clearATraiter(id: number, nowIso: string, reasonPrefix?: string): Promise<number> {
+    const result = await this.db.run(CLEAR_A_TRAITER_SQL, { id, nowIso, reasonPrefix: reasonPrefix ?? null });
+    return result.changes;
+  }
+
+  private async copy(
+    table: 'notification' | 'unit_line',
+    columns: readonly string[],
+    rows: readonly CopiedRow[],
+    returning?: string,
+  ): Promise<unknown[]> {
+    const perStatement = Math.max(1, Math.floor(COPY_PARAMETERS_PER_STATEMENT / columns.length));
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const inserted: unknown[] = [];
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const chunk = rows.slice(i, i + perStatement);
+      const sql =
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => tuple).join(', ')}` +
+        (returning ? ` RETURNING ${returning}` : '');
+      const params = chunk.flatMap((row) => columns.map((c) => row[c] ?? null));
+      if (returning) inserted.push(...(await this.db.all(sql, params)));
+      else await this.db.run(sql, params);
+    }
+    return inserted;
   }
 }
 
-const stores = new WeakMap<Db, NotificationStore>();
-
-/** The store of this connection (its statements are compiled once: flux 1 creates notifications by thousands). */
-export function notificationStore(db: Db): NotificationStore {
-  let store = stores.get(db);
-  if (!store) {
-    store = new NotificationStore(db);
-    stores.set(db, store);
-  }
-  return store;
+/**
+ * The store over this executor: the database, or the caller's transaction (statements are cached by the adapter,
+ * so a store costs nothing to make).
+ */
+export function notificationStore(db: SqlExecutor): NotificationStore {
+  return new NotificationStore(db);
 }

@@ -94,19 +94,17 @@ it('journals a refused unit creation with its reason, and a created one', async 
   };
   const refused = await (await invoke('units:create', { finessEg: '010000099', ...unit })).json();
   expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-  app.ctx.db.prepare("INSERT INTO legal_entity (finess_ej, name) VALUES ('010000001', 'ASSOCIATION FICTIVE')").run();
-  app.ctx.db
-    .prepare(
-      "INSERT INTO geographic_entity (finess_eg, finess_ej, name) VALUES ('010000099', '010000001', 'ESAT FICTIF')",
-    )
-    .run();
+  await app.ctx.db.run("INSERT INTO legal_entity (finess_ej, name) VALUES ('010000001', 'ASSOCIATION FICTIVE')");
+  await app.ctx.db.run(
+    "INSERT INTO geographic_entity (finess_eg, finess_ej, name) VALUES ('010000099', '010000001', 'ESAT FICTIF')",
+  );
   expect(await (await invoke('units:create', { finessEg: '010000099', ...unit })).json()).toMatchObject({
     ok: true,
     value: { idRor: 'ROR-LOCALE-1', origin: 'local' },
   });
-  const journal = app.ctx.db
-    .prepare("SELECT outcome, record_id, detail FROM journal WHERE action = 'Unité ROR ajoutée' ORDER BY id")
-    .all();
+  const journal = await app.ctx.db.all(
+    "SELECT outcome, record_id, detail FROM journal WHERE action = 'Unité ROR ajoutée' ORDER BY id",
+  );
   expect(journal).toEqual([
     { outcome: 'échec', record_id: 'ROR-LOCALE-1', detail: expect.stringMatching(/inconnu.* \[NOT_FOUND\]$/) },
     { outcome: 'succès', record_id: 'ROR-LOCALE-1', detail: null },

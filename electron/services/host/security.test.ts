@@ -329,14 +329,14 @@ describe('exports and stored files leak nothing', () => {
     const file = path.join(host.dataDir, 'referent-vt.db');
     const db = openDatabase({ file, key: Buffer.from(fs.readFileSync(`${file}.key`, 'utf8').trim(), 'base64') });
     try {
-      seedWorklist(db, { count: 30, today: new Date().toISOString().slice(0, 10) });
-      db.prepare(
+      await seedWorklist(db, { count: 30, today: new Date().toISOString().slice(0, 10) });
+      await db.run(
         `UPDATE person SET family_name = '=cmd|'' /C calc''!A0', used_family_name = NULL,
                 given_names = '@SUM(1+1)', mdph_individual_id = '+33-' || id`,
-      ).run();
-      db.prepare(`UPDATE ror_unit SET name = '-2+3', id_ror = char(9) || '=' || id`).run();
+      );
+      await db.run(`UPDATE ror_unit SET name = '-2+3', id_ror = char(9) || '=' || id`);
     } finally {
-      db.close();
+      await db.close();
     }
     const { json } = await invoke('waiting-lists:export-csv', {});
     const { content, rows } = (json as { value: { content: string; rows: number } }).value;

@@ -4,7 +4,7 @@
  * is read, so no name is ever written into the journal itself.
  */
 import type { JournalEntry, JournalSubject } from '@shared/domain/journal';
-import type { Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import { displayFamilyName } from '@shared/domain/person-name';
 
 interface PersonRow {
@@ -16,19 +16,13 @@ interface PersonRow {
 const PERSON_OF_NOTIFICATION = `SELECT p.family_name, p.used_family_name, p.given_names
   FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id WHERE n.id = ?`;
 
-export function describeJournalSubjects(
-  db: Db,
+export async function describeJournalSubjects(
+  db: SqlExecutor,
   entries: readonly JournalEntry[],
   environmentLabel: (id: string) => string | undefined,
-): (JournalEntry & { readonly subject: JournalSubject | null })[] {
-  const person = db.prepare(PERSON_OF_NOTIFICATION);
-  const outboxNotification = db.prepare('SELECT notification_id FROM outbox WHERE id = ?').pluck();
-  const runStart = db.prepare('SELECT started_at FROM sync_run WHERE id = ?').pluck();
-  const egName = db.prepare('SELECT name FROM geographic_entity WHERE finess_eg = ?').pluck();
-  const unitName = db.prepare('SELECT name FROM ror_unit WHERE id_ror = ?').pluck();
-
-  const ofNotification = (id: number, what: string): JournalSubject => {
-    const p = person.get(id) as PersonRow | undefined;
+): Promise<(JournalEntry & { readonly subject: JournalSubject | null })[]> {
+  const ofNotification = async (id: number, what: string): Promise<JournalSubject> => {
+    const p = await db.get<PersonRow>(PERSON_OF_NOTIFICATION, [id]);
     return p
       ? {
           label: `${displayFamilyName(p.family_name, p.used_family_name)} ${p.given_names}`,
@@ -37,7 +31,7 @@ export function describeJournalSubjects(
       : { label: `${what} (notification supprimée)`, route: null };
   };
 
-  const subjectOf = (e: JournalEntry): JournalSubject | null => {
+  const subjectOf = async (e: JournalEntry): Promise<JournalSubject | null> => {
     const id = e.recordId ?? '';
     switch (e.recordType) {
       case null:
@@ -46,13 +40,15 @@ export function describeJournalSubjects(
         return ofNotification(Number(id), 'Notification');
       case 'outbox':
       case 'envoi': {
-        const notificationId = outboxNotification.get(Number(id)) as number | null | undefined;
+        const notificationId = await db.value<number | null>('SELECT notification_id FROM outbox WHERE id = ?', [
+          Number(id),
+        ]);
         return notificationId
           ? ofNotification(notificationId, 'Statut')
           : { label: 'Statut', route: 'synchronisation' };
       }
       case 'sync_run': {
-        const started = runStart.get(Number(id)) as string | undefined;
+        const started = await db.value<string>('SELECT started_at FROM sync_run WHERE id = ?', [Number(id)]);
         return {
           label: started ? `Synchronisation du ${new Date(started).toLocaleString('fr-FR')}` : 'Synchronisation',
           route: 'synchronisation',
@@ -61,11 +57,16 @@ export function describeJournalSubjects(
       case 'entité géographique':
       case 'établissement':
         return {
-          label: (egName.get(id) as string | undefined) ?? `Établissement FINESS ${id}`,
+          label:
+            (await db.value<string>('SELECT name FROM geographic_entity WHERE finess_eg = ?', [id])) ??
+            `Établissement FINESS ${id}`,
           route: 'entites-geographiques',
         };
       case 'unité':
-        return { label: (unitName.get(id) as string | undefined) ?? `Unité ${id}`, route: 'unites-ror' };
+        return {
+          label: (await db.value<string>('SELECT name FROM ror_unit WHERE id_ror = ?', [id])) ?? `Unité ${id}`,
+          route: 'unites-ror',
+        };
       case 'certificat':
         return { label: 'Certificat', route: 'certificats' };
       case 'autorité':
@@ -76,5 +77,7 @@ export function describeJournalSubjects(
         return { label: `${e.recordType} ${id}`.trim(), route: null };
     }
   };
-  return entries.map((e) => ({ ...e, subject: subjectOf(e) }));
+  const described: (JournalEntry & { readonly subject: JournalSubject | null })[] = [];
+  for (const e of entries) described.push({ ...e, subject: await subjectOf(e) });
+  return described;
 }

@@ -3,7 +3,7 @@
  * Callers pass record ids (notification id, idNat_Decision, FINESS), never names or birth dates.
  */
 import type { JournalActor, JournalEntry, JournalOutcome } from '@shared/domain/journal';
-import type { Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 
 export interface JournalRecord {
   readonly actor: JournalActor;
@@ -32,20 +32,21 @@ interface JournalRow {
   detail: string | null;
 }
 
-export class Journal {
-  private readonly insert;
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date = () => new Date(),
-  ) {
-    this.insert = db.prepare(
-      'INSERT INTO journal (at, actor, action, record_type, record_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-  }
+const INSERT_SQL = `INSERT INTO journal (at, actor, action, record_type, record_id, outcome, detail)
+  VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`;
 
-  /** Appends one entry; safe to call inside the caller's transaction (it joins it). */
-  append(record: JournalRecord): number {
-    const result = this.insert.run(
+export class Journal {
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Appends one entry and returns its id. Inside a transaction pass its `tx`: the entry then joins it (committed or
+   * rolled back with the change it reports).
+   */
+  async append(record: JournalRecord, executor: SqlExecutor = this.db): Promise<number> {
+    const id = await executor.value(INSERT_SQL, [
       this.now().toISOString(),
       record.actor,
       record.action,
@@ -53,11 +54,11 @@ export class Journal {
       record.recordId === undefined ? null : String(record.recordId),
       record.outcome,
       record.detail ?? null,
-    );
-    return Number(result.lastInsertRowid);
+    ]);
+    return Number(id);
   }
 
-  list(query: JournalQuery): JournalEntry[] {
+  async list(query: JournalQuery): Promise<JournalEntry[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.beforeId !== undefined) {
@@ -76,7 +77,7 @@ export class Journal {
       'SELECT id, at, actor, action, record_type, record_id, outcome, detail FROM journal' +
       (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
       ' ORDER BY id DESC LIMIT ?';
-    const rows = this.db.prepare(sql).all(...params, query.limit) as JournalRow[];
+    const rows = await this.db.all<JournalRow>(sql, [...params, query.limit]);
     return rows.map((r) => ({
       id: r.id,
       at: r.at,

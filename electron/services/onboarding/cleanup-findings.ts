@@ -12,26 +12,26 @@ import {
 } from '@shared/domain/onboarding';
 import { UNIT_ENTERED, UNIT_OPEN, UNIT_WAITING } from '@shared/domain/referent-actions';
 import { AppError } from '@shared/errors/app-error';
-import type { Db } from '../db/database';
 import { sqlList } from '../db/notification-store';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import { daysBetween, normalise } from '../worklist/labels';
 
 export const STALE_DAYS_SETTING = 'onboarding.cleanup.staleDays';
 
-export function readStaleDays(db: Db): number {
-  const value = db.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(STALE_DAYS_SETTING) as
-    string | undefined;
+export async function readStaleDays(db: SqlExecutor): Promise<number> {
+  const value = await db.value<string>('SELECT value FROM setting WHERE key = ?', [STALE_DAYS_SETTING]);
   const n = value === undefined ? NaN : Number(value);
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_STALE_DAYS;
 }
 
-export function writeStaleDays(db: Db, days: number): void {
+export async function writeStaleDays(db: SqlExecutor, days: number): Promise<void> {
   if (!Number.isInteger(days) || days < 1 || days > 3650) {
     throw new AppError('INVALID_INPUT', 'Le seuil doit être un nombre de jours entre 1 et 3650.');
   }
-  db.prepare(
+  await db.run(
     'INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-  ).run(STALE_DAYS_SETTING, String(days));
+    [STALE_DAYS_SETTING, String(days)],
+  );
 }
 
 interface Row {
@@ -65,36 +65,38 @@ const overlaps = (a: Row, b: Row) =>
   (a.validity_start ?? '0000') <= (b.validity_end ?? '9999') &&
   (b.validity_start ?? '0000') <= (a.validity_end ?? '9999');
 
-export function computeCleanup(db: Db, options: { today: string; now: Date; staleDays?: number }): CleanupReport {
-  const staleDays = options.staleDays ?? readStaleDays(db);
-  const rows = db
-    .prepare(
-      `SELECT n.id, n.finess_eg, g.name AS eg_name, n.esms_status, n.esms_status_date, n.created_at, d.id AS decision_id,
-         d.id_decision, d.category_code, d.validity_start, d.validity_end, p.id AS person_id, p.ins, p.family_name,
-         p.given_names, p.birth_date
-       FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
-       JOIN geographic_entity g ON g.finess_eg = n.finess_eg
-       WHERE n.terminated = 0 OR n.esms_status IN ('47', '51') OR EXISTS (
-         SELECT 1 FROM unit_line l WHERE l.notification_id = n.id AND l.status IN (${sqlList(UNIT_OPEN)}))
-       ORDER BY n.id`,
-    )
-    .all() as Row[];
-  const lines = db
-    .prepare(
-      `SELECT l.notification_id, l.status, l.status_date, l.updated_at, u.name AS unit_name
-       FROM unit_line l JOIN ror_unit u ON u.id = l.ror_unit_id ORDER BY l.id`,
-    )
-    .all() as LineRow[];
+export async function computeCleanup(
+  db: SqlExecutor,
+  options: { today: string; now: Date; staleDays?: number },
+): Promise<CleanupReport> {
+  // One consistent state for all the reads (a sync may be writing meanwhile).
+  const { staleDays, rows, lines, renewedDecisions } = await db.transaction(
+    async (tx) => ({
+      staleDays: options.staleDays ?? (await readStaleDays(tx)),
+      rows: await tx.all<Row>(
+        `SELECT n.id, n.finess_eg, g.name AS eg_name, n.esms_status, n.esms_status_date, n.created_at,
+           d.id AS decision_id, d.id_decision, d.category_code, d.validity_start, d.validity_end, p.id AS person_id,
+           p.ins, p.family_name, p.given_names, p.birth_date
+         FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
+         JOIN geographic_entity g ON g.finess_eg = n.finess_eg
+         WHERE n.terminated = 0 OR n.esms_status IN ('47', '51') OR EXISTS (
+           SELECT 1 FROM unit_line l WHERE l.notification_id = n.id AND l.status IN (${sqlList(UNIT_OPEN)}))
+         ORDER BY n.id`,
+      ),
+      lines: await tx.all<LineRow>(
+        `SELECT l.notification_id, l.status, l.status_date, l.updated_at, u.name AS unit_name
+         FROM unit_line l JOIN ror_unit u ON u.id = l.ror_unit_id ORDER BY l.id`,
+      ),
+      // Decisions renewed or revised by a later decision: their expiry is already handled.
+      renewedDecisions: await tx.all<{ linked_id_decision: string }>(
+        "SELECT linked_id_decision FROM decision_link WHERE kind IN ('renouvellement', 'revision')",
+      ),
+    }),
+    { readOnly: true },
+  );
   const linesOf = new Map<number, LineRow[]>();
   for (const l of lines) linesOf.set(l.notification_id, [...(linesOf.get(l.notification_id) ?? []), l]);
-  // Decisions renewed or revised by a later decision: their expiry is already handled.
-  const renewed = new Set(
-    (
-      db.prepare("SELECT linked_id_decision FROM decision_link WHERE kind IN ('renouvellement', 'revision')").all() as {
-        linked_id_decision: string;
-      }[]
-    ).map((r) => r.linked_id_decision),
-  );
+  const renewed = new Set(renewedDecisions.map((r) => r.linked_id_decision));
   const label = (r: Row) => `${r.family_name} ${r.given_names}`.trim();
   const findings: CleanupFinding[] = [];
 

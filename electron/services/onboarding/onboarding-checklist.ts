@@ -12,8 +12,8 @@ import type {
   OnboardingFix,
 } from '@shared/domain/onboarding';
 import { UNIT_WAITING } from '@shared/domain/referent-actions';
-import type { Db } from '../db/database';
 import { sqlList } from '../db/notification-store';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import type { RorUnitRecord } from '../worklist/ror-unit-record';
 import type { GeographicEntityRecord } from '../worklist/units-and-entities';
 import { markRepriseDecisions } from './reprise-marking';
@@ -46,7 +46,7 @@ export async function readConnectionFacts(services: ConnectionFactsSource): Prom
 }
 
 export interface ChecklistInput {
-  readonly db: Db;
+  readonly db: SqlExecutor;
   readonly facts: ConnectionFacts;
   readonly environment: { readonly id: string; readonly label: string };
   readonly now: Date;
@@ -87,6 +87,9 @@ function check(
   return { id, label, status: ok ? 'ok' : 'a-faire', evidence, fix: ok ? null : fix };
 }
 
+/** Listed in the token by ViaTrajectoire and activated by the referent. */
+const isActiveEg = (g: EgRow): boolean => g.vt_activated === 1 && g.local_activated === 1;
+
 const isEsat = (g: EgRow): boolean => g.esat_units > 0 || (g.units === 0 && g.esat_decisions > 0);
 
 interface EgRow extends GeographicEntityRecord {
@@ -95,9 +98,96 @@ interface EgRow extends GeographicEntityRecord {
   esat_decisions: number;
 }
 
-export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
+interface ChecklistRows {
+  ej: { finess_ej: string; name: string; vt_activated: number; token_checked_at: string | null } | undefined;
+  egs: EgRow[];
+  units: (RorUnitRecord & { finess_eg: string })[];
+  notif: { total: number; first: string | null; at39: number | null; reprise: number | null };
+  sent:
+    | {
+        id: number;
+        server_id: string | null;
+        sent_at: string | null;
+        statut_esms: string | null;
+        statut_unite: string | null;
+      }
+    | undefined;
+  counts: { sent: number | null; rejected: number | null; waiting: number | null };
+}
+
+/** Everything the checklist reads of the store, in one consistent state. */
+async function readChecklistRows(db: SqlExecutor): Promise<ChecklistRows> {
+  return db.transaction(
+    async (tx) => {
+      // Token activation first (a NULL check date last on both engines), then the EJ number for a stable order.
+      const ej = await tx.get<ChecklistRows['ej']>(
+        `SELECT finess_ej, name, vt_activated, token_checked_at FROM legal_entity
+         ORDER BY CASE WHEN token_checked_at IS NULL THEN 1 ELSE 0 END, token_checked_at DESC, finess_ej`,
+      );
+      const egs = await tx.all<EgRow>(
+        `SELECT g.finess_eg, g.finess_ej, g.name, g.vt_activated, g.local_activated, g.vt_seen_at,
+           (SELECT count(*) FROM ror_unit u WHERE u.finess_eg = g.finess_eg) AS units,
+           (SELECT count(*) FROM ror_unit u WHERE u.finess_eg = g.finess_eg AND u.categorie_organisation = @unitCat)
+             AS esat_units,
+           (SELECT count(*) FROM notification n JOIN decision d ON d.id = n.decision_id
+             WHERE n.finess_eg = g.finess_eg AND d.category_code = @decisionCat) AS esat_decisions
+         FROM geographic_entity g ORDER BY g.finess_eg`,
+        { unitCat: ESAT_UNIT_CATEGORY, decisionCat: ESAT_DECISION_CATEGORY },
+      );
+      const activeIds = egs.filter(isActiveEg).map((g) => g.finess_eg);
+      const inActive = activeIds.map(() => '?').join(',');
+      const units =
+        activeIds.length === 0
+          ? []
+          : await tx.all<RorUnitRecord & { finess_eg: string }>(
+              `SELECT finess_eg, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel,
+                 mode_prise_charge FROM ror_unit WHERE finess_eg IN (${inActive})
+               ORDER BY finess_eg, name, id`,
+              activeIds,
+            );
+      const notif =
+        activeIds.length === 0
+          ? undefined
+          : await tx.get<ChecklistRows['notif']>(
+              `SELECT count(*) AS total, min(n.created_at) AS first,
+                 sum(CASE WHEN n.esms_status = '39' THEN 1 ELSE 0 END) AS at39, sum(d.reprise) AS reprise
+               FROM notification n JOIN decision d ON d.id = n.decision_id
+               WHERE n.finess_eg IN (${inActive})`,
+              activeIds,
+            );
+      // A waiting-list status first; then a status without waiting unit, then one without unit status.
+      const sent = await tx.get<ChecklistRows['sent']>(
+        `SELECT o.id, o.server_id, o.sent_at, e.statut_esms, e.statut_unite
+         FROM outbox o LEFT JOIN status_event e ON e.id = o.status_event_id
+         WHERE o.kind = 'task.create' AND o.state = 'sent'
+         ORDER BY CASE WHEN e.statut_unite IN (${sqlList(UNIT_WAITING)}) THEN 1
+                       WHEN e.statut_unite IS NOT NULL THEN 0 ELSE -1 END DESC,
+           coalesce(o.sent_at, ''), o.id
+         LIMIT 1`,
+      );
+      const counts = await tx.get<ChecklistRows['counts']>(
+        `SELECT sum(CASE WHEN state = 'sent' THEN 1 ELSE 0 END) AS sent,
+           sum(CASE WHEN state = 'rejected' THEN 1 ELSE 0 END) AS rejected,
+           sum(CASE WHEN state IN ('pending', 'in_flight') THEN 1 ELSE 0 END) AS waiting
+         FROM outbox WHERE kind = 'task.create'`,
+      );
+      return {
+        ej,
+        egs,
+        units,
+        notif: notif ?? { total: 0, first: null, at39: 0, reprise: 0 },
+        sent,
+        counts: counts ?? { sent: null, rejected: null, waiting: null },
+      };
+    },
+    { readOnly: true },
+  );
+}
+
+export async function computeChecklist(input: ChecklistInput): Promise<OnboardingChecklist> {
   const { db, facts } = input;
-  markRepriseDecisions(db);
+  await markRepriseDecisions(db);
+  const { ej, egs, units, notif, sent, counts } = await readChecklistRows(db);
   const checks: OnboardingCheck[] = [];
 
   // 1. Certificate of the legal entity.
@@ -141,20 +231,6 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
   );
 
   // 3. Activation of the EJ by ViaTrajectoire: a token was obtained (recorded by the sync).
-  const ej = db
-    .prepare('SELECT finess_ej, name, vt_activated, token_checked_at FROM legal_entity ORDER BY token_checked_at DESC')
-    .get() as { finess_ej: string; name: string; vt_activated: number; token_checked_at: string | null } | undefined;
-  const egs = db
-    .prepare(
-      `SELECT g.finess_eg, g.finess_ej, g.name, g.vt_activated, g.local_activated, g.vt_seen_at,
-         (SELECT count(*) FROM ror_unit u WHERE u.finess_eg = g.finess_eg) AS units,
-         (SELECT count(*) FROM ror_unit u WHERE u.finess_eg = g.finess_eg AND u.categorie_organisation = @unitCat)
-           AS esat_units,
-         (SELECT count(*) FROM notification n JOIN decision d ON d.id = n.decision_id
-           WHERE n.finess_eg = g.finess_eg AND d.category_code = @decisionCat) AS esat_decisions
-       FROM geographic_entity g ORDER BY g.finess_eg`,
-    )
-    .all({ unitCat: ESAT_UNIT_CATEGORY, decisionCat: ESAT_DECISION_CATEGORY }) as EgRow[];
   const tokenAt =
     (ej?.vt_activated === 1 ? ej.token_checked_at : null) ??
     egs.map((g) => g.vt_seen_at).reduce<string | null>((a, b) => (b && (!a || b > a) ? b : a), null);
@@ -192,7 +268,7 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
   );
 
   // 5. Pilot profile: at least two EGs (activated on both sides), one of them an ESAT.
-  const active = inToken.filter((g) => g.local_activated === 1);
+  const active = egs.filter(isActiveEg);
   const esat = active.filter(isEsat);
   checks.push(
     check(
@@ -215,18 +291,6 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
   );
 
   // 6. ROR units with their five fields.
-  const activeIds = active.map((g) => g.finess_eg);
-  const units = (
-    activeIds.length === 0
-      ? []
-      : db
-          .prepare(
-            `SELECT finess_eg, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel,
-               mode_prise_charge FROM ror_unit WHERE finess_eg IN (${activeIds.map(() => '?').join(',')})
-             ORDER BY finess_eg, name`,
-          )
-          .all(...activeIds)
-  ) as (RorUnitRecord & { finess_eg: string })[];
   const incomplete = units
     .map((u) => {
       const missing = [
@@ -261,18 +325,6 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
   );
 
   // 7. A first notification retrieved (flux 1) and in the work list as "Notification envoyée".
-  const notif = (
-    activeIds.length === 0
-      ? { total: 0, first: null, at39: 0, reprise: 0 }
-      : db
-          .prepare(
-            `SELECT count(*) AS total, min(n.created_at) AS first, sum(n.esms_status = '39') AS at39,
-               sum(d.reprise) AS reprise
-             FROM notification n JOIN decision d ON d.id = n.decision_id
-             WHERE n.finess_eg IN (${activeIds.map(() => '?').join(',')})`,
-          )
-          .get(...activeIds)
-  ) as { total: number; first: string | null; at39: number | null; reprise: number | null };
   checks.push(
     check(
       'premiere-notification',
@@ -290,29 +342,6 @@ export function computeChecklist(input: ChecklistInput): OnboardingChecklist {
   );
 
   // 8. Waiting-list statuses work: one Task sent and accepted (outbox 'sent'), ideally a waiting-list status.
-  const sent = db
-    .prepare(
-      `SELECT o.id, o.server_id, o.sent_at, e.statut_esms, e.statut_unite,
-         (e.statut_unite IN (${sqlList(UNIT_WAITING)})) AS waiting
-       FROM outbox o LEFT JOIN status_event e ON e.id = o.status_event_id
-       WHERE o.kind = 'task.create' AND o.state = 'sent'
-       ORDER BY waiting DESC, o.sent_at LIMIT 1`,
-    )
-    .get() as
-    | {
-        id: number;
-        server_id: string | null;
-        sent_at: string | null;
-        statut_esms: string | null;
-        statut_unite: string | null;
-      }
-    | undefined;
-  const counts = db
-    .prepare(
-      `SELECT sum(state = 'sent') AS sent, sum(state = 'rejected') AS rejected,
-         sum(state IN ('pending', 'in_flight')) AS waiting FROM outbox WHERE kind = 'task.create'`,
-    )
-    .get() as { sent: number | null; rejected: number | null; waiting: number | null };
   checks.push(
     check(
       'statut-liste-attente',

@@ -7,35 +7,57 @@
  * Persons whose status is forced from the known situation (status-forcing.ts) are marked reprise too.
  * Idempotent; never clears a flag.
  */
-import type { Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 
 export const REPRISE_TAG = { system: 'https://referent-vt.invalid/fhir/CodeSystem/sdo-reprise', code: 'reprise' };
 
 /** The day (YYYY-MM-DD, UTC of the server instant) the first successful sync started; null before any. */
-export function connectionDay(db: Db): string | null {
-  const first = db
-    .prepare("SELECT min(started_at) FROM sync_run WHERE outcome IN ('succès', 'anomalies', 'partiel')")
-    .pluck()
-    .get() as string | null;
+export async function connectionDay(db: SqlExecutor): Promise<string | null> {
+  const first = await db.value<string | null>(
+    "SELECT min(started_at) FROM sync_run WHERE outcome IN ('succès', 'anomalies', 'partiel')",
+  );
   return first ? first.slice(0, 10) : null;
 }
 
+/** Whether a stored DocumentReference carries the reprise tag in `meta.tag`. Unreadable JSON carries none. */
+function hasRepriseTag(rawResourceJson: string): boolean {
+  let resource: unknown;
+  try {
+    resource = JSON.parse(rawResourceJson);
+  } catch {
+    return false;
+  }
+  const tags = (resource as { meta?: { tag?: unknown } } | null)?.meta?.tag;
+  if (!Array.isArray(tags)) return false;
+  return tags.some((t: unknown) => {
+    const tag = t as { code?: unknown; system?: unknown } | null;
+    return tag?.code === REPRISE_TAG.code && tag.system === REPRISE_TAG.system;
+  });
+}
+
 /** Marks reprise decisions; returns how many were newly marked. Joins the caller's transaction if any. */
-export function markRepriseDecisions(db: Db): number {
-  const tagged = db
-    .prepare(
-      `UPDATE decision SET reprise = 1 WHERE reprise = 0 AND json_valid(raw_resource_json) AND EXISTS (
-         SELECT 1 FROM json_each(raw_resource_json, '$.meta.tag') t
-         WHERE json_extract(t.value, '$.code') = @code AND json_extract(t.value, '$.system') = @system)`,
-    )
-    .run(REPRISE_TAG).changes;
-  const day = connectionDay(db);
-  const before = day
-    ? db
-        .prepare(
-          'UPDATE decision SET reprise = 1 WHERE reprise = 0 AND decision_date IS NOT NULL AND decision_date < ?',
-        )
-        .run(day).changes
-    : 0;
-  return tagged + before;
+export async function markRepriseDecisions(db: SqlExecutor): Promise<number> {
+  return db.transaction(async (tx) => {
+    // JSON is read in TypeScript (no JSON functions common to both engines); the LIKE only narrows the rows read,
+    // the tag itself is checked on the parsed resource.
+    const candidates = await tx.all<{ id: number; raw_resource_json: string }>(
+      'SELECT id, raw_resource_json FROM decision WHERE reprise = 0 AND raw_resource_json LIKE ? ORDER BY id',
+      [`%${REPRISE_TAG.code}%`],
+    );
+    let tagged = 0;
+    for (const c of candidates) {
+      if (!hasRepriseTag(c.raw_resource_json)) continue;
+      tagged += (await tx.run('UPDATE decision SET reprise = 1 WHERE id = ? AND reprise = 0', [c.id])).changes;
+    }
+    const day = await connectionDay(tx);
+    const before = day
+      ? (
+          await tx.run(
+            'UPDATE decision SET reprise = 1 WHERE reprise = 0 AND decision_date IS NOT NULL AND decision_date < ?',
+            [day],
+          )
+        ).changes
+      : 0;
+    return tagged + before;
+  });
 }

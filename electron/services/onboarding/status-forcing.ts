@@ -23,7 +23,7 @@ import { rollUpEsmsStatus, ESMS_FINISHED } from '@shared/domain/referent-actions
 import type { StatusReport } from '@shared/domain/status-report';
 import { isAppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
-import { inTransaction, type Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import { enqueueConsent } from '../sync/outbox/status-outbox';
 import { describeReports, loadNotificationState } from '../worklist/notification-actions';
 import { recordStatus, type RecordStatusDeps } from '../worklist/record-status';
@@ -63,20 +63,18 @@ interface UnitRow {
   name: string;
 }
 
-function findUnit(db: Db, unite: string): UnitRow | string {
-  const byId = db
-    .prepare(
-      `SELECT u.id, u.finess_eg, u.id_ror, u.name FROM ror_unit u JOIN geographic_entity g ON g.finess_eg = u.finess_eg
-       WHERE u.id_ror = ? AND g.local_activated = 1`,
-    )
-    .get(unite) as UnitRow | undefined;
+async function findUnit(db: SqlExecutor, unite: string): Promise<UnitRow | string> {
+  const byId = await db.get<UnitRow>(
+    `SELECT u.id, u.finess_eg, u.id_ror, u.name FROM ror_unit u JOIN geographic_entity g ON g.finess_eg = u.finess_eg
+     WHERE u.id_ror = ? AND g.local_activated = 1 ORDER BY u.id`,
+    [unite],
+  );
   if (byId) return byId;
-  const byName = db
-    .prepare(
-      `SELECT u.id, u.finess_eg, u.id_ror, u.name FROM ror_unit u JOIN geographic_entity g ON g.finess_eg = u.finess_eg
-       WHERE lower(u.name) = lower(?) AND g.local_activated = 1`,
-    )
-    .all(unite) as UnitRow[];
+  const byName = await db.all<UnitRow>(
+    `SELECT u.id, u.finess_eg, u.id_ror, u.name FROM ror_unit u JOIN geographic_entity g ON g.finess_eg = u.finess_eg
+     WHERE lower(u.name) = lower(?) AND g.local_activated = 1 ORDER BY u.id`,
+    [unite],
+  );
   if (byName.length === 1 && byName[0]) return byName[0];
   if (byName.length > 1) return 'Plusieurs unités portent ce nom : indiquez l’idROR.';
   return 'Unité ROR inconnue dans les EG activées.';
@@ -93,16 +91,21 @@ interface CandidateRow {
   given_names: string;
 }
 
-function findNotification(db: Db, identifiant: string, finessEg: string, date: string): CandidateRow | string {
-  const rows = db
-    .prepare(
-      `SELECT n.id AS notification_id, d.id AS decision_id, n.esms_status, n.terminated, d.validity_start,
-         d.validity_end, p.family_name, p.given_names
-       FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
-       WHERE n.finess_eg = @eg AND (d.id_decision = @id OR d.id_nat_decision = @id OR p.mdph_individual_id = @id)
-       ORDER BY d.validity_end DESC, d.id DESC`,
-    )
-    .all({ eg: finessEg, id: identifiant }) as CandidateRow[];
+async function findNotification(
+  db: SqlExecutor,
+  identifiant: string,
+  finessEg: string,
+  date: string,
+): Promise<CandidateRow | string> {
+  // An open-ended validity last on both engines (SQLite sorts NULL lowest, PostgreSQL highest).
+  const rows = await db.all<CandidateRow>(
+    `SELECT n.id AS notification_id, d.id AS decision_id, n.esms_status, n.terminated, d.validity_start,
+       d.validity_end, p.family_name, p.given_names
+     FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
+     WHERE n.finess_eg = @eg AND (d.id_decision = @id OR d.id_nat_decision = @id OR p.mdph_individual_id = @id)
+     ORDER BY CASE WHEN d.validity_end IS NULL THEN 1 ELSE 0 END, d.validity_end DESC, d.id DESC`,
+    { eg: finessEg, id: identifiant },
+  );
   if (rows.length === 0) return 'Aucune notification de cette EG ne correspond à cet identifiant.';
   if (rows.length === 1 && rows[0]) return rows[0];
   // Several decisions for one person: the one valid at the business date, else the single open one.
@@ -115,30 +118,34 @@ function findNotification(db: Db, identifiant: string, finessEg: string, date: s
   return 'Plusieurs décisions correspondent : indiquez le numéro de décision (idDecision).';
 }
 
-/** The latest local event carrying this unit status for this notification and unit, with its outbox state. */
-function lastEvent(db: Db, notificationId: number, idRor: string, statutUnite: string) {
-  return db
-    .prepare(
-      `SELECT e.id, e.task_id, o.state, o.server_id, o.last_error_json FROM status_event e
-         LEFT JOIN outbox o ON o.status_event_id = e.id
-       WHERE e.notification_id = ? AND e.origin = 'local' AND e.id_unite = ? AND e.statut_unite = ?
-       ORDER BY e.id DESC LIMIT 1`,
-    )
-    .get(notificationId, idRor, statutUnite) as
-    | {
-        id: number;
-        task_id: string | null;
-        state: string | null;
-        server_id: string | null;
-        last_error_json: string | null;
-      }
-    | undefined;
+interface LastEvent {
+  id: number;
+  task_id: string | null;
+  state: string | null;
+  server_id: string | null;
+  last_error_json: string | null;
 }
 
-function resolve(db: Db, entry: RepriseEntry): Resolution {
-  const unit = findUnit(db, entry.unite);
+/** The latest local event carrying this unit status for this notification and unit, with its outbox state. */
+function lastEvent(
+  db: SqlExecutor,
+  notificationId: number,
+  idRor: string,
+  statutUnite: string,
+): Promise<LastEvent | undefined> {
+  return db.get<LastEvent>(
+    `SELECT e.id, e.task_id, o.state, o.server_id, o.last_error_json FROM status_event e
+       LEFT JOIN outbox o ON o.status_event_id = e.id
+     WHERE e.notification_id = ? AND e.origin = 'local' AND e.id_unite = ? AND e.statut_unite = ?
+     ORDER BY e.id DESC LIMIT 1`,
+    [notificationId, idRor, statutUnite],
+  );
+}
+
+async function resolve(db: SqlExecutor, entry: RepriseEntry): Promise<Resolution> {
+  const unit = await findUnit(db, entry.unite);
   if (typeof unit === 'string') return { kind: 'impossible', reason: unit };
-  const candidate = findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
+  const candidate = await findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
   if (typeof candidate === 'string') return { kind: 'impossible', reason: candidate };
   const personLabel = `${candidate.family_name} ${candidate.given_names}`.trim();
   const partial = {
@@ -149,7 +156,7 @@ function resolve(db: Db, entry: RepriseEntry): Resolution {
   };
   const target = SITUATION_STATUSES[entry.situation];
   // Checked first: a forced exit finishes the notification, and must then read as sent, not as impossible.
-  const previous = lastEvent(db, candidate.notification_id, unit.id_ror, target.unite);
+  const previous = await lastEvent(db, candidate.notification_id, unit.id_ror, target.unite);
   if (previous && previous.state !== 'rejected' && previous.state !== 'abandoned') {
     return {
       kind: 'already',
@@ -171,7 +178,8 @@ function resolve(db: Db, entry: RepriseEntry): Resolution {
   }
   let loaded;
   try {
-    loaded = loadNotificationState(db, candidate.notification_id);
+    // Its own savepoint: the failure is handled here, and must not abort the caller's transaction (PostgreSQL).
+    loaded = await db.transaction((tx) => loadNotificationState(tx, candidate.notification_id), { readOnly: true });
   } catch (e) {
     return { kind: 'impossible', reason: isAppError(e) ? e.message : 'Notification illisible.', partial };
   }
@@ -201,9 +209,10 @@ function resolve(db: Db, entry: RepriseEntry): Resolution {
     dateStatutUnite: entry.date,
   };
   const consent = entry.accord
-    ? (db
-        .prepare('SELECT collected_on FROM consent WHERE decision_id = ? AND finess_eg = ?')
-        .get(candidate.decision_id, unit.finess_eg) as { collected_on: string } | undefined)
+    ? await db.get<{ collected_on: string }>(
+        'SELECT collected_on FROM consent WHERE decision_id = ? AND finess_eg = ?',
+        [candidate.decision_id, unit.finess_eg],
+      )
     : undefined;
   const value: Resolved = {
     entry,
@@ -225,36 +234,17 @@ function resolve(db: Db, entry: RepriseEntry): Resolution {
   return { kind: 'send', value };
 }
 
-export function previewForcing(db: Db, csv: string): ReprisePreview {
+export async function previewForcing(db: SqlExecutor, csv: string): Promise<ReprisePreview> {
   const parsed = parseRepriseCsv(csv);
-  const lines: ReprisePlanLine[] = parsed.entries.map((entry) => {
-    const r = resolve(db, entry);
-    const base = { line: entry.line, identifiant: entry.identifiant };
-    if (r.kind === 'impossible' || r.kind === 'already') {
-      return {
-        ...base,
-        outcome: r.kind === 'impossible' ? 'impossible' : 'deja-envoye',
-        reason: r.reason,
-        notificationId: r.partial?.notificationId ?? null,
-        personLabel: r.partial?.personLabel ?? null,
-        finessEg: r.partial?.finessEg ?? null,
-        unitName: r.partial?.unitName ?? null,
-        statuses: [],
-        consent: null,
-      };
-    }
-    return {
-      ...base,
-      outcome: 'a-envoyer',
-      reason: null,
-      notificationId: r.value.notificationId,
-      personLabel: r.value.personLabel,
-      finessEg: r.value.finessEg,
-      unitName: r.value.unitName,
-      statuses: describeReports([r.value.report]),
-      consent: r.value.consentNote,
-    };
-  });
+  // One consistent state for every line.
+  const lines = await db.transaction(
+    async (tx) => {
+      const planned: ReprisePlanLine[] = [];
+      for (const entry of parsed.entries) planned.push(toPlanLine(entry, await resolve(tx, entry)));
+      return planned;
+    },
+    { readOnly: true },
+  );
   return {
     lines,
     parseErrors: parsed.errors,
@@ -264,29 +254,60 @@ export function previewForcing(db: Db, csv: string): ReprisePreview {
   };
 }
 
+function toPlanLine(entry: RepriseEntry, r: Resolution): ReprisePlanLine {
+  const base = { line: entry.line, identifiant: entry.identifiant };
+  if (r.kind === 'impossible' || r.kind === 'already') {
+    return {
+      ...base,
+      outcome: r.kind === 'impossible' ? 'impossible' : 'deja-envoye',
+      reason: r.reason,
+      notificationId: r.partial?.notificationId ?? null,
+      personLabel: r.partial?.personLabel ?? null,
+      finessEg: r.partial?.finessEg ?? null,
+      unitName: r.partial?.unitName ?? null,
+      statuses: [],
+      consent: null,
+    };
+  }
+  return {
+    ...base,
+    outcome: 'a-envoyer',
+    reason: null,
+    notificationId: r.value.notificationId,
+    personLabel: r.value.personLabel,
+    finessEg: r.value.finessEg,
+    unitName: r.value.unitName,
+    statuses: describeReports([r.value.report]),
+    consent: r.value.consentNote,
+  };
+}
+
 export type ForcingDeps = RecordStatusDeps;
 
 class DryRunRollback extends Error {}
 
-function apply(deps: ForcingDeps, r: Resolved): number[] {
-  const { db } = deps;
-  const { outboxIds } = recordStatus(deps, {
-    notificationId: r.notificationId,
-    tasks: [{ report: r.report, unitId: r.unitId }],
-    action: 'Reprise : statut ViaTrajectoire forcé',
-    ...(r.consentToSend ? { detailSuffix: 'accord' } : {}),
-  });
+/** Records one line's status (and consent) through `tx`: the caller's savepoint for that line. */
+async function apply(deps: ForcingDeps, tx: SqlExecutor, r: Resolved): Promise<number[]> {
+  const { outboxIds } = await recordStatus(
+    deps,
+    {
+      notificationId: r.notificationId,
+      tasks: [{ report: r.report, unitId: r.unitId }],
+      action: 'Reprise : statut ViaTrajectoire forcé',
+      ...(r.consentToSend ? { detailSuffix: 'accord' } : {}),
+    },
+    tx,
+  );
   // The person was known before the connection: the decision is part of the reprise.
-  db.prepare('UPDATE decision SET reprise = 1 WHERE id = ?').run(r.decisionId);
+  await tx.run('UPDATE decision SET reprise = 1 WHERE id = ?', [r.decisionId]);
   if (r.consentToSend) {
-    outboxIds.push(
-      enqueueConsent(db, {
-        decisionId: r.decisionId,
-        finessEg: r.finessEg,
-        collectedOn: r.consentToSend,
-        now: deps.now(),
-      }).outboxId,
-    );
+    const { outboxId } = await enqueueConsent(tx, {
+      decisionId: r.decisionId,
+      finessEg: r.finessEg,
+      collectedOn: r.consentToSend,
+      now: deps.now(),
+    });
+    outboxIds.push(outboxId);
   }
   return outboxIds;
 }
@@ -296,18 +317,19 @@ function apply(deps: ForcingDeps, r: Resolved): number[] {
  * (every Task is built and validated) and is then rolled back: nothing is written. `lines` restricts the push to
  * some line numbers (retry of the failures shown).
  */
-export function pushForcing(
+export async function pushForcing(
   deps: ForcingDeps,
   csv: string,
   options: { dryRun: boolean; lines?: readonly number[] },
-): ReprisePushResult {
+): Promise<ReprisePushResult> {
   const parsed = parseRepriseCsv(csv);
   const entries = options.lines ? parsed.entries.filter((e) => options.lines?.includes(e.line)) : parsed.entries;
   const results: ReprisePushLine[] = [];
-  const run = () => {
+  /** Resolves and records each line through `db`: the store, or the dry run's transaction. */
+  const run = async (db: SqlExecutor) => {
     for (const entry of entries) {
       const base = { line: entry.line, identifiant: entry.identifiant };
-      const r = resolve(deps.db, entry);
+      const r = await resolve(db, entry);
       if (r.kind === 'impossible') {
         results.push({
           ...base,
@@ -329,7 +351,7 @@ export function pushForcing(
         continue;
       }
       try {
-        const outboxIds = inTransaction(deps.db, () => apply(deps, r.value));
+        const outboxIds = await db.transaction((tx) => apply(deps, tx, r.value));
         results.push({ ...base, outcome: 'ok', reason: null, notificationId: r.value.notificationId, outboxIds });
       } catch (e) {
         const reason = isAppError(e) ? e.message : 'Erreur inattendue : rien n’a été enregistré pour cette ligne.';
@@ -339,17 +361,17 @@ export function pushForcing(
   };
   if (options.dryRun) {
     try {
-      inTransaction(deps.db, () => {
-        run();
+      await deps.db.transaction(async (tx) => {
+        await run(tx);
         throw new DryRunRollback();
       });
     } catch (e) {
       if (!(e instanceof DryRunRollback)) throw e;
     }
   } else {
-    run();
+    await run(deps.db);
     const ok = results.filter((r) => r.outcome === 'ok').length;
-    deps.journal.append({
+    await deps.journal.append({
       actor: 'utilisateur',
       action: 'Reprise : envoi groupé des statuts',
       outcome: ok > 0 || results.length === 0 ? 'succès' : 'échec',
@@ -369,33 +391,42 @@ export function pushForcing(
 }
 
 /** What ViaTrajectoire answered, per line, once the sync has sent the queued statuses. */
-export function forcingDelivery(db: Db, csv: string): RepriseDeliveryLine[] {
-  return parseRepriseCsv(csv).entries.map((entry) => {
-    const base = { line: entry.line, identifiant: entry.identifiant };
-    const unit = findUnit(db, entry.unite);
-    if (typeof unit === 'string') return { ...base, state: 'non-envoye', reason: unit, taskIds: [] };
-    const n = findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
-    if (typeof n === 'string') return { ...base, state: 'non-envoye', reason: n, taskIds: [] };
-    const event = lastEvent(db, n.notification_id, unit.id_ror, SITUATION_STATUSES[entry.situation].unite);
-    if (!event) return { ...base, state: 'non-envoye', reason: null, taskIds: [] };
-    if (event.state === 'sent') {
-      return {
-        ...base,
-        state: 'accepte',
-        reason: null,
-        taskIds: [event.server_id ?? event.task_id ?? ''].filter(Boolean),
-      };
+export async function forcingDelivery(db: SqlExecutor, csv: string): Promise<RepriseDeliveryLine[]> {
+  return db.transaction(
+    async (tx) => {
+      const lines: RepriseDeliveryLine[] = [];
+      for (const entry of parseRepriseCsv(csv).entries) lines.push(await deliveryOf(tx, entry));
+      return lines;
+    },
+    { readOnly: true },
+  );
+}
+
+async function deliveryOf(db: SqlExecutor, entry: RepriseEntry): Promise<RepriseDeliveryLine> {
+  const base = { line: entry.line, identifiant: entry.identifiant };
+  const unit = await findUnit(db, entry.unite);
+  if (typeof unit === 'string') return { ...base, state: 'non-envoye', reason: unit, taskIds: [] };
+  const n = await findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
+  if (typeof n === 'string') return { ...base, state: 'non-envoye', reason: n, taskIds: [] };
+  const event = await lastEvent(db, n.notification_id, unit.id_ror, SITUATION_STATUSES[entry.situation].unite);
+  if (!event) return { ...base, state: 'non-envoye', reason: null, taskIds: [] };
+  if (event.state === 'sent') {
+    return {
+      ...base,
+      state: 'accepte',
+      reason: null,
+      taskIds: [event.server_id ?? event.task_id ?? ''].filter(Boolean),
+    };
+  }
+  if (event.state === 'rejected' || event.state === 'abandoned') {
+    let reason = 'Refusé par ViaTrajectoire';
+    try {
+      const error = JSON.parse(event.last_error_json ?? '{}') as { message?: string; detail?: string };
+      reason = [error.message, error.detail].filter(Boolean).join(' — ') || reason;
+    } catch {
+      // keep the generic reason
     }
-    if (event.state === 'rejected' || event.state === 'abandoned') {
-      let reason = 'Refusé par ViaTrajectoire';
-      try {
-        const error = JSON.parse(event.last_error_json ?? '{}') as { message?: string; detail?: string };
-        reason = [error.message, error.detail].filter(Boolean).join(' — ') || reason;
-      } catch {
-        // keep the generic reason
-      }
-      return { ...base, state: 'refuse', reason, taskIds: [] };
-    }
-    return { ...base, state: 'en-attente', reason: null, taskIds: [] };
-  });
+    return { ...base, state: 'refuse', reason, taskIds: [] };
+  }
+  return { ...base, state: 'en-attente', reason: null, taskIds: [] };
 }

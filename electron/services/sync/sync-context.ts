@@ -1,14 +1,14 @@
 /** What every step of one sync run needs (injected: the transport, the clock, the journal, progress, cancel). */
 import type { SdoContext } from '../fhir';
 import type { SyncProgress } from '@shared/domain/sync';
-import type { Db } from '../db/database';
+import type { SqlDatabase, SqlExecutor } from '../db/sql/sql-database';
 import type { Journal } from '../journal/journal';
 import type { Transport } from '../transport/transport';
 import type { SyncLimits } from './items/item-store';
 import type { RetryPolicy } from './net/retry-policy';
 
 export interface SyncContext {
-  readonly db: Db;
+  readonly db: SqlDatabase;
   readonly transport: Transport;
   readonly journal: Journal;
   readonly now: () => Date;
@@ -22,7 +22,7 @@ export interface SyncContext {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: SyncProgress) => void;
   /** Called in the transaction that marks an item sent: the run's record counts it even if the process dies next. */
-  readonly onSent?: (counters: SyncCounters) => void;
+  readonly onSent?: (counters: SyncCounters, tx: SqlExecutor) => Promise<void>;
 }
 
 export interface SyncCounters {
@@ -68,28 +68,31 @@ export function isCancellation(ctx: Pick<SyncContext, 'signal'>, error: unknown)
   return (error as { cancelled?: boolean } | undefined)?.cancelled === true || ctx.signal?.aborted === true;
 }
 
-export function readCursor(db: Db, finessEg: string, flow: 'flux1' | 'flux5' | 'ror'): string | undefined {
-  const row = db.prepare('SELECT cursor FROM sync_cursor WHERE finess_eg = ? AND flow = ?').get(finessEg, flow) as
-    { cursor: string } | undefined;
-  return row?.cursor;
+export async function readCursor(
+  db: SqlExecutor,
+  finessEg: string,
+  flow: 'flux1' | 'flux5' | 'ror',
+): Promise<string | undefined> {
+  return db.value<string>('SELECT cursor FROM sync_cursor WHERE finess_eg = ? AND flow = ?', [finessEg, flow]);
 }
 
 /** Moves a cursor forward only: an answer carrying an older instant never makes a search look back less far. */
-export function writeCursor(
-  db: Db,
+export async function writeCursor(
+  db: SqlExecutor,
   finessEg: string,
   flow: 'flux1' | 'flux5' | 'ror',
   cursor: string,
   nowIso: string,
-): void {
-  const current = readCursor(db, finessEg, flow);
+): Promise<void> {
+  const current = await readCursor(db, finessEg, flow);
   const at = Date.parse(cursor);
   if (Number.isNaN(at)) return;
   if (current !== undefined && Date.parse(current) >= at) return;
-  db.prepare(
+  await db.run(
     `INSERT INTO sync_cursor (finess_eg, flow, cursor, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (finess_eg, flow) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
-  ).run(finessEg, flow, cursor, nowIso);
+    [finessEg, flow, cursor, nowIso],
+  );
 }
 
 /** `_lastUpdated=gt<instant>` with the `+` of the offset as %2B (guide SDO 4.0.7, flux 1.1). */

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction, type Db } from '../db/database';
+import type { SqlDatabase } from '../db/sql/sql-database';
+import { TEST_BACKENDS } from '../testing/test-stores';
 import type { Transport } from '../transport/transport';
 import { enqueueStatusReport } from './outbox/status-outbox';
 import { startSandboxFixture, syncChildConfig, type SandboxFixture } from './testing/sandbox-fixture';
@@ -21,21 +22,9 @@ const MIN_KILLS = 10;
 const MAX_ROUNDS = 24;
 
 let f: SandboxFixture;
-let db: Db;
+let db: SqlDatabase;
 let configFile: string;
 let transport: Transport;
-
-beforeAll(async () => {
-  // Small pages: flux 1 commits several pages per EG, so a kill can fall between two page commits.
-  f = await startSandboxFixture({ initialDecisions: 30, settings: { pageSize: 8 } });
-  const opened = f.openDb();
-  db = opened.db;
-  transport = f.transport();
-  const config = syncChildConfig(f, opened);
-  configFile = path.join(f.dir, 'sync-child.json');
-  fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
-}, 60_000);
-afterAll(async () => f?.close());
 
 interface ChildRun {
   readonly child: ChildProcess;
@@ -81,23 +70,26 @@ function startChild(): ChildRun {
   return run;
 }
 
+const count = async (sql: string, ...params: unknown[]): Promise<number> => Number(await db.value(sql, params));
+const column = async <T>(sql: string, ...params: unknown[]): Promise<T[]> =>
+  (await db.all<Record<string, T>>(sql, params)).map((row) => Object.values(row)[0] as T);
+
 const randomMs = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Local status changes of the referent between two runs: each becomes one Task in the outbox. */
-function queueStatusChanges(count: number): number {
-  const rows = db
-    .prepare(
-      `SELECT n.id, n.finess_eg, d.id_decision, d.id_nat_decision FROM notification n
-       JOIN decision d ON d.id = n.decision_id ORDER BY random() LIMIT ?`,
-    )
-    .all(Math.ceil(count / 4)) as { id: number; finess_eg: string; id_decision: string; id_nat_decision: string }[];
+async function queueStatusChanges(count: number): Promise<number> {
+  const rows = await db.all<{ id: number; finess_eg: string; id_decision: string; id_nat_decision: string }>(
+    `SELECT n.id, n.finess_eg, d.id_decision, d.id_nat_decision FROM notification n
+     JOIN decision d ON d.id = n.decision_id ORDER BY random() LIMIT ?`,
+    [Math.ceil(count / 4)],
+  );
   let queued = 0;
-  inTransaction(db, () => {
+  await db.transaction(async (tx) => {
     for (let i = 0; i < count && rows.length > 0; i++) {
       const n = rows[i % rows.length];
       if (!n) continue;
-      enqueueStatusReport(db, {
+      await enqueueStatusReport(tx, {
         notificationId: n.id,
         finessEg: n.finess_eg,
         report: {
@@ -140,7 +132,19 @@ async function servedIds(eg: string, search: string): Promise<{ id: string; clie
   return out;
 }
 
-describe('sync crash safety', () => {
+describe.each(TEST_BACKENDS)('sync crash safety (%s)', (backend) => {
+  beforeAll(async () => {
+    // Small pages: flux 1 commits several pages per EG, so a kill can fall between two page commits.
+    f = await startSandboxFixture({ initialDecisions: 30, settings: { pageSize: 8 }, backend });
+    const opened = await f.openDb();
+    db = opened.db;
+    transport = f.transport();
+    const config = syncChildConfig(f, opened);
+    configFile = path.join(f.dir, 'sync-child.json');
+    fs.writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
+  }, 60_000);
+  afterAll(async () => f?.close());
+
   it('killed at 10+ random points and restarted, ends with exactly the sandbox data and each Task sent once', async () => {
     const ops = f.sandbox.operations;
     const killsIn = { envoi: 0, décisions: 0, autre: 0 };
@@ -152,10 +156,9 @@ describe('sync crash safety', () => {
     const enough = () => kills >= MIN_KILLS && killsIn.envoi >= 3 && killsIn.décisions >= 3;
     for (; round < MAX_ROUNDS && !enough(); round++) {
       // New work on both sides before each run: Tasks to send, decisions and MDPH events to receive.
-      queued += queueStatusChanges(12);
+      queued += await queueStatusChanges(12);
       ops.generateDecisions(24);
-      const local = db.prepare('SELECT id_nat_decision FROM decision ORDER BY random() LIMIT 1').pluck().get() as
-        string | undefined;
+      const local = await db.value<string>('SELECT id_nat_decision FROM decision ORDER BY random() LIMIT 1');
       if (local) ops.cancelNotification(local);
       ops.setFaults({ latencyMs: 25 });
       const run = startChild();
@@ -171,10 +174,7 @@ describe('sync crash safety', () => {
         await run.exited;
         kills++;
         if (run.phases.length > 0) killsAfterStart++;
-        inFlightAfterKill += db
-          .prepare("SELECT count(*) FROM outbox WHERE state = 'in_flight'")
-          .pluck()
-          .get() as number;
+        inFlightAfterKill += await count("SELECT count(*) FROM outbox WHERE state = 'in_flight'");
         if (phase === 'envoi') killsIn.envoi++;
         else if (phase === 'décisions') killsIn.décisions++;
         else killsIn.autre++;
@@ -195,60 +195,49 @@ describe('sync crash safety', () => {
     expect(await last.exited).toBe(0);
 
     // Each decision once, and exactly the ones the sandbox serves to the EGs.
-    const count = (sql: string, ...params: unknown[]) =>
-      db
-        .prepare(sql)
-        .pluck()
-        .get(...params) as number;
-    expect(count('SELECT count(*) FROM decision')).toBe(ops.decisionCount());
-    expect(count('SELECT count(*) FROM quarantine')).toBe(0);
+    expect(await count('SELECT count(*) FROM decision')).toBe(ops.decisionCount());
+    expect(await count('SELECT count(*) FROM quarantine')).toBe(0);
     for (const eg of EGS) {
       const served = (await servedIds(eg, 'DocumentReference?type=57830-2&_elements=id')).map((s) => s.id).sort();
-      const local = db
-        .prepare(
-          `SELECT d.document_reference_id FROM notification n JOIN decision d ON d.id = n.decision_id
-           WHERE n.finess_eg = ? ORDER BY 1`,
-        )
-        .pluck()
-        .all(eg) as string[];
+      const local = await column<string>(
+        `SELECT d.document_reference_id FROM notification n JOIN decision d ON d.id = n.decision_id
+         WHERE n.finess_eg = ?`,
+        eg,
+      );
       expect(local.sort()).toEqual(served);
       expect(new Set(local).size).toBe(local.length);
 
       // MDPH Tasks: each in the history once (our own Tasks, if served back, are known by their client id).
-      const ours = new Set(db.prepare('SELECT client_identifier FROM outbox').pluck().all() as string[]);
+      const ours = new Set(await column<string>('SELECT client_identifier FROM outbox'));
       const tasks = (await servedIds(eg, 'Task')).filter((t) => !t.clientId || !ours.has(t.clientId));
-      const history = db
-        .prepare(
-          `SELECT s.task_id FROM status_event s JOIN notification n ON n.id = s.notification_id
-           WHERE s.origin = 'vt' AND n.finess_eg = ? ORDER BY 1`,
-        )
-        .pluck()
-        .all(eg) as string[];
-      expect(history).toEqual(tasks.map((t) => t.id).sort());
+      const history = await column<string>(
+        `SELECT s.task_id FROM status_event s JOIN notification n ON n.id = s.notification_id
+         WHERE s.origin = 'vt' AND n.finess_eg = ?`,
+        eg,
+      );
+      expect(history.sort()).toEqual(tasks.map((t) => t.id).sort());
 
       // Cursors: one per flow, a server instant no earlier than anything stored for the EG.
-      const cursors = db.prepare('SELECT flow, cursor FROM sync_cursor WHERE finess_eg = ?').all(eg) as {
-        flow: string;
-        cursor: string;
-      }[];
+      const cursors = await db.all<{ flow: string; cursor: string }>(
+        'SELECT flow, cursor FROM sync_cursor WHERE finess_eg = ?',
+        [eg],
+      );
       expect(cursors.map((c) => c.flow).sort()).toEqual(['flux1', 'flux5']);
-      const newest = db
-        .prepare(
+      const newest =
+        (await db.value<string>(
           `SELECT max(d.server_last_updated) FROM decision d JOIN notification n ON n.decision_id = d.id
            WHERE n.finess_eg = ?`,
-        )
-        .pluck()
-        .get(eg) as string;
+          [eg],
+        )) ?? '';
       const flux1 = cursors.find((c) => c.flow === 'flux1')?.cursor ?? '';
       expect(Date.parse(flux1)).toBeGreaterThanOrEqual(Date.parse(newest));
       expect(Date.parse(flux1)).toBeLessThanOrEqual(Date.now());
     }
 
     // Each Task reached the sandbox once: one received Task per client identifier, as many as outbox rows.
-    const outbox = db.prepare('SELECT client_identifier, state FROM outbox').all() as {
-      client_identifier: string;
-      state: string;
-    }[];
+    const outbox = await db.all<{ client_identifier: string; state: string }>(
+      'SELECT client_identifier, state FROM outbox ORDER BY id',
+    );
     expect(outbox.length).toBe(queued);
     expect(queued).toBeGreaterThanOrEqual(MIN_KILLS * 12 - 12);
     expect(outbox.filter((o) => o.state !== 'sent')).toEqual([]);
@@ -256,17 +245,19 @@ describe('sync crash safety', () => {
     const receivedIds = received.map((t) => t.clientIdentifier?.split('|').at(-1) ?? '');
     expect(new Set(receivedIds).size).toBe(receivedIds.length);
     expect(receivedIds.sort()).toEqual(outbox.map((o) => o.client_identifier).sort());
-    const events = db.prepare("SELECT count(*) FROM status_event WHERE origin = 'local' AND task_id IS NULL").pluck();
-    expect(events.get()).toBe(0);
+    expect(await count("SELECT count(*) FROM status_event WHERE origin = 'local' AND task_id IS NULL")).toBe(0);
 
     // A further run finds nothing new; no run is left looking unfinished.
     const again = startChild();
     expect(await again.exited).toBe(0);
-    expect(count('SELECT count(*) FROM decision WHERE received_at > (SELECT max(started_at) FROM sync_run)')).toBe(0);
-    expect(count('SELECT count(*) FROM sync_run WHERE finished_at IS NULL')).toBe(0);
+    expect(
+      await count('SELECT count(*) FROM decision WHERE received_at > (SELECT max(started_at) FROM sync_run)'),
+    ).toBe(0);
+    expect(await count('SELECT count(*) FROM sync_run WHERE finished_at IS NULL')).toBe(0);
     // A kill before the run was recorded (process start-up) leaves nothing to close.
-    const interrupted = count("SELECT count(*) FROM journal WHERE action = 'Synchronisation interrompue'");
+    const interrupted = await count("SELECT count(*) FROM journal WHERE action = 'Synchronisation interrompue'");
     expect(interrupted).toBeGreaterThanOrEqual(killsAfterStart);
     expect(interrupted).toBeLessThanOrEqual(kills);
-  }, 90_000);
+    // About 13 child processes, each compiling the sources through tsx: minutes on a machine shared by many.
+  }, 240_000);
 });

@@ -13,7 +13,7 @@ import {
   type SyncSummary,
 } from '@shared/domain/sync';
 import { isAppError } from '@shared/errors/app-error';
-import { inTransaction, type Db } from '../db/database';
+import type { SqlDatabase, SqlExecutor } from '../db/sql/sql-database';
 import type { Journal } from '../journal/journal';
 import { createLogger } from '../logging/logger';
 import type { Transport } from '../transport/transport';
@@ -28,7 +28,7 @@ import { pullStatuses } from './pull/status-pull';
 import { emptyCounters, type SyncContext } from './sync-context';
 
 export interface SyncEngineOptions {
-  readonly db: Db;
+  readonly db: SqlDatabase;
   readonly transport: Transport;
   readonly journal: Journal;
   readonly now?: () => Date;
@@ -54,31 +54,39 @@ export interface SyncRunResult {
   readonly summary: SyncSummary;
 }
 
-function recordEntities(db: Db, egs: readonly string[], options: SyncEngineOptions, nowIso: string): void {
-  inTransaction(db, () => {
+async function recordEntities(
+  db: SqlDatabase,
+  egs: readonly string[],
+  options: SyncEngineOptions,
+  nowIso: string,
+): Promise<void> {
+  await db.transaction(async (tx) => {
     const ej = options.legalEntity;
     if (ej) {
-      db.prepare(
+      await tx.run(
         `INSERT INTO legal_entity (finess_ej, name, vt_activated, token_checked_at) VALUES (?, ?, 1, ?)
          ON CONFLICT (finess_ej) DO UPDATE SET vt_activated = 1, token_checked_at = excluded.token_checked_at`,
-      ).run(ej.finessEj, ej.name, nowIso);
+        [ej.finessEj, ej.name, nowIso],
+      );
     }
     for (const eg of egs) {
-      const exists = db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?').get(eg);
-      if (exists) {
-        db.prepare('UPDATE geographic_entity SET vt_activated = 1, vt_seen_at = ? WHERE finess_eg = ?').run(nowIso, eg);
-      } else if (ej) {
-        db.prepare(
+      const { changes } = await tx.run(
+        'UPDATE geographic_entity SET vt_activated = 1, vt_seen_at = ? WHERE finess_eg = ?',
+        [nowIso, eg],
+      );
+      if (changes === 0 && ej) {
+        await tx.run(
           `INSERT INTO geographic_entity (finess_eg, finess_ej, name, vt_activated, local_activated, vt_seen_at)
            VALUES (?, ?, ?, 1, ?, ?)`,
-        ).run(eg, ej.finessEj, `Établissement ${eg}`, options.activateNewEgs ? 1 : 0, nowIso);
+          [eg, ej.finessEj, `Établissement ${eg}`, options.activateNewEgs ? 1 : 0, nowIso],
+        );
       }
     }
     // EGs no longer in the token stop syncing (their data stay readable).
     const placeholders = egs.map(() => '?').join(',');
-    db.prepare(`UPDATE geographic_entity SET vt_activated = 0 WHERE finess_eg NOT IN (${placeholders || "''"})`).run(
+    await tx.run(`UPDATE geographic_entity SET vt_activated = 0 WHERE finess_eg NOT IN (${placeholders || "''"})`, [
       ...egs,
-    );
+    ]);
   });
 }
 
@@ -86,12 +94,11 @@ function recordEntities(db: Db, egs: readonly string[], options: SyncEngineOptio
  * A run still open when a new one starts was killed (crash, power cut, process ended): nothing it wrote is lost or
  * half-done (every step commits whole pages), but its record would look "en cours" forever. One run at a time.
  */
-function closeInterruptedRuns(db: Db, journal: Journal, nowIso: string): void {
-  inTransaction(db, () => {
-    const open = db.prepare('SELECT id, summary_json FROM sync_run WHERE finished_at IS NULL').all() as {
-      id: number;
-      summary_json: string | null;
-    }[];
+async function closeInterruptedRuns(db: SqlDatabase, journal: Journal, nowIso: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const open = await tx.all<{ id: number; summary_json: string | null }>(
+      'SELECT id, summary_json FROM sync_run WHERE finished_at IS NULL ORDER BY id',
+    );
     for (const { id, summary_json } of open) {
       // What it recorded as it went (statuses sent) stays: only the end is missing.
       const partial = summary_json ? (JSON.parse(summary_json) as Partial<SyncSummary>) : {};
@@ -101,18 +108,21 @@ function closeInterruptedRuns(db: Db, journal: Journal, nowIso: string): void {
         warnings: partial.warnings ?? [],
         errors: ['Synchronisation interrompue avant la fin (arrêt du processus) : reprise par la suivante.'],
       };
-      db.prepare("UPDATE sync_run SET finished_at = ?, outcome = 'échec', summary_json = ? WHERE id = ?").run(
+      await tx.run("UPDATE sync_run SET finished_at = ?, outcome = 'échec', summary_json = ? WHERE id = ?", [
         nowIso,
         JSON.stringify(summary),
         id,
+      ]);
+      await journal.append(
+        {
+          actor: 'synchronisation',
+          action: 'Synchronisation interrompue',
+          outcome: 'échec',
+          recordType: 'sync_run',
+          recordId: id,
+        },
+        tx,
       );
-      journal.append({
-        actor: 'synchronisation',
-        action: 'Synchronisation interrompue',
-        outcome: 'échec',
-        recordType: 'sync_run',
-        recordId: id,
-      });
     }
   });
 }
@@ -129,36 +139,47 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     sdo: options.sdo ?? DEFAULT_SDO_CONTEXT,
     retry: options.retry ?? DEFAULT_RETRY_POLICY,
     concurrency: options.concurrency ?? 8,
-    limits: options.limits ?? readSyncLimits(db),
+    limits: options.limits ?? (await readSyncLimits(db)),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     // What has reached ViaTrajectoire is on the run's record at once: a run cut short (Ctrl-C) keeps it.
-    onSent: (counters) =>
-      db
-        .prepare('UPDATE sync_run SET summary_json = ? WHERE id = ?')
-        .run(JSON.stringify({ ...counters, warnings: [], errors: [] }), runId),
+    onSent: async (counters, tx: SqlExecutor) => {
+      await tx.run('UPDATE sync_run SET summary_json = ? WHERE id = ?', [
+        JSON.stringify({ ...counters, warnings: [], errors: [] }),
+        runId,
+      ]);
+    },
   };
-  closeInterruptedRuns(db, journal, now().toISOString());
-  runId = Number(db.prepare('INSERT INTO sync_run (started_at) VALUES (?)').run(now().toISOString()).lastInsertRowid);
-  journal.append({
-    actor: 'synchronisation',
-    action: 'Synchronisation démarrée',
-    outcome: 'info',
-    recordType: 'sync_run',
-    recordId: runId,
+  await closeInterruptedRuns(db, journal, now().toISOString());
+  runId = await db.transaction(async (tx) => {
+    const id = await tx.value<number>('INSERT INTO sync_run (started_at) VALUES (?) RETURNING id', [
+      now().toISOString(),
+    ]);
+    if (id === undefined) throw new Error('synchronisation non enregistrée');
+    await journal.append(
+      {
+        actor: 'synchronisation',
+        action: 'Synchronisation démarrée',
+        outcome: 'info',
+        recordType: 'sync_run',
+        recordId: id,
+      },
+      tx,
+    );
+    return id;
   });
   const counters = emptyCounters();
   const errors: string[] = [];
   let outcome: SyncOutcome = 'succès';
   let notice: SyncNotice | undefined;
-  const stepFailed = (error: unknown, where: string) => {
+  const stepFailed = async (error: unknown, where: string) => {
     if ((error as { cancelled?: boolean }).cancelled || options.signal?.aborted) throw error;
     const message = isAppError(error) ? error.message : `Erreur inattendue (${(error as Error)?.name ?? 'exception'}).`;
     // A refusal by size names the size and the limit (technical figures only).
     const limit = isAppError(error) && error.code === 'RESPONSE_TOO_LARGE' && error.detail ? ` (${error.detail})` : '';
     errors.push(`${where} : ${message}${limit}`);
     log.error('Étape de synchronisation en échec', { where, code: isAppError(error) ? error.code : undefined });
-    journal.append({
+    await journal.append({
       actor: 'synchronisation',
       action: `Échec : ${where}`,
       outcome: 'échec',
@@ -170,30 +191,31 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
   // The IG has no ROR units flow: a ViaTrajectoire without the search is normal, and the referent enters the
   // units. Said once per EG in the journal, not at every sync.
   const unitsNotProvided = (eg: string) =>
-    inTransaction(db, () => {
-      const first = db
-        .prepare("INSERT OR IGNORE INTO setting (key, value) VALUES (?, 'oui')")
-        .run(`unites-ror-non-fournies:${eg}`).changes;
-      if (first === 0) return;
-      journal.append({
-        actor: 'synchronisation',
-        action: 'Unités ROR non fournies par ViaTrajectoire',
-        outcome: 'info',
-        recordType: 'entité géographique',
-        recordId: eg,
-        detail: 'À saisir dans « Unités ROR » (Ajouter une unité)',
-      });
+    db.transaction(async (tx) => {
+      const first = await tx.run("INSERT INTO setting (key, value) VALUES (?, 'oui') ON CONFLICT DO NOTHING", [
+        `unites-ror-non-fournies:${eg}`,
+      ]);
+      if (first.changes === 0) return;
+      await journal.append(
+        {
+          actor: 'synchronisation',
+          action: 'Unités ROR non fournies par ViaTrajectoire',
+          outcome: 'info',
+          recordType: 'entité géographique',
+          recordId: eg,
+          detail: 'À saisir dans « Unités ROR » (Ajouter une unité)',
+        },
+        tx,
+      );
     });
   try {
     ctx.onProgress?.({ phase: 'connexion', done: 0, total: 1, running: true });
     const token = await options.transport.getToken();
-    recordEntities(db, token.finessEgs, options, now().toISOString());
+    await recordEntities(db, token.finessEgs, options, now().toISOString());
     const active = (
-      db
-        .prepare(
-          'SELECT finess_eg FROM geographic_entity WHERE vt_activated = 1 AND local_activated = 1 ORDER BY finess_eg',
-        )
-        .all() as { finess_eg: string }[]
+      await db.all<{ finess_eg: string }>(
+        'SELECT finess_eg FROM geographic_entity WHERE vt_activated = 1 AND local_activated = 1 ORDER BY finess_eg',
+      )
     )
       .map((r) => r.finess_eg)
       .filter((eg) => token.finessEgs.includes(eg));
@@ -203,7 +225,7 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
     try {
       await sendOutbox(ctx, counters);
     } catch (error) {
-      stepFailed(error, 'envoi des statuts');
+      await stepFailed(error, 'envoi des statuts');
     }
     for (const eg of active) {
       let serverTime: string | undefined;
@@ -211,25 +233,25 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
         ctx.onProgress?.({ phase: 'unités', done: 0, total: 1, finessEg: eg, running: true });
         serverTime = await pullRorUnits(ctx, eg, counters);
       } catch (error) {
-        if (rorSearchAbsent(error)) unitsNotProvided(eg);
-        else stepFailed(error, `unités ROR de ${eg}`);
+        if (rorSearchAbsent(error)) await unitsNotProvided(eg);
+        else await stepFailed(error, `unités ROR de ${eg}`);
       }
       try {
         await pullDecisions(ctx, eg, counters, serverTime);
       } catch (error) {
-        stepFailed(error, `décisions de ${eg}`);
+        await stepFailed(error, `décisions de ${eg}`);
       }
       try {
         await pullStatuses(ctx, eg, counters, serverTime);
       } catch (error) {
-        stepFailed(error, `statuts de ${eg}`);
+        await stepFailed(error, `statuts de ${eg}`);
       }
     }
     try {
       ctx.onProgress?.({ phase: 'évaluations', done: 0, total: 1, running: true });
       await pullEvaluations(ctx, counters, active);
     } catch (error) {
-      stepFailed(error, 'évaluations');
+      await stepFailed(error, 'évaluations');
     }
     if (errors.length > 0) outcome = 'partiel';
     else if (counters.quarantined > 0 || counters.toReread > 0 || counters.warnings.length > 0) outcome = 'anomalies';
@@ -240,26 +262,27 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
       errors.push(isAppError(error) ? error.message : `Erreur inattendue (${(error as Error)?.name ?? 'exception'}).`);
     }
   }
-  counters.waiting = db
-    .prepare("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')")
-    .pluck()
-    .get() as number;
+  counters.waiting =
+    (await db.value<number>("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')")) ?? 0;
   const summary: SyncSummary = { ...counters, errors, ...(notice ? { notice } : {}) };
-  inTransaction(db, () => {
-    db.prepare('UPDATE sync_run SET finished_at = ?, outcome = ?, summary_json = ? WHERE id = ?').run(
+  await db.transaction(async (tx) => {
+    await tx.run('UPDATE sync_run SET finished_at = ?, outcome = ?, summary_json = ? WHERE id = ?', [
       now().toISOString(),
       outcome,
       JSON.stringify(summary),
       runId,
+    ]);
+    await journal.append(
+      {
+        actor: 'synchronisation',
+        action: 'Synchronisation terminée',
+        outcome: outcome === 'succès' ? 'succès' : outcome === 'annulé' ? 'info' : 'échec',
+        recordType: 'sync_run',
+        recordId: runId,
+        detail: `${notice ? `${notice.message} ` : ''}${syncOutcomeLabel(outcome, summary)} — décisions ${counters.decisions}, statuts reçus ${counters.statuses}, envoyés ${counters.sent}, refusés ${counters.rejected}, en attente ${counters.waiting}, quarantaine ${counters.quarantined}, à relire ${counters.toReread}`,
+      },
+      tx,
     );
-    journal.append({
-      actor: 'synchronisation',
-      action: 'Synchronisation terminée',
-      outcome: outcome === 'succès' ? 'succès' : outcome === 'annulé' ? 'info' : 'échec',
-      recordType: 'sync_run',
-      recordId: runId,
-      detail: `${notice ? `${notice.message} ` : ''}${syncOutcomeLabel(outcome, summary)} — décisions ${counters.decisions}, statuts reçus ${counters.statuses}, envoyés ${counters.sent}, refusés ${counters.rejected}, en attente ${counters.waiting}, quarantaine ${counters.quarantined}, à relire ${counters.toReread}`,
-    });
   });
   ctx.onProgress?.({ phase: 'terminé', done: 1, total: 1, running: false });
   return { runId, outcome, summary };

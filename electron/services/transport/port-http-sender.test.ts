@@ -35,12 +35,12 @@ function relayedTransport(overrides: Partial<NodeTransportConfig> = {}) {
 
 it('carries a whole sync of the sandbox: every decision, the same as a direct connection', async () => {
   const relay = relayedTransport();
-  const { db, journal } = f.openDb('relayed.db');
+  const { db, journal } = await f.openDb();
   const result = await f.sync(db, journal, relay.transport);
   relay.close();
   expect(result.outcome).toBe('succès');
-  expect(db.prepare('SELECT count(*) FROM decision').pluck().get()).toBe(f.sandbox.operations.decisionCount());
-  expect(db.prepare('SELECT count(*) FROM ror_unit').pluck().get()).toBeGreaterThan(0);
+  expect(await db.value('SELECT count(*) FROM decision')).toBe(f.sandbox.operations.decisionCount());
+  expect(await db.value<number>('SELECT count(*) FROM ror_unit')).toBeGreaterThan(0);
 });
 
 it('brings failures back with their code and retry data: unreachable server, EG absent from the token', async () => {

@@ -8,7 +8,6 @@
 import { UNIT_ENTERED, rollUpEsmsStatus, type UnitLineState } from '@shared/domain/referent-actions';
 import type { StatusReport, UnitIdentity } from '@shared/domain/status-report';
 import { AppError } from '@shared/errors/app-error';
-import { inTransaction } from '../db/database';
 import { notificationStore } from '../db/notification-store';
 import { loadNotificationState } from './notification-actions';
 import { recordStatus, type RecordStatusDeps, type TaskToRecord } from './record-status';
@@ -23,13 +22,12 @@ function closingStatus(status: string): string {
   return UNIT_ENTERED.includes(status) || status === '185' ? '188' : '180';
 }
 
-export function carryOverRenewal(deps: RecordStatusDeps, newNotificationId: number): CarryOverResult {
-  const { db } = deps;
-  return inTransaction(db, () => {
-    const store = notificationStore(db);
-    const target = store.read(newNotificationId);
+export function carryOverRenewal(deps: RecordStatusDeps, newNotificationId: number): Promise<CarryOverResult> {
+  return deps.db.transaction(async (tx) => {
+    const store = notificationStore(tx);
+    const target = await store.read(newNotificationId);
     if (!target) throw new AppError('ACTION_NOT_ALLOWED', 'Cette notification est introuvable.');
-    const newOne = loadNotificationState(db, newNotificationId);
+    const newOne = await loadNotificationState(tx, newNotificationId);
     const today = deps.today();
     const identity = (unitId: number): UnitIdentity => {
       const unit = newOne.ctx.unitIdentities.get(unitId);
@@ -45,9 +43,9 @@ export function carryOverRenewal(deps: RecordStatusDeps, newNotificationId: numb
     const opened: TaskToRecord[] = [];
     let linesAfter: readonly UnitLineState[] = newOne.state.unitLines;
     let esms = newOne.state.esmsStatus;
-    for (const oldRef of store.linkedNotifications(target.decisionId, target.finessEg)) {
-      const old = loadNotificationState(db, oldRef.id);
-      const lines = store.openUnitLines(oldRef.id);
+    for (const oldRef of await store.linkedNotifications(target.decisionId, target.finessEg)) {
+      const old = await loadNotificationState(tx, oldRef.id);
+      const lines = await store.openUnitLines(oldRef.id);
       if (lines.length === 0) continue;
       const closing: TaskToRecord[] = lines.map((line) => ({
         report: {
@@ -62,14 +60,17 @@ export function carryOverRenewal(deps: RecordStatusDeps, newNotificationId: numb
         },
         unitId: line.unitId,
       }));
-      outboxIds.push(
-        ...recordStatus(deps, {
+      const closed = await recordStatus(
+        deps,
+        {
           notificationId: oldRef.id,
           tasks: closing,
           action: 'Renouvellement : position close sur l’ancienne décision',
           acknowledge: false,
-        }).outboxIds,
+        },
+        tx,
       );
+      outboxIds.push(...closed.outboxIds);
       for (const line of lines) {
         linesAfter = [
           ...linesAfter.filter((l) => l.unitId !== line.unitId),
@@ -92,16 +93,19 @@ export function carryOverRenewal(deps: RecordStatusDeps, newNotificationId: numb
       }
     }
     if (opened.length > 0) {
-      outboxIds.push(
-        ...recordStatus(deps, {
+      const reopened = await recordStatus(
+        deps,
+        {
           notificationId: newNotificationId,
           tasks: opened,
           action: 'Renouvellement : position reprise sur la nouvelle décision',
           acknowledge: 'Renouvellement',
-        }).outboxIds,
+        },
+        tx,
       );
+      outboxIds.push(...reopened.outboxIds);
     } else {
-      store.clearATraiter(newNotificationId, deps.now().toISOString(), 'Renouvellement');
+      await store.clearATraiter(newNotificationId, deps.now().toISOString(), 'Renouvellement');
     }
     return { carriedLines: opened.length, outboxIds };
   });

@@ -17,7 +17,7 @@ import type { StatusReport, UnitIdentity } from '@shared/domain/status-report';
 import type { ActionOption, StatusPreview } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
-import { inTransaction, type Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
 import { recordStatus, type RecordStatusDeps } from './record-status';
 import { unitIdentityOf, type RorUnitRecord } from './ror-unit-record';
@@ -34,35 +34,33 @@ interface UnitRecord extends RorUnitRecord {
   id: number;
 }
 
-export function loadNotificationState(db: Db, notificationId: number): Loaded {
-  const n = db
-    .prepare(
-      `SELECT n.finess_eg, n.esms_status, g.name AS eg_name, d.id_decision, d.id_nat_decision, d.category_code,
-              d.validity_end
-         FROM notification n JOIN decision d ON d.id = n.decision_id
-         JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE n.id = ?`,
-    )
-    .get(notificationId) as
-    | {
-        finess_eg: string;
-        esms_status: string;
-        eg_name: string;
-        id_decision: string;
-        id_nat_decision: string;
-        category_code: string | null;
-        validity_end: string | null;
-      }
-    | undefined;
+/** The notification's state and plan context, read through `db` or the caller's transaction. */
+export async function loadNotificationState(db: SqlExecutor, notificationId: number): Promise<Loaded> {
+  const n = await db.get<{
+    finess_eg: string;
+    esms_status: string;
+    eg_name: string;
+    id_decision: string;
+    id_nat_decision: string;
+    category_code: string | null;
+    validity_end: string | null;
+  }>(
+    `SELECT n.finess_eg, n.esms_status, g.name AS eg_name, d.id_decision, d.id_nat_decision, d.category_code,
+            d.validity_end
+       FROM notification n JOIN decision d ON d.id = n.decision_id
+       JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE n.id = ?`,
+    [notificationId],
+  );
   if (!n) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
-  const units = db
-    .prepare(
-      `SELECT id, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel, mode_prise_charge
-         FROM ror_unit WHERE finess_eg = ? ORDER BY name`,
-    )
-    .all(n.finess_eg) as UnitRecord[];
-  const lines = db
-    .prepare('SELECT ror_unit_id AS unitId, status FROM unit_line WHERE notification_id = ? ORDER BY id')
-    .all(notificationId) as { unitId: number; status: string }[];
+  const units = await db.all<UnitRecord>(
+    `SELECT id, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel, mode_prise_charge
+       FROM ror_unit WHERE finess_eg = ? ORDER BY name, id`,
+    [n.finess_eg],
+  );
+  const lines = await db.all<{ unitId: number; status: string }>(
+    'SELECT ror_unit_id AS "unitId", status FROM unit_line WHERE notification_id = ? ORDER BY id',
+    [notificationId],
+  );
   const identities = new Map<number, UnitIdentity>();
   for (const u of units) {
     // Incomplete units (no category or mode) cannot be used in a unit status.
@@ -164,29 +162,36 @@ function preview(loaded: Loaded, request: ActionRequest, planned: PlannedAction)
   };
 }
 
-export function previewAction(db: Db, request: ActionRequest): StatusPreview {
-  const loaded = loadNotificationState(db, request.notificationId);
+export async function previewAction(db: SqlExecutor, request: ActionRequest): Promise<StatusPreview> {
+  const loaded = await loadNotificationState(db, request.notificationId);
   return preview(loaded, request, plan(loaded, request));
 }
 
 export type PerformDeps = RecordStatusDeps;
 
-export function performAction(deps: PerformDeps, request: ActionRequest): StatusPreview & { outboxIds: number[] } {
-  const { db } = deps;
-  return inTransaction(db, () => {
-    const loaded = loadNotificationState(db, request.notificationId);
+export function performAction(
+  deps: PerformDeps,
+  request: ActionRequest,
+): Promise<StatusPreview & { outboxIds: number[] }> {
+  // The state is read in the transaction that records the status: nothing can change it in between.
+  return deps.db.transaction(async (tx) => {
+    const loaded = await loadNotificationState(tx, request.notificationId);
     const planned = plan(loaded, request);
     const unitIdOf = (idUnite: string | undefined) =>
       [...loaded.ctx.unitIdentities].find(([, u]) => u.idUnite === idUnite)?.[0];
     const result = preview(loaded, request, planned);
-    const { outboxIds } = recordStatus(deps, {
-      notificationId: request.notificationId,
-      tasks: planned.reports.map((report) => {
-        const unitId = report.unit ? unitIdOf(report.unit.idUnite) : undefined;
-        return unitId === undefined ? { report } : { report, unitId };
-      }),
-      action: `Statut enregistré : ${result.label}`,
-    });
+    const { outboxIds } = await recordStatus(
+      deps,
+      {
+        notificationId: request.notificationId,
+        tasks: planned.reports.map((report) => {
+          const unitId = report.unit ? unitIdOf(report.unit.idUnite) : undefined;
+          return unitId === undefined ? { report } : { report, unitId };
+        }),
+        action: `Statut enregistré : ${result.label}`,
+      },
+      tx,
+    );
     return { ...result, outboxIds };
   });
 }

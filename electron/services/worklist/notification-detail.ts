@@ -4,7 +4,7 @@
  */
 import type { LinkedDecisionSummary, NotificationDetail, TimelineEntry } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
-import type { Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
 import { actionOptions, loadNotificationState } from './notification-actions';
 import { readStoredDecision, readWorklistRow } from './worklist-queries';
@@ -51,27 +51,25 @@ export function rejectionReason(json: string | null): string | null {
   }
 }
 
-export function readNotificationDetail(db: Db, id: number, today: string): NotificationDetail {
-  const row = readWorklistRow(db, id, today);
-  const d = db
-    .prepare(
-      `SELECT d.id, d.id_decision, d.raw_cda, n.finess_eg FROM notification n JOIN decision d ON d.id = n.decision_id
-        WHERE n.id = ?`,
-    )
-    .get(id) as { id: number; id_decision: string; raw_cda: string; finess_eg: string } | undefined;
+export async function readNotificationDetail(db: SqlExecutor, id: number, today: string): Promise<NotificationDetail> {
+  const row = await readWorklistRow(db, id, today);
+  const d = await db.get<{ id: number; id_decision: string; raw_cda: string; finess_eg: string }>(
+    `SELECT d.id, d.id_decision, d.raw_cda, n.finess_eg FROM notification n JOIN decision d ON d.id = n.decision_id
+      WHERE n.id = ?`,
+    [id],
+  );
   if (!d) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
 
-  const events = db
-    .prepare(
-      `SELECT e.id, e.origin, e.created_at, e.emitter_id_nat, e.statut_esms, e.motif_esms, e.date_statut_esms, e.id_unite,
-              r.name AS unit_name, e.statut_unite, e.motif_unite, e.date_statut_unite, e.description,
-              o.state AS outbox_state, o.last_error_json
-         FROM status_event e
-         LEFT JOIN outbox o ON o.status_event_id = e.id
-         LEFT JOIN ror_unit r ON r.id_ror = e.id_unite
-        WHERE e.notification_id = ? ORDER BY e.id DESC`,
-    )
-    .all(id) as EventRecord[];
+  const events = await db.all<EventRecord>(
+    `SELECT e.id, e.origin, e.created_at, e.emitter_id_nat, e.statut_esms, e.motif_esms, e.date_statut_esms, e.id_unite,
+            r.name AS unit_name, e.statut_unite, e.motif_unite, e.date_statut_unite, e.description,
+            o.state AS outbox_state, o.last_error_json
+       FROM status_event e
+       LEFT JOIN outbox o ON o.status_event_id = e.id
+       LEFT JOIN ror_unit r ON r.id_ror = e.id_unite
+      WHERE e.notification_id = ? ORDER BY e.id DESC`,
+    [id],
+  );
   const timeline: TimelineEntry[] = events.map((e) => ({
     id: e.id,
     origin: e.origin,
@@ -95,19 +93,18 @@ export function readNotificationDetail(db: Db, id: number, today: string): Notif
   }));
 
   const findNotification = (idDecision: string) =>
-    db
-      .prepare(
-        `SELECT n.id, d.type_decision, d.validity_end FROM decision d JOIN notification n ON n.decision_id = d.id
-          WHERE d.id_decision = ? AND n.finess_eg = ? ORDER BY d.id DESC LIMIT 1`,
-      )
-      .get(idDecision, d.finess_eg) as { id: number; type_decision: string; validity_end: string | null } | undefined;
+    db.get<{ id: number; type_decision: string; validity_end: string | null }>(
+      `SELECT n.id, d.type_decision, d.validity_end FROM decision d JOIN notification n ON n.decision_id = d.id
+        WHERE d.id_decision = ? AND n.finess_eg = ? ORDER BY d.id DESC LIMIT 1`,
+      [idDecision, d.finess_eg],
+    );
   const linkedDecisions: LinkedDecisionSummary[] = [];
-  const replaces = db.prepare('SELECT linked_id_decision, kind FROM decision_link WHERE decision_id = ?').all(d.id) as {
-    linked_id_decision: string;
-    kind: string;
-  }[];
+  const replaces = await db.all<{ linked_id_decision: string; kind: string }>(
+    'SELECT linked_id_decision, kind FROM decision_link WHERE decision_id = ? ORDER BY linked_id_decision',
+    [d.id],
+  );
   for (const l of replaces) {
-    const found = findNotification(l.linked_id_decision);
+    const found = await findNotification(l.linked_id_decision);
     linkedDecisions.push({
       idDecision: l.linked_id_decision,
       kind: l.kind,
@@ -117,14 +114,13 @@ export function readNotificationDetail(db: Db, id: number, today: string): Notif
       validityEnd: found?.validity_end ?? null,
     });
   }
-  const replacedBy = db
-    .prepare(
-      `SELECT d.id_decision, l.kind FROM decision_link l JOIN decision d ON d.id = l.decision_id
-        WHERE l.linked_id_decision = ? AND d.id <> ?`,
-    )
-    .all(d.id_decision, d.id) as { id_decision: string; kind: string }[];
+  const replacedBy = await db.all<{ id_decision: string; kind: string }>(
+    `SELECT d.id_decision, l.kind FROM decision_link l JOIN decision d ON d.id = l.decision_id
+      WHERE l.linked_id_decision = ? AND d.id <> ? ORDER BY d.id`,
+    [d.id_decision, d.id],
+  );
   for (const l of replacedBy) {
-    const found = findNotification(l.id_decision);
+    const found = await findNotification(l.id_decision);
     linkedDecisions.push({
       idDecision: l.id_decision,
       kind: l.kind,
@@ -135,21 +131,22 @@ export function readNotificationDetail(db: Db, id: number, today: string): Notif
     });
   }
 
-  const consent = db
-    .prepare(
-      `SELECT c.collected_on, o.state FROM consent c LEFT JOIN outbox o ON o.id = c.outbox_id
-        WHERE c.decision_id = ? AND c.finess_eg = ?`,
-    )
-    .get(d.id, d.finess_eg) as { collected_on: string; state: string | null } | undefined;
+  const consent = await db.get<{ collected_on: string; state: string | null }>(
+    `SELECT c.collected_on, o.state FROM consent c LEFT JOIN outbox o ON o.id = c.outbox_id
+      WHERE c.decision_id = ? AND c.finess_eg = ?`,
+    [d.id, d.finess_eg],
+  );
   const evaluationAvailable =
-    db.prepare('SELECT 1 FROM evaluation WHERE decision_id = ? AND finess_eg = ?').get(d.id, d.finess_eg) !== undefined;
+    (await db.get('SELECT 1 FROM evaluation WHERE decision_id = ? AND finess_eg = ?', [d.id, d.finess_eg])) !==
+    undefined;
+  const actions = actionOptions(await loadNotificationState(db, id));
 
   return {
     row,
     decision: readStoredDecision(d.raw_cda),
     linkedDecisions,
     timeline,
-    actions: actionOptions(loadNotificationState(db, id)),
+    actions,
     consent: consent
       ? {
           collectedOn: consent.collected_on,

@@ -7,14 +7,14 @@
 import { isFinished } from '@shared/domain/referent-actions';
 import type { StatusReport } from '@shared/domain/status-report';
 import { AppError } from '@shared/errors/app-error';
-import { inTransaction, type Db } from '../db/database';
+import type { SqlDatabase, SqlExecutor } from '../db/sql/sql-database';
 import { notificationStore } from '../db/notification-store';
 import type { Journal } from '../journal/journal';
 import { enqueueStatusReport } from '../sync/outbox/status-outbox';
 import type { SdoContext } from '../fhir';
 
 export interface RecordStatusDeps {
-  readonly db: Db;
+  readonly db: SqlDatabase;
   readonly journal: Journal;
   readonly now: () => Date;
   /** The referent's local day (shared/domain/local-day.ts): masking compares validity with it. */
@@ -60,68 +60,76 @@ function journalDetail(tasks: readonly TaskToRecord[]): string {
     .join(', ');
 }
 
-export function recordStatus(deps: RecordStatusDeps, s: StatusToRecord): RecordedStatus {
-  const { db } = deps;
-  return inTransaction(db, () => {
-    const store = notificationStore(db);
-    const current = store.read(s.notificationId);
-    if (!current) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
-    const now = deps.now();
-    const nowIso = now.toISOString();
-    const outboxIds: number[] = [];
-    let esmsStatus = current.esmsStatus;
-    let esmsStatusDate: string | null | undefined;
-    for (const task of s.tasks) {
-      const { report } = task;
-      const { outboxId } = enqueueStatusReport(db, {
-        notificationId: s.notificationId,
-        finessEg: current.finessEg,
-        report,
-        now,
-        sdo: deps.sdo(),
-      });
-      outboxIds.push(outboxId);
-      if (report.statutUnite && task.unitId !== undefined) {
-        store.upsertUnitLine({
-          notificationId: s.notificationId,
-          unitId: task.unitId,
-          status: report.statutUnite,
-          statusDate: report.dateStatutUnite ?? report.dateStatutESMS ?? deps.today(),
-          motif: report.motifUnite ?? null,
-          requestDate: task.requestDate ?? null,
-          nowIso,
-        });
-      }
-      // The Tasks carry the rolled-up ESMS status whenever it changes: the last one sent is the notification's.
-      if (report.statutESMS && report.statutESMS !== esmsStatus) {
-        esmsStatus = report.statutESMS;
-        esmsStatusDate = report.dateStatutESMS ?? null;
-      }
-    }
-    const terminated = isFinished(
-      { esmsStatus, unitLines: store.unitLines(s.notificationId) },
-      current.validityEnd,
-      deps.today(),
-    );
-    store.setEsmsStatus({
-      id: s.notificationId,
-      esmsStatus,
-      ...(esmsStatusDate !== undefined ? { esmsStatusDate } : {}),
-      terminated,
-      nowIso,
+/**
+ * Records the status inside the caller's transaction `tx` when given (its own changes and these commit together;
+ * a savepoint undoes all of this one if it fails), else in a transaction of its own.
+ */
+export function recordStatus(deps: RecordStatusDeps, s: StatusToRecord, tx?: SqlExecutor): Promise<RecordedStatus> {
+  return (tx ?? deps.db).transaction((t) => record(deps, s, t));
+}
+
+async function record(deps: RecordStatusDeps, s: StatusToRecord, tx: SqlExecutor): Promise<RecordedStatus> {
+  const store = notificationStore(tx);
+  const current = await store.read(s.notificationId);
+  if (!current) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
+  const now = deps.now();
+  const nowIso = now.toISOString();
+  const outboxIds: number[] = [];
+  let esmsStatus = current.esmsStatus;
+  let esmsStatusDate: string | null | undefined;
+  for (const task of s.tasks) {
+    const { report } = task;
+    const { outboxId } = await enqueueStatusReport(tx, {
+      notificationId: s.notificationId,
+      finessEg: current.finessEg,
+      report,
+      now,
+      sdo: deps.sdo(),
     });
-    const acknowledge = s.acknowledge ?? true;
-    if (acknowledge !== false) {
-      store.clearATraiter(s.notificationId, nowIso, typeof acknowledge === 'string' ? acknowledge : undefined);
+    outboxIds.push(outboxId);
+    if (report.statutUnite && task.unitId !== undefined) {
+      await store.upsertUnitLine({
+        notificationId: s.notificationId,
+        unitId: task.unitId,
+        status: report.statutUnite,
+        statusDate: report.dateStatutUnite ?? report.dateStatutESMS ?? deps.today(),
+        motif: report.motifUnite ?? null,
+        requestDate: task.requestDate ?? null,
+        nowIso,
+      });
     }
-    deps.journal.append({
+    // The Tasks carry the rolled-up ESMS status whenever it changes: the last one sent is the notification's.
+    if (report.statutESMS && report.statutESMS !== esmsStatus) {
+      esmsStatus = report.statutESMS;
+      esmsStatusDate = report.dateStatutESMS ?? null;
+    }
+  }
+  const terminated = isFinished(
+    { esmsStatus, unitLines: await store.unitLines(s.notificationId) },
+    current.validityEnd,
+    deps.today(),
+  );
+  await store.setEsmsStatus({
+    id: s.notificationId,
+    esmsStatus,
+    ...(esmsStatusDate !== undefined ? { esmsStatusDate } : {}),
+    terminated,
+    nowIso,
+  });
+  const acknowledge = s.acknowledge ?? true;
+  if (acknowledge !== false) {
+    await store.clearATraiter(s.notificationId, nowIso, typeof acknowledge === 'string' ? acknowledge : undefined);
+  }
+  await deps.journal.append(
+    {
       actor: 'utilisateur',
       action: s.action,
       recordType: 'notification',
       recordId: s.notificationId,
       outcome: 'succès',
       detail: [journalDetail(s.tasks), s.detailSuffix].filter(Boolean).join(' + '),
-    });
-    return { outboxIds, esmsStatus, terminated };
-  });
+    },
+    tx,
+  );
+  return { outboxIds, esmsStatus, terminated };
 }

@@ -13,7 +13,7 @@ import {
   type Concept,
 } from '@shared/terminology/code-lists';
 import { modesPriseChargeInForce, type CodeListsOfRelease } from '@shared/terminology/terminology-catalog';
-import type { Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import { DEFAULT_SDO_CONTEXT, type SdoContext } from '../fhir';
 import type { RorUnitRecord } from './ror-unit-record';
 
@@ -70,12 +70,14 @@ function toUnit(r: UnitRecord, codes: UnitCodeLists): RorUnit {
   };
 }
 
-export function listUnits(db: Db, finessEg?: string, codes: UnitCodeLists = unitCodeLists()): RorUnit[] {
-  const rows = (
-    finessEg
-      ? db.prepare(`${UNIT_SQL} WHERE r.finess_eg = ? ORDER BY g.name, r.name`).all(finessEg)
-      : db.prepare(`${UNIT_SQL} ORDER BY g.name, r.name`).all()
-  ) as UnitRecord[];
+export async function listUnits(
+  db: SqlExecutor,
+  finessEg?: string,
+  codes: UnitCodeLists = unitCodeLists(),
+): Promise<RorUnit[]> {
+  const rows = finessEg
+    ? await db.all<UnitRecord>(`${UNIT_SQL} WHERE r.finess_eg = ? ORDER BY g.name, r.name, r.id`, [finessEg])
+    : await db.all<UnitRecord>(`${UNIT_SQL} ORDER BY g.name, r.name, r.id`);
   return rows.map((r) => toUnit(r, codes));
 }
 
@@ -117,23 +119,24 @@ function checkUnitFields(fields: UnitFields, codes: UnitCodeLists): void {
 
 const sequentialFlag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 
-const readUnit = (db: Db, id: number | bigint, codes: UnitCodeLists) =>
-  toUnit(db.prepare(`${UNIT_SQL} WHERE r.id = ?`).get(id) as UnitRecord, codes);
+async function readUnit(db: SqlExecutor, id: number, codes: UnitCodeLists): Promise<RorUnit> {
+  const row = await db.get<UnitRecord>(`${UNIT_SQL} WHERE r.id = ?`, [id]);
+  if (!row) throw new AppError('NOT_FOUND', 'Cette unité est introuvable.');
+  return toUnit(row, codes);
+}
 
 /** Validates the fields and marks the unit as locally edited (the ROR sync then keeps them). */
-export function updateUnit(
-  db: Db,
+export async function updateUnit(
+  db: SqlExecutor,
   update: UnitUpdate,
   nowIso: string,
   codes: UnitCodeLists = unitCodeLists(),
-): RorUnit {
+): Promise<RorUnit> {
   checkUnitFields(update, codes);
-  const result = db
-    .prepare(
-      `UPDATE ror_unit SET name = ?, categorie_organisation = ?, temporalite_accueil = ?, accueil_sequentiel = ?,
-         mode_prise_charge = ?, locally_edited = 1, updated_at = ? WHERE id = ?`,
-    )
-    .run(
+  const result = await db.run(
+    `UPDATE ror_unit SET name = ?, categorie_organisation = ?, temporalite_accueil = ?, accueil_sequentiel = ?,
+       mode_prise_charge = ?, locally_edited = 1, updated_at = ? WHERE id = ?`,
+    [
       update.name,
       update.categorieOrganisation,
       update.temporaliteAccueil,
@@ -141,7 +144,8 @@ export function updateUnit(
       update.modePriseCharge,
       nowIso,
       update.id,
-    );
+    ],
+  );
   if (result.changes === 0) throw new AppError('NOT_FOUND', 'Cette unité est introuvable.');
   return readUnit(db, update.id, codes);
 }
@@ -150,35 +154,36 @@ export function updateUnit(
  * Adds a unit of one of the EJ's establishments, origin "locale": its five fields are what a unit status sends, so
  * waiting lists can be kept for it. If ViaTrajectoire later lists the same ROR id, the referent's fields are kept.
  */
-export function createUnit(
-  db: Db,
+export async function createUnit(
+  db: SqlExecutor,
   creation: UnitCreation,
   nowIso: string,
   codes: UnitCodeLists = unitCodeLists(),
-): RorUnit {
+): Promise<RorUnit> {
   checkUnitFields(creation, codes);
-  if (!db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?').get(creation.finessEg)) {
-    throw new AppError('NOT_FOUND', 'Cet établissement (FINESS géographique) est inconnu.');
-  }
-  if (db.prepare('SELECT 1 FROM ror_unit WHERE id_ror = ?').get(creation.idRor)) {
-    throw new AppError('INVALID_INPUT', 'Une unité porte déjà cet identifiant ROR.');
-  }
-  const id = db
-    .prepare(
+  return db.transaction(async (tx) => {
+    if (!(await tx.get('SELECT 1 FROM geographic_entity WHERE finess_eg = ?', [creation.finessEg]))) {
+      throw new AppError('NOT_FOUND', 'Cet établissement (FINESS géographique) est inconnu.');
+    }
+    // The identifier is unique: a concurrent creation of the same one inserts nothing here and is refused alike.
+    const id = await tx.value<number>(
       `INSERT INTO ror_unit (finess_eg, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel,
-         mode_prise_charge, origin, locally_edited, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'local', 1, ?)`,
-    )
-    .run(
-      creation.finessEg,
-      creation.idRor,
-      creation.name,
-      creation.categorieOrganisation,
-      creation.temporaliteAccueil,
-      sequentialFlag(creation.accueilSequentiel),
-      creation.modePriseCharge,
-      nowIso,
-    ).lastInsertRowid;
-  return readUnit(db, id, codes);
+         mode_prise_charge, origin, locally_edited, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'local', 1, ?)
+       ON CONFLICT (id_ror) DO NOTHING RETURNING id`,
+      [
+        creation.finessEg,
+        creation.idRor,
+        creation.name,
+        creation.categorieOrganisation,
+        creation.temporaliteAccueil,
+        sequentialFlag(creation.accueilSequentiel),
+        creation.modePriseCharge,
+        nowIso,
+      ],
+    );
+    if (id === undefined) throw new AppError('INVALID_INPUT', 'Une unité porte déjà cet identifiant ROR.');
+    return readUnit(tx, id, codes);
+  });
 }
 
 /** A geographic_entity row. */
@@ -191,32 +196,30 @@ export interface GeographicEntityRecord {
   vt_seen_at: string | null;
 }
 
-export function listGeographicEntities(db: Db, today: string): GeographicEntitySummary[] {
-  const egs = db.prepare('SELECT * FROM geographic_entity ORDER BY name').all() as GeographicEntityRecord[];
-  const grouped = (sql: string, ...params: unknown[]) =>
-    new Map((db.prepare(sql).all(...params) as { k: string; c: number }[]).map((r) => [r.k, r.c]));
-  const notifications = grouped('SELECT finess_eg AS k, count(*) AS c FROM notification GROUP BY finess_eg');
-  const active = grouped(
+export async function listGeographicEntities(db: SqlExecutor, today: string): Promise<GeographicEntitySummary[]> {
+  const egs = await db.all<GeographicEntityRecord>('SELECT * FROM geographic_entity ORDER BY name, finess_eg');
+  const grouped = async (sql: string, ...params: unknown[]) =>
+    new Map((await db.all<{ k: string; c: number }>(sql, params)).map((r) => [r.k, r.c]));
+  const notifications = await grouped('SELECT finess_eg AS k, count(*) AS c FROM notification GROUP BY finess_eg');
+  const active = await grouped(
     `SELECT n.finess_eg AS k, count(*) AS c FROM notification n JOIN decision d ON d.id = n.decision_id
       WHERE n.terminated = 0 AND (d.validity_end IS NULL OR d.validity_end >= ? OR n.esms_status IN ('47', '51'))
       GROUP BY n.finess_eg`,
     today,
   );
-  const aTraiter = grouped(
+  const aTraiter = await grouped(
     'SELECT finess_eg AS k, count(*) AS c FROM notification WHERE a_traiter = 1 GROUP BY finess_eg',
   );
-  const units = grouped('SELECT finess_eg AS k, count(*) AS c FROM ror_unit GROUP BY finess_eg');
-  const quarantined = grouped(
+  const units = await grouped('SELECT finess_eg AS k, count(*) AS c FROM ror_unit GROUP BY finess_eg');
+  const quarantined = await grouped(
     'SELECT finess_eg AS k, count(*) AS c FROM quarantine WHERE resolved_at IS NULL AND finess_eg IS NOT NULL GROUP BY finess_eg',
   );
-  const rejected = grouped(
+  const rejected = await grouped(
     "SELECT finess_eg AS k, count(*) AS c FROM outbox WHERE state = 'rejected' GROUP BY finess_eg",
   );
-  const cursors = db.prepare('SELECT finess_eg, flow, updated_at FROM sync_cursor').all() as {
-    finess_eg: string;
-    flow: 'flux1' | 'flux5' | 'ror';
-    updated_at: string;
-  }[];
+  const cursors = await db.all<{ finess_eg: string; flow: 'flux1' | 'flux5' | 'ror'; updated_at: string }>(
+    'SELECT finess_eg, flow, updated_at FROM sync_cursor',
+  );
   return egs.map((g) => {
     const cursor = (flow: string) =>
       cursors.find((c) => c.finess_eg === g.finess_eg && c.flow === flow)?.updated_at ?? null;
@@ -258,12 +261,18 @@ export function listGeographicEntities(db: Db, today: string): GeographicEntityS
   });
 }
 
-export function setLocalActivation(db: Db, finessEg: string, active: boolean, today: string): GeographicEntitySummary {
-  const result = db
-    .prepare('UPDATE geographic_entity SET local_activated = ? WHERE finess_eg = ?')
-    .run(active ? 1 : 0, finessEg);
+export async function setLocalActivation(
+  db: SqlExecutor,
+  finessEg: string,
+  active: boolean,
+  today: string,
+): Promise<GeographicEntitySummary> {
+  const result = await db.run('UPDATE geographic_entity SET local_activated = ? WHERE finess_eg = ?', [
+    active ? 1 : 0,
+    finessEg,
+  ]);
   if (result.changes === 0) throw new AppError('NOT_FOUND', 'Cet établissement est introuvable.');
-  const found = listGeographicEntities(db, today).find((g) => g.finessEg === finessEg);
+  const found = (await listGeographicEntities(db, today)).find((g) => g.finessEg === finessEg);
   if (!found) throw new AppError('NOT_FOUND', 'Cet établissement est introuvable.');
   return found;
 }

@@ -4,7 +4,7 @@
  */
 import type { WaitingEntry, WaitingListUnit } from '@shared/domain/worklist';
 import { orientationLabel } from '@shared/terminology/code-lists';
-import type { Db } from '../db/database';
+import type { SqlExecutor } from '../db/sql/sql-database';
 import { csvDocument } from '../export/csv';
 import { daysBetween, displayFamilyName, unitStatusLabel } from './labels';
 import { UNIT_WAITING, isFinished } from '@shared/domain/referent-actions';
@@ -34,7 +34,11 @@ interface EntryRecord {
   esms_status: string;
 }
 
-export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): WaitingListUnit[] {
+export async function listWaitingLists(
+  db: SqlExecutor,
+  filter: WaitingFilter,
+  today: string,
+): Promise<WaitingListUnit[]> {
   const unitWhere = ['g.local_activated = 1'];
   const unitParams: unknown[] = [];
   if (filter.finessEg) {
@@ -45,12 +49,12 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
     unitWhere.push('r.id = ?');
     unitParams.push(filter.unitId);
   }
-  const units = db
-    .prepare(
-      `SELECT r.id, r.name, r.id_ror, r.finess_eg, g.name AS eg_name FROM ror_unit r
-         JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE ${unitWhere.join(' AND ')} ORDER BY g.name, r.name`,
-    )
-    .all(...unitParams) as { id: number; name: string; id_ror: string; finess_eg: string; eg_name: string }[];
+  const units = await db.all<{ id: number; name: string; id_ror: string; finess_eg: string; eg_name: string }>(
+    `SELECT r.id, r.name, r.id_ror, r.finess_eg, g.name AS eg_name FROM ror_unit r
+       JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE ${unitWhere.join(' AND ')}
+      ORDER BY g.name, r.name, r.id`,
+    unitParams,
+  );
   const statuses = filter.status ? [filter.status] : UNIT_WAITING;
   const entryParams: unknown[] = [...statuses];
   let categoryClause = '';
@@ -58,18 +62,17 @@ export function listWaitingLists(db: Db, filter: WaitingFilter, today: string): 
     categoryClause = 'AND d.category_code = ?';
     entryParams.push(filter.category);
   }
-  const records = db
-    .prepare(
-      `SELECT u.notification_id, u.ror_unit_id, p.family_name, p.used_family_name, p.given_names, p.birth_date,
-              p.mdph_individual_id, d.id_decision, u.status, u.request_date, u.status_date, d.priority_level,
-              d.category_code, d.validity_end, n.esms_status
-         FROM unit_line u
-         JOIN notification n ON n.id = u.notification_id
-         JOIN decision d ON d.id = n.decision_id
-         JOIN person p ON p.id = d.person_id
-        WHERE u.status IN (${statuses.map(() => '?').join(',')}) ${categoryClause}`,
-    )
-    .all(...entryParams) as EntryRecord[];
+  const records = await db.all<EntryRecord>(
+    `SELECT u.notification_id, u.ror_unit_id, p.family_name, p.used_family_name, p.given_names, p.birth_date,
+            p.mdph_individual_id, d.id_decision, u.status, u.request_date, u.status_date, d.priority_level,
+            d.category_code, d.validity_end, n.esms_status
+       FROM unit_line u
+       JOIN notification n ON n.id = u.notification_id
+       JOIN decision d ON d.id = n.decision_id
+       JOIN person p ON p.id = d.person_id
+      WHERE u.status IN (${statuses.map(() => '?').join(',')}) ${categoryClause}`,
+    entryParams,
+  );
   const byUnit = new Map<number, WaitingEntry[]>();
   for (const r of records) {
     // A finished notification (cancelled by the MDPH…) is not on a waiting list any more, whatever its last unit status.

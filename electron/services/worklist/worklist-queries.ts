@@ -14,7 +14,7 @@ import type {
 } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import { CATEGORIE_ORIENTATION, MDPH_LIST, orientationLabel } from '@shared/terminology/code-lists';
-import type { Db } from '../db/database';
+import type { SqlDatabase, SqlExecutor } from '../db/sql/sql-database';
 import { parseDecisionCda } from '../cda/decision-cda-parser';
 import { displayFamilyName, esmsStatusLabel, normalise, unitStatusLabel } from './labels';
 
@@ -76,6 +76,22 @@ const ROW_SQL = `
 const LINE_SQL = `
   SELECT u.notification_id, u.ror_unit_id, r.name, u.status, u.status_date
     FROM unit_line u JOIN ror_unit r ON r.id = u.ror_unit_id`;
+
+/**
+ * Every statement the work list sends: the snapshot's two reads (the list, then filtered and sorted in memory), one
+ * row and its lines (detail screen) and the facets. docs/worklist-queries.md gives each one's plan on both engines
+ * and worklist-query-plans.test.ts checks the indexes they rely on.
+ */
+export const WORKLIST_SQL = {
+  snapshotRows: `${ROW_SQL} WHERE g.local_activated = 1 ORDER BY n.id`,
+  snapshotLines: `${LINE_SQL} JOIN notification n ON n.id = u.notification_id
+         JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE g.local_activated = 1 ORDER BY u.id`,
+  row: `${ROW_SQL} WHERE n.id = ?`,
+  rowLines: `${LINE_SQL} WHERE u.notification_id = ? ORDER BY u.id`,
+  facetEntities: `SELECT finess_eg AS "finessEg", name FROM geographic_entity WHERE local_activated = 1 ORDER BY name, finess_eg`,
+  facetUnits: `SELECT r.id, r.name, r.finess_eg AS "finessEg" FROM ror_unit r
+       JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE g.local_activated = 1 ORDER BY r.name, r.id`,
+} as const;
 
 /** Lookups done once per label, not once per row (10,000 rows). */
 const MDPH_LABELS = new Map(MDPH_LIST.map((m) => [m.oid, m.label]));
@@ -167,10 +183,10 @@ function linesByNotification(lines: readonly LineRecord[]): Map<number, UnitLine
 }
 
 /** One notification's row, whatever its EG's activation (the detail screen). */
-export function readWorklistRow(db: Db, id: number, today: string): WorklistRow {
-  const record = db.prepare(`${ROW_SQL} WHERE n.id = ?`).get(id) as RowRecord | undefined;
+export async function readWorklistRow(db: SqlExecutor, id: number, today: string): Promise<WorklistRow> {
+  const record = await db.get<RowRecord>(WORKLIST_SQL.row, [id]);
   if (!record) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
-  const lines = db.prepare(`${LINE_SQL} WHERE u.notification_id = ? ORDER BY u.id`).all(id) as LineRecord[];
+  const lines = await db.all<LineRecord>(WORKLIST_SQL.rowLines, [id]);
   return toRow(record, linesByNotification(lines).get(id) ?? [], today);
 }
 
@@ -197,50 +213,149 @@ function comparator(field: WorklistSortField): (a: WorklistRow, b: WorklistRow) 
 }
 
 interface Snapshot {
-  readonly key: string;
   readonly rows: readonly WorklistRow[];
   /** Lower-cased, accent-free search text per row. */
   readonly haystacks: readonly string[];
 }
 
-/**
- * The full list of the activated EGs, rebuilt only when the database changed: `data_version` moves on commits of
- * other connections (the sync worker), `total_changes()` on this one's. Filters and sorts then run in memory.
- */
-const snapshots = new WeakMap<Db, Snapshot>();
+/** What one row of the snapshot was built from, to tell on the next read whether it changed. */
+interface SnapshotEntry {
+  readonly record: RowRecord;
+  readonly lines: readonly LineRecord[];
+  readonly row: WorklistRow;
+  readonly haystack: string;
+}
 
-function snapshot(db: Db, today: string): Snapshot {
-  const version = db.pragma('data_version', { simple: true }) as number;
-  const changes = db.prepare('SELECT total_changes()').pluck().get() as number;
-  const key = `${version}|${changes}|${today}`;
+/** The rows of the last completed build, by notification id, and the day they were computed for. */
+interface BuiltRows {
+  readonly today: string;
+  readonly entries: ReadonlyMap<number, SnapshotEntry>;
+}
+
+/**
+ * The full list of the activated EGs, refreshed only when the store changed (`changeToken` moves on any committed
+ * change, the sync worker's included) or the day did. Filters and sorts then run in memory. The build in progress
+ * is shared, so the list and its facets asked together read the store once.
+ *
+ * A refresh is incremental: the rows are read again (one pass, exact on both engines whatever the writers' clocks),
+ * but only those whose columns or unit lines differ from the last build are derived again (labels, validity, masking
+ * state, search text); the others keep their row object. Rows gone from the store (deleted, EG deactivated) drop
+ * out, new ones come in. A new day derives every row again (validity and masking depend on it).
+ */
+const snapshots = new WeakMap<SqlDatabase, { readonly key: string; readonly built: Promise<Snapshot> }>();
+const lastBuilt = new WeakMap<SqlDatabase, BuiltRows>();
+
+async function snapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
+  const key = `${await db.changeToken()}|${today}`;
   const cached = snapshots.get(db);
-  if (cached?.key === key) return cached;
-  const read = db.transaction(() => ({
-    records: db.prepare(`${ROW_SQL} WHERE g.local_activated = 1`).all() as RowRecord[],
-    lines: db
-      .prepare(
-        `${LINE_SQL} JOIN notification n ON n.id = u.notification_id
-         JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE g.local_activated = 1 ORDER BY u.id`,
-      )
-      .all() as LineRecord[],
-  }));
-  const { records, lines } = read.deferred();
-  const lineMap = linesByNotification(lines);
-  const in3Months = addMonthsIso(today, 3);
-  const rows = records.map((r) => toRow(r, lineMap.get(r.id) ?? [], today, in3Months));
-  const haystacks = records.map((r) =>
-    normalise(
-      `${r.family_name} ${r.used_family_name ?? ''} ${r.given_names} ${r.mdph_individual_id} ${r.id_decision} ${r.id_nat_decision}`,
-    ),
-  );
-  const built = { key, rows, haystacks };
-  snapshots.set(db, built);
+  if (cached?.key === key) return cached.built;
+  const built = buildSnapshot(db, today);
+  const entry = { key, built };
+  snapshots.set(db, entry);
+  // A failed build is not kept: the next call reads again.
+  built.catch(() => {
+    if (snapshots.get(db) === entry) snapshots.delete(db);
+  });
   return built;
 }
 
-export function listWorklist(db: Db, filter: WorklistFilter, today: string): WorklistResult {
+/** The RowRecord columns, compared one by one to find a changed row. */
+const RECORD_COLUMNS: readonly (keyof RowRecord)[] = [
+  'id',
+  'finess_eg',
+  'eg_name',
+  'family_name',
+  'used_family_name',
+  'given_names',
+  'birth_date',
+  'mdph_oid',
+  'mdph_individual_id',
+  'id_decision',
+  'id_nat_decision',
+  'category_code',
+  'decision_date',
+  'validity_start',
+  'validity_end',
+  'esms_status',
+  'esms_status_date',
+  'a_traiter',
+  'a_traiter_reason',
+  'created_at',
+];
+
+function sameRecord(a: RowRecord, b: RowRecord): boolean {
+  for (const column of RECORD_COLUMNS) if (a[column] !== b[column]) return false;
+  return true;
+}
+
+function sameLines(a: readonly LineRecord[], b: readonly LineRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as LineRecord;
+    const y = b[i] as LineRecord;
+    if (
+      x.ror_unit_id !== y.ror_unit_id ||
+      x.name !== y.name ||
+      x.status !== y.status ||
+      x.status_date !== y.status_date
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const NO_LINES: readonly LineRecord[] = [];
+
+async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
+  const { records, lines } = await db.transaction(
+    async (tx) => ({
+      records: await tx.all<RowRecord>(WORKLIST_SQL.snapshotRows),
+      lines: await tx.all<LineRecord>(WORKLIST_SQL.snapshotLines),
+    }),
+    { readOnly: true },
+  );
+  const linesOf = new Map<number, LineRecord[]>();
+  for (const l of lines) {
+    const list = linesOf.get(l.notification_id);
+    if (list) list.push(l);
+    else linesOf.set(l.notification_id, [l]);
+  }
+  const previous = lastBuilt.get(db);
+  const reusable = previous?.today === today ? previous.entries : undefined;
+  const in3Months = addMonthsIso(today, 3);
+  const entries = new Map<number, SnapshotEntry>();
+  const rows: WorklistRow[] = [];
+  const haystacks: string[] = [];
+  for (const record of records) {
+    const recordLines = linesOf.get(record.id) ?? NO_LINES;
+    const before = reusable?.get(record.id);
+    let entry: SnapshotEntry;
+    if (before && sameRecord(before.record, record) && sameLines(before.lines, recordLines)) {
+      entry = before;
+    } else {
+      entry = {
+        record,
+        lines: recordLines,
+        row: toRow(record, linesByNotification(recordLines).get(record.id) ?? [], today, in3Months),
+        haystack: normalise(
+          `${record.family_name} ${record.used_family_name ?? ''} ${record.given_names} ${record.mdph_individual_id} ${record.id_decision} ${record.id_nat_decision}`,
+        ),
+      };
+    }
+    entries.set(record.id, entry);
+    rows.push(entry.row);
+    haystacks.push(entry.haystack);
+  }
+  // Kept only if no later build finished first (two refreshes may overlap).
+  const latest = lastBuilt.get(db);
+  if (latest === previous) lastBuilt.set(db, { today, entries });
+  return { rows, haystacks };
+}
+
+export async function listWorklist(db: SqlDatabase, filter: WorklistFilter, today: string): Promise<WorklistResult> {
   const started = performance.now();
-  const { rows: all, haystacks } = snapshot(db, today);
+  const { rows: all, haystacks } = await snapshot(db, today);
   const needle = filter.search ? normalise(filter.search.trim()) : '';
   const matches = (r: WorklistRow, i: number): boolean =>
     (!filter.finessEg || r.finessEg === filter.finessEg) &&
@@ -267,22 +382,11 @@ export function listWorklist(db: Db, filter: WorklistFilter, today: string): Wor
   };
 }
 
-export function readFacets(db: Db, today: string): WorklistFacets {
-  const geographicEntities = db
-    .prepare('SELECT finess_eg AS finessEg, name FROM geographic_entity WHERE local_activated = 1 ORDER BY name')
-    .all() as { finessEg: string; name: string }[];
-  const units = db
-    .prepare(
-      `SELECT r.id, r.name, r.finess_eg AS finessEg FROM ror_unit r
-         JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE g.local_activated = 1 ORDER BY r.name`,
-    )
-    .all() as { id: number; name: string; finessEg: string }[];
+export async function readFacets(db: SqlDatabase, today: string): Promise<WorklistFacets> {
+  const geographicEntities = await db.all<{ finessEg: string; name: string }>(WORKLIST_SQL.facetEntities);
+  const units = await db.all<{ id: number; name: string; finessEg: string }>(WORKLIST_SQL.facetUnits);
   // Categories of the listed notifications, from the snapshot: no second scan of the (large) decision rows.
-  const used = new Set(
-    snapshot(db, today)
-      .rows.map((r) => r.category)
-      .filter((c): c is string => c !== null),
-  );
+  const used = new Set((await snapshot(db, today)).rows.map((r) => r.category).filter((c): c is string => c !== null));
   const categories = CATEGORIE_ORIENTATION.filter((c) => used.has(c.code)).map((c) => ({
     code: c.code,
     label: c.display,

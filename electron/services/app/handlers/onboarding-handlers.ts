@@ -2,6 +2,7 @@
 import type { Handlers } from '../dispatch';
 import { localToday, type AppContext } from '../app-context';
 import { environmentSdo } from './environment-sdo';
+import type { OutboxPush } from './worklist-handlers';
 import { computeChecklist, readConnectionFacts } from '../../onboarding/onboarding-checklist';
 import { renderOnboardingReport, reportFileName } from '../../onboarding/onboarding-report-pdf';
 import { forcingDelivery, previewForcing, pushForcing } from '../../onboarding/status-forcing';
@@ -16,7 +17,7 @@ type OnboardingChannel =
   | 'cleanup:report'
   | 'cleanup:set-stale-days';
 
-export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, OnboardingChannel> {
+export function createOnboardingHandlers(ctx: AppContext, outbox: OutboxPush): Pick<Handlers, OnboardingChannel> {
   const today = () => localToday(ctx.now());
   const checklist = async () =>
     computeChecklist({
@@ -31,7 +32,7 @@ export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, Onboar
     'onboarding:report': async () => {
       const list = await checklist();
       const bytes = await renderOnboardingReport(list);
-      ctx.journal.append({
+      await ctx.journal.append({
         actor: 'utilisateur',
         action: 'Rapport de raccordement généré',
         outcome: 'succès',
@@ -41,8 +42,8 @@ export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, Onboar
       return { fileName: reportFileName(list), base64: Buffer.from(bytes).toString('base64'), allGreen: list.allGreen };
     },
     'reprise:preview': (req) => previewForcing(ctx.db, req.csv),
-    'reprise:push': (req) => {
-      const result = pushForcing(
+    'reprise:push': async (req) => {
+      const result = await pushForcing(
         { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
         req.csv,
         { dryRun: req.dryRun, ...(req.lines ? { lines: req.lines } : {}) },
@@ -61,13 +62,15 @@ export function createOnboardingHandlers(ctx: AppContext): Pick<Handlers, Onboar
             'dashboard',
           ],
         });
+        // Forced statuses leave at once, like a confirmed status (nothing to send when every line was refused).
+        if (result.ok > 0) outbox.requestPush();
       }
       return result;
     },
     'reprise:delivery': (req) => forcingDelivery(ctx.db, req.csv),
     'cleanup:report': () => cleanup(),
-    'cleanup:set-stale-days': (req) => {
-      writeStaleDays(ctx.db, req.days);
+    'cleanup:set-stale-days': async (req) => {
+      await writeStaleDays(ctx.db, req.days);
       ctx.events.emit('data:changed', { scopes: ['cleanup'] });
       return cleanup();
     },

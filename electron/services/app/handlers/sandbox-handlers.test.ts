@@ -124,7 +124,7 @@ describe('Bac à sable channels', () => {
     await call('sandbox:set-faults', { faults: { latencyMs: 0, rate5xx: 0 } });
     expect(await app.sandbox!.admin.faults()).toMatchObject({ latencyMs: 0, rate5xx: 0 });
     await call('sandbox:expire-tokens', {});
-    const actions = app.ctx.journal.list({ limit: 50 }).map((e) => e.action);
+    const actions = (await app.ctx.journal.list({ limit: 50 })).map((e) => e.action);
     expect(actions).toEqual(
       expect.arrayContaining([
         'Bac à sable : décisions générées',

@@ -58,9 +58,9 @@ it('« Importer quand même » takes in an att-1 decision only once confirmed, a
   expect(await invoke<QuarantineItemDto[]>('sync:quarantine-list', {})).not.toContainEqual(
     expect.objectContaining({ resourceId: record.id }),
   );
-  const entry = app.ctx.journal
-    .list({ limit: 20 })
-    .find((e) => e.action === 'Import malgré anomalie confirmé par le référent');
+  const entry = (await app.ctx.journal.list({ limit: 20 })).find(
+    (e) => e.action === 'Import malgré anomalie confirmé par le référent',
+  );
   expect(entry).toMatchObject({ outcome: 'succès', recordId: String(item?.id) });
   expect(entry?.detail).toMatch(/att-1.*confirmation du référent/);
   // Imported once: a second try is refused and journaled as such.

@@ -21,8 +21,8 @@ type SyncChannel =
   | 'sync:limits'
   | 'sync:set-limits';
 
-function limitsDto(ctx: AppContext) {
-  const limits = readSyncLimits(ctx.db);
+async function limitsDto(ctx: AppContext) {
+  const limits = await readSyncLimits(ctx.db);
   return { maxAttachmentKib: Math.round(limits.maxAttachmentBytes / 1024), rereadDays: limits.rereadDays };
 }
 
@@ -40,27 +40,31 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
     'sync:cancel': () => journaled(ctx, { action: 'Synchronisation annulée' }, () => ({ cancelled: sync.cancel() })),
     'sync:outbox-list': (req) => listOutbox(ctx.db, req),
     'sync:outbox-retry': (req) =>
-      journaled(ctx, { action: 'Envoi relancé', recordType: 'envoi', recordId: String(req.id) }, () => {
-        const item = retryOutboxItem(ctx.db, req.id);
+      journaled(ctx, { action: 'Envoi relancé', recordType: 'envoi', recordId: String(req.id) }, async () => {
+        const item = await retryOutboxItem(ctx.db, req.id);
         changed('sync', 'worklist');
         sync.requestPush();
         return item;
       }),
     'sync:outbox-abandon': (req) =>
-      journaled(ctx, { action: 'Envoi abandonné', recordType: 'envoi', recordId: String(req.id) }, () => {
-        const item = abandonOutboxItem(ctx.db, req.id);
+      journaled(ctx, { action: 'Envoi abandonné', recordType: 'envoi', recordId: String(req.id) }, async () => {
+        const item = await abandonOutboxItem(ctx.db, req.id);
         changed('sync', 'worklist');
         return item;
       }),
     'sync:quarantine-list': (req) => listQuarantine(ctx.db, req.limit),
     'sync:quarantine-reread': (req) =>
-      journaled(ctx, { action: 'Relecture demandée', recordType: 'quarantaine', recordId: String(req.id) }, () => {
-        const item = rereadNow(ctx.db, req.id);
-        changed('sync');
-        // The re-read is the next sync's: started now, its outcome is told like any other run's.
-        void sync.runNow().catch(() => undefined);
-        return item;
-      }),
+      journaled(
+        ctx,
+        { action: 'Relecture demandée', recordType: 'quarantaine', recordId: String(req.id) },
+        async () => {
+          const item = await rereadNow(ctx.db, req.id);
+          changed('sync');
+          // The re-read is the next sync's: started now, its outcome is told like any other run's.
+          void sync.runNow().catch(() => undefined);
+          return item;
+        },
+      ),
     'sync:quarantine-import': (req) =>
       journaled(
         ctx,
@@ -69,8 +73,8 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
           recordType: 'quarantaine',
           recordId: String(req.id),
         },
-        () => {
-          const { item } = importAnyway(ctx.db, req.id, { sdo: environmentSdo(ctx), now: ctx.now() });
+        async () => {
+          const { item } = await importAnyway(ctx.db, req.id, { sdo: environmentSdo(ctx), now: ctx.now() });
           changed('sync', 'worklist', 'dashboard');
           return item;
         },
@@ -81,8 +85,8 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
       journaled(
         ctx,
         { action: 'Période possiblement manquante traitée', recordType: 'période', recordId: String(req.id) },
-        () => {
-          dismissGap(ctx.db, req.id, ctx.now().toISOString());
+        async () => {
+          await dismissGap(ctx.db, req.id, ctx.now().toISOString());
           changed('sync', 'dashboard');
           return { dismissed: true as const };
         },
@@ -92,8 +96,8 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
       journaled(
         ctx,
         { action: 'Limites de synchronisation modifiées' },
-        () => {
-          writeSyncLimits(ctx.db, {
+        async () => {
+          await writeSyncLimits(ctx.db, {
             ...(req.maxAttachmentKib !== undefined ? { maxAttachmentBytes: req.maxAttachmentKib * 1024 } : {}),
             ...(req.rereadDays !== undefined ? { rereadDays: req.rereadDays } : {}),
           });

@@ -24,12 +24,12 @@ export async function journaled<T>(
     const described = describe?.(value);
     const detail = typeof described === 'string' ? described : described?.detail;
     const outcome = typeof described === 'object' && described.failed ? 'échec' : 'succès';
-    ctx.journal.append({ actor: 'utilisateur', outcome, ...what, ...(detail ? { detail } : {}) });
+    await ctx.journal.append({ actor: 'utilisateur', outcome, ...what, ...(detail ? { detail } : {}) });
     ctx.events.emit('data:changed', { scopes: ['journal'] });
     return value;
   } catch (e) {
     const detail = isAppError(e) ? journalErrorDetail(e.message, e.code) : 'Erreur inattendue';
-    ctx.journal.append({ actor: 'utilisateur', outcome: 'échec', ...what, detail });
+    await ctx.journal.append({ actor: 'utilisateur', outcome: 'échec', ...what, detail });
     ctx.events.emit('data:changed', { scopes: ['journal'] });
     throw e;
   }

@@ -59,29 +59,26 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
   const today = () => localToday(ctx.now());
   // Build the work list once at start-up so the first visit to Notifications does not pay for it.
   setTimeout(() => {
-    try {
-      listWorklist(ctx.db, { showTerminated: false, sort: 'recu', direction: 'desc' }, today());
-    } catch {
+    listWorklist(ctx.db, { showTerminated: false, sort: 'recu', direction: 'desc' }, today()).catch(() => {
       // The database may be closing (tests); the list is built on first request then.
-    }
+    });
   }, 0).unref();
   /** A unit the referent entered or changed: journaled (refusals too), and the screens that show units refreshed. */
-  const unitAction = (action: string, idRor: string, alsoChanged: string[], run: () => RorUnit) =>
-    journaled(ctx, { action, recordType: 'unité', recordId: idRor }, () => {
-      const unit = run();
+  const unitAction = (action: string, idRor: string, alsoChanged: string[], run: () => Promise<RorUnit>) =>
+    journaled(ctx, { action, recordType: 'unité', recordId: idRor }, async () => {
+      const unit = await run();
       ctx.events.emit('data:changed', { scopes: ['units', ...alsoChanged] });
       return unit;
     });
-  const idRorOf = (unitId: number): string =>
-    (ctx.db.prepare('SELECT id_ror FROM ror_unit WHERE id = ?').pluck().get(unitId) as string | undefined) ??
-    String(unitId);
+  const idRorOf = async (unitId: number): Promise<string> =>
+    (await ctx.db.value<string>('SELECT id_ror FROM ror_unit WHERE id = ?', [unitId])) ?? String(unitId);
   return {
     'notifications:list': (req) => listWorklist(ctx.db, req, today()),
     'notifications:facets': () => readFacets(ctx.db, today()),
     'notifications:detail': (req) => readNotificationDetail(ctx.db, req.id, today()),
     'notifications:preview-action': (req) => previewAction(ctx.db, req),
-    'notifications:perform-action': (req) => {
-      const result = performAction(
+    'notifications:perform-action': async (req) => {
+      const result = await performAction(
         { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
         req,
       );
@@ -89,10 +86,10 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
       outbox.requestPush();
       return result;
     },
-    'notifications:acknowledge': (req) => {
-      const changed = notificationStore(ctx.db).clearATraiter(req.id, ctx.now().toISOString());
+    'notifications:acknowledge': async (req) => {
+      const changed = await notificationStore(ctx.db).clearATraiter(req.id, ctx.now().toISOString());
       if (changed === 0) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
-      ctx.journal.append({
+      await ctx.journal.append({
         actor: 'utilisateur',
         action: 'Notification marquée comme traitée',
         recordType: 'notification',
@@ -102,8 +99,8 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
       ctx.events.emit('data:changed', { scopes: ['notifications', 'journal', 'dashboard'] });
       return { id: req.id };
     },
-    'notifications:record-consent': (req) => {
-      const result = recordConsent(
+    'notifications:record-consent': async (req) => {
+      const result = await recordConsent(
         { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
         req,
       );
@@ -112,12 +109,12 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
       return result;
     },
     'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
-    'notifications:carry-over-renewal': (req) => {
-      const result = carryOverRenewal(
+    'notifications:carry-over-renewal': async (req) => {
+      const result = await carryOverRenewal(
         { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
         req.notificationId,
       );
-      ctx.journal.append({
+      await ctx.journal.append({
         actor: 'utilisateur',
         action: 'Renouvellement : unités et positions reprises',
         recordType: 'notification',
@@ -130,9 +127,9 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
       return { carried: result.carriedLines, outboxIds: result.outboxIds };
     },
     'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),
-    'waiting-lists:export-csv': (req) => {
-      const { content, rows } = waitingListsCsv(listWaitingLists(ctx.db, req, today()));
-      ctx.journal.append({
+    'waiting-lists:export-csv': async (req) => {
+      const { content, rows } = waitingListsCsv(await listWaitingLists(ctx.db, req, today()));
+      await ctx.journal.append({
         actor: 'utilisateur',
         action: "Export CSV des listes d'attente",
         outcome: 'succès',
@@ -142,8 +139,8 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
       return { fileName: `listes-attente-${today()}.csv`, content, rows };
     },
     'units:list': (req) => listUnits(ctx.db, req.finessEg, unitCodeLists(environmentSdo(ctx))),
-    'units:update': (req) =>
-      unitAction('Unité ROR modifiée', idRorOf(req.id), ['notifications', 'waiting-lists'], () =>
+    'units:update': async (req) =>
+      unitAction('Unité ROR modifiée', await idRorOf(req.id), ['notifications', 'waiting-lists'], () =>
         updateUnit(ctx.db, req, ctx.now().toISOString(), unitCodeLists(environmentSdo(ctx))),
       ),
     'units:create': (req) =>
@@ -151,9 +148,9 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         createUnit(ctx.db, req, ctx.now().toISOString(), unitCodeLists(environmentSdo(ctx))),
       ),
     'geographic-entities:list': () => listGeographicEntities(ctx.db, today()),
-    'geographic-entities:set-local-activation': (req) => {
-      const eg = setLocalActivation(ctx.db, req.finessEg, req.active, today());
-      ctx.journal.append({
+    'geographic-entities:set-local-activation': async (req) => {
+      const eg = await setLocalActivation(ctx.db, req.finessEg, req.active, today());
+      await ctx.journal.append({
         actor: 'utilisateur',
         action: req.active ? 'Établissement activé localement' : 'Établissement désactivé localement',
         recordType: 'établissement',

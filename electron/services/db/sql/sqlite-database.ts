@@ -181,7 +181,9 @@ class SqliteTransaction implements SqlExecutor {
   }
 
   exec(sql: string): Promise<void> {
-    return this.now(() => this.db.connection.exec(sql));
+    return this.now(() => {
+      this.db.connection.exec(sql);
+    });
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {

@@ -4,7 +4,7 @@
  * Transient failures are kept "à relire" and become due again after a backoff (1 min doubling, at most 1 h: in
  * practice every following run); past the configured time (default 7 days) they become permanent.
  */
-import type { Db } from '../../db/database';
+import type { SqlExecutor } from '../../db/sql/sql-database';
 import { createLogger } from '../../logging/logger';
 import type { ItemFailure } from './item-failure';
 
@@ -24,8 +24,14 @@ export interface SyncLimits {
   readonly rereadDays: number;
 }
 
-function intSetting(db: Db, key: string, fallback: number, min: number, max: number): number {
-  const value = db.prepare('SELECT value FROM setting WHERE key = ?').pluck().get(key) as string | undefined;
+function intSetting(
+  values: ReadonlyMap<string, string>,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = values.get(key);
   const n = value === undefined ? NaN : Number(value);
   return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
 }
@@ -35,17 +41,22 @@ export const LIMIT_BOUNDS = {
   rereadDays: { min: 1, max: 90 },
 } as const;
 
-export function readSyncLimits(db: Db): SyncLimits {
+export async function readSyncLimits(db: SqlExecutor): Promise<SyncLimits> {
+  const rows = await db.all<{ key: string; value: string }>('SELECT key, value FROM setting WHERE key IN (?, ?)', [
+    MAX_ATTACHMENT_BYTES_SETTING,
+    REREAD_DAYS_SETTING,
+  ]);
+  const values = new Map(rows.map((r) => [r.key, r.value]));
   return {
     maxAttachmentBytes: intSetting(
-      db,
+      values,
       MAX_ATTACHMENT_BYTES_SETTING,
       DEFAULT_MAX_ATTACHMENT_BYTES,
       LIMIT_BOUNDS.maxAttachmentBytes.min,
       LIMIT_BOUNDS.maxAttachmentBytes.max,
     ),
     rereadDays: intSetting(
-      db,
+      values,
       REREAD_DAYS_SETTING,
       DEFAULT_REREAD_DAYS,
       LIMIT_BOUNDS.rereadDays.min,
@@ -54,12 +65,14 @@ export function readSyncLimits(db: Db): SyncLimits {
   };
 }
 
-export function writeSyncLimits(db: Db, limits: Partial<SyncLimits>): void {
-  const put = db.prepare(
-    'INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-  );
-  if (limits.maxAttachmentBytes !== undefined) put.run(MAX_ATTACHMENT_BYTES_SETTING, String(limits.maxAttachmentBytes));
-  if (limits.rereadDays !== undefined) put.run(REREAD_DAYS_SETTING, String(limits.rereadDays));
+export async function writeSyncLimits(db: SqlExecutor, limits: Partial<SyncLimits>): Promise<void> {
+  const put = (key: string, value: number) =>
+    db.run('INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [
+      key,
+      String(value),
+    ]);
+  if (limits.maxAttachmentBytes !== undefined) await put(MAX_ATTACHMENT_BYTES_SETTING, limits.maxAttachmentBytes);
+  if (limits.rereadDays !== undefined) await put(REREAD_DAYS_SETTING, limits.rereadDays);
 }
 
 const BACKOFF_BASE_MS = 60_000;
@@ -81,19 +94,19 @@ interface OpenRow {
 }
 
 /** Records (or updates) the open row of one item. Joins the caller's transaction. */
-export function recordItemFailure(
-  db: Db,
+export async function recordItemFailure(
+  db: SqlExecutor,
   item: { finessEg: string | null; flow: ItemFlow; resourceId: string | null; failure: ItemFailure },
   now: Date,
   limits: SyncLimits,
-): RecordedFailure {
+): Promise<RecordedFailure> {
   const nowIso = now.toISOString();
-  const existing = db
-    .prepare(
-      `SELECT id, created_at, attempts FROM quarantine
-       WHERE flow = ? AND resource_id IS ? AND finess_eg IS ? AND resolved_at IS NULL`,
-    )
-    .get(item.flow, item.resourceId, item.finessEg) as OpenRow | undefined;
+  const existing = await db.get<OpenRow>(
+    `SELECT id, created_at, attempts FROM quarantine
+     WHERE flow = ? AND resource_id IS NOT DISTINCT FROM CAST(? AS TEXT)
+       AND finess_eg IS NOT DISTINCT FROM CAST(? AS TEXT) AND resolved_at IS NULL`,
+    [item.flow, item.resourceId, item.finessEg],
+  );
   const f = item.failure;
   const attempts = (existing?.attempts ?? 0) + 1;
   const firstSeen = existing ? new Date(existing.created_at) : now;
@@ -116,18 +129,20 @@ export function recordItemFailure(
     attempts,
   };
   if (existing) {
-    db.prepare(
+    await db.run(
       `UPDATE quarantine SET kind = @kind, rule = @rule, reason = @reason, diagnostics = @diagnostics,
          raw = coalesce(@raw, raw), importable = @importable, last_seen_at = @now, next_attempt_at = @next,
          attempts = @attempts WHERE id = @id`,
-    ).run({ ...values, id: existing.id });
+      { ...values, id: existing.id },
+    );
   } else {
-    db.prepare(
+    await db.run(
       `INSERT INTO quarantine (finess_eg, flow, resource_id, kind, rule, reason, diagnostics, raw, importable,
          created_at, last_seen_at, next_attempt_at, attempts)
        VALUES (@eg, @flow, @resourceId, @kind, @rule, @reason, @diagnostics, @raw, @importable, @now, @now, @next,
          @attempts)`,
-    ).run({ ...values, eg: item.finessEg, flow: item.flow, resourceId: item.resourceId });
+      { ...values, eg: item.finessEg, flow: item.flow, resourceId: item.resourceId },
+    );
   }
   // One technical line per refused item: ids and rule code only (no personal data).
   log.warn('Élément refusé', {
@@ -142,42 +157,47 @@ export function recordItemFailure(
 }
 
 /** The item landed (re-read, imported anyway): its open row, if any, is closed. Joins the caller's transaction. */
-export function resolveItem(
-  db: Db,
+export async function resolveItem(
+  db: SqlExecutor,
   item: { finessEg: string | null; flow: ItemFlow; resourceId: string },
   nowIso: string,
   resolution: string,
-): boolean {
-  return (
-    db
-      .prepare(
-        `UPDATE quarantine SET resolved_at = ?, resolution = ?, next_attempt_at = NULL
-         WHERE flow = ? AND resource_id = ? AND finess_eg IS ? AND resolved_at IS NULL`,
-      )
-      .run(nowIso, resolution, item.flow, item.resourceId, item.finessEg).changes > 0
+): Promise<boolean> {
+  const { changes } = await db.run(
+    `UPDATE quarantine SET resolved_at = ?, resolution = ?, next_attempt_at = NULL
+     WHERE flow = ? AND resource_id = ? AND finess_eg IS NOT DISTINCT FROM CAST(? AS TEXT) AND resolved_at IS NULL`,
+    [nowIso, resolution, item.flow, item.resourceId, item.finessEg],
   );
+  return changes > 0;
+}
+
+/** Resource ids of one flow and EG with an open row ("à relire" or quarantine): the items a write may resolve. */
+export async function openItemIds(db: SqlExecutor, flow: ItemFlow, finessEg: string): Promise<Set<string>> {
+  const rows = await db.all<{ resource_id: string }>(
+    `SELECT resource_id FROM quarantine WHERE flow = ? AND finess_eg = ? AND resolved_at IS NULL
+       AND resource_id IS NOT NULL`,
+    [flow, finessEg],
+  );
+  return new Set(rows.map((r) => r.resource_id));
 }
 
 /** Ids "à relire" of one flow and EG whose backoff has passed. */
-export function dueRereads(db: Db, flow: ItemFlow, finessEg: string, now: Date): string[] {
-  return db
-    .prepare(
-      `SELECT resource_id FROM quarantine WHERE flow = ? AND finess_eg = ? AND kind = 'à relire'
-         AND resolved_at IS NULL AND resource_id IS NOT NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-       ORDER BY id`,
-    )
-    .pluck()
-    .all(flow, finessEg, now.toISOString()) as string[];
+export async function dueRereads(db: SqlExecutor, flow: ItemFlow, finessEg: string, now: Date): Promise<string[]> {
+  const rows = await db.all<{ resource_id: string }>(
+    `SELECT resource_id FROM quarantine WHERE flow = ? AND finess_eg = ? AND kind = 'à relire'
+       AND resolved_at IS NULL AND resource_id IS NOT NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+     ORDER BY id`,
+    [flow, finessEg, now.toISOString()],
+  );
+  return rows.map((r) => r.resource_id);
 }
 
 /** "Relire maintenant": the item becomes "à relire" and due at once (the caller then starts a sync). */
-export function markForRereadNow(db: Db, quarantineId: number): boolean {
-  return (
-    db
-      .prepare(
-        `UPDATE quarantine SET kind = 'à relire', next_attempt_at = NULL WHERE id = ? AND resolved_at IS NULL
-           AND resource_id IS NOT NULL AND flow IN ('flux1', 'flux5')`,
-      )
-      .run(quarantineId).changes > 0
+export async function markForRereadNow(db: SqlExecutor, quarantineId: number): Promise<boolean> {
+  const { changes } = await db.run(
+    `UPDATE quarantine SET kind = 'à relire', next_attempt_at = NULL WHERE id = ? AND resolved_at IS NULL
+       AND resource_id IS NOT NULL AND flow IN ('flux1', 'flux5')`,
+    [quarantineId],
   );
+  return changes > 0;
 }

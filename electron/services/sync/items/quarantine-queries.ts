@@ -5,7 +5,7 @@
  */
 import type { QuarantineItemDto, QuarantineKind, SyncGapDto } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
-import { inTransaction, type Db } from '../../db/database';
+import type { SqlDatabase, SqlExecutor } from '../../db/sql/sql-database';
 import type { SdoContext } from '../../fhir';
 import { checkDecisionResource, storeDecisionRead } from '../pull/decision-pull';
 import { isItemFailure } from './item-failure';
@@ -48,24 +48,24 @@ function toDto(r: Row): QuarantineItemDto {
   };
 }
 
-export function listQuarantine(db: Db, limit: number): QuarantineItemDto[] {
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM quarantine WHERE resolved_at IS NULL ORDER BY last_seen_at DESC, id DESC LIMIT ?`)
-    .all(limit) as Row[];
+export async function listQuarantine(db: SqlExecutor, limit: number): Promise<QuarantineItemDto[]> {
+  const rows = await db.all<Row>(
+    `SELECT ${COLUMNS} FROM quarantine WHERE resolved_at IS NULL ORDER BY last_seen_at DESC, id DESC LIMIT ?`,
+    [limit],
+  );
   return rows.map(toDto);
 }
 
-export function getQuarantineItem(db: Db, id: number): QuarantineItemDto {
-  const row = db.prepare(`SELECT ${COLUMNS} FROM quarantine WHERE id = ? AND resolved_at IS NULL`).get(id) as
-    Row | undefined;
+export async function getQuarantineItem(db: SqlExecutor, id: number): Promise<QuarantineItemDto> {
+  const row = await db.get<Row>(`SELECT ${COLUMNS} FROM quarantine WHERE id = ? AND resolved_at IS NULL`, [id]);
   if (!row) throw new AppError('NOT_FOUND', 'Cet élément n’est plus en attente (déjà relu ou importé).');
   return toDto(row);
 }
 
 /** "Relire maintenant": the item is read again by the next sync, which the caller starts. */
-export function rereadNow(db: Db, id: number): QuarantineItemDto {
-  const item = getQuarantineItem(db, id);
-  if (!markForRereadNow(db, id)) {
+export async function rereadNow(db: SqlExecutor, id: number): Promise<QuarantineItemDto> {
+  const item = await getQuarantineItem(db, id);
+  if (!(await markForRereadNow(db, id))) {
     throw new AppError('ACTION_NOT_ALLOWED', 'Cet élément ne peut pas être relu depuis ViaTrajectoire.');
   }
   return { ...item, kind: 'à relire', nextAttemptAt: null };
@@ -75,13 +75,13 @@ export function rereadNow(db: Db, id: number): QuarantineItemDto {
  * "Importer quand même", after the referent's confirmation: the DocumentReference kept aside is checked again, and
  * stored only if every defect is in the harmless list (identity, type, CDA and size defects are never let through).
  */
-export function importAnyway(
-  db: Db,
+export async function importAnyway(
+  db: SqlDatabase,
   id: number,
   options: { sdo: SdoContext; now: Date },
-): { item: QuarantineItemDto; idNatDecision: string } {
-  const item = getQuarantineItem(db, id);
-  const raw = db.prepare('SELECT raw FROM quarantine WHERE id = ?').pluck().get(id) as string | null;
+): Promise<{ item: QuarantineItemDto; idNatDecision: string }> {
+  const item = await getQuarantineItem(db, id);
+  const raw = (await db.value<string | null>('SELECT raw FROM quarantine WHERE id = ?', [id])) ?? null;
   if (!item.importable || item.flow !== 'flux1' || !item.resourceId || !item.finessEg || raw === null) {
     throw new AppError(
       'ACTION_NOT_ALLOWED',
@@ -91,35 +91,32 @@ export function importAnyway(
   const checked = checkDecisionResource(
     JSON.parse(raw),
     item.resourceId,
-    { sdo: options.sdo, limits: readSyncLimits(db) },
+    { sdo: options.sdo, limits: await readSyncLimits(db) },
     true,
   );
   if (isItemFailure(checked)) {
     throw new AppError('ACTION_NOT_ALLOWED', `Import impossible : ${checked.reason}`, checked.rule);
   }
   const finessEg = item.finessEg;
-  inTransaction(db, () =>
-    storeDecisionRead({ db }, finessEg, checked, options.now.toISOString(), 'importée quand même'),
+  await db.transaction((tx) =>
+    storeDecisionRead(tx, finessEg, checked, options.now.toISOString(), 'importée quand même'),
   );
   return { item, idNatDecision: checked.idNat };
 }
 
-export function listGaps(db: Db): SyncGapDto[] {
-  return (
-    db
-      .prepare(
-        `SELECT id, finess_eg, flow, missing_from, missing_to, detected_at FROM sync_gap WHERE dismissed_at IS NULL
-         ORDER BY id`,
-      )
-      .all() as {
-      id: number;
-      finess_eg: string;
-      flow: 'flux1' | 'flux5';
-      missing_from: string;
-      missing_to: string;
-      detected_at: string;
-    }[]
-  ).map((g) => ({
+export async function listGaps(db: SqlExecutor): Promise<SyncGapDto[]> {
+  const gaps = await db.all<{
+    id: number;
+    finess_eg: string;
+    flow: 'flux1' | 'flux5';
+    missing_from: string;
+    missing_to: string;
+    detected_at: string;
+  }>(
+    `SELECT id, finess_eg, flow, missing_from, missing_to, detected_at FROM sync_gap WHERE dismissed_at IS NULL
+     ORDER BY id`,
+  );
+  return gaps.map((g) => ({
     id: g.id,
     finessEg: g.finess_eg,
     flow: g.flow,
@@ -130,9 +127,10 @@ export function listGaps(db: Db): SyncGapDto[] {
 }
 
 /** The referent has recovered the period (or checked nothing is missing): the notice goes. */
-export function dismissGap(db: Db, id: number, nowIso: string): void {
-  const changes = db
-    .prepare('UPDATE sync_gap SET dismissed_at = ? WHERE id = ? AND dismissed_at IS NULL')
-    .run(nowIso, id).changes;
+export async function dismissGap(db: SqlExecutor, id: number, nowIso: string): Promise<void> {
+  const { changes } = await db.run('UPDATE sync_gap SET dismissed_at = ? WHERE id = ? AND dismissed_at IS NULL', [
+    nowIso,
+    id,
+  ]);
   if (changes === 0) throw new AppError('NOT_FOUND', 'Cet avertissement a déjà été traité.');
 }

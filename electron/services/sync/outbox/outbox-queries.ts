@@ -4,7 +4,7 @@
  */
 import type { OutboxItemDto, OutboxState } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
-import type { Db } from '../../db/database';
+import type { SqlExecutor } from '../../db/sql/sql-database';
 import { readStatusReport } from '../../fhir';
 
 interface OutboxListRow {
@@ -57,37 +57,40 @@ function toDto(row: OutboxListRow): OutboxItemDto {
   };
 }
 
-export function listOutbox(db: Db, options: { states?: readonly OutboxState[]; limit: number }): OutboxItemDto[] {
+export async function listOutbox(
+  db: SqlExecutor,
+  options: { states?: readonly OutboxState[]; limit: number },
+): Promise<OutboxItemDto[]> {
   const states = options.states?.length ? options.states : undefined;
   const sql =
     `SELECT ${COLUMNS} FROM outbox` +
     (states ? ` WHERE state IN (${states.map(() => '?').join(', ')})` : '') +
     ' ORDER BY id DESC LIMIT ?';
-  return (db.prepare(sql).all(...(states ?? []), options.limit) as OutboxListRow[]).map(toDto);
+  return (await db.all<OutboxListRow>(sql, [...(states ?? []), options.limit])).map(toDto);
 }
 
-function getOutboxItem(db: Db, id: number): OutboxItemDto {
-  const row = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`).get(id) as OutboxListRow | undefined;
+async function getOutboxItem(db: SqlExecutor, id: number): Promise<OutboxItemDto> {
+  const row = await db.get<OutboxListRow>(`SELECT ${COLUMNS} FROM outbox WHERE id = ?`, [id]);
   if (!row) throw new AppError('OUTBOX_ITEM_NOT_FOUND', 'Cet envoi n’existe plus.');
   return toDto(row);
 }
 
 /** A rejected or abandoned item goes back to the queue; it leaves at the next sync, with the same identifier. */
-export function retryOutboxItem(db: Db, id: number): OutboxItemDto {
-  const item = getOutboxItem(db, id);
+export async function retryOutboxItem(db: SqlExecutor, id: number): Promise<OutboxItemDto> {
+  const item = await getOutboxItem(db, id);
   if (item.state !== 'rejected' && item.state !== 'abandoned') {
     throw new AppError('ACTION_NOT_ALLOWED', 'Seul un envoi rejeté ou abandonné peut être relancé.');
   }
-  db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = ?").run(id);
+  await db.run("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = ?", [id]);
   return getOutboxItem(db, id);
 }
 
 /** The item will not be sent; it stays listed (traceability), never deleted. */
-export function abandonOutboxItem(db: Db, id: number): OutboxItemDto {
-  const item = getOutboxItem(db, id);
+export async function abandonOutboxItem(db: SqlExecutor, id: number): Promise<OutboxItemDto> {
+  const item = await getOutboxItem(db, id);
   if (item.state === 'sent' || item.state === 'in_flight') {
     throw new AppError('ACTION_NOT_ALLOWED', 'Un envoi déjà transmis ou en cours ne peut pas être abandonné.');
   }
-  db.prepare("UPDATE outbox SET state = 'abandoned', next_attempt_at = NULL WHERE id = ?").run(id);
+  await db.run("UPDATE outbox SET state = 'abandoned', next_attempt_at = NULL WHERE id = ?", [id]);
   return getOutboxItem(db, id);
 }

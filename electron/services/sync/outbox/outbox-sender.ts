@@ -6,7 +6,6 @@
  * A 4xx refusal is final ("rejeté") with the server's diagnostics kept for the UI.
  */
 import { isAppError } from '@shared/errors/app-error';
-import { inTransaction } from '../../db/database';
 import { CLIENT_ID_SYSTEM } from '../../fhir';
 import { isRetryable, retryDelayMs, sleep } from '../net/retry-policy';
 import type { SyncContext, SyncCounters } from '../sync-context';
@@ -43,7 +42,7 @@ async function sendOne(
     row.kind === 'task.create' ? { 'If-None-Exist': `identifier=${CLIENT_ID_SYSTEM}|${row.client_identifier}` } : {};
   for (let attempt = 1; ; attempt++) {
     const nowIso = ctx.now().toISOString();
-    ctx.db.prepare("UPDATE outbox SET state = 'in_flight', attempts = attempts + 1 WHERE id = ?").run(row.id);
+    await ctx.db.run("UPDATE outbox SET state = 'in_flight', attempts = attempts + 1 WHERE id = ?", [row.id]);
     try {
       const res = await ctx.transport.request({
         method: 'POST',
@@ -53,43 +52,51 @@ async function sendOne(
         headers,
       });
       const created = res.body as { id?: string; meta?: { lastUpdated?: string } } | undefined;
-      inTransaction(ctx.db, () => {
-        ctx.db
-          .prepare(
-            "UPDATE outbox SET state = 'sent', server_id = ?, sent_at = ?, last_error_json = NULL, next_attempt_at = NULL WHERE id = ?",
-          )
-          .run(created?.id ?? null, nowIso, row.id);
+      await ctx.db.transaction(async (tx) => {
+        await tx.run(
+          "UPDATE outbox SET state = 'sent', server_id = ?, sent_at = ?, last_error_json = NULL, next_attempt_at = NULL WHERE id = ?",
+          [created?.id ?? null, nowIso, row.id],
+        );
         if (row.status_event_id !== null) {
-          ctx.db
-            .prepare('UPDATE status_event SET task_id = ?, server_last_updated = ? WHERE id = ?')
-            .run(created?.id ?? null, created?.meta?.lastUpdated ?? null, row.status_event_id);
+          await tx.run('UPDATE status_event SET task_id = ?, server_last_updated = ? WHERE id = ?', [
+            created?.id ?? null,
+            created?.meta?.lastUpdated ?? null,
+            row.status_event_id,
+          ]);
         }
-        ctx.journal.append({
-          actor: 'synchronisation',
-          action: type === 'Task' ? 'Statut envoyé' : 'Accord envoyé',
-          outcome: 'succès',
-          recordType: 'outbox',
-          recordId: row.id,
-        });
+        await ctx.journal.append(
+          {
+            actor: 'synchronisation',
+            action: type === 'Task' ? 'Statut envoyé' : 'Accord envoyé',
+            outcome: 'succès',
+            recordType: 'outbox',
+            recordId: row.id,
+          },
+          tx,
+        );
         counters.sent++;
-        ctx.onSent?.(counters);
+        await ctx.onSent?.(counters, tx);
       });
       return 'sent';
     } catch (error) {
       const retryable = isRetryable(error) || (isAppError(error) && error.code === 'TOKEN_EXPIRED');
       if (!retryable) {
-        inTransaction(ctx.db, () => {
-          ctx.db
-            .prepare("UPDATE outbox SET state = 'rejected', last_error_json = ? WHERE id = ?")
-            .run(errorJson(error), row.id);
-          ctx.journal.append({
-            actor: 'synchronisation',
-            action: type === 'Task' ? 'Statut refusé par ViaTrajectoire' : 'Accord refusé par ViaTrajectoire',
-            outcome: 'échec',
-            recordType: 'outbox',
-            recordId: row.id,
-            detail: isAppError(error) ? error.code : undefined,
-          });
+        await ctx.db.transaction(async (tx) => {
+          await tx.run("UPDATE outbox SET state = 'rejected', last_error_json = ? WHERE id = ?", [
+            errorJson(error),
+            row.id,
+          ]);
+          await ctx.journal.append(
+            {
+              actor: 'synchronisation',
+              action: type === 'Task' ? 'Statut refusé par ViaTrajectoire' : 'Accord refusé par ViaTrajectoire',
+              outcome: 'échec',
+              recordType: 'outbox',
+              recordId: row.id,
+              detail: isAppError(error) ? error.code : undefined,
+            },
+            tx,
+          );
         });
         counters.rejected++;
         return 'rejected';
@@ -97,9 +104,11 @@ async function sendOne(
       const delay = retryDelayMs(error, attempt, ctx.retry);
       if (attempt >= ctx.retry.maxAttempts || delay >= ctx.retry.maxRetryAfterMs || ctx.signal?.aborted) {
         const at = new Date(ctx.now().getTime() + delay).toISOString();
-        ctx.db
-          .prepare("UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error_json = ? WHERE id = ?")
-          .run(at, errorJson(error), row.id);
+        await ctx.db.run("UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error_json = ? WHERE id = ?", [
+          at,
+          errorJson(error),
+          row.id,
+        ]);
         return 'wait';
       }
       await sleep(delay, ctx.signal);
@@ -114,13 +123,11 @@ export async function sendOutbox(
   options: { ignoreSchedule?: boolean } = {},
 ): Promise<void> {
   const nowIso = ctx.now().toISOString();
-  const rows = ctx.db
-    .prepare(
-      `SELECT id, kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, attempts,
-         next_attempt_at FROM outbox
-       WHERE state IN ('pending', 'in_flight') ORDER BY id`,
-    )
-    .all() as OutboxRow[];
+  const rows = await ctx.db.all<OutboxRow>(
+    `SELECT id, kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, attempts,
+       next_attempt_at FROM outbox
+     WHERE state IN ('pending', 'in_flight') ORDER BY id`,
+  );
   const lanes = new Map<string, OutboxRow[]>();
   for (const row of rows) {
     const key = row.notification_id !== null ? `n${row.notification_id}` : `c${row.id}`;

@@ -15,7 +15,7 @@ import {
   validateResource,
   type SdoContext,
 } from '../../fhir';
-import type { Db } from '../../db/database';
+import type { SqlExecutor } from '../../db/sql/sql-database';
 
 export interface EnqueueStatusReportArgs {
   readonly notificationId: number;
@@ -44,20 +44,22 @@ function invalid(what: string, issues: readonly ValidationIssue[]): AppError {
  * Records one local status event and queues its ESMSTask. Must run inside the caller's transaction: an invalid
  * Task throws RESOURCE_INVALID and the caller's whole transaction rolls back.
  */
-export function enqueueStatusReport(db: Db, args: EnqueueStatusReportArgs): EnqueuedStatusReport {
+export async function enqueueStatusReport(
+  tx: SqlExecutor,
+  args: EnqueueStatusReportArgs,
+): Promise<EnqueuedStatusReport> {
   const clientIdentifier = crypto.randomUUID();
   const nowIso = args.now.toISOString();
   const task = buildEsmsTask(args.report, { ...args.sdo, clientIdentifier, lastUpdated: nowIso });
   const result = validateResource(task, args.sdo);
   if (!result.valid) throw invalid('Le statut à envoyer', result.issues);
   const r = args.report;
-  const event = db
-    .prepare(
-      `INSERT INTO status_event (notification_id, origin, client_identifier, emitter_id_nat, statut_esms, motif_esms,
-         date_statut_esms, id_unite, statut_unite, motif_unite, date_statut_unite, description, created_at)
-       VALUES (?, 'local', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
+  const statusEventId = await tx.value<number>(
+    `INSERT INTO status_event (notification_id, origin, client_identifier, emitter_id_nat, statut_esms, motif_esms,
+       date_statut_esms, id_unite, statut_unite, motif_unite, date_statut_unite, description, created_at)
+     VALUES (?, 'local', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     RETURNING id`,
+    [
       args.notificationId,
       clientIdentifier,
       r.idNatStruct,
@@ -70,15 +72,17 @@ export function enqueueStatusReport(db: Db, args: EnqueueStatusReportArgs): Enqu
       r.dateStatutUnite ?? null,
       r.description ?? null,
       nowIso,
-    );
-  const statusEventId = Number(event.lastInsertRowid);
-  const outbox = db
-    .prepare(
-      `INSERT INTO outbox (kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, state,
-         created_at) VALUES ('task.create', ?, ?, ?, ?, ?, 'pending', ?)`,
-    )
-    .run(args.notificationId, statusEventId, args.finessEg, clientIdentifier, JSON.stringify(task), nowIso);
-  return { statusEventId, outboxId: Number(outbox.lastInsertRowid) };
+    ],
+  );
+  if (statusEventId === undefined) throw new Error('événement de statut non enregistré');
+  const outboxId = await tx.value<number>(
+    `INSERT INTO outbox (kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, state,
+       created_at) VALUES ('task.create', ?, ?, ?, ?, ?, 'pending', ?)
+     RETURNING id`,
+    [args.notificationId, statusEventId, args.finessEg, clientIdentifier, JSON.stringify(task), nowIso],
+  );
+  if (outboxId === undefined) throw new Error('envoi non enregistré');
+  return { statusEventId, outboxId };
 }
 
 export interface EnqueueConsentArgs {
@@ -100,15 +104,15 @@ export interface EnqueuedConsent {
  * Records the person's consent for one decision and EG and queues the ESMSConsent (flux 2). Must run inside the
  * caller's transaction. The evaluation (flux 3) is fetched by the sync once the Consent has been accepted.
  */
-export function enqueueConsent(db: Db, args: EnqueueConsentArgs): EnqueuedConsent {
+export async function enqueueConsent(tx: SqlExecutor, args: EnqueueConsentArgs): Promise<EnqueuedConsent> {
   const sdo = args.sdo ?? DEFAULT_SDO_CONTEXT;
-  const decision = db.prepare('SELECT id_nat_decision FROM decision WHERE id = ?').get(args.decisionId) as
-    { id_nat_decision: string } | undefined;
+  const decision = await tx.get<{ id_nat_decision: string; consented: number }>(
+    `SELECT id_nat_decision, (SELECT count(*) FROM consent WHERE decision_id = @decisionId AND finess_eg = @finessEg)
+       AS consented FROM decision WHERE id = @decisionId`,
+    { decisionId: args.decisionId, finessEg: args.finessEg },
+  );
   if (!decision) throw new AppError('ACTION_NOT_ALLOWED', 'Cette décision est introuvable dans la base locale.');
-  const existing = db
-    .prepare('SELECT id FROM consent WHERE decision_id = ? AND finess_eg = ?')
-    .get(args.decisionId, args.finessEg);
-  if (existing)
+  if (decision.consented > 0)
     throw new AppError('ACTION_NOT_ALLOWED', 'L’accord de la personne est déjà enregistré pour cette décision.');
   const clientIdentifier = crypto.randomUUID();
   const nowIso = args.now.toISOString();
@@ -122,15 +126,18 @@ export function enqueueConsent(db: Db, args: EnqueueConsentArgs): EnqueuedConsen
   const consent = { ...built, identifier: [{ system: CLIENT_ID_SYSTEM, value: clientIdentifier }] };
   const result = validateResource(consent, sdo);
   if (!result.valid) throw invalid('L’accord à envoyer', result.issues);
-  const outbox = db
-    .prepare(
-      `INSERT INTO outbox (kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, state,
-         created_at) VALUES ('consent.create', NULL, NULL, ?, ?, ?, 'pending', ?)`,
-    )
-    .run(args.finessEg, clientIdentifier, JSON.stringify(consent), nowIso);
-  const outboxId = Number(outbox.lastInsertRowid);
-  const row = db
-    .prepare('INSERT INTO consent (decision_id, finess_eg, collected_on, outbox_id, created_at) VALUES (?, ?, ?, ?, ?)')
-    .run(args.decisionId, args.finessEg, args.collectedOn, outboxId, nowIso);
-  return { consentId: Number(row.lastInsertRowid), outboxId };
+  const outboxId = await tx.value<number>(
+    `INSERT INTO outbox (kind, notification_id, status_event_id, finess_eg, client_identifier, payload_json, state,
+       created_at) VALUES ('consent.create', NULL, NULL, ?, ?, ?, 'pending', ?)
+     RETURNING id`,
+    [args.finessEg, clientIdentifier, JSON.stringify(consent), nowIso],
+  );
+  if (outboxId === undefined) throw new Error('envoi non enregistré');
+  const consentId = await tx.value<number>(
+    `INSERT INTO consent (decision_id, finess_eg, collected_on, outbox_id, created_at) VALUES (?, ?, ?, ?, ?)
+     RETURNING id`,
+    [args.decisionId, args.finessEg, args.collectedOn, outboxId, nowIso],
+  );
+  if (consentId === undefined) throw new Error('accord non enregistré');
+  return { consentId, outboxId };
 }

@@ -7,7 +7,7 @@
  * Writes are idempotent by idNat_Decision.
  */
 import { CDA_RULE, parseDecisionCda } from '../../cda/decision-cda-parser';
-import { inTransaction } from '../../db/database';
+import type { SqlExecutor } from '../../db/sql/sql-database';
 import { validateResource } from '../../fhir';
 import {
   checkReadBody,
@@ -20,10 +20,18 @@ import {
   validationFailure,
   type ItemFailure,
 } from '../items/item-failure';
-import { dueRereads, recordItemFailure, resolveItem, type SyncLimits } from '../items/item-store';
+import {
+  dueRereads,
+  openItemIds,
+  recordItemFailure,
+  resolveItem,
+  type RecordedFailure,
+  type SyncLimits,
+} from '../items/item-store';
+import { writeEachItem } from '../items/write-items';
 import { mapBounded, withRetry } from '../net/retry-policy';
 import { isCancellation, throwIfCancelled, type SyncContext, type SyncCounters } from '../sync-context';
-import { compactDecisionResourceJson, storeDecision } from './decision-store';
+import { compactDecisionResourceJson, storeDecision, type StoreOutcome } from './decision-store';
 import { pagedCursorSearch } from './paged-search';
 
 /** Decisions per write transaction: short enough for the reads of the next page to go on in between. */
@@ -173,10 +181,10 @@ export async function pullDecisions(
       // Yield between chunks so the requests of the next page leave and their answers are taken in meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
       throwIfCancelled(ctx);
-      writeDecisionChunk(ctx, finessEg, counters, reads.slice(from, from + WRITE_CHUNK));
+      await writeDecisionChunk(ctx, finessEg, counters, reads.slice(from, from + WRITE_CHUNK));
     }
   };
-  const due = dueRereads(ctx.db, 'flux1', finessEg, ctx.now());
+  const due = await dueRereads(ctx.db, 'flux1', finessEg, ctx.now());
   if (due.length > 0) await commit(await readAll(due));
   await pagedCursorSearch(ctx, finessEg, counters, serverNow, {
     flow: 'flux1',
@@ -195,48 +203,80 @@ export async function pullDecisions(
   });
 }
 
-/** One chunk in one transaction; each decision in its own savepoint, so a failing write is that item's alone. */
-function writeDecisionChunk(ctx: SyncContext, finessEg: string, counters: SyncCounters, reads: readonly Read[]): void {
-  const now = ctx.now();
-  const nowIso = now.toISOString();
-  inTransaction(ctx.db, () => {
-    for (const read of reads) {
-      if (!read.ok) {
-        recordFailure(ctx, counters, { finessEg, flow: 'flux1', resourceId: read.id, failure: read.failure }, now);
-        continue;
-      }
-      try {
-        const outcome = ctx.db.transaction(() => storeDecisionRead(ctx, finessEg, read.read, nowIso))();
-        if (outcome !== 'unchanged') counters.decisions++;
-      } catch (error) {
-        recordFailure(
-          ctx,
-          counters,
-          {
-            finessEg,
-            flow: 'flux1',
-            resourceId: read.read.id,
-            failure: transient(
-              'stockage-echec',
-              `DocumentReference/${read.read.id} : enregistrement local impossible (${(error as Error).name}), relu à la prochaine synchronisation.`,
-            ),
-          },
-          now,
-        );
-      }
-    }
-  });
+/** What a chunk of decisions reads once rather than per decision (each statement is a round trip on PostgreSQL). */
+export interface DecisionChunkFacts {
+  /** FINESS EG known locally. */
+  readonly knownEgs: ReadonlySet<string>;
+  /** DocumentReference ids of the EG with an open "à relire" or quarantine row: only these have one to close. */
+  readonly openItems: Set<string>;
 }
 
-/** Stores a checked decision and closes its "à relire" or quarantine row, if any. Joins the caller's transaction. */
-export function storeDecisionRead(
-  ctx: Pick<SyncContext, 'db'>,
+/** One chunk in one transaction; a failing write is that decision's alone (write-items.ts). */
+async function writeDecisionChunk(
+  ctx: SyncContext,
+  finessEg: string,
+  counters: SyncCounters,
+  reads: readonly Read[],
+): Promise<void> {
+  const now = ctx.now();
+  const nowIso = now.toISOString();
+  const outcomes = await ctx.db.transaction(async (tx) => {
+    const egs = await tx.all<{ finess_eg: string }>('SELECT finess_eg FROM geographic_entity');
+    const facts: DecisionChunkFacts = {
+      knownEgs: new Set(egs.map((r) => r.finess_eg)),
+      openItems: await openItemIds(tx, 'flux1', finessEg),
+    };
+    const fail = async (exec: SqlExecutor, resourceId: string, failure: ItemFailure) => {
+      const recorded = await recordItemFailure(exec, { finessEg, flow: 'flux1', resourceId, failure }, now, ctx.limits);
+      facts.openItems.add(resourceId);
+      return recorded.kind;
+    };
+    const written = await writeEachItem(tx, reads, (exec, read) =>
+      read.ok
+        ? storeDecisionRead(exec, finessEg, read.read, nowIso, undefined, facts)
+        : fail(exec, read.id, read.failure),
+    );
+    const outcomes: (StoreOutcome | RecordedFailure['kind'])[] = [];
+    for (const [i, result] of written.entries()) {
+      const read = reads[i];
+      if (result.ok) outcomes.push(result.value);
+      else if (read?.ok) {
+        const error = result.error as Error | undefined;
+        outcomes.push(
+          await fail(
+            tx,
+            read.read.id,
+            transient(
+              'stockage-echec',
+              `DocumentReference/${read.read.id} : enregistrement local impossible (${error?.name ?? 'erreur'}), relu à la prochaine synchronisation.`,
+            ),
+          ),
+        );
+      } else throw result.error;
+    }
+    return outcomes;
+  });
+  // Counted once committed: a chunk that rolls back adds nothing to the run's record.
+  for (const outcome of outcomes) {
+    if (outcome === 'created' || outcome === 'updated') counters.decisions++;
+    else if (outcome === 'à relire') counters.toReread++;
+    else if (outcome === 'quarantaine') counters.quarantined++;
+  }
+}
+
+/**
+ * Stores a checked decision and closes its "à relire" or quarantine row, if any, in the caller's transaction.
+ * `facts`: what the caller's chunk has read once for all its decisions.
+ */
+export async function storeDecisionRead(
+  tx: SqlExecutor,
   finessEg: string,
   read: DecisionRead,
   nowIso: string,
   resolution = 'relue avec succès',
-): ReturnType<typeof storeDecision> {
-  const outcome = storeDecision(ctx.db, {
+  facts?: DecisionChunkFacts,
+): Promise<StoreOutcome> {
+  const outcome = await storeDecision(tx, {
     finessEg,
     documentReferenceId: read.id,
     idNatDecision: read.idNat,
@@ -245,19 +285,23 @@ export function storeDecisionRead(
     rawResourceJson: read.resource,
     rawCda: read.cda,
     nowIso,
+    ...(facts ? { knownEgs: facts.knownEgs } : {}),
   });
-  resolveItem(ctx.db, { finessEg, flow: 'flux1', resourceId: read.id }, nowIso, resolution);
+  if (!facts || facts.openItems.has(read.id)) {
+    await resolveItem(tx, { finessEg, flow: 'flux1', resourceId: read.id }, nowIso, resolution);
+  }
   return outcome;
 }
 
-/** Records one item's failure and counts it in the run's anomalies. Joins the caller's transaction. */
-export function recordFailure(
-  ctx: SyncContext,
-  counters: SyncCounters,
+/** Records one item's failure in the caller's transaction and counts it in the run's anomalies. */
+export async function recordFailure(
+  tx: SqlExecutor,
+  ctx: Pick<SyncContext, 'limits'>,
+  counters: Pick<SyncCounters, 'toReread' | 'quarantined'>,
   item: Parameters<typeof recordItemFailure>[1],
   now: Date,
-): void {
-  const recorded = recordItemFailure(ctx.db, item, now, ctx.limits);
+): Promise<void> {
+  const recorded = await recordItemFailure(tx, item, now, ctx.limits);
   if (recorded.kind === 'à relire') counters.toReread++;
   else counters.quarantined++;
 }

@@ -5,7 +5,7 @@
  */
 import type { ParsedDecision } from '@shared/domain/decision';
 import { UNIT_OPEN } from '@shared/domain/referent-actions';
-import type { Db } from '../../db/database';
+import type { SqlExecutor } from '../../db/sql/sql-database';
 import { notificationStore, sqlList } from '../../db/notification-store';
 
 const OPEN_LIST = sqlList(UNIT_OPEN);
@@ -21,12 +21,14 @@ export function linkKindOf(parsed: ParsedDecision): LinkKind {
 }
 
 /** Local work in progress on a notification: a status beyond "lue", an open unit line, or something to send. */
-export function hasLocalWork(db: Db, notificationId: number): boolean {
-  const row = statementsFor(db).localWork.get({ id: notificationId }) as {
-    status: string | null;
-    open_lines: number;
-    waiting: number;
-  };
+export async function hasLocalWork(db: SqlExecutor, notificationId: number): Promise<boolean> {
+  const row = await db.get<{ status: string | null; open_lines: number; waiting: number }>(
+    `SELECT (SELECT esms_status FROM notification WHERE id = @id) AS status,
+            (SELECT count(*) FROM unit_line WHERE notification_id = @id AND status IN (${OPEN_LIST})) AS open_lines,
+            (SELECT count(*) FROM outbox WHERE notification_id = @id AND state IN ('pending', 'in_flight')) AS waiting`,
+    { id: notificationId },
+  );
+  if (!row) return false;
   return (row.status !== null && !['39', '40', '54'].includes(row.status)) || row.open_lines > 0 || row.waiting > 0;
 }
 
@@ -37,61 +39,33 @@ function normalise(text: string): string {
     .toLowerCase();
 }
 
-/**
- * Statements of the flux 1 writes, prepared once per connection (compiling them per item cost as much as running
- * them). A WeakMap keeps them with the connection and lets both go together.
- */
-function prepareStatements(db: Db) {
-  return {
-    upsertPerson: db.prepare(
-      `INSERT INTO person (mdph_oid, mdph_individual_id, ins, ins_oid, family_name, used_family_name, given_names,
-         gender, birth_date, birth_date_raw, search_text, updated_at)
-       VALUES (@oid, @idv, @ins, @insOid, @family, @used, @given, @gender, @birth, @birthRaw, @search, @now)
-       ON CONFLICT (mdph_oid, mdph_individual_id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid,
-         family_name = excluded.family_name, used_family_name = excluded.used_family_name,
-         given_names = excluded.given_names, gender = excluded.gender, birth_date = excluded.birth_date,
-         birth_date_raw = excluded.birth_date_raw, search_text = excluded.search_text, updated_at = excluded.updated_at
-       RETURNING id`,
-    ),
-    existingDecision: db.prepare('SELECT id, server_last_updated, raw_cda FROM decision WHERE id_nat_decision = ?'),
-    insertDecision: db.prepare(
-      `INSERT INTO decision (id_nat_decision, id_decision, id_decision_root, person_id, document_reference_id,
-         version_number, type_decision, nature_droit, decision_date, closure_effective_date, category_code,
-         qualification, validity_start, validity_end, priority_level, raw_resource_json, raw_cda,
-         server_last_updated, received_at)
-       VALUES (@idNat, @idDecision, @root, @personId, @drId, @version, @type, @nature, @date, @closure, @category,
-         @qualification, @start, @end, @priority, @rawResource, @rawCda, @lastUpdated, @now)`,
-    ),
-    updateDecision: db.prepare(
-      `UPDATE decision SET id_decision = @idDecision, id_decision_root = @root, person_id = @personId,
-         document_reference_id = @drId, version_number = @version, type_decision = @type, nature_droit = @nature,
-         decision_date = @date, closure_effective_date = @closure, category_code = @category,
-         qualification = @qualification, validity_start = @start, validity_end = @end, priority_level = @priority,
-         raw_resource_json = @rawResource, raw_cda = @rawCda,
-         server_last_updated = @lastUpdated WHERE id = @id`,
-    ),
-    insertLink: db.prepare(
-      'INSERT OR IGNORE INTO decision_link (decision_id, linked_id_decision, linked_root, kind) VALUES (?, ?, ?, ?)',
-    ),
-    knownEg: db.prepare('SELECT 1 FROM geographic_entity WHERE finess_eg = ?'),
-    localWork: db.prepare(
-      `SELECT (SELECT esms_status FROM notification WHERE id = @id) AS status,
-              (SELECT count(*) FROM unit_line WHERE notification_id = @id AND status IN (${OPEN_LIST})) AS open_lines,
-              (SELECT count(*) FROM outbox WHERE notification_id = @id AND state IN ('pending', 'in_flight')) AS waiting`,
-    ),
-  };
-}
+const UPSERT_PERSON = `INSERT INTO person (mdph_oid, mdph_individual_id, ins, ins_oid, family_name, used_family_name,
+    given_names, gender, birth_date, birth_date_raw, search_text, updated_at)
+  VALUES (@oid, @idv, @ins, @insOid, @family, @used, @given, @gender, @birth, @birthRaw, @search, @now)
+  ON CONFLICT (mdph_oid, mdph_individual_id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid,
+    family_name = excluded.family_name, used_family_name = excluded.used_family_name,
+    given_names = excluded.given_names, gender = excluded.gender, birth_date = excluded.birth_date,
+    birth_date_raw = excluded.birth_date_raw, search_text = excluded.search_text, updated_at = excluded.updated_at
+  RETURNING id`;
 
-const statementCache = new WeakMap<Db, ReturnType<typeof prepareStatements>>();
+/** A new decision in one statement (the usual case of flux 1); nothing when it is already stored. */
+const INSERT_DECISION = `INSERT INTO decision (id_nat_decision, id_decision, id_decision_root, person_id,
+    document_reference_id, version_number, type_decision, nature_droit, decision_date, closure_effective_date,
+    category_code, qualification, validity_start, validity_end, priority_level, raw_resource_json, raw_cda,
+    server_last_updated, received_at)
+  VALUES (@idNat, @idDecision, @root, @personId, @drId, @version, @type, @nature, @date, @closure, @category,
+    @qualification, @start, @end, @priority, @rawResource, @rawCda, @lastUpdated, @now)
+  ON CONFLICT (id_nat_decision) DO NOTHING
+  RETURNING id`;
 
-function statementsFor(db: Db): ReturnType<typeof prepareStatements> {
-  let statements = statementCache.get(db);
-  if (!statements) {
-    statements = prepareStatements(db);
-    statementCache.set(db, statements);
-  }
-  return statements;
-}
+/** A stored decision read again: rewritten only when the server's version or the CDA changed. */
+const UPDATE_CHANGED_DECISION = `UPDATE decision SET id_decision = @idDecision, id_decision_root = @root,
+    person_id = @personId, document_reference_id = @drId, version_number = @version, type_decision = @type,
+    nature_droit = @nature, decision_date = @date, closure_effective_date = @closure, category_code = @category,
+    qualification = @qualification, validity_start = @start, validity_end = @end, priority_level = @priority,
+    raw_resource_json = @rawResource, raw_cda = @rawCda, server_last_updated = @lastUpdated
+  WHERE id_nat_decision = @idNat AND (server_last_updated IS DISTINCT FROM @lastUpdated OR raw_cda <> @rawCda)
+  RETURNING id`;
 
 /**
  * raw_resource_json keeps the DocumentReference without the base64 of its CDA when raw_cda holds that CDA decoded
@@ -143,34 +117,37 @@ export interface StoreDecisionInput {
   readonly rawResourceJson: string;
   readonly rawCda: string;
   readonly nowIso: string;
+  /**
+   * The FINESS EG known locally, when the caller has read them once for many decisions (a flux 1 chunk); otherwise
+   * the targeted ones are looked up.
+   */
+  readonly knownEgs?: ReadonlySet<string>;
 }
 
 export type StoreOutcome = 'created' | 'updated' | 'unchanged';
 
-export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
+export async function storeDecision(db: SqlExecutor, input: StoreDecisionInput): Promise<StoreOutcome> {
   const p = input.parsed;
   const person = p.person;
   const mdphOid = person.idIndividuMdphOid ?? person.idMDPHResponsable.root ?? '';
   const family = person.familyNameBirth ?? person.familyNameUsed ?? '';
   const given = person.givenNames ?? person.givenNameUsed ?? person.firstGivenNameBirth ?? '';
   const search = normalise([family, person.familyNameUsed ?? '', given].join(' ').trim());
-  const st = statementsFor(db);
-  const personId = (
-    st.upsertPerson.get({
-      oid: mdphOid,
-      idv: person.idIndividu,
-      ins: person.ins?.value ?? null,
-      insOid: person.ins ? (person.ins.kind === 'NIR' ? '1.2.250.1.213.1.4.8' : '1.2.250.1.213.1.4.9') : null,
-      family,
-      used: person.familyNameUsed,
-      given,
-      gender: person.gender?.code ?? null,
-      birth: person.birthDate?.iso ?? null,
-      birthRaw: person.birthDate?.raw ?? null,
-      search,
-      now: input.nowIso,
-    }) as { id: number }
-  ).id;
+  const personId = await db.value<number>(UPSERT_PERSON, {
+    oid: mdphOid,
+    idv: person.idIndividu,
+    ins: person.ins?.value ?? null,
+    insOid: person.ins ? (person.ins.kind === 'NIR' ? '1.2.250.1.213.1.4.8' : '1.2.250.1.213.1.4.9') : null,
+    family,
+    used: person.familyNameUsed,
+    given,
+    gender: person.gender?.code ?? null,
+    birth: person.birthDate?.iso ?? null,
+    birthRaw: person.birthDate?.raw ?? null,
+    search,
+    now: input.nowIso,
+  });
+  if (personId === undefined) throw new Error('personne non enregistrée');
 
   const dp = p.droitPrestation;
   const values = {
@@ -197,62 +174,77 @@ export function storeDecision(db: Db, input: StoreDecisionInput): StoreOutcome {
     lastUpdated: input.serverLastUpdated,
     now: input.nowIso,
   };
-  const existing = st.existingDecision.get(input.idNatDecision) as
-    { id: number; server_last_updated: string | null; raw_cda: string } | undefined;
-  let outcome: StoreOutcome;
-  let decisionId: number;
-  if (!existing) {
-    decisionId = Number(st.insertDecision.run(values).lastInsertRowid);
-    outcome = 'created';
-  } else {
-    decisionId = existing.id;
-    if (existing.server_last_updated === input.serverLastUpdated && existing.raw_cda === input.rawCda) {
+  let outcome: StoreOutcome = 'created';
+  let decisionId = await db.value<number>(INSERT_DECISION, values);
+  if (decisionId === undefined) {
+    const { now: _receivedAt, ...changed } = values;
+    outcome = 'updated';
+    decisionId = await db.value<number>(UPDATE_CHANGED_DECISION, changed);
+    if (decisionId === undefined) {
       outcome = 'unchanged';
-    } else {
-      st.updateDecision.run({ ...values, id: decisionId });
-      outcome = 'updated';
+      decisionId = await db.value<number>('SELECT id FROM decision WHERE id_nat_decision = ?', [input.idNatDecision]);
     }
   }
+  if (decisionId === undefined) throw new Error('décision non enregistrée');
 
   const kind = linkKindOf(p);
-  for (const link of p.decision.identifiantDesDecisionsReviseesRenouveleesCloturee) {
-    st.insertLink.run(decisionId, link.extension, link.root, link.unknown ? 'inconnu' : kind);
+  const links = p.decision.identifiantDesDecisionsReviseesRenouveleesCloturee;
+  if (links.length > 0) {
+    await db.run(
+      `INSERT INTO decision_link (decision_id, linked_id_decision, linked_root, kind)
+       VALUES ${links.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+      links.flatMap((link) => [decisionId, link.extension, link.root, link.unknown ? 'inconnu' : kind]),
+    );
   }
 
   // One notification per targeted EG known locally, plus the EG that received it.
   const targeted = new Set<string>([input.finessEg]);
   for (const idNat of dp?.detail?.idNatEsmsCibles ?? []) if (idNat.startsWith('1')) targeted.add(idNat.slice(1));
+  const known = input.knownEgs ?? (await knownEgsAmong(db, [...targeted]));
+  const store = notificationStore(db);
   for (const eg of targeted) {
-    if (!st.knownEg.get(eg)) continue;
-    const inserted = notificationStore(db).insertIfAbsent({
+    if (!known.has(eg)) continue;
+    const inserted = await store.insertIfAbsent({
       decisionId,
       finessEg: eg,
       terminated: kind === 'cloture',
       nowIso: input.nowIso,
     });
-    if (inserted !== undefined) applyLinkEffects(db, inserted, decisionId, eg, kind, input.nowIso);
+    if (inserted !== undefined) await applyLinkEffects(db, inserted, decisionId, eg, kind, input.nowIso);
   }
   return outcome;
 }
 
-function applyLinkEffects(
-  db: Db,
+/** The FINESS EG of the list that are known locally (one statement). */
+export async function knownEgsAmong(db: SqlExecutor, finessEgs: readonly string[]): Promise<Set<string>> {
+  if (finessEgs.length === 0) return new Set();
+  const rows = await db.all<{ finess_eg: string }>(
+    `SELECT finess_eg FROM geographic_entity WHERE finess_eg IN (${finessEgs.map(() => '?').join(', ')})`,
+    finessEgs,
+  );
+  return new Set(rows.map((r) => r.finess_eg));
+}
+
+async function applyLinkEffects(
+  db: SqlExecutor,
   notificationId: number,
   decisionId: number,
   finessEg: string,
   kind: LinkKind,
   nowIso: string,
-): void {
+): Promise<void> {
   if (kind !== 'cloture' && kind !== 'renouvellement') return;
   const store = notificationStore(db);
-  for (const old of store.linkedNotifications(decisionId, finessEg)) {
-    const work = hasLocalWork(db, old.id);
+  for (const old of await store.linkedNotifications(decisionId, finessEg)) {
+    const work = await hasLocalWork(db, old.id);
     if (kind === 'cloture') {
       // Clôture de droit: the linked notification is finished; open unit lines wait for the referent's confirmation.
-      store.markTerminated(old.id, nowIso);
-      if (work) store.raiseATraiter(old.id, 'Clôture de droit : fermer les unités ouvertes (motif 88 ou 98)', nowIso);
+      await store.markTerminated(old.id, nowIso);
+      if (work) {
+        await store.raiseATraiter(old.id, 'Clôture de droit : fermer les unités ouvertes (motif 88 ou 98)', nowIso);
+      }
     } else if (work) {
-      store.raiseATraiter(notificationId, 'Renouvellement : reprendre l’unité et la position', nowIso);
+      await store.raiseATraiter(notificationId, 'Renouvellement : reprendre l’unité et la position', nowIso);
     }
   }
 }

@@ -3,7 +3,6 @@
  * Shown only after consent: no consent, no fetch.
  */
 import { parseEvaluationCda } from '../../cda/decision-cda-parser';
-import { inTransaction } from '../../db/database';
 import { withRetry } from '../net/retry-policy';
 import { permanent } from '../items/item-failure';
 import { isCancellation, throwIfCancelled, type SyncContext, type SyncCounters } from '../sync-context';
@@ -14,15 +13,14 @@ export async function pullEvaluations(
   counters: SyncCounters,
   activeEgs: readonly string[],
 ): Promise<void> {
-  const due = ctx.db
-    .prepare(
-      `SELECT c.decision_id, c.finess_eg, d.id_nat_decision FROM consent c
-         JOIN outbox o ON o.id = c.outbox_id AND o.state = 'sent'
-         JOIN decision d ON d.id = c.decision_id
-         LEFT JOIN evaluation e ON e.decision_id = c.decision_id AND e.finess_eg = c.finess_eg
-       WHERE e.decision_id IS NULL`,
-    )
-    .all() as { decision_id: number; finess_eg: string; id_nat_decision: string }[];
+  const due = await ctx.db.all<{ decision_id: number; finess_eg: string; id_nat_decision: string }>(
+    `SELECT c.decision_id, c.finess_eg, d.id_nat_decision FROM consent c
+       JOIN outbox o ON o.id = c.outbox_id AND o.state = 'sent'
+       JOIN decision d ON d.id = c.decision_id
+       LEFT JOIN evaluation e ON e.decision_id = c.decision_id AND e.finess_eg = c.finess_eg
+     WHERE e.decision_id IS NULL
+     ORDER BY c.id`,
+  );
   for (const item of due) {
     if (!activeEgs.includes(item.finess_eg)) continue;
     throwIfCancelled(ctx);
@@ -59,8 +57,9 @@ async function pullEvaluation(
   if (typeof data !== 'string' || data === '') return; // Not released yet: tried again next run.
   const now = ctx.now();
   if (base64DecodedBytes(data) > ctx.limits.maxAttachmentBytes) {
-    inTransaction(ctx.db, () =>
+    await ctx.db.transaction((tx) =>
       recordFailure(
+        tx,
         ctx,
         counters,
         {
@@ -79,17 +78,13 @@ async function pullEvaluation(
   }
   const cda = Buffer.from(data, 'base64').toString('utf8');
   const nowIso = now.toISOString();
-  inTransaction(ctx.db, () => {
-    try {
-      const parsed = parseEvaluationCda(cda, { maxBytes: ctx.limits.maxAttachmentBytes });
-      ctx.db
-        .prepare(
-          'INSERT OR IGNORE INTO evaluation (decision_id, finess_eg, parsed_json, raw_cda, fetched_at) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(item.decision_id, item.finess_eg, JSON.stringify(parsed), cda, nowIso);
-      counters.evaluations++;
-    } catch (error) {
+  let parsed: ReturnType<typeof parseEvaluationCda>;
+  try {
+    parsed = parseEvaluationCda(cda, { maxBytes: ctx.limits.maxAttachmentBytes });
+  } catch (error) {
+    await ctx.db.transaction((tx) =>
       recordFailure(
+        tx,
         ctx,
         counters,
         {
@@ -99,7 +94,14 @@ async function pullEvaluation(
           failure: permanent('cda-illisible', `CDA d’évaluation illisible : ${(error as Error).message}`.slice(0, 300)),
         },
         now,
-      );
-    }
-  });
+      ),
+    );
+    return;
+  }
+  await ctx.db.run(
+    `INSERT INTO evaluation (decision_id, finess_eg, parsed_json, raw_cda, fetched_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING`,
+    [item.decision_id, item.finess_eg, JSON.stringify(parsed), cda, nowIso],
+  );
+  counters.evaluations++;
 }

@@ -6,7 +6,7 @@
  * forward only (never backwards) to the search's server instant once every page is committed.
  */
 import { AppError } from '@shared/errors/app-error';
-import { inTransaction } from '../../db/database';
+import type { SqlExecutor } from '../../db/sql/sql-database';
 import { createLogger } from '../../logging/logger';
 import { withRetry } from '../net/retry-policy';
 import {
@@ -46,8 +46,8 @@ export interface PagedSearch<P> {
   firstPath(lastUpdatedGt: string): string;
   /** Reads and checks a page's entries; never throws for one item (each item's failure is part of the result). */
   prepare(resources: readonly SearchResource[]): Promise<P>;
-  /** Writes a prepared page (short transactions, no await inside). */
-  commit(prepared: P): Promise<void> | void;
+  /** Writes a prepared page (short transactions). */
+  commit(prepared: P): Promise<void>;
   onProgress?(done: number, total: number): void;
 }
 
@@ -58,15 +58,15 @@ export interface SearchStart {
 }
 
 /** Where a search starts; `serverNow` is the server's time from the run's first answer (the local clock otherwise). */
-export function searchStart(
+export async function searchStart(
   ctx: SyncContext,
   finessEg: string,
   flow: SearchFlow,
   serverNow: string | undefined,
-): SearchStart {
+): Promise<SearchStart> {
   const now = new Date(serverNow ?? ctx.now().toISOString()).getTime();
   const floor = new Date(now - LOOK_BACK_MS).toISOString();
-  const cursor = readCursor(ctx.db, finessEg, flow);
+  const cursor = await readCursor(ctx.db, finessEg, flow);
   if (cursor === undefined) return { since: floor };
   if (Date.parse(cursor) < now - LOOK_BACK_MS) return { since: floor, gap: { from: cursor, to: floor } };
   return { since: cursor };
@@ -91,7 +91,7 @@ export async function pagedCursorSearch<P>(
   serverNow: string | undefined,
   search: PagedSearch<P>,
 ): Promise<void> {
-  const start = searchStart(ctx, finessEg, search.flow, serverNow);
+  const start = await searchStart(ctx, finessEg, search.flow, serverNow);
   let snapshot: string | undefined;
   let done = 0;
   let total = 0;
@@ -150,31 +150,43 @@ export async function pagedCursorSearch<P>(
     search.onProgress?.(done, Math.max(total, done));
   }
   const nowIso = ctx.now().toISOString();
-  inTransaction(ctx.db, () => {
-    if (snapshot) writeCursor(ctx.db, finessEg, search.flow, snapshot, nowIso);
-    if (start.gap) recordGap(ctx, finessEg, search.flow, start.gap, counters, nowIso);
+  const gap = start.gap;
+  if (!snapshot && !gap) return;
+  const warning = await ctx.db.transaction(async (tx) => {
+    if (snapshot) await writeCursor(tx, finessEg, search.flow, snapshot, nowIso);
+    return gap ? recordGap(tx, ctx, finessEg, search.flow, gap, nowIso) : undefined;
   });
+  // Counted once the transaction that records it has committed.
+  if (warning) counters.warnings.push(warning);
 }
 
-function recordGap(
+/** Records the period possibly missed and journals it; returns the warning for the run's summary. */
+async function recordGap(
+  tx: SqlExecutor,
   ctx: SyncContext,
   finessEg: string,
   flow: SearchFlow,
   gap: { from: string; to: string },
-  counters: SyncCounters,
   nowIso: string,
-): void {
-  ctx.db
-    .prepare('INSERT INTO sync_gap (finess_eg, flow, missing_from, missing_to, detected_at) VALUES (?, ?, ?, ?, ?)')
-    .run(finessEg, flow, gap.from, gap.to, nowIso);
+): Promise<string> {
+  await tx.run('INSERT INTO sync_gap (finess_eg, flow, missing_from, missing_to, detected_at) VALUES (?, ?, ?, ?, ?)', [
+    finessEg,
+    flow,
+    gap.from,
+    gap.to,
+    nowIso,
+  ]);
   const message = gapMessage(flow, finessEg, gap);
-  counters.warnings.push(message);
-  ctx.journal.append({
-    actor: 'synchronisation',
-    action: flow === 'flux1' ? 'Décisions possiblement manquantes' : 'Statuts possiblement manquants',
-    outcome: 'échec',
-    recordType: 'entité géographique',
-    recordId: finessEg,
-    detail: message,
-  });
+  await ctx.journal.append(
+    {
+      actor: 'synchronisation',
+      action: flow === 'flux1' ? 'Décisions possiblement manquantes' : 'Statuts possiblement manquants',
+      outcome: 'échec',
+      recordType: 'entité géographique',
+      recordId: finessEg,
+      detail: message,
+    },
+    tx,
+  );
+  return message;
 }

@@ -2,7 +2,6 @@
  * ROR units of one EG into the local mirror (sandbox imitation endpoint, not in the IG). A unit the referent edited
  * locally (locally_edited) keeps its values; the remote copy is still kept in remote_json.
  */
-import { inTransaction } from '../../db/database';
 import { withRetry } from '../net/retry-policy';
 import { serverInstant, type SyncContext, type SyncCounters } from '../sync-context';
 
@@ -37,14 +36,17 @@ export async function pullRorUnits(
   );
   const entries = (res.body as { entry?: { resource?: HealthcareService }[] }).entry ?? [];
   const nowIso = ctx.now().toISOString();
-  inTransaction(ctx.db, () => {
+  counters.units += await ctx.db.transaction(async (tx) => {
     // The token lists FINESS EG numbers only; the establishment's name comes with its units (providedBy).
     const establishmentName = entries.find((e) => e.resource?.providedBy?.display)?.resource?.providedBy?.display;
     if (establishmentName) {
-      ctx.db
-        .prepare('UPDATE geographic_entity SET name = ? WHERE finess_eg = ? AND name <> ?')
-        .run(establishmentName, finessEg, establishmentName);
+      await tx.run('UPDATE geographic_entity SET name = ? WHERE finess_eg = ? AND name <> ?', [
+        establishmentName,
+        finessEg,
+        establishmentName,
+      ]);
     }
+    let changed = 0;
     for (const entry of entries) {
       const hs = entry.resource;
       const idRor = hs?.identifier?.[0]?.value;
@@ -61,23 +63,27 @@ export async function pullRorUnits(
         remote: JSON.stringify(hs),
         now: nowIso,
       };
-      const r = ctx.db
-        .prepare(
-          `INSERT INTO ror_unit (finess_eg, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel,
-             mode_prise_charge, origin, locally_edited, remote_json, updated_at)
-           VALUES (@eg, @idRor, @name, @cat, @temp, @seq, @mode, 'vt', 0, @remote, @now)
-           ON CONFLICT (id_ror) DO UPDATE SET
-             name = CASE WHEN locally_edited = 1 THEN name ELSE excluded.name END,
-             categorie_organisation = CASE WHEN locally_edited = 1 THEN categorie_organisation ELSE excluded.categorie_organisation END,
-             temporalite_accueil = CASE WHEN locally_edited = 1 THEN temporalite_accueil ELSE excluded.temporalite_accueil END,
-             accueil_sequentiel = CASE WHEN locally_edited = 1 THEN accueil_sequentiel ELSE excluded.accueil_sequentiel END,
-             mode_prise_charge = CASE WHEN locally_edited = 1 THEN mode_prise_charge ELSE excluded.mode_prise_charge END,
-             remote_json = excluded.remote_json, updated_at = excluded.updated_at
-           WHERE remote_json IS NOT excluded.remote_json`,
-        )
-        .run(values);
-      counters.units += r.changes;
+      const r = await tx.run(
+        `INSERT INTO ror_unit (finess_eg, id_ror, name, categorie_organisation, temporalite_accueil, accueil_sequentiel,
+           mode_prise_charge, origin, locally_edited, remote_json, updated_at)
+         VALUES (@eg, @idRor, @name, @cat, @temp, @seq, @mode, 'vt', 0, @remote, @now)
+         ON CONFLICT (id_ror) DO UPDATE SET
+           name = CASE WHEN ror_unit.locally_edited = 1 THEN ror_unit.name ELSE excluded.name END,
+           categorie_organisation = CASE WHEN ror_unit.locally_edited = 1 THEN ror_unit.categorie_organisation
+             ELSE excluded.categorie_organisation END,
+           temporalite_accueil = CASE WHEN ror_unit.locally_edited = 1 THEN ror_unit.temporalite_accueil
+             ELSE excluded.temporalite_accueil END,
+           accueil_sequentiel = CASE WHEN ror_unit.locally_edited = 1 THEN ror_unit.accueil_sequentiel
+             ELSE excluded.accueil_sequentiel END,
+           mode_prise_charge = CASE WHEN ror_unit.locally_edited = 1 THEN ror_unit.mode_prise_charge
+             ELSE excluded.mode_prise_charge END,
+           remote_json = excluded.remote_json, updated_at = excluded.updated_at
+         WHERE ror_unit.remote_json IS DISTINCT FROM excluded.remote_json`,
+        values,
+      );
+      changed += r.changes;
     }
+    return changed;
   });
   return serverInstant(res.body, res.serverDate);
 }

@@ -6,7 +6,7 @@
  * one Task — an exception included — is recorded for that Task alone; the rest of its page is applied.
  */
 import type { StatusReport } from '@shared/domain/status-report';
-import { inTransaction, type Db } from '../../db/database';
+import type { SqlExecutor } from '../../db/sql/sql-database';
 import { readStatusReport, validateResource } from '../../fhir';
 import {
   checkReadBody,
@@ -19,10 +19,10 @@ import {
   validationFailure,
   type ItemFailure,
 } from '../items/item-failure';
-import { dueRereads, resolveItem } from '../items/item-store';
+import { dueRereads, openItemIds, recordItemFailure, resolveItem, type RecordedFailure } from '../items/item-store';
+import { writeEachItem } from '../items/write-items';
 import { mapBounded, withRetry } from '../net/retry-policy';
 import { isCancellation, type SyncContext, type SyncCounters } from '../sync-context';
-import { recordFailure } from './decision-pull';
 import { notificationStore } from '../../db/notification-store';
 import { hasLocalWork } from './decision-store';
 import { pagedCursorSearch } from './paged-search';
@@ -35,32 +35,29 @@ const UNKNOWN_DECISION = 'Statut reçu pour une décision absente de la base loc
  * A Task can name a decision published after this run's flux 1 search and before its flux 5 search: it is set
  * aside, and the cursor moves past it. Each later run applies such Tasks once their decision has arrived.
  */
-function applySetAsideTasks(ctx: SyncContext, finessEg: string, counters: SyncCounters): void {
-  const rows = ctx.db
-    .prepare(
-      `SELECT id, raw FROM quarantine WHERE flow = 'flux5' AND finess_eg = ? AND rule = ? AND resolved_at IS NULL
-       AND raw IS NOT NULL ORDER BY id`,
-    )
-    .all(finessEg, UNKNOWN_DECISION_RULE) as { id: number; raw: string }[];
+async function applySetAsideTasks(ctx: SyncContext, finessEg: string, counters: SyncCounters): Promise<void> {
+  const rows = await ctx.db.all<{ id: number; raw: string }>(
+    `SELECT id, raw FROM quarantine WHERE flow = 'flux5' AND finess_eg = ? AND rule = ? AND resolved_at IS NULL
+     AND raw IS NOT NULL ORDER BY id`,
+    [finessEg, UNKNOWN_DECISION_RULE],
+  );
   if (rows.length === 0) return;
   const nowIso = ctx.now().toISOString();
-  inTransaction(ctx.db, () => {
-    for (const row of rows) {
-      try {
-        ctx.db.transaction(() => {
-          const task = JSON.parse(row.raw) as TaskResource;
-          const result = applyReceivedStatus(ctx.db, finessEg, task, readStatusReport(task), nowIso);
-          if (result === 'unknown-decision') return;
-          if (result === 'added') counters.statuses++;
-          ctx.db
-            .prepare("UPDATE quarantine SET resolved_at = ?, resolution = 'décision reçue' WHERE id = ?")
-            .run(nowIso, row.id);
-        })();
-      } catch {
-        // Stays set aside; it was checked when received, so this is a local failure the next run tries again.
-      }
-    }
-  });
+  const written = await ctx.db.transaction((tx) =>
+    writeEachItem(tx, rows, async (exec, row) => {
+      const task = JSON.parse(row.raw) as TaskResource;
+      const result = await applyReceivedStatus(exec, finessEg, task, readStatusReport(task), nowIso);
+      if (result === 'unknown-decision') return result;
+      await exec.run("UPDATE quarantine SET resolved_at = ?, resolution = 'décision reçue' WHERE id = ?", [
+        nowIso,
+        row.id,
+      ]);
+      return result;
+    }),
+  );
+  // A Task that failed here stays set aside: it was checked when received, so this is a local failure the next run
+  // tries again.
+  counters.statuses += written.filter((w) => w.ok && w.value === 'added').length;
 }
 interface TaskResource {
   id?: string;
@@ -68,30 +65,30 @@ interface TaskResource {
   identifier?: { system?: string; value?: string }[];
 }
 
-export function applyReceivedStatus(
-  db: Db,
+export async function applyReceivedStatus(
+  db: SqlExecutor,
   finessEg: string,
   task: TaskResource,
   report: StatusReport,
   nowIso: string,
-): 'added' | 'known' | 'unknown-decision' {
-  const notification = db
-    .prepare(
-      `SELECT n.id FROM notification n JOIN decision d ON d.id = n.decision_id
-       WHERE d.id_nat_decision = ? AND n.finess_eg = ?`,
-    )
-    .get(report.idNatDecision, finessEg) as { id: number } | undefined;
-  if (!notification) return 'unknown-decision';
-  // Our own Task coming back (server option): already in the history under its client identifier.
+): Promise<'added' | 'known' | 'unknown-decision'> {
   const clientId = task.identifier?.[0]?.value;
-  if (clientId && db.prepare('SELECT 1 FROM status_event WHERE client_identifier = ?').get(clientId)) return 'known';
-  const inserted = db
-    .prepare(
-      `INSERT OR IGNORE INTO status_event (notification_id, origin, task_id, emitter_id_nat, statut_esms, motif_esms,
-         date_statut_esms, id_unite, statut_unite, motif_unite, date_statut_unite, description, server_last_updated,
-         created_at) VALUES (?, 'vt', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
+  // The notification and, in the same statement, whether the Task is our own coming back (server option): already in
+  // the history under its client identifier.
+  const notification = await db.get<{ id: number; ours: number }>(
+    `SELECT n.id, (SELECT count(*) FROM status_event WHERE client_identifier = ?) AS ours
+       FROM notification n JOIN decision d ON d.id = n.decision_id
+      WHERE d.id_nat_decision = ? AND n.finess_eg = ?`,
+    [clientId || null, report.idNatDecision, finessEg],
+  );
+  if (!notification) return 'unknown-decision';
+  if (notification.ours > 0) return 'known';
+  const inserted = await db.run(
+    `INSERT INTO status_event (notification_id, origin, task_id, emitter_id_nat, statut_esms, motif_esms,
+       date_statut_esms, id_unite, statut_unite, motif_unite, date_statut_unite, description, server_last_updated,
+       created_at) VALUES (?, 'vt', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING`,
+    [
       notification.id,
       task.id ?? null,
       report.idNatStruct,
@@ -105,28 +102,30 @@ export function applyReceivedStatus(
       report.description ?? null,
       task.meta?.lastUpdated ?? null,
       nowIso,
-    );
+    ],
+  );
   if (inserted.changes === 0) return 'known';
   const fromUs = report.idNatStruct === `1${finessEg}`;
   const code = report.statutESMS;
-  const work = hasLocalWork(db, notification.id);
+  const store = notificationStore(db);
   if (code === '46' || code === '49' || code === '37') {
     const reason = {
       '46': 'Admission impossible entérinée par la MDPH',
       '49': 'Notification annulée par la MDPH',
       '37': 'Décision d’orientation annulée par la MDPH',
     }[code];
-    const store = notificationStore(db);
-    store.setEsmsStatus({
+    // Read before the status changes it.
+    const work = await hasLocalWork(db, notification.id);
+    await store.setEsmsStatus({
       id: notification.id,
       esmsStatus: code,
       esmsStatusDate: report.dateStatutESMS ?? null,
       terminated: true,
       nowIso,
     });
-    if (work) store.raiseATraiter(notification.id, `${reason} : travail en cours à clore`, nowIso);
+    if (work) await store.raiseATraiter(notification.id, `${reason} : travail en cours à clore`, nowIso);
   } else if (code === '54') {
-    notificationStore(db).setEsmsStatus({
+    await store.setEsmsStatus({
       id: notification.id,
       esmsStatus: '54',
       esmsStatusDate: report.dateStatutESMS ?? null,
@@ -134,7 +133,7 @@ export function applyReceivedStatus(
       nowIso,
     });
   } else if (code === '47' && !fromUs) {
-    notificationStore(db).raiseATraiter(notification.id, 'Usager entré dans un autre ESMS', nowIso);
+    await store.raiseATraiter(notification.id, 'Usager entré dans un autre ESMS', nowIso);
   }
   return 'added';
 }
@@ -176,62 +175,63 @@ async function rereadTask(ctx: SyncContext, finessEg: string, id: string): Promi
   }
 }
 
-function commitTasks(
+/** One page of Tasks in one transaction; a failing write is that Task's alone (write-items.ts). */
+async function commitTasks(
   ctx: SyncContext,
   finessEg: string,
   counters: SyncCounters,
   checked: readonly CheckedTask[],
-): void {
+): Promise<void> {
   const now = ctx.now();
   const nowIso = now.toISOString();
-  inTransaction(ctx.db, () => {
-    for (const item of checked) {
-      if (!item.ok) {
-        recordFailure(ctx, counters, { finessEg, flow: 'flux5', resourceId: item.id, failure: item.failure }, now);
-        continue;
-      }
+  type Outcome = 'added' | 'known' | RecordedFailure['kind'];
+  const outcomes = await ctx.db.transaction(async (tx) => {
+    const openItems = await openItemIds(tx, 'flux5', finessEg);
+    const fail = async (exec: SqlExecutor, resourceId: string | null, failure: ItemFailure) => {
+      const recorded = await recordItemFailure(exec, { finessEg, flow: 'flux5', resourceId, failure }, now, ctx.limits);
+      if (resourceId) openItems.add(resourceId);
+      return recorded.kind;
+    };
+    const written = await writeEachItem(tx, checked, async (exec, item): Promise<Outcome> => {
+      if (!item.ok) return fail(exec, item.id, item.failure);
       const id = typeof item.task.id === 'string' ? item.task.id : null;
-      try {
-        const result = ctx.db.transaction(() => {
-          const applied = applyReceivedStatus(ctx.db, finessEg, item.task, item.report, nowIso);
-          if (applied !== 'unknown-decision' && id) {
-            resolveItem(ctx.db, { finessEg, flow: 'flux5', resourceId: id }, nowIso, 'relue avec succès');
-          }
-          return applied;
-        })();
-        if (result === 'added') counters.statuses++;
-        else if (result === 'unknown-decision') {
-          const raw = rawOf(item.task);
-          recordFailure(
-            ctx,
-            counters,
-            {
-              finessEg,
-              flow: 'flux5',
-              resourceId: id,
-              failure: permanent(UNKNOWN_DECISION_RULE, UNKNOWN_DECISION, raw ? { raw } : {}),
-            },
-            now,
-          );
-        }
-      } catch (error) {
-        recordFailure(
-          ctx,
-          counters,
-          {
-            finessEg,
-            flow: 'flux5',
-            resourceId: id,
-            failure: transient(
-              'stockage-echec',
-              `Task/${id ?? 'sans id'} : enregistrement local impossible (${(error as Error).name}), relu à la prochaine synchronisation.`,
-            ),
-          },
-          now,
-        );
+      const applied = await applyReceivedStatus(exec, finessEg, item.task, item.report, nowIso);
+      if (applied === 'unknown-decision') {
+        const raw = rawOf(item.task);
+        return fail(exec, id, permanent(UNKNOWN_DECISION_RULE, UNKNOWN_DECISION, raw ? { raw } : {}));
       }
+      if (id && openItems.has(id)) {
+        await resolveItem(exec, { finessEg, flow: 'flux5', resourceId: id }, nowIso, 'relue avec succès');
+      }
+      return applied;
+    });
+    const outcomes: Outcome[] = [];
+    for (const [i, result] of written.entries()) {
+      const item = checked[i];
+      if (result.ok) outcomes.push(result.value);
+      else if (item?.ok) {
+        const id = typeof item.task.id === 'string' ? item.task.id : null;
+        const error = result.error as Error | undefined;
+        outcomes.push(
+          await fail(
+            tx,
+            id,
+            transient(
+              'stockage-echec',
+              `Task/${id ?? 'sans id'} : enregistrement local impossible (${error?.name ?? 'erreur'}), relu à la prochaine synchronisation.`,
+            ),
+          ),
+        );
+      } else throw result.error;
     }
+    return outcomes;
   });
+  // Counted once committed.
+  for (const outcome of outcomes) {
+    if (outcome === 'added') counters.statuses++;
+    else if (outcome === 'à relire') counters.toReread++;
+    else if (outcome === 'quarantaine') counters.quarantined++;
+  }
 }
 
 export async function pullStatuses(
@@ -240,9 +240,10 @@ export async function pullStatuses(
   counters: SyncCounters,
   serverNow: string | undefined,
 ): Promise<void> {
-  const due = dueRereads(ctx.db, 'flux5', finessEg, ctx.now());
+  const due = await dueRereads(ctx.db, 'flux5', finessEg, ctx.now());
   if (due.length > 0) {
-    commitTasks(ctx, finessEg, counters, await mapBounded(due, ctx.concurrency, (id) => rereadTask(ctx, finessEg, id)));
+    const reread = await mapBounded(due, ctx.concurrency, (id) => rereadTask(ctx, finessEg, id));
+    await commitTasks(ctx, finessEg, counters, reread);
   }
   await pagedCursorSearch(ctx, finessEg, counters, serverNow, {
     flow: 'flux5',
@@ -253,5 +254,5 @@ export async function pullStatuses(
     commit: (checked) => commitTasks(ctx, finessEg, counters, checked),
     onProgress: (done) => ctx.onProgress?.({ phase: 'statuts', done, total: done, finessEg, running: true }),
   });
-  applySetAsideTasks(ctx, finessEg, counters);
+  await applySetAsideTasks(ctx, finessEg, counters);
 }

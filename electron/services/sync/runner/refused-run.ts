@@ -6,28 +6,31 @@
  */
 import type { SyncSummary } from '@shared/domain/sync';
 import { isAppError } from '@shared/errors/app-error';
-import { inTransaction, type Db } from '../../db/database';
+import type { SqlDatabase } from '../../db/sql/sql-database';
 import { Journal } from '../../journal/journal';
 import { emptyCounters } from '../sync-context';
 
-export function recordRefusedRun(db: Db, error: unknown, now: Date = new Date()): number {
+export async function recordRefusedRun(db: SqlDatabase, error: unknown, now: Date = new Date()): Promise<number> {
   const message = isAppError(error) ? error.message : 'La synchronisation n’a pas pu démarrer (erreur inattendue).';
   const summary: SyncSummary = { ...emptyCounters(), errors: [message], notice: { kind: 'refusée', message } };
   const at = now.toISOString();
-  return inTransaction(db, () => {
-    const runId = Number(
-      db
-        .prepare("INSERT INTO sync_run (started_at, finished_at, outcome, summary_json) VALUES (?, ?, 'échec', ?)")
-        .run(at, at, JSON.stringify(summary)).lastInsertRowid,
+  return db.transaction(async (tx) => {
+    const runId = await tx.value<number>(
+      "INSERT INTO sync_run (started_at, finished_at, outcome, summary_json) VALUES (?, ?, 'échec', ?) RETURNING id",
+      [at, at, JSON.stringify(summary)],
     );
-    new Journal(db, () => now).append({
-      actor: 'synchronisation',
-      action: 'Synchronisation refusée',
-      outcome: 'échec',
-      recordType: 'sync_run',
-      recordId: runId,
-      detail: isAppError(error) ? `${message} (${error.code})` : message,
-    });
+    if (runId === undefined) throw new Error('synchronisation non enregistrée');
+    await new Journal(db, () => now).append(
+      {
+        actor: 'synchronisation',
+        action: 'Synchronisation refusée',
+        outcome: 'échec',
+        recordType: 'sync_run',
+        recordId: runId,
+        detail: isAppError(error) ? `${message} (${error.code})` : message,
+      },
+      tx,
+    );
     return runId;
   });
 }

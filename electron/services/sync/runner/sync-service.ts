@@ -12,7 +12,9 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { listGaps } from '../items/quarantine-queries';
 import type { SyncProgress, SyncStatusDto, SyncRunDto, SyncOutcome, SyncSummary } from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
-import type { Db } from '../../db/database';
+import type { StoreLocation } from '../../db/open-store';
+import type { SqlDatabase } from '../../db/sql/sql-database';
+import { SqliteDatabase } from '../../db/sql/sqlite-database';
 import { Journal } from '../../journal/journal';
 import type { SyncRunResult } from '../sync-engine';
 import { createNodeTransport } from '../../transport/node-transport';
@@ -26,7 +28,7 @@ import type { RetryPolicy } from '../net/retry-policy';
 import { readSyncLimits } from '../items/item-store';
 import { sendOutbox } from '../outbox/outbox-sender';
 import { emptyCounters } from '../sync-context';
-import type { SyncWorkerData } from './sync-worker-entry';
+import type { SyncRunSettings, SyncWorkerData } from './sync-worker-entry';
 
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
 /** Quiet time after a confirmed status before the outbox is pushed: a burst of confirmations leaves in one push. */
@@ -48,10 +50,12 @@ const CHECKPOINT_EVERY_MS = 250;
 const WORKER_YOUNG_GENERATION_MB = 16;
 
 export interface SyncServiceOptions {
-  /** The UI connection: reads of status, runs, outbox. */
-  readonly db: Db;
-  /** What the worker needs; built lazily (certificate and secrets may change between runs). */
-  readonly workerData: () => Promise<SyncWorkerData>;
+  /** The UI connection: reads of status, runs, outbox; the outbox push. */
+  readonly db: SqlDatabase;
+  /** Where that store is: the worker opens its own connection to it (SQLite file or PostgreSQL). */
+  readonly store: StoreLocation;
+  /** What else the worker needs; built lazily (certificate and secrets may change between runs). */
+  readonly workerData: () => Promise<SyncRunSettings>;
   readonly onProgress: (progress: SyncProgress) => void;
   readonly onFinished: (result: SyncRunResult | undefined) => void;
   readonly intervalMs?: number;
@@ -114,9 +118,14 @@ export class SyncService {
     try {
       // A push in progress ends first: one sender at a time on the outbox.
       await this.pushing;
-      data = { ...(await this.options.workerData()), checkpointInParent: true };
+      data = {
+        ...(await this.options.workerData()),
+        store: this.options.store,
+        // SQLite only: a PostgreSQL server checkpoints by itself.
+        checkpointInParent: this.options.db instanceof SqliteDatabase,
+      };
     } catch (error) {
-      recordRefusedRun(this.options.db, error);
+      await recordRefusedRun(this.options.db, error).catch(() => undefined);
       this.options.onFinished(undefined);
       throw error;
     } finally {
@@ -137,9 +146,9 @@ export class SyncService {
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     this.worker = worker;
-    // The worker's connection never checkpoints: this one does, on another core, without blocking its writes
+    // SQLite: the worker's connection never checkpoints: this one does, on another core, without blocking its writes
     // (PASSIVE copies what is committed and gives up on any lock).
-    const checkpoints = setInterval(() => this.checkpoint(), CHECKPOINT_EVERY_MS);
+    const checkpoints = data.checkpointInParent ? setInterval(() => this.checkpoint(), CHECKPOINT_EVERY_MS) : undefined;
     return new Promise((resolve, reject) => {
       let result: SyncRunResult | undefined;
       let failure: AppError | undefined;
@@ -163,8 +172,10 @@ export class SyncService {
       });
       worker.on('exit', () => {
         relay?.close();
-        clearInterval(checkpoints);
-        this.checkpoint();
+        if (checkpoints) {
+          clearInterval(checkpoints);
+          this.checkpoint();
+        }
         this.worker = undefined;
         this.progress = null;
         this.options.onFinished(result);
@@ -206,18 +217,17 @@ export class SyncService {
     }
   }
 
-  private dueOutboxIds(): number[] {
-    return this.options.db
-      .prepare(
-        `SELECT id FROM outbox WHERE state IN ('pending', 'in_flight') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-         ORDER BY id`,
-      )
-      .pluck()
-      .all(new Date().toISOString()) as number[];
+  private async dueOutboxIds(): Promise<number[]> {
+    const rows = await this.options.db.all<{ id: number }>(
+      `SELECT id FROM outbox WHERE state IN ('pending', 'in_flight') AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+       ORDER BY id`,
+      [new Date().toISOString()],
+    );
+    return rows.map((r) => r.id);
   }
 
   private async push(): Promise<OutboxPushResult | undefined> {
-    const due = this.dueOutboxIds();
+    const due = await this.dueOutboxIds();
     if (due.length === 0) return undefined;
     const data = await this.options.workerData();
     let transport: Transport;
@@ -245,13 +255,14 @@ export class SyncService {
           sdo: sdoContextOf(data.sdo),
           retry: PUSH_RETRY,
           concurrency: 1,
-          limits: readSyncLimits(db),
+          limits: await readSyncLimits(db),
         },
         counters,
       );
-      const states = db
-        .prepare(`SELECT id, state FROM outbox WHERE id IN (${due.map(() => '?').join(',')})`)
-        .all(...due) as { id: number; state: string }[];
+      const states = await db.all<{ id: number; state: string }>(
+        `SELECT id, state FROM outbox WHERE id IN (${due.map(() => '?').join(',')}) ORDER BY id`,
+        due,
+      );
       return {
         sent: states.filter((s) => s.state === 'sent').map((s) => s.id),
         rejected: states.filter((s) => s.state === 'rejected').map((s) => s.id),
@@ -280,8 +291,10 @@ export class SyncService {
   }
 
   private checkpoint(): void {
+    const db = this.options.db;
+    if (!(db instanceof SqliteDatabase)) return;
     try {
-      this.options.db.pragma('wal_checkpoint(PASSIVE)');
+      db.connection.pragma('wal_checkpoint(PASSIVE)');
     } catch {
       // A closed or busy connection: the next checkpoint (or SQLite's own at the next local write) catches up.
     }
@@ -293,40 +306,42 @@ export class SyncService {
     return true;
   }
 
-  status(): SyncStatusDto {
-    const db = this.options.db;
-    const runs = db
-      .prepare('SELECT id, started_at, finished_at, outcome, summary_json FROM sync_run ORDER BY id DESC LIMIT 10')
-      .all() as {
-      id: number;
-      started_at: string;
-      finished_at: string | null;
-      outcome: SyncOutcome | null;
-      summary_json: string | null;
-    }[];
-    const lastRuns: SyncRunDto[] = runs.map((r) => ({
-      id: r.id,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      outcome: r.outcome,
-      summary: r.summary_json ? (JSON.parse(r.summary_json) as SyncSummary) : null,
-    }));
-    return {
-      running: this.running,
-      progress: this.progress,
-      lastRuns,
-      nextScheduledAt: this.nextAt ? this.nextAt.toISOString() : null,
-      pendingOutbox: db
-        .prepare("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')")
-        .pluck()
-        .get() as number,
-      quarantined: db.prepare('SELECT count(*) FROM quarantine WHERE resolved_at IS NULL').pluck().get() as number,
-      toReread: db
-        .prepare("SELECT count(*) FROM quarantine WHERE resolved_at IS NULL AND kind = 'à relire'")
-        .pluck()
-        .get() as number,
-      gaps: listGaps(db),
-    };
+  async status(): Promise<SyncStatusDto> {
+    // One consistent view of the counts and the runs.
+    return this.options.db.transaction(
+      async (tx) => {
+        const runs = await tx.all<{
+          id: number;
+          started_at: string;
+          finished_at: string | null;
+          outcome: SyncOutcome | null;
+          summary_json: string | null;
+        }>('SELECT id, started_at, finished_at, outcome, summary_json FROM sync_run ORDER BY id DESC LIMIT 10');
+        const lastRuns: SyncRunDto[] = runs.map((r) => ({
+          id: r.id,
+          startedAt: r.started_at,
+          finishedAt: r.finished_at,
+          outcome: r.outcome,
+          summary: r.summary_json ? (JSON.parse(r.summary_json) as SyncSummary) : null,
+        }));
+        const counts = await tx.get<{ pending: number; quarantined: number; toReread: number }>(
+          `SELECT (SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')) AS pending,
+                  (SELECT count(*) FROM quarantine WHERE resolved_at IS NULL) AS quarantined,
+                  (SELECT count(*) FROM quarantine WHERE resolved_at IS NULL AND kind = 'à relire') AS "toReread"`,
+        );
+        return {
+          running: this.running,
+          progress: this.progress,
+          lastRuns,
+          nextScheduledAt: this.nextAt ? this.nextAt.toISOString() : null,
+          pendingOutbox: counts?.pending ?? 0,
+          quarantined: counts?.quarantined ?? 0,
+          toReread: counts?.toReread ?? 0,
+          gaps: await listGaps(tx),
+        };
+      },
+      { readOnly: true },
+    );
   }
 
   async close(): Promise<void> {

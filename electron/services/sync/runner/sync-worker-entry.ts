@@ -1,9 +1,11 @@
 /**
- * Worker thread running one sync with its own database connection (docs/decisions.md §4): the UI-facing connection in
- * the main thread stays responsive. Messages: in {type:'cancel'}; out progress / done / error.
+ * Worker thread running one sync with its own connection to the store (docs/decisions.md §4): the UI-facing
+ * connection in the main thread stays responsive. The store is given by its location, so the same worker syncs
+ * into the desk's SQLite or the organisation's PostgreSQL. Messages: in {type:'cancel'}; out progress / done / error.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { openDatabase } from '../../db/database';
+import { openStore, type StoreLocation } from '../../db/open-store';
+import { SqliteDatabase } from '../../db/sql/sqlite-database';
 import { Journal } from '../../journal/journal';
 import { createNodeTransport } from '../../transport/node-transport';
 import { createPortHttpSender } from '../../transport/port-http-sender';
@@ -12,6 +14,7 @@ import type { NodeTransportConfig, Transport } from '../../transport/transport';
 import type { SdoSettings } from '@shared/domain/sdo-versions';
 import { sdoContextOf } from '../../fhir';
 import { runSyncOnce } from '../sync-engine';
+import { storeLocationFromWorker } from './store-transfer';
 
 /** How the worker reaches ViaTrajectoire. */
 export type WorkerTransport =
@@ -24,8 +27,8 @@ export type WorkerTransport =
   | { readonly via: 'main'; readonly endpoints: SdoEndpointConfig; readonly port?: MessagePort };
 
 export interface SyncWorkerData {
-  readonly databaseFile: string;
-  readonly databaseKey: Uint8Array;
+  /** The store to sync into; the worker opens its own connection to it. */
+  readonly store: StoreLocation;
   readonly transport: WorkerTransport;
   readonly legalEntity?: { finessEj: string; name: string };
   readonly activateNewEgs?: boolean;
@@ -37,11 +40,14 @@ export interface SyncWorkerData {
   /** Parallel reads of flux 1 (the engine's default otherwise). */
   readonly concurrency?: number;
   /**
-   * The parent thread checkpoints the WAL (SyncService does, on its own connection): this connection never does,
-   * so copying pages from the WAL to the database (decrypted and encrypted again) leaves the sync's thread.
+   * SQLite: the parent thread checkpoints the WAL (SyncService does, on its own connection): this connection never
+   * does, so copying pages from the WAL to the database (decrypted and encrypted again) leaves the sync's thread.
    */
   readonly checkpointInParent?: boolean;
 }
+
+/** What the app decides for each run; SyncService adds the store and how the WAL is checkpointed. */
+export type SyncRunSettings = Omit<SyncWorkerData, 'store' | 'checkpointInParent'>;
 
 async function main(): Promise<void> {
   const data = workerData as SyncWorkerData;
@@ -51,10 +57,11 @@ async function main(): Promise<void> {
   });
   // Listening for "cancel" must not keep the thread alive once the run is over (the service waits for its exit).
   parentPort?.unref();
-  const db = openDatabase({ file: data.databaseFile, key: Buffer.from(data.databaseKey) });
-  if (data.checkpointInParent) db.pragma('wal_autocheckpoint = 0');
-  const transport = workerTransport(data.transport);
+  const db = await openStore(storeLocationFromWorker(data.store));
+  if (data.checkpointInParent && db instanceof SqliteDatabase) db.connection.pragma('wal_autocheckpoint = 0');
+  let transport: Transport | undefined;
   try {
+    transport = workerTransport(data.transport);
     const result = await runSyncOnce({
       db,
       journal: new Journal(db),
@@ -68,14 +75,10 @@ async function main(): Promise<void> {
     });
     parentPort?.postMessage({ type: 'done', result });
   } catch (error) {
-    parentPort?.postMessage({
-      type: 'error',
-      message: (error as Error).message,
-      code: (error as { code?: string }).code,
-    });
+    postError(error);
   } finally {
-    transport.close();
-    db.close();
+    transport?.close();
+    await db.close();
   }
 }
 
@@ -86,4 +89,13 @@ function workerTransport(spec: WorkerTransport): Transport {
   return createSdoTransport(spec.endpoints, () => createPortHttpSender(port));
 }
 
-void main();
+function postError(error: unknown): void {
+  parentPort?.postMessage({
+    type: 'error',
+    message: (error as Error).message,
+    code: (error as { code?: string }).code,
+  });
+}
+
+// The store could not be opened (wrong key, server unreachable): the run ends with its reason.
+main().catch(postError);

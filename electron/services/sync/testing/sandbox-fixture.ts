@@ -1,34 +1,60 @@
-/** Test fixture: the embedded sandbox over real mTLS, an encrypted database file and the Node transport. */
-import crypto from 'node:crypto';
+/**
+ * Test fixture: the embedded sandbox over real mTLS, stores of the chosen backend (the desk's encrypted SQLite file or
+ * a PostgreSQL test database) and the Node transport.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
-import { openDatabase, type Db } from '../../db/database';
+import type { StoreLocation } from '../../db/open-store';
+import type { SqlDatabase } from '../../db/sql/sql-database';
 import { Journal } from '../../journal/journal';
 import type { SandboxSettings } from '../../sandbox/admin-api';
 import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox-server';
 import { makeTempDir } from '../../testing/temp-dir';
+import { openTestStore, type TestBackend, type TestStore } from '../../testing/test-stores';
 import { createNodeTransport } from '../../transport/node-transport';
 import type { NodeTransportConfig, Transport } from '../../transport/transport';
 import { runSyncOnce, type SyncEngineOptions, type SyncRunResult } from '../sync-engine';
+import { storeLocationToJson } from '../runner/store-transfer';
 import type { SyncChildConfig } from './sync-child-entry';
 
 export const TEST_EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
 export const FAST_RETRY = { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 5_000 };
 
+/** A store opened by the fixture (closed with it), its journal, and where it is for a worker or child process. */
+export interface FixtureStore {
+  readonly db: SqlDatabase;
+  readonly journal: Journal;
+  readonly location: StoreLocation;
+}
+
 export interface SandboxFixture {
   readonly dir: string;
   readonly sandbox: RunningSandbox;
+  readonly backend: TestBackend;
   /** The sandbox's client (.p12 of the test EJ), trust anchors, endpoints and credentials. */
   transportConfig(options?: { maxSockets?: number }): NodeTransportConfig;
   transport(options?: { maxSockets?: number }): Transport;
-  openDb(name?: string): { db: Db; journal: Journal; file: string; key: Buffer };
-  sync(db: Db, journal: Journal, transport: Transport, extra?: Partial<SyncEngineOptions>): Promise<SyncRunResult>;
+  /** A new, empty store of the fixture's backend. */
+  openDb(): Promise<FixtureStore>;
+  sync(
+    db: SqlDatabase,
+    journal: Journal,
+    transport: Transport,
+    extra?: Partial<SyncEngineOptions>,
+  ): Promise<SyncRunResult>;
   close(): Promise<void>;
 }
 
 export async function startSandboxFixture(
-  options: { initialDecisions?: number; dir?: string; settings?: Partial<SandboxSettings> } = {},
+  options: {
+    initialDecisions?: number;
+    dir?: string;
+    settings?: Partial<SandboxSettings>;
+    /** Where the stores opened by openDb live (default SQLite). */
+    backend?: TestBackend;
+  } = {},
 ): Promise<SandboxFixture> {
+  const backend = options.backend ?? 'sqlite';
   const tmp = options.dir ? { dir: options.dir, cleanup: () => undefined } : makeTempDir('referent-vt-sync-');
   const sandbox = await startSandbox({
     dataDir: path.join(tmp.dir, 'sandbox'),
@@ -48,10 +74,11 @@ export async function startSandboxFixture(
     maxSockets: opts.maxSockets ?? 8,
   });
   const transports: Transport[] = [];
-  const dbs: Db[] = [];
+  const stores: TestStore[] = [];
   return {
     dir: tmp.dir,
     sandbox,
+    backend,
     transportConfig(opts = {}) {
       return sandboxTransportConfig(opts);
     },
@@ -60,14 +87,10 @@ export async function startSandboxFixture(
       transports.push(t);
       return t;
     },
-    openDb(name = 'referent-vt.db') {
-      const file = path.join(tmp.dir, name);
-      const keyFile = `${file}.key`;
-      const key = fs.existsSync(keyFile) ? fs.readFileSync(keyFile) : crypto.randomBytes(32);
-      fs.writeFileSync(keyFile, key);
-      const db = openDatabase({ file, key });
-      dbs.push(db);
-      return { db, journal: new Journal(db), file, key };
+    async openDb() {
+      const store = await openTestStore(backend);
+      stores.push(store);
+      return { db: store.db, journal: new Journal(store.db), location: store.location };
     },
     sync(db, journal, transport, extra = {}) {
       return runSyncOnce({
@@ -82,20 +105,19 @@ export async function startSandboxFixture(
     },
     async close() {
       for (const t of transports) t.close();
-      for (const db of dbs) if (db.open) db.close();
+      for (const store of stores) await store.close().catch(() => undefined);
       await sandbox.close();
       tmp.cleanup();
     },
   };
 }
 
-/** What a child sync process (sync-child-entry) needs to sync this fixture's sandbox into the database opened here. */
-export function syncChildConfig(f: SandboxFixture, opened: { file: string; key: Buffer }): SyncChildConfig {
+/** What a child sync process (sync-child-entry) needs to sync this fixture's sandbox into a store opened here. */
+export function syncChildConfig(f: SandboxFixture, opened: Pick<FixtureStore, 'location'>): SyncChildConfig {
   const client = f.sandbox.pki.clients[TEST_EJ.finessEj];
   if (!client) throw new Error('client .p12 absent');
   return {
-    databaseFile: opened.file,
-    databaseKeyHex: opened.key.toString('hex'),
+    store: storeLocationToJson(opened.location),
     fhirBaseUrl: f.sandbox.fhirBaseUrl,
     tokenUrl: f.sandbox.tokenUrl,
     clientId: f.sandbox.clientId,

@@ -5,15 +5,16 @@
  * The test kills it with SIGKILL at random points, so nothing here may rely on running to the end.
  */
 import fs from 'node:fs';
-import { openDatabase } from '../../db/database';
+import { openStore } from '../../db/open-store';
 import { Journal } from '../../journal/journal';
 import { createNodeTransport } from '../../transport/node-transport';
 import type { RetryPolicy } from '../net/retry-policy';
+import { storeLocationFromJson, type StoreLocationJson } from '../runner/store-transfer';
 import { runSyncOnce } from '../sync-engine';
 
 export interface SyncChildConfig {
-  readonly databaseFile: string;
-  readonly databaseKeyHex: string;
+  /** The store to sync into (SQLite file or PostgreSQL), opened by this process with its own connection. */
+  readonly store: StoreLocationJson;
   readonly fhirBaseUrl: string;
   readonly tokenUrl: string;
   readonly clientId: string;
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
   const configFile = process.argv[2];
   if (!configFile) throw new Error('usage: sync-child-entry.ts <config.json>');
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as SyncChildConfig;
-  const db = openDatabase({ file: config.databaseFile, key: Buffer.from(config.databaseKeyHex, 'hex') });
+  const db = await openStore(storeLocationFromJson(config.store));
   const transport = createNodeTransport({
     fhirBaseUrl: config.fhirBaseUrl,
     tokenUrl: config.tokenUrl,
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
     return result.outcome === 'succès' ? 0 : 1;
   } finally {
     transport.close();
-    db.close();
+    await db.close();
   }
 }
 

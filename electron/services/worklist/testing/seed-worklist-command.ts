@@ -14,11 +14,17 @@ const { values } = parseArgs({
 if (!values.data) throw new Error('--data est obligatoire');
 const file = path.join(values.data, 'referent-vt.db');
 const key = Buffer.from(fs.readFileSync(`${file}.key`, 'utf8').trim(), 'base64');
-const db = openDatabase({ file, key });
-const today = values.today ?? new Date().toISOString().slice(0, 10);
-const started = performance.now();
-const { notificationIds } = seedWorklist(db, { count: Number(values.count), today });
-db.close();
-process.stdout.write(
-  JSON.stringify({ seeded: notificationIds.length, ms: Math.round(performance.now() - started) }) + '\n',
-);
+
+async function main(): Promise<void> {
+  const db = openDatabase({ file, key });
+  const today = values.today ?? new Date().toISOString().slice(0, 10);
+  const started = performance.now();
+  const { notificationIds } = await seedWorklist(db, { count: Number(values.count), today });
+  await db.close();
+  process.stdout.write(
+    JSON.stringify({ seeded: notificationIds.length, ms: Math.round(performance.now() - started) }) + '\n',
+  );
+}
+
+// A package without "type": "module" runs this as CommonJS: no top-level await.
+void main();
