@@ -52,7 +52,8 @@ const AFTER_ACTION = [
 
 /** Queued statuses and consents leave at once when the connection is up (SyncService.requestPush). */
 export interface OutboxPush {
-  requestPush(): void;
+  /** The queued items' fate is reported (outbox:pushed), also when a run in progress sends them. */
+  requestPush(outboxIds: readonly number[]): void;
 }
 
 export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pick<Handlers, WorklistChannel> {
@@ -86,7 +87,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
-      outbox.requestPush();
+      outbox.requestPush(result.outboxIds);
       return result;
     },
     'notifications:acknowledge': (req) => {
@@ -108,7 +109,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
-      outbox.requestPush();
+      outbox.requestPush([result.outboxId]);
       return result;
     },
     'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
@@ -126,7 +127,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         detail: `${result.carriedLines} ligne(s) d'unité reprise(s)`,
       });
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
-      outbox.requestPush();
+      outbox.requestPush(result.outboxIds);
       return { carried: result.carriedLines, outboxIds: result.outboxIds };
     },
     'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),

@@ -214,6 +214,15 @@ it('pushes a confirmed status at once without a sync run, never beside a run, an
   expect((await push)?.sent).toEqual([third.outboxId]);
   expect((await runAfter)?.outcome).toBe('succès');
   expect(received(third.clientId)).toBe(1);
+  // Confirmed while a run is in progress: the run sends it, and the push asked for it then still reports it sent
+  // (the screen waits for that report: without it, it stayed on « envoi en cours… »).
+  const duringRun = queueStatus(db);
+  const running = service.runNow();
+  const reported = nextPush();
+  service.requestPush([duringRun.outboxId]);
+  expect((await running)?.outcome).toBe('succès');
+  expect(await reported).toEqual({ sent: [duringRun.outboxId], rejected: [], waiting: 0, offline: false });
+  expect(received(duringRun.clientId)).toBe(1);
 
   // 3. Offline (nothing listens where ViaTrajectoire should be): the status waits, untouched, for the next run.
   const offline = new SyncService({
