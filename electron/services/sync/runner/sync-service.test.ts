@@ -142,7 +142,8 @@ it('a sync refused before it starts (no certificate) is in the history and the j
   expect(entry).toEqual({
     action: 'Synchronisation refusée',
     outcome: 'échec',
-    detail: 'Aucun certificat n’est choisi pour cet environnement : importez-en un. (CERT_NOT_FOUND)',
+    // The code apart, for the Journal's « détail technique ».
+    detail: 'Aucun certificat n’est choisi pour cet environnement : importez-en un. [CERT_NOT_FOUND]',
   });
   // Not running: the next "Synchroniser maintenant" is not refused as "déjà en cours".
   expect(service.running).toBe(false);
