@@ -23,6 +23,8 @@ test('Synchroniser maintenant brings the sandbox’s decisions, and a ViaTraject
   await page.screenshot({ path: 'e2e/artifacts/sandbox-synchronisation.png', fullPage: true });
 
   await page.getByRole('link', { name: 'Tableau de bord', exact: true }).click();
+  // Shown again, the dashboard holds its figures of before the sync until it has read the new ones.
+  await expect(page.getByTestId('tiles')).toHaveAttribute('aria-busy', 'false');
   const received = Number(
     (await page.getByTestId('count-notificationsNonLues').locator('.tile-value').innerText()).replace(/\s/g, ''),
   );
