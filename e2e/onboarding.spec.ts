@@ -11,7 +11,14 @@ import { renderDecisionCda } from '../electron/services/cda/fake';
 import { extractPdfText } from '../electron/services/onboarding/testing/pdf-text';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
-import { decisionOfCategory, expectAccessible, openNotification, syncNow } from './fixtures/app-screens';
+import {
+  STATUS_WORDS,
+  decisionOfCategory,
+  expectAccessible,
+  expectPreviewInWords,
+  openNotification,
+  syncNow,
+} from './fixtures/app-screens';
 
 /** A host of its own for each test: a fresh profile and a fresh sandbox. */
 const test = base.extend<{ ownHost: AppHost }>({
@@ -26,7 +33,12 @@ const test = base.extend<{ ownHost: AppHost }>({
 /** The sandbox's fictive organisation (electron/services/sandbox/README.md). */
 const EJ = { finess: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
 const ESAT = '010000019';
-const EGS = [ESAT, '010000027', '010000035'];
+const ESAT_NAME = 'ESAT FICTIF LES TILLEULS';
+const EGS = [
+  [ESAT, ESAT_NAME],
+  ['010000027', 'IME FICTIF LES PEUPLIERS'],
+  ['010000035', 'FAM-MAS FICTIF LES CHENES'],
+] as const;
 
 /** Checks in the screen's order, each with the section its fix link opens. */
 const CHECKS = [
@@ -108,12 +120,15 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
     'premiere-notification',
   ]);
   await expect(page.getByTestId('check-activation-ej')).toContainText(
-    `EJ ${EJ.finess} ; 3 EG listée(s) dans le jeton : ${EGS.join(', ')}`,
+    `EJ ${EJ.name} (FINESS ${EJ.finess}) ; 3 EG listée(s) dans le jeton : ${EGS.map(([finess, name]) => `${name} (FINESS ${finess})`).join(', ')}`,
   );
-  for (const eg of EGS) await expect(page.getByTestId('check-activation-eg')).toContainText(`EG ${eg}`);
+  for (const [finess, name] of EGS)
+    await expect(page.getByTestId('check-activation-eg')).toContainText(`EG ${name} (FINESS ${finess}) : activée`);
   await expect(page.getByTestId('check-profil-pilote')).toContainText('3 EG active(s) des deux côtés');
-  await expect(page.getByTestId('check-profil-pilote')).toContainText(`ESAT : ${ESAT} (3 unité(s) de catégorie 43)`);
-  await expect(page.getByTestId('check-unites-ror')).toContainText(`EG ${ESAT} : 3 unité(s) ROR`);
+  await expect(page.getByTestId('check-profil-pilote')).toContainText(
+    `ESAT : ${ESAT_NAME} (FINESS ${ESAT}) : 3 unité(s) ROR « Unité d'aide par le travail (ESAT) »`,
+  );
+  await expect(page.getByTestId('check-unites-ror')).toContainText(`EG ${ESAT_NAME} (FINESS ${ESAT}) : 3 unité(s) ROR`);
   await expect(page.getByTestId('check-unites-ror')).toContainText('Tous les champs présents');
   await expect(page.getByTestId('check-premiere-notification')).toContainText(/\d+ notification\(s\) reçue\(s\)/);
   await expect(page.getByTestId('check-statut-liste-attente')).toContainText('Aucun statut accepté');
@@ -139,7 +154,7 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
   await expect(page.getByTestId('detail-status')).toContainText('Notification envoyée');
   await page.getByRole('button', { name: "Demande d'admission reçue" }).click();
   await page.getByTestId('action-unit').selectOption({ label: 'Atelier conditionnement' });
-  await expect(page.getByTestId('action-preview')).toContainText('statut 182');
+  await expectPreviewInWords(page, [STATUS_WORDS.unit182]);
   await page.getByTestId('action-confirm').click();
   // The status leaves at once, without waiting for a sync.
   await expect(page.getByTestId('action-done')).toHaveAttribute('data-transmission', 'envoye', { timeout: 20_000 });
@@ -158,7 +173,9 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
     page,
     CHECKS.map(([id]) => id),
   );
-  await expect(page.getByTestId('check-statut-liste-attente')).toContainText(`Task ${taskId} acceptée`);
+  await expect(page.getByTestId('check-statut-liste-attente')).toContainText(
+    new RegExp(`Statut accepté par ViaTrajectoire le .* \\(référence ${taskId}\\)`),
+  );
   await expect(page.getByTestId('check-statut-liste-attente')).toContainText(
     "« Liste d'attente. En cours d'analyse, demande d'admission reçue dans l'ESMS », « Liste d'attente. En cours d'analyse, demande d'admission reçue dans l'unité »",
   );
@@ -180,7 +197,7 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
   expect(text).toMatch(/Établi le \d{2}\/\d{2}\/\d{4} à \d{2}:\d{2}/);
   expect(text).toContain('Résultat : toutes les vérifications sont réussies.');
   expect(text).toContain(`FINESS EJ ${EJ.finess} — ${EJ.name}`);
-  for (const eg of EGS) {
+  for (const [eg] of EGS) {
     expect(text).toMatch(new RegExp(`FINESS EG ${eg} — .*activée par ViaTrajectoire, activée par le référent`));
   }
   expect(text).toContain(`FINESS EG ${ESAT} — `);
@@ -188,7 +205,7 @@ test('the whole onboarding on the embedded sandbox, from a fresh profile to ever
   CHECKS.forEach(([, , label], i) => expect(text).toContain(`${i + 1}. ${label} : RÉUSSI`));
   expect(text).not.toContain('À FAIRE');
   expect(text).not.toContain('Action :');
-  expect(text).toContain(`Task ${taskId} acceptée`);
+  expect(text).toContain(`(référence ${taskId})`);
   expect(text).toContain(`FINESS EJ ${EJ.finess}`);
   expect(text).toContain('Tous les champs présents');
 });

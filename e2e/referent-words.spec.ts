@@ -190,6 +190,7 @@ test('every screen stays French in an English browser; the work list fits three 
     ['journal', 'Journal'],
     ['raccordement', 'Raccordement'],
     ['nettoyage', 'Assistant de nettoyage'],
+    ['bac-a-sable', 'Bac à sable'],
   ] as const) {
     await page.goto(`${origin}/#/${path}`);
     await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();

@@ -130,4 +130,35 @@ test('aptitude check from the Bac à sable screen: generate → sync → work li
   expect(await syncFromSandbox(page)).toMatch(/1 décision\(s\)/);
   await expectAccessible(page, 'Bac à sable après clôture');
   await shot(page, 'cloture');
+
+  // 6. A broken answer: a new decision's read answers an error dressed as a success (OperationOutcome, HTTP 200).
+  await page.getByTestId('generate-count').fill('1');
+  await page.getByTestId('generate-submit').click();
+  await expect(page.getByTestId('sandbox-decision-count')).toHaveText('3');
+  const broken = (await page.getByTestId('mdph-decision').locator('option').first().textContent()) ?? '';
+  await page.getByTestId('broken-decision').selectOption({ label: broken });
+  await page
+    .getByTestId('broken-kind')
+    .selectOption({ label: 'Erreur annoncée comme un succès (OperationOutcome avec le statut HTTP 200)' });
+  await page.getByTestId('broken-apply').click();
+  await expect(page.getByTestId('broken-done')).toContainText('La lecture de cette décision répondra');
+  await expect(page.getByTestId('broken-list')).toContainText('Erreur annoncée comme un succès');
+  await expect(page.getByTestId('broken-list')).toContainText(/DEC-TEST-/);
+  await expectAccessible(page, 'Bac à sable, réponse cassée');
+  await shot(page, 'reponse-cassee');
+  await syncFromSandbox(page);
+  // The referent sees it set aside « à relire » with ViaTrajectoire's words, the rest of the sync done.
+  await page.goto(`${origin}/#/synchronisation/elements-refuses`);
+  const refused = page.getByTestId('quarantine-table');
+  await expect(refused).toContainText('À relire');
+  await expect(refused).toContainText('Stockage documentaire indisponible');
+  await expect(refused).toContainText('ESAT FICTIF LES TILLEULS');
+  await shot(page, 'reponse-cassee-a-relire');
+  // The trainer removes it; read again on request, the decision lands.
+  await openSandboxScreen(page, origin);
+  await page.getByTestId('broken-clear').click();
+  await expect(page.getByTestId('broken-list')).toContainText('Aucune réponse cassée');
+  await page.goto(`${origin}/#/synchronisation/elements-refuses`);
+  await refused.getByRole('button', { name: 'Relire maintenant' }).click();
+  await expect(page.getByText('Aucun élément refusé.')).toBeVisible({ timeout: 60_000 });
 });

@@ -1,7 +1,7 @@
 import { generateDecisionBatch } from '../electron/services/cda/fake';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
-import { expect, test } from './fixtures/app-host';
-import { expectAccessible, openNotification, syncNow } from './fixtures/app-screens';
+import { expect, startAppHost, test } from './fixtures/app-host';
+import { expectAccessible, openNotification, readableOutsideTechnicalDetail, syncNow } from './fixtures/app-screens';
 
 test('Synchroniser maintenant brings the sandbox’s decisions, and a ViaTrajectoire outage is reported without losing anything', async ({
   page,
@@ -23,6 +23,8 @@ test('Synchroniser maintenant brings the sandbox’s decisions, and a ViaTraject
   await page.screenshot({ path: 'e2e/artifacts/sandbox-synchronisation.png', fullPage: true });
 
   await page.getByRole('link', { name: 'Tableau de bord', exact: true }).click();
+  // Shown again, the dashboard holds its figures of before the sync until it has read the new ones.
+  await expect(page.getByTestId('tiles')).toHaveAttribute('aria-busy', 'false');
   const received = Number(
     (await page.getByTestId('count-notificationsNonLues').locator('.tile-value').innerText()).replace(/\s/g, ''),
   );
@@ -115,4 +117,48 @@ test('a decision ViaTrajectoire answers with an error is listed « à relire » 
   await row.getByRole('button', { name: 'Relire maintenant' }).click();
   await expect(page.getByTestId(`refused-${imported.id}`)).toHaveCount(0, { timeout: 60_000 });
   await expect(page.getByText('Aucun élément refusé.')).toBeVisible();
+});
+
+test('a sync refused for want of a certificate is in the history with its French reason, and in the journal', async ({
+  page,
+}) => {
+  // A host of its own: the certificate removed here must not be missing for the other tests of this file.
+  const host = await startAppHost();
+  try {
+    await page.goto(host.url);
+    await page.getByRole('link', { name: 'Certificats', exact: true }).click();
+    const card = page.getByTestId('certificate-card');
+    await expect(card).toHaveCount(1);
+    await card.getByRole('button', { name: 'Supprimer…' }).click();
+    await card.getByRole('button', { name: 'Confirmer la suppression' }).click();
+    await expect(page.getByTestId('certificate-card')).toHaveCount(0);
+
+    await page.getByRole('link', { name: 'Synchronisation', exact: true }).click();
+    await expect(page.getByText('Aucune synchronisation pour l’instant.')).toBeVisible();
+    await page.getByRole('button', { name: 'Synchroniser maintenant' }).click();
+    const row = page.getByTestId('sync-history').locator('tbody tr').first();
+    await expect(row).toContainText('refusée');
+    const reason = (await row.locator('td').last().innerText()).trim();
+    expect(reason).toMatch(/^(Aucun certificat n’est choisi|Ce certificat n’est plus dans la liste)/);
+    // The way out is offered beside the reason.
+    await expect(row.getByRole('link', { name: 'Certificats' })).toBeVisible();
+    // The refusal on screen says the same, in French, its code only in the « détail technique ».
+    await expect(page.getByRole('alert')).toContainText(reason.split(' ')[0] ?? '');
+    await expectAccessible(page, 'Synchronisation refusée');
+    await page.screenshot({ path: 'e2e/artifacts/synchronisation-refusee.png', fullPage: true });
+
+    await page.getByRole('link', { name: 'Journal', exact: true }).click();
+    const refused = page
+      .getByTestId('journal-table')
+      .locator('tbody tr')
+      .filter({ hasText: 'Synchronisation refusée' });
+    await expect(refused).toHaveCount(1);
+    await expect(refused).toContainText(reason.replace(/\s*Certificats · Paramètres$/, ''));
+    await expect(refused.getByRole('link', { name: /^Synchronisation du / })).toBeVisible();
+    expect(await readableOutsideTechnicalDetail(page, 'journal-table')).not.toContain('CERT_NOT_FOUND');
+    await refused.getByText('Détail technique').click();
+    await expect(refused).toContainText('CERT_NOT_FOUND');
+  } finally {
+    await host.stop();
+  }
 });

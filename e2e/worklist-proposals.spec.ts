@@ -9,7 +9,14 @@ import { renderDecisionCda } from '../electron/services/cda/fake';
 import { readStatusReport } from '../electron/services/fhir';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
-import { decisionOfCategory, expectAccessible, openNotification, syncNow } from './fixtures/app-screens';
+import {
+  STATUS_WORDS,
+  decisionOfCategory,
+  expectAccessible,
+  expectPreviewInWords,
+  openNotification,
+  syncNow,
+} from './fixtures/app-screens';
 
 const ESAT = '010000019';
 const UNIT_1 = 'Atelier conditionnement';
@@ -32,7 +39,7 @@ async function prepare(page: Page, action: string, unit: string | null, previewL
     if ((await unitSelect.inputValue()) === '') await unitSelect.selectOption({ label: unit });
   }
   if (motif) await page.getByTestId('action-motif').selectOption({ value: motif });
-  for (const line of previewLines) await expect(page.getByTestId('action-preview')).toContainText(line);
+  await expectPreviewInWords(page, previewLines);
 }
 
 /** Confirms, then waits — without any sync — for the message saying ViaTrajectoire accepted the statuses. */
@@ -69,7 +76,7 @@ test('statuses leave at once; entry and refusal-after-admission-elsewhere close 
 
   // Send at once: the first status is accepted by ViaTrajectoire within seconds, no sync asked.
   await openNotification(page, origin, a.idDecision);
-  await prepare(page, "Demande d'admission reçue", UNIT_1, ['statut 182']);
+  await prepare(page, "Demande d'admission reçue", UNIT_1, [STATUS_WORDS.unit182]);
   await confirmAndSeeSent(page);
   await expect(page.getByTestId('timeline')).toContainText('envoyé');
   await expect(page.getByTestId('timeline')).not.toContainText('en attente');
@@ -77,28 +84,32 @@ test('statuses leave at once; entry and refusal-after-admission-elsewhere close 
   expect(first.map((t) => readStatusReport(t.resource).statutUnite)).toEqual(['182']);
 
   // Admitted in two units.
-  await prepare(page, "Demande d'admission reçue", UNIT_2, ['statut 182']);
+  await prepare(page, "Demande d'admission reçue", UNIT_2, [STATUS_WORDS.unit182]);
   await confirmAndSeeSent(page);
-  await prepare(page, "Prononcer l'admission (proposition d'admission)", UNIT_1, ['statut 184']);
+  await prepare(page, "Prononcer l'admission (proposition d'admission)", UNIT_1, [STATUS_WORDS.unit184]);
   await confirmAndSeeSent(page);
-  await prepare(page, "Prononcer l'admission (proposition d'admission)", UNIT_2, ['statut 184']);
+  await prepare(page, "Prononcer l'admission (proposition d'admission)", UNIT_2, [STATUS_WORDS.unit184]);
   await confirmAndSeeSent(page);
   expect(Number(await waitingCount(page, origin))).toBe(before + 2);
 
   // Entry into unit 1: the preview proposes to close unit 2 (180, motif 100); unticked, it is left open.
   await openNotification(page, origin, a.idDecision);
-  await prepare(page, "Entrée de l'usager", UNIT_1, ['statut 186', `Unité « ${UNIT_2} » : statut 180`]);
+  await prepare(page, "Entrée de l'usager", UNIT_1, [
+    STATUS_WORDS.unit186,
+    `Unité « ${UNIT_2} » : ${STATUS_WORDS.unit180}`,
+  ]);
   const closable = page.getByTestId('closable-lines');
   await expect(closable).toContainText(UNIT_2);
-  await expect(closable).toContainText('motif 100');
+  await expect(closable).toContainText(`${STATUS_WORDS.unit180}, motif « Volonté de l'usager »`);
+  await expect(closable).not.toContainText(/motif \d/);
   await expectAccessible(page, 'Entrée avec inscriptions à clore');
   await page.screenshot({ path: 'e2e/artifacts/proposals-entree-clore.png', fullPage: true });
   const box = closable.getByRole('checkbox', { name: new RegExp(UNIT_2) });
   await expect(box).toBeChecked();
   await box.uncheck();
-  await expect(page.getByTestId('action-preview')).not.toContainText(`Unité « ${UNIT_2} » : statut 180`);
+  await expect(page.getByTestId('action-preview')).not.toContainText(`Unité « ${UNIT_2} » : ${STATUS_WORDS.unit180}`);
   await box.check();
-  await expect(page.getByTestId('action-preview')).toContainText(`Unité « ${UNIT_2} » : statut 180`);
+  await expect(page.getByTestId('action-preview')).toContainText(`Unité « ${UNIT_2} » : ${STATUS_WORDS.unit180}`);
   await confirmAndSeeSent(page);
   const lines = page.getByTestId('unit-lines');
   await expect(lines).toContainText(`${UNIT_1} : Usager pris en charge`);
@@ -118,9 +129,15 @@ test('statuses leave at once; entry and refusal-after-admission-elsewhere close 
 
   // A refusal because the person was admitted in another ESMS (45, motif 119) closes the open line too.
   await openNotification(page, origin, b.idDecision);
-  await prepare(page, "Demande d'admission reçue", UNIT_1, ['statut 182']);
+  await prepare(page, "Demande d'admission reçue", UNIT_1, [STATUS_WORDS.unit182]);
   await confirmAndSeeSent(page);
-  await prepare(page, 'Admission impossible', null, ['Statut ESMS 45', `Unité « ${UNIT_1} » : statut 180`], '119');
+  await prepare(
+    page,
+    'Admission impossible',
+    null,
+    [STATUS_WORDS.esms45, `Unité « ${UNIT_1} » : ${STATUS_WORDS.unit180}`],
+    '119',
+  );
   await expect(page.getByTestId('closable-lines')).toContainText(UNIT_1);
   await confirmAndSeeSent(page);
   await expect(page.getByTestId('detail-status')).toContainText('Admission impossible');

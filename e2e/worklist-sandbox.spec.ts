@@ -9,7 +9,9 @@ import { readStatusReport, validateResource } from '../electron/services/fhir';
 import { SandboxAdmin, type ImportedDecision } from '../electron/services/sandbox/sandbox-admin';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
 import {
+  STATUS_WORDS,
   TODAY,
+  expectPreviewInWords,
   exportWaitingListsCsv,
   decisionOfCategory,
   expectAccessible,
@@ -33,7 +35,7 @@ async function act(page: Page, action: string, unit: string, previewLines: strin
   await page.getByRole('button', { name: action }).click();
   const unitSelect = page.getByTestId('action-unit');
   if ((await unitSelect.inputValue()) === '') await unitSelect.selectOption({ label: unit });
-  for (const line of previewLines) await expect(page.getByTestId('action-preview')).toContainText(line);
+  await expectPreviewInWords(page, previewLines);
   await page.getByTestId('action-confirm').click();
   // Sent at once: the message follows ViaTrajectoire's answer.
   await expect(page.getByTestId('action-done')).toHaveAttribute('data-transmission', 'envoye', { timeout: 20_000 });
@@ -93,8 +95,10 @@ test('aptitude check on the embedded sandbox: notification, waiting list Task, c
   await expect(page.getByTestId('detail-status')).toContainText('Notification envoyée');
   await page.getByRole('button', { name: "Demande d'admission reçue" }).click();
   await page.getByTestId('action-unit').selectOption({ label: UNIT_CONDITIONNEMENT.name });
-  await expect(page.getByTestId('action-preview')).toContainText('Statut ESMS 42');
-  await expect(page.getByTestId('action-preview')).toContainText(`Unité « ${UNIT_CONDITIONNEMENT.name} » : statut 182`);
+  await expectPreviewInWords(page, [
+    STATUS_WORDS.esms42,
+    `Unité « ${UNIT_CONDITIONNEMENT.name} » : ${STATUS_WORDS.unit182}`,
+  ]);
   await expectAccessible(page, 'Détail avec action');
   await shot(page, 'notification-action');
   await page.getByTestId('action-confirm').click();
@@ -103,9 +107,9 @@ test('aptitude check on the embedded sandbox: notification, waiting list Task, c
 
   // The ESRP decision and the one to be cancelled go on waiting lists too.
   await openNotification(page, origin, b.idDecision);
-  await act(page, "Demande d'admission reçue", UNIT_CONDITIONNEMENT.name, ['statut 182']);
+  await act(page, "Demande d'admission reçue", UNIT_CONDITIONNEMENT.name, [STATUS_WORDS.unit182]);
   await openNotification(page, origin, c.idDecision);
-  await act(page, "Demande d'admission reçue", UNIT_ESPACES_VERTS.name, ['statut 182']);
+  await act(page, "Demande d'admission reçue", UNIT_ESPACES_VERTS.name, [STATUS_WORDS.unit182]);
 
   // Each left at once, without a sync.
   await syncNow(page, origin);
@@ -175,11 +179,11 @@ test('aptitude check on the embedded sandbox: notification, waiting list Task, c
 
   // 4. Trial period: never for the ESRP decision, offered for the ESAT one at the same step (proposal, 184).
   await openNotification(page, origin, b.idDecision);
-  await act(page, "Prononcer l'admission (proposition d'admission)", UNIT_CONDITIONNEMENT.name, ['statut 184']);
+  await act(page, "Prononcer l'admission (proposition d'admission)", UNIT_CONDITIONNEMENT.name, [STATUS_WORDS.unit184]);
   await expect(page.getByRole('button', { name: "Entrée de l'usager" })).toBeVisible();
   await expect(page.getByRole('button', { name: "Début de période d'essai" })).toHaveCount(0);
   await openNotification(page, origin, a.idDecision);
-  await act(page, "Prononcer l'admission (proposition d'admission)", UNIT_CONDITIONNEMENT.name, ['statut 184']);
+  await act(page, "Prononcer l'admission (proposition d'admission)", UNIT_CONDITIONNEMENT.name, [STATUS_WORDS.unit184]);
   await expect(page.getByRole('button', { name: "Début de période d'essai" })).toBeVisible();
 
   // 5. Waiting lists: A and B (proposals at "Atelier conditionnement"), not the cancelled C; the CSV says so.

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { expectAccessible, exportWaitingListsCsv } from './fixtures/app-screens';
+import { STATUS_WORDS, expectAccessible, expectPreviewInWords, exportWaitingListsCsv } from './fixtures/app-screens';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
 import { openAppDatabase } from './fixtures/app-database';
 
@@ -93,8 +93,7 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   await expect(page.getByTestId('detail-status')).toContainText('Notification envoyée');
   await page.getByRole('button', { name: "Demande d'admission reçue" }).click();
   await page.getByTestId('action-unit').selectOption({ label: 'Atelier blanchisserie' });
-  await expect(page.getByTestId('action-preview')).toContainText('Statut ESMS 42');
-  await expect(page.getByTestId('action-preview')).toContainText('Unité « Atelier blanchisserie » : statut 182');
+  await expectPreviewInWords(page, [STATUS_WORDS.esms42, `Unité « Atelier blanchisserie » : ${STATUS_WORDS.unit182}`]);
   await expectAccessible(page, 'Détail avec action');
   await shot(page, 'notification-action');
   await page.getByTestId('action-confirm').click();

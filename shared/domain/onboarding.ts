@@ -3,6 +3,8 @@
  * cleanup assistant (§9): the DTOs the renderer shows, plus the pure parsing of the reprise CSV the referent imports.
  */
 
+import type { StatusWords } from './worklist';
+
 // --- Raccordement checklist
 
 export type OnboardingCheckId =
@@ -113,8 +115,8 @@ export interface ReprisePlanLine {
   readonly personLabel: string | null;
   readonly finessEg: string | null;
   readonly unitName: string | null;
-  /** Human description of the Task(s). */
-  readonly statuses: readonly string[];
+  /** The Task(s) in words, codes apart. */
+  readonly statuses: readonly StatusWords[];
   readonly consent: string | null;
 }
 

@@ -112,14 +112,22 @@ export interface NotificationDetail {
   readonly evaluationAvailable: boolean;
 }
 
+/** A status in the referent's words, and its codes (for support, shown folded in a "détail technique"). */
+export interface StatusWords {
+  /** E.g. "Envoi 1 (28/06/2026) : Unité « Atelier » : « Liste d'attente. Admis dans l'unité »". */
+  readonly text: string;
+  /** E.g. "Envoi 1 : unité ROR-1 : statut 184". */
+  readonly technical: string;
+}
+
 /** Another open line of the notification the action proposes to close (the referent may keep it open). */
 export interface ClosableLinePreview {
   readonly unitId: number;
   readonly unitName: string;
   /** Its status now, in words. */
   readonly statusLabel: string;
-  /** How it would be closed, e.g. "statut 180 « … », motif 100 « Volonté de l'usager »". */
-  readonly closing: string;
+  /** How it would be closed, e.g. "« Retiré de la liste d'attente… », motif « Volonté de l'usager »". */
+  readonly closing: StatusWords;
   readonly kept: boolean;
 }
 
@@ -128,8 +136,8 @@ export interface StatusPreview {
   /** Other open lines proposed for closing with this action (empty for most actions). */
   readonly closable: readonly ClosableLinePreview[];
   readonly reports: readonly StatusReport[];
-  /** Human lines, e.g. "Statut ESMS : 42 Liste d'attente…". */
-  readonly lines: readonly string[];
+  /** The Tasks to send, in words (codes apart). */
+  readonly lines: readonly StatusWords[];
   readonly esmsStatusAfter: string;
   readonly esmsStatusAfterLabel: string;
 }

@@ -20,7 +20,7 @@ import type { ConnectionServices } from './handlers/connection-services';
 import { environmentTerminology } from './handlers/environment-sdo';
 
 // The sandbox's own types the sandbox screen's handlers speak: the product reaches the tool layer only here.
-export type { FaultSettings, SandboxDecisionView } from '../sandbox/sandbox-operations';
+export type { FaultSettings, RawAnswerSummary, SandboxDecisionView } from '../sandbox/sandbox-operations';
 
 const log = createLogger('embedded-sandbox');
 

@@ -73,6 +73,13 @@ export async function describeJournalSubjects(
         return { label: 'Autorité de certification', route: 'certificats' };
       case 'environnement':
         return { label: environmentLabel(id) ?? 'Environnement', route: 'parametres' };
+      case 'quarantaine':
+        return { label: 'Élément refusé', route: 'synchronisation/elements-refuses' };
+      case 'période':
+        return { label: 'Période possiblement manquante', route: 'synchronisation' };
+      case 'bac à sable':
+        // The trainer's actions: their decision or establishment is fake data, named on the Bac à sable screen.
+        return { label: 'Bac à sable', route: 'bac-a-sable' };
       default:
         return { label: `${e.recordType} ${id}`.trim(), route: null };
     }

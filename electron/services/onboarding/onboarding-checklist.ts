@@ -17,7 +17,13 @@ import type { SqlExecutor } from '../db/sql/sql-database';
 import type { RorUnitRecord } from '../worklist/ror-unit-record';
 import type { GeographicEntityRecord } from '../worklist/units-and-entities';
 import { markRepriseDecisions } from './reprise-marking';
-import { displayOf, STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
+import {
+  CATEGORIE_ORGANISATION,
+  displayOf,
+  orientationLabel,
+  STATUT_ESMS,
+  STATUT_UNITE,
+} from '@shared/terminology/code-lists';
 
 /** What the checklist needs from the environment's configuration (no secret values). */
 export interface ConnectionFacts {
@@ -76,6 +82,10 @@ const frDate = (iso: string) => {
     : `${d.toLocaleDateString('fr-FR', { timeZone: 'Europe/Paris' })} ${d.toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris' })}`;
 };
 const frDay = (iso: string) => iso.slice(0, 10).split('-').reverse().join('/');
+/** An establishment as the referent knows it: its name, the FINESS beside it. */
+const establishmentWords = (name: string, finess: string) => (name ? `${name} (FINESS ${finess})` : `FINESS ${finess}`);
+const ESAT_UNIT_LABEL = displayOf(CATEGORIE_ORGANISATION, ESAT_UNIT_CATEGORY) ?? 'ESAT';
+const ESAT_DECISION_LABEL = orientationLabel(ESAT_DECISION_CATEGORY);
 
 function check(
   id: OnboardingCheck['id'],
@@ -244,8 +254,8 @@ export async function computeChecklist(input: ChecklistInput): Promise<Onboardin
       ejOk
         ? [
             `Jeton obtenu le ${frDate(tokenAt)}`,
-            `EJ ${ej?.finess_ej ?? cert?.finessEj ?? 'inconnue'} ; ${inToken.length} EG listée(s) dans le jeton : ${inToken
-              .map((g) => g.finess_eg)
+            `EJ ${ej ? establishmentWords(ej.name, ej.finess_ej) : (cert?.finessEj ?? 'inconnue')} ; ${inToken.length} EG listée(s) dans le jeton : ${inToken
+              .map((g) => establishmentWords(g.name, g.finess_eg))
               .join(', ')}`,
           ]
         : ['Aucun jeton obtenu de ViaTrajectoire pour cet environnement (aucune synchronisation réussie)'],
@@ -262,7 +272,10 @@ export async function computeChecklist(input: ChecklistInput): Promise<Onboardin
       inToken.length > 0 && notLocal.length === 0,
       inToken.length === 0
         ? ['Aucune EG connue de ViaTrajectoire']
-        : inToken.map((g) => `EG ${g.finess_eg} ${g.name} : ${g.local_activated === 1 ? 'activée' : 'non activée'}`),
+        : inToken.map(
+            (g) =>
+              `EG ${establishmentWords(g.name, g.finess_eg)} : ${g.local_activated === 1 ? 'activée' : 'non activée'}`,
+          ),
       FIX.eg,
     ),
   );
@@ -281,10 +294,10 @@ export async function computeChecklist(input: ChecklistInput): Promise<Onboardin
           ? `ESAT : ${esat
               .map(
                 (g) =>
-                  `${g.finess_eg} (${g.esat_units > 0 ? `${g.esat_units} unité(s) de catégorie 43` : `${g.esat_decisions} décision(s) 11.5`})`,
+                  `${establishmentWords(g.name, g.finess_eg)} : ${g.esat_units > 0 ? `${g.esat_units} unité(s) ROR « ${ESAT_UNIT_LABEL} »` : `${g.esat_decisions} orientation(s) « ${ESAT_DECISION_LABEL} »`}`,
               )
               .join(', ')}`
-          : 'Aucun ESAT reconnu (unité ROR de catégorie 43 ou décision 11.5)',
+          : `Aucun ESAT reconnu (unité ROR « ${ESAT_UNIT_LABEL} » ou orientation « ${ESAT_DECISION_LABEL} »)`,
       ],
       FIX.eg,
     ),
@@ -311,7 +324,8 @@ export async function computeChecklist(input: ChecklistInput): Promise<Onboardin
       active.length > 0 && withoutUnits.length === 0 && incomplete.length === 0,
       [
         ...active.map(
-          (g) => `EG ${g.finess_eg} : ${units.filter((u) => u.finess_eg === g.finess_eg).length} unité(s) ROR`,
+          (g) =>
+            `EG ${establishmentWords(g.name, g.finess_eg)} : ${units.filter((u) => u.finess_eg === g.finess_eg).length} unité(s) ROR`,
         ),
         ...incomplete.map((x) => `Unité ${x.u.id_ror} « ${x.u.name} » : manque ${x.missing.join(', ')}`),
         ...(active.length > 0 && incomplete.length === 0 && withoutUnits.length === 0
@@ -350,7 +364,7 @@ export async function computeChecklist(input: ChecklistInput): Promise<Onboardin
       [
         ...(sent
           ? [
-              `Task ${sent.server_id ?? '(sans id)'} acceptée le ${frDate(sent.sent_at ?? '')} : ${[
+              `Statut accepté par ViaTrajectoire le ${frDate(sent.sent_at ?? '')} (référence ${sent.server_id ?? 'non communiquée'}) : ${[
                 displayOf(STATUT_ESMS, sent.statut_esms),
                 displayOf(STATUT_UNITE, sent.statut_unite),
               ]

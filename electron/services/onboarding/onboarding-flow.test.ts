@@ -162,7 +162,7 @@ describe.each(TEST_BACKENDS)('onboarding (%s)', (backend) => {
       });
       expect(list.establishments.find((e) => e.finessEg === ESAT)?.esat).toBe(true);
       expect(list.checks.find((c) => c.id === 'profil-pilote')?.evidence.join(' ')).toContain(
-        `${ESAT} (3 unité(s) de catégorie 43)`,
+        `ESAT FICTIF LES TILLEULS (FINESS ${ESAT}) : 3 unité(s) ROR « Unité d'aide par le travail (ESAT) »`,
       );
     });
 
@@ -244,11 +244,13 @@ describe.each(TEST_BACKENDS)('onboarding (%s)', (backend) => {
       const p = await previewForcing(db, csv);
       expect(p.parseErrors.map((e) => e.line)).toEqual([7]);
       expect(p.lines.map((l) => l.outcome)).toEqual(['a-envoyer', 'a-envoyer', 'a-envoyer', 'a-envoyer', 'impossible']);
-      expect(p.lines[0]?.statuses[0]).toContain('Statut ESMS 42');
-      expect(p.lines[0]?.statuses[0]).toContain('statut 182');
+      expect(p.lines[0]?.statuses[0]?.text).toContain("Statut ESMS « Liste d'attente. En cours d'analyse");
+      expect(p.lines[0]?.statuses[0]?.technical).toContain('statut ESMS 42');
+      expect(p.lines[0]?.statuses[0]?.technical).toContain('statut 182');
       expect(p.lines[0]?.consent).toContain('2024-10-01');
-      expect(p.lines[1]?.statuses[0]).toMatch(/Statut ESMS 47.*statut 186/);
-      expect(p.lines[2]?.statuses[0]).toMatch(/Statut ESMS 48.*statut 188.*motif 89/);
+      expect(p.lines[1]?.statuses[0]?.technical).toMatch(/statut ESMS 47.*statut 186/);
+      expect(p.lines[2]?.statuses[0]?.technical).toMatch(/statut ESMS 48.*statut 188.*motif 89/);
+      expect(p.lines[2]?.statuses[0]?.text).toMatch(/« Usager sorti ».*« Fin de prise en charge », motif « L'usager ne/);
       expect(p.lines[4]?.reason).toContain('Aucune notification');
     });
 
@@ -305,7 +307,7 @@ describe.each(TEST_BACKENDS)('onboarding (%s)', (backend) => {
       const list = await checklist();
       expect(list.checks.filter((c) => c.status !== 'ok').map((c) => c.id)).toEqual([]);
       const task = list.checks.find((c) => c.id === 'statut-liste-attente')?.evidence[0] ?? '';
-      const taskId = /Task (\S+) acceptée/.exec(task)?.[1];
+      const taskId = /^Statut accepté par ViaTrajectoire le .* \(référence (\S+)\)/.exec(task)?.[1];
       expect(taskId).toBeTruthy();
       const bytes = await renderOnboardingReport(list);
       const pdf = await PDFDocument.load(bytes);
@@ -318,7 +320,7 @@ describe.each(TEST_BACKENDS)('onboarding (%s)', (backend) => {
       expect(text).toContain(`FINESS EG ${ESAT}`);
       expect(text).toContain('Entité juridique');
       expect(text).toContain('Référent VT — environnement : Bac à sable local');
-      expect(text).toContain(`Task ${taskId ?? ''}`);
+      expect(text).toContain(`référence ${taskId ?? ''}`);
       if (!desk) return;
       const file = path.join(dataRoot, 'rapport.pdf');
       const { out } = logs();

@@ -25,7 +25,8 @@ import { isAppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import type { SqlExecutor } from '../db/sql/sql-database';
 import { enqueueConsent } from '../sync/outbox/status-outbox';
-import { describeReports, loadNotificationState } from '../worklist/notification-actions';
+import { describeReports } from '../worklist/labels';
+import { loadNotificationState } from '../worklist/notification-actions';
 import { recordStatus, type RecordStatusDeps } from '../worklist/record-status';
 
 /** Unit (J253) and ESMS (J252) statuses for each known situation. */

@@ -2,6 +2,7 @@
  * Admin API of the sandbox: plain HTTP on a separate loopback port, JSON, protected by a per-launch token
  * (header `x-sandbox-admin-token`). It plays the MDPH and the ViaTrajectoire administrator.
  */
+import type { SandboxBrokenAnswerId } from '@shared/domain/sandbox';
 import type { SdoVersion } from '@shared/domain/sdo-versions';
 import { isAppError } from '@shared/errors/app-error';
 import { timingSafeEqual } from 'node:crypto';
@@ -164,6 +165,12 @@ function route(context: AdminApiContext, method: string, path: string, body: Jso
       return ops.setRawAnswer(body as unknown as RawAnswer);
     case 'DELETE /raw-answers':
       return ops.clearRawAnswers();
+    case 'POST /raw-answers/decision':
+      return ops.breakDecisionRead(
+        requireStr(body, 'idNatDecision'),
+        requireStr(body, 'kind') as SandboxBrokenAnswerId,
+        body['once'] === true,
+      );
     case 'POST /tokens/expire-now':
       ops.expireTokensNow();
       return { expired: true };

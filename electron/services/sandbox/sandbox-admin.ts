@@ -1,4 +1,5 @@
 /** Typed client of the sandbox admin API (tests, the app's "Bac à sable local" environment, the CLI). */
+import type { SandboxBrokenAnswerId } from '@shared/domain/sandbox';
 import { AppError } from '@shared/errors/app-error';
 import type { SandboxErrorCode } from '@shared/errors/sandbox-errors';
 import { ADMIN_TOKEN_HEADER, type SandboxSettings, type TaskSummary } from './admin-api';
@@ -134,6 +135,11 @@ export class SandboxAdmin {
   /** The next answers to a chosen read or search are this raw body, status and content type. */
   setRawAnswer(answer: RawAnswer): Promise<RawAnswerSummary[]> {
     return this.call('POST', '/raw-answers', answer);
+  }
+
+  /** The read of this decision answers a broken body of this kind (shared/domain/sandbox.ts), until cleared or once. */
+  breakDecisionRead(idNatDecision: string, kind: SandboxBrokenAnswerId, once = false): Promise<RawAnswerSummary[]> {
+    return this.call('POST', '/raw-answers/decision', { idNatDecision, kind, once });
   }
 
   rawAnswers(): Promise<RawAnswerSummary[]> {

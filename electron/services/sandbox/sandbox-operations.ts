@@ -4,6 +4,7 @@
  * HTTP API and directly in-process.
  */
 import { AppError } from '@shared/errors/app-error';
+import { SANDBOX_BROKEN_ANSWER_IDS, type SandboxBrokenAnswerId } from '@shared/domain/sandbox';
 import type { SdoVersion } from '@shared/domain/sdo-versions';
 import { randomInt } from 'node:crypto';
 import { parseDecisionCda } from '../cda/decision-cda-parser';
@@ -16,6 +17,7 @@ import {
   renderEvaluationCda,
   type DecisionSpec,
 } from '../cda/fake';
+import { brokenDecisionAnswer } from './broken-answers';
 import { buildEventTask, type SandboxEventCode } from './event-tasks';
 import { seedUnits, type EstablishmentKind } from './ror-units';
 import type { ConsentRecord, DecisionRecord, SandboxStore, TaskRecord } from './sandbox-store';
@@ -60,6 +62,8 @@ export interface SandboxEstablishmentView {
 export interface SandboxDecisionView {
   idNatDecision: string;
   idDecision: string;
+  /** Its DocumentReference's id (what flux 1 reads). */
+  documentReferenceId: string;
   targetedEgs: string[];
   /** Fake person's name, as in the CDA. */
   person: string;
@@ -107,6 +111,8 @@ export interface RawAnswer {
   readonly body: string;
   /** How many answers before it is dropped; absent: until cleared. */
   readonly times?: number;
+  /** What is broken, in French, for the Bac à sable screen's list. */
+  readonly label?: string;
 }
 
 /** A raw answer as listed (the body's size, not the body). */
@@ -290,6 +296,7 @@ export class SandboxOperations {
         return {
           idNatDecision: record.idNatDecision,
           idDecision: record.idDecision,
+          documentReferenceId: record.id,
           targetedEgs: record.targetedEgs,
           person:
             `${person.familyNameUsed ?? person.familyNameBirth ?? ''} ${person.givenNameUsed ?? person.givenNames ?? ''}`.trim(),
@@ -301,6 +308,7 @@ export class SandboxOperations {
         return {
           idNatDecision: record.idNatDecision,
           idDecision: record.idDecision,
+          documentReferenceId: record.id,
           targetedEgs: record.targetedEgs,
           person: '',
           category: null,
@@ -487,9 +495,20 @@ export class SandboxOperations {
     if (answer.times !== undefined && (!Number.isInteger(answer.times) || answer.times < 1)) {
       throw new AppError('SANDBOX_INVALID_REQUEST', 'times : un nombre de réponses ≥ 1');
     }
+    if (answer.label !== undefined && (typeof answer.label !== 'string' || answer.label.length > 200)) {
+      throw new AppError('SANDBOX_INVALID_REQUEST', 'label : un texte de 200 caractères au plus');
+    }
     this.rawAnswerList = this.rawAnswerList.filter((r) => !sameTarget(r.answer, answer));
     this.rawAnswerList.push({ answer, served: 0 });
     return this.rawAnswers();
+  }
+
+  /** The read of this decision's DocumentReference answers a broken body of this kind (the Bac à sable screen). */
+  breakDecisionRead(idNatDecision: string, kind: SandboxBrokenAnswerId, once = false): RawAnswerSummary[] {
+    if (!SANDBOX_BROKEN_ANSWER_IDS.includes(kind)) {
+      throw new AppError('SANDBOX_INVALID_REQUEST', `Réponse cassée inconnue : ${String(kind)}`);
+    }
+    return this.setRawAnswer(brokenDecisionAnswer(this.requireDecision(idNatDecision), kind, { once }));
   }
 
   clearRawAnswers(): RawAnswerSummary[] {

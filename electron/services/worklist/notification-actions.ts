@@ -13,12 +13,12 @@ import {
   type PlanContext,
   type PlannedAction,
 } from '@shared/domain/referent-actions';
-import type { StatusReport, UnitIdentity } from '@shared/domain/status-report';
+import type { UnitIdentity } from '@shared/domain/status-report';
 import type { ActionOption, StatusPreview } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import type { SqlExecutor } from '../db/sql/sql-database';
-import { esmsMotifLabel, esmsStatusLabel, unitMotifLabel, unitStatusLabel } from './labels';
+import { describeReports, describeUnitClosing, esmsStatusLabel, unitStatusLabel } from './labels';
 import { recordStatus, type RecordStatusDeps } from './record-status';
 import { unitIdentityOf, type RorUnitRecord } from './ror-unit-record';
 
@@ -108,29 +108,6 @@ export function actionOptions(loaded: Loaded): ActionOption[] {
   }));
 }
 
-/** Human description of the Tasks, shown before confirming. */
-export function describeReports(reports: readonly StatusReport[]): string[] {
-  return reports.map((r, i) => {
-    const parts: string[] = [];
-    if (r.statutESMS) {
-      parts.push(
-        `Statut ESMS ${r.statutESMS} « ${esmsStatusLabel(r.statutESMS)} »` +
-          (r.motifESMS ? `, motif ${r.motifESMS} « ${esmsMotifLabel(r.motifESMS)} »` : ''),
-      );
-    }
-    if (r.statutUnite) {
-      parts.push(
-        `Unité « ${r.unit?.nomUnite ?? ''} » : statut ${r.statutUnite} « ${unitStatusLabel(r.statutUnite)} »` +
-          (r.motifUnite ? `, motif ${r.motifUnite} « ${unitMotifLabel(r.motifUnite)} »` : ''),
-      );
-    }
-    const iso = r.dateStatutUnite ?? r.dateStatutESMS;
-    // Shown to the referent: French date order.
-    const date = iso ? iso.split('-').reverse().join('/') : 'sans date';
-    return `Envoi ${i + 1} (${date}) : ${parts.join(' ; ')}`;
-  });
-}
-
 export interface ActionRequest extends ActionInput {
   readonly notificationId: number;
   readonly action: ActionId;
@@ -153,7 +130,7 @@ function preview(loaded: Loaded, request: ActionRequest, planned: PlannedAction)
       unitId: c.unitId,
       unitName: loaded.unitNames.get(c.unitId) ?? `Unité ${c.unitId}`,
       statusLabel: unitStatusLabel(c.status) ?? c.status,
-      closing: `statut ${c.statut} « ${unitStatusLabel(c.statut)} », motif ${c.motif} « ${unitMotifLabel(c.motif)} »`,
+      closing: describeUnitClosing(c.statut, c.motif),
       kept: c.kept,
     })),
     lines: describeReports(planned.reports),

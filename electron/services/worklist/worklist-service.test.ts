@@ -157,7 +157,12 @@ describe.each(TEST_BACKENDS)('work list, actions, waiting lists, units (%s)', (b
         unitId: unit,
       };
       const preview = await previewAction(db, request);
-      expect(preview.lines.join('\n')).toContain('Statut ESMS 42');
+      // In the referent's words; the codes apart, for the "détail technique".
+      expect(preview.lines.map((l) => l.text).join('\n')).toContain(
+        "Statut ESMS « Liste d'attente. En cours d'analyse, demande d'admission reçue dans l'ESMS »",
+      );
+      expect(preview.lines.map((l) => l.text).join('\n')).not.toMatch(/\b(42|182)\b/);
+      expect(preview.lines.map((l) => l.technical).join('\n')).toMatch(/statut ESMS 42.*statut 182/);
       expect(await count('SELECT count(*) FROM outbox')).toBe(0);
 
       const result = await performAction(deps(), request);

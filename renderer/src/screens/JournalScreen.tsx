@@ -4,17 +4,24 @@ import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states'
 import { formatInstant } from '../components/format';
 import { splitJournalDetail, type JournalActor, type JournalOutcome } from '@shared/domain/journal';
 import { TechnicalDetail } from '../components/states';
+import { ReferentWords } from '../components/establishment-names';
 
 /** The French detail, the error code (for support) folded in a "détail technique". */
 function JournalDetail({ detail }: { detail: string }) {
   const { text, code } = splitJournalDetail(detail);
   return (
     <>
-      {text}
+      <ReferentWords message={text} />
       {code && <TechnicalDetail>{code}</TechnicalDetail>}
     </>
   );
 }
+
+const OUTCOME_LABELS: Readonly<Record<JournalOutcome, string>> = {
+  succès: 'succès',
+  échec: 'échec',
+  info: 'information',
+};
 
 export function JournalScreen() {
   const [actor, setActor] = useState<JournalActor | ''>('');
@@ -70,7 +77,9 @@ export function JournalScreen() {
               <tr key={e.id}>
                 <td>{formatInstant(e.at)}</td>
                 <td>{e.actor}</td>
-                <td>{e.action}</td>
+                <td>
+                  <ReferentWords message={e.action} />
+                </td>
                 <td>
                   {!e.subject ? (
                     '—'
@@ -84,7 +93,7 @@ export function JournalScreen() {
                   <span
                     className={`badge badge-${e.outcome === 'échec' ? 'error' : e.outcome === 'succès' ? 'ok' : 'info'}`}
                   >
-                    {e.outcome}
+                    {OUTCOME_LABELS[e.outcome]}
                   </span>
                 </td>
                 <td>{e.detail && <JournalDetail detail={e.detail} />}</td>

@@ -48,7 +48,7 @@ export function OnboardingScreen() {
           <p>
             Environnement : {checklist.data.environmentLabel} — vérifié le {formatInstant(checklist.data.computedAt)}
             {checklist.data.legalEntity &&
-              ` — EJ ${checklist.data.legalEntity.finessEj} ${checklist.data.legalEntity.name}`}
+              ` — entité juridique ${checklist.data.legalEntity.name || 'sans nom connu'} (FINESS ${checklist.data.legalEntity.finessEj})`}
           </p>
           <ChecklistPanel checklist={checklist.data} />
         </>

@@ -1,8 +1,10 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import {
+  SANDBOX_BROKEN_ANSWERS,
   SANDBOX_EVENTS,
   SANDBOX_FAULT_FIELDS,
   SANDBOX_MAX_CDA_BYTES,
+  type SandboxBrokenAnswerId,
   type SandboxEventId,
   type SandboxFaultField,
   type SandboxFaultValue,
@@ -12,6 +14,7 @@ import { useApiMutation, useApiQuery, type ApiError } from '../api/use-api';
 import { fileToBase64 } from '../components/certificates/file-bytes';
 import { formatDate } from '../components/format';
 import { ErrorMessage, Loading, ScreenTitle } from '../components/states';
+import { FilePicker } from '../components/forms/FilePicker';
 
 /** What an action answered, or why it failed: the last one replaces the previous. */
 function Outcome({ message, error, testId }: { message?: string; error: ApiError | null; testId: string }) {
@@ -117,7 +120,6 @@ function ImportPanel({ overview }: { overview: SandboxOverview }) {
   const [file, setFile] = useState<File | undefined>();
   const [egs, setEgs] = useState<string[]>([]);
   const [tooBig, setTooBig] = useState(false);
-  const fileInput = useRef<HTMLInputElement>(null);
   const importing = useApiMutation('sandbox:import-cda', ['sandbox']);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -130,10 +132,7 @@ function ImportPanel({ overview }: { overview: SandboxOverview }) {
     importing.mutate(
       { fileName: file.name, cdaBase64: await fileToBase64(file), finessEgs: egs },
       {
-        onSuccess: () => {
-          setFile(undefined);
-          if (fileInput.current) fileInput.current.value = '';
-        },
+        onSuccess: () => setFile(undefined),
       },
     );
   };
@@ -144,16 +143,13 @@ function ImportPanel({ overview }: { overview: SandboxOverview }) {
       <h2 id="sandbox-import">Importer un CDA de décision</h2>
       <form onSubmit={(e) => void submit(e)}>
         <div className="form-grid">
-          <label>
-            Fichier CDA (XML)
-            <input
-              ref={fileInput}
-              type="file"
-              accept=".xml,text/xml,application/xml"
-              onChange={(e) => setFile(e.target.files?.[0])}
-              data-testid="import-file"
-            />
-          </label>
+          <FilePicker
+            label="Fichier CDA (XML)"
+            accept=".xml,text/xml,application/xml"
+            file={file}
+            onChange={setFile}
+            testId="import-file"
+          />
           <fieldset>
             <legend>Établissements destinataires</legend>
             {overview.establishments.map((eg) => (
@@ -184,6 +180,29 @@ function ImportPanel({ overview }: { overview: SandboxOverview }) {
   );
 }
 
+/** The sandbox's recent decisions, as the trainer picks one: person, number, type, date, establishments. */
+function DecisionOptions({ overview }: { overview: SandboxOverview }) {
+  return (
+    <>
+      {overview.recentDecisions.map((d) => (
+        <option key={d.idNatDecision} value={d.idNatDecision}>
+          {d.person || 'Personne fictive'} — {d.idDecision} — {d.typeLabel ?? 'Décision'}
+          {d.categoryLabel ? ` ${d.categoryLabel}` : ''}
+          {d.dateDeDecision ? ` du ${formatDate(d.dateDeDecision)}` : ''} —{' '}
+          {d.targetedEgs.map((eg) => egLabel(overview, eg)).join(', ')}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** The chosen decision while it is listed, else the latest one. */
+function listedOrLatest(overview: SandboxOverview, chosen: string): string {
+  return overview.recentDecisions.some((d) => d.idNatDecision === chosen)
+    ? chosen
+    : (overview.recentDecisions[0]?.idNatDecision ?? '');
+}
+
 function MdphPanel({ overview }: { overview: SandboxOverview }) {
   const [chosen, setIdNatDecision] = useState('');
   const event = useApiMutation('sandbox:event', ['sandbox']);
@@ -191,9 +210,7 @@ function MdphPanel({ overview }: { overview: SandboxOverview }) {
   const [description, setDescription] = useState('');
   const [last, setLast] = useState<{ message: string } | undefined>();
   // The latest decision until the trainer picks one (and again if the picked one is no longer listed).
-  const idNatDecision = overview.recentDecisions.some((d) => d.idNatDecision === chosen)
-    ? chosen
-    : (overview.recentDecisions[0]?.idNatDecision ?? '');
+  const idNatDecision = listedOrLatest(overview, chosen);
   const busy = event.isPending || close.isPending;
   const error = event.error ?? close.error;
   const send = (id: SandboxEventId) => {
@@ -214,14 +231,7 @@ function MdphPanel({ overview }: { overview: SandboxOverview }) {
         <label className="wide">
           Décision
           <select value={idNatDecision} onChange={(e) => setIdNatDecision(e.target.value)} data-testid="mdph-decision">
-            {overview.recentDecisions.map((d) => (
-              <option key={d.idNatDecision} value={d.idNatDecision}>
-                {d.person || 'Personne fictive'} — {d.idDecision} — {d.typeLabel ?? 'Décision'}
-                {d.categoryLabel ? ` ${d.categoryLabel}` : ''}
-                {d.dateDeDecision ? ` du ${formatDate(d.dateDeDecision)}` : ''} —{' '}
-                {d.targetedEgs.map((eg) => egLabel(overview, eg)).join(', ')}
-              </option>
-            ))}
+            <DecisionOptions overview={overview} />
           </select>
         </label>
         <label className="wide">
@@ -367,6 +377,105 @@ function FaultsPanel({ overview }: { overview: SandboxOverview }) {
   );
 }
 
+/**
+ * ViaTrajectoire answering a decision's read with a broken body (truncated, an error dressed as a success, a
+ * maintenance page…): the trainer shows what the referent then sees in Synchronisation, « Éléments refusés ».
+ */
+function BrokenAnswersPanel({ overview }: { overview: SandboxOverview }) {
+  const [chosen, setIdNatDecision] = useState('');
+  const [kind, setKind] = useState<SandboxBrokenAnswerId | ''>('');
+  const [once, setOnce] = useState(false);
+  const [message, setMessage] = useState<string | undefined>();
+  const breakAnswer = useApiMutation('sandbox:break-answer', ['sandbox']);
+  const clear = useApiMutation('sandbox:clear-broken-answers', ['sandbox']);
+  const idNatDecision = listedOrLatest(overview, chosen);
+  const busy = breakAnswer.isPending || clear.isPending;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!kind || !idNatDecision) return;
+    clear.reset();
+    breakAnswer.mutate({ idNatDecision, kind, once }, { onSuccess: (r) => setMessage(r.message) });
+  };
+  return (
+    <section className="panel" aria-labelledby="sandbox-broken">
+      <h2 id="sandbox-broken">Réponses cassées de ViaTrajectoire</h2>
+      <p className="muted">
+        La lecture d’une décision (flux 1) reçoit une réponse abîmée. Référent VT la garde « à relire » ou la met en
+        quarantaine, sans bloquer le reste : voyez Synchronisation, « Éléments refusés ».
+      </p>
+      <form onSubmit={submit}>
+        <div className="form-grid">
+          <label className="wide">
+            Décision lue
+            <select
+              value={idNatDecision}
+              onChange={(e) => setIdNatDecision(e.target.value)}
+              data-testid="broken-decision"
+            >
+              <DecisionOptions overview={overview} />
+            </select>
+          </label>
+          <label className="wide">
+            Réponse de ViaTrajectoire
+            <select
+              value={kind}
+              onChange={(e) => setKind(e.target.value as SandboxBrokenAnswerId | '')}
+              data-testid="broken-kind"
+            >
+              <option value="">Choisir…</option>
+              {SANDBOX_BROKEN_ANSWERS.map((b) => (
+                <option key={b.id} value={b.id}>
+                  {b.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={once} onChange={(e) => setOnce(e.target.checked)} /> Une seule fois (la
+            lecture suivante réussit)
+          </label>
+        </div>
+        <div className="actions button-row">
+          <button type="submit" disabled={busy || !kind || !idNatDecision} data-testid="broken-apply">
+            Appliquer à cette décision
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            disabled={busy || overview.brokenAnswers.length === 0}
+            onClick={() => {
+              breakAnswer.reset();
+              clear.mutate({}, { onSuccess: (r) => setMessage(r.message) });
+            }}
+            data-testid="broken-clear"
+          >
+            Retirer les réponses cassées
+          </button>
+        </div>
+      </form>
+      <Outcome
+        message={breakAnswer.error || clear.error ? undefined : message}
+        error={breakAnswer.error ?? clear.error}
+        testId="broken-done"
+      />
+      {overview.brokenAnswers.length === 0 ? (
+        <p className="muted" data-testid="broken-list">
+          Aucune réponse cassée : les décisions sont lues normalement.
+        </p>
+      ) : (
+        <ul data-testid="broken-list">
+          {overview.brokenAnswers.map((b, i) => (
+            <li key={i}>
+              {b.decision ?? 'Décision plus ancienne'} : {b.label}
+              {b.once ? ' (une fois)' : ''} — servie {b.served} fois
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function SyncShortcut() {
   const runNow = useApiMutation('sync:run-now', ['*']);
   const result = runNow.data;
@@ -418,6 +527,7 @@ export function SandboxScreen() {
           <SyncShortcut />
           <ImportPanel overview={overview.data} />
           <FaultsPanel overview={overview.data} />
+          <BrokenAnswersPanel overview={overview.data} />
           <TrainerAccess overview={overview.data} />
         </div>
       )}

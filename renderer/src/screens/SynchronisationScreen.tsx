@@ -9,7 +9,8 @@ import {
 import { displayOf, STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
 import { api } from '../api/api-client';
 import { useApiMutation, useApiQuery } from '../api/use-api';
-import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
+import { Empty, ErrorMessage, Loading, ScreenTitle, TechnicalDetail } from '../components/states';
+import { ReferentWords, useEstablishmentNames } from '../components/establishment-names';
 import { formatInstant } from '../components/format';
 import { RefusedItemsPanel } from '../components/sync/RefusedItemsPanel';
 import { SyncGapNotice } from '../components/sync/SyncGapNotice';
@@ -88,18 +89,12 @@ function useSyncProgress(): SyncProgress | null {
 const STARTING =
   'Préparation : lecture du certificat, connexion sécurisée à ViaTrajectoire et demande du jeton d’accès…';
 
-/** The establishment's name for a FINESS EG (the referent knows their establishments by name). */
-function useEstablishmentName(): (finessEg: string) => string {
-  const egs = useApiQuery('geographic-entities:list', {});
-  return (finessEg) => egs.data?.find((g) => g.finessEg === finessEg)?.name ?? `établissement ${finessEg}`;
-}
-
 function ProgressPanel() {
   const status = useApiQuery('sync:status', {}, { refetchInterval: (q) => (q.state.data?.running ? 1000 : false) });
   const live = useSyncProgress();
   const runNow = useApiMutation('sync:run-now', ['*']);
   const cancel = useApiMutation('sync:cancel', ['sync']);
-  const egName = useEstablishmentName();
+  const egName = useEstablishmentNames().label;
   // A double click must not start a second run (answered « déjà en cours » after the first one succeeded).
   const starting = useRef(false);
   const running = runNow.isPending || (status.data?.running ?? false);
@@ -223,7 +218,7 @@ function HistoryPanel() {
                   {r.summary?.notice ? (
                     <SyncNoticeText notice={r.summary.notice} />
                   ) : (
-                    [...(r.summary?.errors ?? []), ...(r.summary?.warnings ?? [])].join(' ; ') || '—'
+                    <Messages messages={[...(r.summary?.errors ?? []), ...(r.summary?.warnings ?? [])]} />
                   )}
                 </td>
               </tr>
@@ -235,6 +230,20 @@ function HistoryPanel() {
   );
 }
 
+/** A run's errors and warnings, each in the referent's words. */
+function Messages({ messages }: { messages: readonly string[] }) {
+  if (messages.length === 0) return <>—</>;
+  return (
+    <>
+      {messages.map((m, i) => (
+        <div key={i}>
+          <ReferentWords message={m} />
+        </div>
+      ))}
+    </>
+  );
+}
+
 function OutboxPanel() {
   const [onlyOpen, setOnlyOpen] = useState(true);
   const outbox = useApiQuery('sync:outbox-list', {
@@ -242,7 +251,7 @@ function OutboxPanel() {
     ...(onlyOpen ? { states: ['pending', 'in_flight', 'rejected'] as OutboxState[] } : {}),
   });
   const retry = useApiMutation('sync:outbox-retry', ['sync', 'notifications']);
-  const egName = useEstablishmentName();
+  const egName = useEstablishmentNames().label;
   const abandon = useApiMutation('sync:outbox-abandon', ['sync', 'notifications']);
   return (
     <section className="panel" aria-labelledby="sync-outbox">
@@ -305,7 +314,10 @@ function OutboxPanel() {
                   {item.lastError ? (
                     <>
                       {item.lastError.message}
-                      {item.lastError.detail && <span className="muted small"> — {item.lastError.detail}</span>}
+                      <TechnicalDetail>
+                        {item.lastError.code}
+                        {item.lastError.detail ? ` — ${item.lastError.detail}` : ''}
+                      </TechnicalDetail>
                     </>
                   ) : (
                     '—'

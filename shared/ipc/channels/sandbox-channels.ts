@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  SANDBOX_BROKEN_ANSWER_IDS,
   SANDBOX_EVENT_IDS,
   SANDBOX_MAX_CDA_BYTES,
   type SandboxDecision,
@@ -61,4 +62,9 @@ export const sandboxChannels = {
       .strict(),
   ),
   'sandbox:expire-tokens': channel<SandboxActionResult>()(z.object({}).strict()),
+  /** The chosen decision's read answers a broken body of this kind, until removed (or once). */
+  'sandbox:break-answer': channel<SandboxActionResult>()(
+    z.object({ idNatDecision, kind: z.enum(SANDBOX_BROKEN_ANSWER_IDS), once: z.boolean() }).strict(),
+  ),
+  'sandbox:clear-broken-answers': channel<SandboxActionResult>()(z.object({}).strict()),
 } as const;

@@ -63,7 +63,7 @@ export function createOnboardingHandlers(ctx: AppContext, outbox: OutboxPush): P
           ],
         });
         // Forced statuses leave at once, like a confirmed status (nothing to send when every line was refused).
-        if (result.ok > 0) outbox.requestPush();
+        if (result.ok > 0) outbox.requestPush(result.lines.flatMap((l) => l.outboxIds));
       }
       return result;
     },

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxOverview } from '@shared/domain/sandbox';
+import { SANDBOX_BROKEN_ANSWERS, type SandboxBrokenAnswerId, type SandboxOverview } from '@shared/domain/sandbox';
+import type { QuarantineItemDto } from '@shared/domain/sync';
 import { makeTempDir } from '../../testing/temp-dir';
 import type { RunningApplication } from '../bootstrap';
 import { dispatch } from '../dispatch';
@@ -124,6 +125,16 @@ describe('Bac à sable channels', () => {
     await call('sandbox:set-faults', { faults: { latencyMs: 0, rate5xx: 0 } });
     expect(await app.sandbox!.admin.faults()).toMatchObject({ latencyMs: 0, rate5xx: 0 });
     await call('sandbox:expire-tokens', {});
+    // The journal says the faults in the trainer's words, never « rate5xx=0.5 ».
+    const faultDetails = (await app.ctx.journal.list({ limit: 50 }))
+      .filter((e) => e.action === 'Bac à sable : pannes simulées modifiées')
+      .map((e) => e.detail);
+    expect(faultDetails).toEqual(
+      expect.arrayContaining([
+        'Latence ajoutée à chaque réponse : 50 ms ; Réponses « service indisponible » (503) : 50 %',
+        'aucune panne',
+      ]),
+    );
     const actions = (await app.ctx.journal.list({ limit: 50 })).map((e) => e.action);
     expect(actions).toEqual(
       expect.arrayContaining([
@@ -135,4 +146,55 @@ describe('Bac à sable channels', () => {
       ]),
     );
   });
+
+  it('broken answers: each kind chosen on the screen breaks that decision’s read, and the sync keeps it à relire or in quarantine by its rule; removed, none is served any more', async () => {
+    const expected: Readonly<Record<SandboxBrokenAnswerId, { kind: string; rule: string }>> = {
+      'reponse-tronquee': { kind: 'à relire', rule: 'reponse-illisible' },
+      'operationoutcome-200': { kind: 'à relire', rule: 'reponse-operationoutcome' },
+      'page-html': { kind: 'à relire', rule: 'reponse-illisible' },
+      'reponse-vide': { kind: 'à relire', rule: 'reponse-illisible' },
+      'autre-identifiant': { kind: 'quarantaine', rule: 'identite-ressource' },
+      'imbrication-profonde': { kind: 'quarantaine', rule: 'limite-profondeur' },
+    };
+    // Everything the sandbox holds so far is read by a first sync: the broken reads are of new decisions only.
+    await call('sync:run-now', {});
+    const generated = await call<{ idNatDecisions: string[] }>('sandbox:generate', {
+      finessEg: ESAT,
+      count: SANDBOX_BROKEN_ANSWERS.length,
+    });
+    const chosen = SANDBOX_BROKEN_ANSWERS.map((b, i) => ({ kind: b.id, idNat: generated.idNatDecisions[i] ?? '' }));
+    for (const { kind, idNat } of chosen) {
+      const result = await call<{ message: string }>('sandbox:break-answer', {
+        idNatDecision: idNat,
+        kind,
+        once: false,
+      });
+      expect(result.message).toContain(SANDBOX_BROKEN_ANSWERS.find((b) => b.id === kind)?.label);
+    }
+    const overview = await call<SandboxOverview>('sandbox:overview', {});
+    expect(overview.brokenAnswers.map((b) => b.label).sort()).toEqual(
+      SANDBOX_BROKEN_ANSWERS.map((b) => b.label).sort(),
+    );
+    expect(overview.brokenAnswers.every((b) => b.decision?.includes('DEC-') && !b.once)).toBe(true);
+    expect(
+      (await refusal('sandbox:break-answer', { idNatDecision: chosen[0]?.idNat, kind: 'inconnue', once: false })).code,
+    ).toBe('INVALID_INPUT');
+
+    await call('sync:run-now', {});
+    const refused = await call<QuarantineItemDto[]>('sync:quarantine-list', { limit: 500 });
+    const recent = await app.sandbox!.admin.recentDecisions();
+    for (const { kind, idNat } of chosen) {
+      const documentId = recent.find((d) => d.idNatDecision === idNat)?.documentReferenceId;
+      const item = refused.find((q) => q.flow === 'flux1' && q.resourceId === documentId);
+      expect(item, kind).toMatchObject(expected[kind]);
+    }
+
+    await call('sandbox:clear-broken-answers', {});
+    expect((await call<SandboxOverview>('sandbox:overview', {})).brokenAnswers).toEqual([]);
+    const actions = (await app.ctx.journal.list({ limit: 100 })).map((e) => e.action);
+    expect(actions).toContain('Bac à sable : réponses cassées retirées');
+    expect(actions.some((a) => a.startsWith('Bac à sable : réponse cassée (Réponse coupée en plein milieu'))).toBe(
+      true,
+    );
+  }, 120_000);
 });

@@ -4,14 +4,17 @@
  * faults. Each action is journaled (ids only: the data are fake, but the habit is kept).
  */
 import {
+  SANDBOX_BROKEN_ANSWERS,
   SANDBOX_EVENTS,
   SANDBOX_MAX_CDA_BYTES,
+  describeFaults,
+  type SandboxBrokenAnswer,
   type SandboxDecision,
   type SandboxOverview,
 } from '@shared/domain/sandbox';
 import { AppError } from '@shared/errors/app-error';
 import { orientationLabel, TYPE_DECISION } from '@shared/terminology/code-lists';
-import type { FaultSettings, SandboxDecisionView } from '../embedded-sandbox';
+import type { FaultSettings, RawAnswerSummary, SandboxDecisionView } from '../embedded-sandbox';
 import type { AppContext } from '../app-context';
 import type { Handlers } from '../dispatch';
 import type { EmbeddedSandbox } from '../embedded-sandbox';
@@ -24,7 +27,9 @@ type SandboxChannel =
   | 'sandbox:event'
   | 'sandbox:close-right'
   | 'sandbox:set-faults'
-  | 'sandbox:expire-tokens';
+  | 'sandbox:expire-tokens'
+  | 'sandbox:break-answer'
+  | 'sandbox:clear-broken-answers';
 
 function decisionView(d: SandboxDecisionView): SandboxDecision {
   return {
@@ -37,6 +42,17 @@ function decisionView(d: SandboxDecisionView): SandboxDecision {
       ? (TYPE_DECISION.find((c) => c.code === d.typeDeDecision)?.display ?? d.typeDeDecision)
       : null,
     dateDeDecision: d.dateDeDecision,
+  };
+}
+
+/** A broken answer in force, with the decision it breaks when it is among the recent ones. */
+function brokenAnswerView(answer: RawAnswerSummary, recent: readonly SandboxDecisionView[]): SandboxBrokenAnswer {
+  const decision = recent.find((d) => d.documentReferenceId === answer.id);
+  return {
+    label: answer.label ?? 'Réponse brute',
+    decision: decision ? `${decision.person || 'Personne fictive'} — ${decision.idDecision}` : null,
+    served: answer.served,
+    once: answer.times === 1,
   };
 }
 
@@ -94,15 +110,17 @@ export function createSandboxHandlers(
             establishments: [],
             recentDecisions: [],
             faults: {},
+            brokenAnswers: [],
           };
         }
       }
       const api = admin();
-      const [status, establishments, recent, faults] = await Promise.all([
+      const [status, establishments, recent, faults, rawAnswers] = await Promise.all([
         api.status(),
         api.establishments(),
         api.recentDecisions(),
         api.faults(),
+        api.rawAnswers(),
       ]);
       return {
         available: true,
@@ -116,6 +134,7 @@ export function createSandboxHandlers(
         })),
         recentDecisions: recent.map(decisionView),
         faults: { ...faults },
+        brokenAnswers: rawAnswers.map((answer) => brokenAnswerView(answer, recent)),
       };
     },
 
@@ -124,9 +143,11 @@ export function createSandboxHandlers(
         'décisions générées',
         req.finessEg,
         async () => {
-          const result = await admin().generate(req.count, { finessEgs: [req.finessEg] });
+          const api = admin();
+          const result = await api.generate(req.count, { finessEgs: [req.finessEg] });
+          const name = (await api.establishments()).find((eg) => eg.finessEg === req.finessEg)?.name ?? req.finessEg;
           return {
-            message: `${result.created} décision(s) ajoutée(s) pour l’EG ${req.finessEg}. Synchronisez pour les recevoir.`,
+            message: `${result.created} décision(s) ajoutée(s) pour ${name}. Synchronisez pour les recevoir.`,
             idNatDecisions: result.idNatDecisions,
           };
         },
@@ -188,12 +209,25 @@ export function createSandboxHandlers(
         async (): Promise<Record<string, number | string | boolean>> => ({
           ...(await admin().setFaults(req.faults as Partial<FaultSettings>)),
         }),
-        (faults) =>
-          Object.entries(faults)
-            .filter(([, v]) => v !== 0 && v !== '' && v !== false)
-            .map(([k, v]) => `${k}=${String(v)}`)
-            .join(', ') || 'aucune panne',
+        describeFaults,
       ),
+
+    'sandbox:break-answer': (req) => {
+      const label = SANDBOX_BROKEN_ANSWERS.find((b) => b.id === req.kind)?.label ?? req.kind;
+      return action(`réponse cassée (${label})`, req.idNatDecision, async () => {
+        await admin().breakDecisionRead(req.idNatDecision, req.kind, req.once);
+        return {
+          message: `La lecture de cette décision répondra : ${label}${req.once ? ' (une fois)' : ''}. Synchronisez pour voir ce qu’en fait Référent VT.`,
+          idNatDecisions: [req.idNatDecision],
+        };
+      });
+    },
+
+    'sandbox:clear-broken-answers': () =>
+      action('réponses cassées retirées', undefined, async () => {
+        await admin().clearRawAnswers();
+        return { message: 'Les décisions sont de nouveau lues normalement.', idNatDecisions: [] };
+      }),
 
     'sandbox:expire-tokens': () =>
       action('jetons expirés', undefined, async () => {

@@ -43,7 +43,7 @@ export function createSyncHandlers(ctx: AppContext, sync: SyncService): Pick<Han
       journaled(ctx, { action: 'Envoi relancé', recordType: 'envoi', recordId: String(req.id) }, async () => {
         const item = await retryOutboxItem(ctx.db, req.id);
         changed('sync', 'worklist');
-        sync.requestPush();
+        sync.requestPush([req.id]);
         return item;
       }),
     'sync:outbox-abandon': (req) =>

@@ -52,7 +52,8 @@ const AFTER_ACTION = [
 
 /** Queued statuses and consents leave at once when the connection is up (SyncService.requestPush). */
 export interface OutboxPush {
-  requestPush(): void;
+  /** The queued items' fate is reported (outbox:pushed), also when a run in progress sends them. */
+  requestPush(outboxIds: readonly number[]): void;
 }
 
 export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pick<Handlers, WorklistChannel> {
@@ -83,7 +84,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
-      outbox.requestPush();
+      outbox.requestPush(result.outboxIds);
       return result;
     },
     'notifications:acknowledge': async (req) => {
@@ -105,7 +106,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         req,
       );
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
-      outbox.requestPush();
+      outbox.requestPush([result.outboxId]);
       return result;
     },
     'notifications:evaluation': (req) => readEvaluation(ctx.db, req.notificationId),
@@ -123,7 +124,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         detail: `${result.carriedLines} ligne(s) d'unité reprise(s)`,
       });
       ctx.events.emit('data:changed', { scopes: AFTER_ACTION });
-      outbox.requestPush();
+      outbox.requestPush(result.outboxIds);
       return { carried: result.carriedLines, outboxIds: result.outboxIds };
     },
     'waiting-lists:list': (req) => listWaitingLists(ctx.db, req, today()),

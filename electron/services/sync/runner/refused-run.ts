@@ -4,6 +4,7 @@
  * code only as a technical suffix), so the referent sees why nothing happened whoever asked for it (schedule,
  * start-up, "Synchroniser maintenant").
  */
+import { journalErrorDetail } from '@shared/domain/journal';
 import type { SyncSummary } from '@shared/domain/sync';
 import { isAppError } from '@shared/errors/app-error';
 import type { SqlDatabase } from '../../db/sql/sql-database';
@@ -27,7 +28,7 @@ export async function recordRefusedRun(db: SqlDatabase, error: unknown, now: Dat
         outcome: 'échec',
         recordType: 'sync_run',
         recordId: runId,
-        detail: isAppError(error) ? `${message} (${error.code})` : message,
+        detail: isAppError(error) ? journalErrorDetail(message, error.code) : message,
       },
       tx,
     );

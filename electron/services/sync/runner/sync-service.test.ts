@@ -147,7 +147,8 @@ describe.each(TEST_BACKENDS)('sync service (%s)', (backend) => {
     expect(entry).toEqual({
       action: 'Synchronisation refusée',
       outcome: 'échec',
-      detail: 'Aucun certificat n’est choisi pour cet environnement : importez-en un. (CERT_NOT_FOUND)',
+      // The code apart, for the Journal's « détail technique ».
+      detail: 'Aucun certificat n’est choisi pour cet environnement : importez-en un. [CERT_NOT_FOUND]',
     });
     // Not running: the next "Synchroniser maintenant" is not refused as "déjà en cours".
     expect(service.running).toBe(false);
@@ -219,6 +220,15 @@ describe.each(TEST_BACKENDS)('sync service (%s)', (backend) => {
     expect((await push)?.sent).toEqual([third.outboxId]);
     expect((await runAfter)?.outcome).toBe('succès');
     expect(received(third.clientId)).toBe(1);
+    // Confirmed while a run is in progress: the run sends it, and the push asked for it then still reports it sent
+    // (the screen waits for that report: without it, it stayed on « envoi en cours… »).
+    const duringRun = await queueStatus(db);
+    const running = service.runNow();
+    const reported = nextPush();
+    service.requestPush([duringRun.outboxId]);
+    expect((await running)?.outcome).toBe('succès');
+    expect(await reported).toEqual({ sent: [duringRun.outboxId], rejected: [], waiting: 0, offline: false });
+    expect(received(duringRun.clientId)).toBe(1);
 
     // 3. Offline (nothing listens where ViaTrajectoire should be): the status waits, untouched, for the next run.
     const offline = new SyncService({

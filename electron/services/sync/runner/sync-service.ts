@@ -85,6 +85,11 @@ export class SyncService {
   private pushing: Promise<OutboxPushResult | undefined> | undefined;
   /** A push was asked while a run or another push was busy: push again once it is over. */
   private pushAgain = false;
+  /**
+   * Outbox items a push was asked for and not yet reported. A run in progress may send them itself: the push that
+   * follows it finds nothing due, yet must still tell their fate (the screen waits for it).
+   */
+  private readonly awaited = new Set<number>();
 
   constructor(private readonly options: SyncServiceOptions) {}
 
@@ -186,8 +191,12 @@ export class SyncService {
     });
   }
 
-  /** A status was queued: push the outbox shortly (debounced), or after the run in progress. */
-  requestPush(): void {
+  /**
+   * Statuses were queued (their outbox ids): push the outbox shortly (debounced), or after the run in progress.
+   * Their fate is reported by onPushed, also when that run is the one that sent them.
+   */
+  requestPush(outboxIds: readonly number[] = []): void {
+    for (const id of outboxIds) this.awaited.add(id);
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = setTimeout(() => {
       this.pushTimer = undefined;
@@ -228,8 +237,19 @@ export class SyncService {
 
   private async push(): Promise<OutboxPushResult | undefined> {
     const due = await this.dueOutboxIds();
-    if (due.length === 0) return undefined;
-    const data = await this.options.workerData();
+    // Reported: what is due now, and what was asked for though a run may have handled it meanwhile.
+    const reported = [...new Set([...due, ...this.awaited])].sort((a, b) => a - b);
+    this.awaited.clear();
+    if (reported.length === 0) return undefined;
+    if (due.length === 0) return this.outcomeOf(reported, false);
+    let data: SyncRunSettings;
+    try {
+      data = await this.options.workerData();
+    } catch (error) {
+      // Nothing could be attempted (no certificate…): the next push, after the next run, reports them.
+      for (const id of reported) this.awaited.add(id);
+      throw error;
+    }
     let transport: Transport;
     if (data.transport.via === 'node') transport = createNodeTransport(data.transport.config);
     else {
@@ -243,7 +263,7 @@ export class SyncService {
       try {
         await transport.getToken();
       } catch {
-        return { sent: [], rejected: [], waiting: due.length, offline: true };
+        return this.outcomeOf(reported, true);
       }
       const counters = emptyCounters();
       await sendOutbox(
@@ -259,19 +279,24 @@ export class SyncService {
         },
         counters,
       );
-      const states = await db.all<{ id: number; state: string }>(
-        `SELECT id, state FROM outbox WHERE id IN (${due.map(() => '?').join(',')}) ORDER BY id`,
-        due,
-      );
-      return {
-        sent: states.filter((s) => s.state === 'sent').map((s) => s.id),
-        rejected: states.filter((s) => s.state === 'rejected').map((s) => s.id),
-        waiting: states.filter((s) => s.state === 'pending' || s.state === 'in_flight').length,
-        offline: false,
-      };
+      return this.outcomeOf(reported, false);
     } finally {
       transport.close();
     }
+  }
+
+  /** Where these outbox items stand now. */
+  private async outcomeOf(ids: readonly number[], offline: boolean): Promise<OutboxPushResult> {
+    const states = await this.options.db.all<{ id: number; state: string }>(
+      `SELECT id, state FROM outbox WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
+      ids,
+    );
+    return {
+      sent: states.filter((s) => s.state === 'sent').map((s) => s.id),
+      rejected: states.filter((s) => s.state === 'rejected').map((s) => s.id),
+      waiting: states.filter((s) => s.state === 'pending' || s.state === 'in_flight').length,
+      offline,
+    };
   }
 
   private openRelay(): HttpRelay {

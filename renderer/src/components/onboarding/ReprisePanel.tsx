@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { RepriseDeliveryLine, ReprisePreview, ReprisePushResult } from '@shared/domain/onboarding';
 import { REPRISE_SITUATION_LABELS } from '@shared/domain/onboarding';
 import { call, invalidateScopes, type ApiError } from '../../api/use-api';
-import { ErrorMessage } from '../states';
+import { ErrorMessage, TechnicalDetail } from '../states';
 import { FilePicker } from '../forms/FilePicker';
 import { useQueryClient } from '@tanstack/react-query';
 
@@ -159,7 +159,12 @@ export function ReprisePanel() {
                 <td>{l.line}</td>
                 <td>{l.personLabel ?? l.identifiant}</td>
                 <td>{l.unitName ?? '—'}</td>
-                <td>{l.statuses.join(' ; ') || '—'}</td>
+                <td>
+                  {l.statuses.length === 0 ? '—' : l.statuses.map((st) => <div key={st.technical}>{st.text}</div>)}
+                  {l.statuses.length > 0 && (
+                    <TechnicalDetail>{l.statuses.map((st) => st.technical).join(' ; ')}</TechnicalDetail>
+                  )}
+                </td>
                 <td>{l.consent ?? '—'}</td>
                 <OutcomeCell outcome={l.outcome} reason={l.reason} />
               </tr>
@@ -199,7 +204,7 @@ export function ReprisePanel() {
               <th scope="col">Ligne</th>
               <th scope="col">Identifiant</th>
               <th scope="col">État</th>
-              <th scope="col">Task</th>
+              <th scope="col">Référence ViaTrajectoire</th>
             </tr>
           </thead>
           <tbody>

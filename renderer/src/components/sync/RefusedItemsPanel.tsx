@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { QuarantineItemDto } from '@shared/domain/sync';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { formatInstant } from '../format';
-import { Empty, ErrorMessage } from '../states';
+import { Empty, ErrorMessage, TechnicalDetail } from '../states';
+import { ReferentWords, useEstablishmentNames } from '../establishment-names';
 
 const FLOW_LABELS: Record<string, string> = {
   flux1: 'Décision (flux 1)',
@@ -24,6 +25,7 @@ export function RefusedItemsPanel({ focus }: { focus: boolean }) {
   useEffect(() => {
     if (focus) heading.current?.scrollIntoView?.({ block: 'start' });
   }, [focus]);
+  const egName = useEstablishmentNames().label;
   const toReread = items.data?.filter((q) => q.kind === 'à relire').length ?? 0;
   return (
     <section className="panel" aria-labelledby="sync-quarantine" id="elements-refuses">
@@ -47,7 +49,7 @@ export function RefusedItemsPanel({ focus }: { focus: boolean }) {
               <tr>
                 <th scope="col">État</th>
                 <th scope="col">Ressource</th>
-                <th scope="col">Flux et FINESS EG</th>
+                <th scope="col">Nature et établissement</th>
                 <th scope="col">Raison</th>
                 <th scope="col">Vu la 1re fois / la dernière fois</th>
                 <th scope="col">Tentatives</th>
@@ -66,14 +68,15 @@ export function RefusedItemsPanel({ focus }: { focus: boolean }) {
                   <td>
                     {FLOW_LABELS[q.flow] ?? q.flow}
                     <br />
-                    {q.finessEg ?? '—'}
+                    {q.finessEg ? <span title={`FINESS ${q.finessEg}`}>{egName(q.finessEg)}</span> : '—'}
                   </td>
                   <td>
-                    {q.reason} <span className="muted small">(règle {q.rule})</span>
+                    <ReferentWords message={q.reason} />
                     {q.diagnostics && <span className="muted small"> — ViaTrajectoire : {q.diagnostics}</span>}
                     {q.kind === 'à relire' && q.nextAttemptAt && (
                       <span className="muted small"> — prochaine relecture après {formatInstant(q.nextAttemptAt)}</span>
                     )}
+                    <TechnicalDetail>règle {q.rule}</TechnicalDetail>
                   </td>
                   <td>
                     {formatInstant(q.createdAt)}
@@ -119,7 +122,7 @@ function RowActions(props: {
     return (
       <div role="group" aria-label={`Confirmer l’import de ${item.resourceId ?? ''}`}>
         <p className="small">
-          Le seul défaut ({item.rule}) ne change pas le sens de la décision : elle sera importée telle quelle et
+          Le seul défaut (« {item.reason} ») ne change pas le sens de la décision : elle sera importée telle quelle et
           l’import sera inscrit au journal avec votre confirmation.
         </p>
         <button type="button" onClick={props.onConfirmImport} disabled={props.busy}>

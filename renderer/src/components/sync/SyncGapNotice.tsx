@@ -1,6 +1,7 @@
 import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { formatInstant } from '../format';
 import { ErrorMessage } from '../states';
+import { useEstablishmentNames } from '../establishment-names';
 
 /**
  * Periods whose decisions or statuses may be missing: the workstation stayed offline beyond the 30 days
@@ -9,6 +10,7 @@ import { ErrorMessage } from '../states';
 export function SyncGapNotice() {
   const status = useApiQuery('sync:status', {});
   const dismiss = useApiMutation('sync:gap-dismiss', ['sync', 'dashboard']);
+  const egName = useEstablishmentNames().label;
   const gaps = status.data?.gaps ?? [];
   if (gaps.length === 0) return null;
   return (
@@ -18,7 +20,7 @@ export function SyncGapNotice() {
       <ul>
         {gaps.map((g) => (
           <li key={g.id}>
-            {g.flow === 'flux1' ? 'Décisions' : 'Statuts'} de l’établissement {g.finessEg} publiés entre le{' '}
+            {g.flow === 'flux1' ? 'Décisions' : 'Statuts'} de l’établissement {egName(g.finessEg)} publiés entre le{' '}
             {formatInstant(g.missingFrom)} et le {formatInstant(g.missingTo)} : le poste est resté hors ligne plus de 30
             jours et ViaTrajectoire ne les transmet plus. Récupérez-les dans ViaTrajectoire (« Récupérer une décision
             d’orientation ») ou par la reprise (Raccordement).{' '}

@@ -3,7 +3,7 @@ import type { ActionOption, NotificationDetail } from '@shared/domain/worklist';
 import type { RequestOf } from '@shared/ipc/contract';
 import { api } from '../../api/api-client';
 import { useApiMutation, useApiQuery } from '../../api/use-api';
-import { ErrorMessage } from '../states';
+import { ErrorMessage, TechnicalDetail } from '../states';
 import { todayIso } from '../format';
 import { DateField } from '../forms/DateField';
 
@@ -212,9 +212,10 @@ function ActionForm(props: {
             <p>Statuts qui seront envoyés à ViaTrajectoire :</p>
             <ul>
               {preview.data.lines.map((l) => (
-                <li key={l}>{l}</li>
+                <li key={l.technical}>{l.text}</li>
               ))}
             </ul>
+            <TechnicalDetail>{preview.data.lines.map((l) => l.technical).join(' · ')}</TechnicalDetail>
             <p>
               Statut ESMS après l’envoi : <strong>{preview.data.esmsStatusAfterLabel}</strong>
             </p>
@@ -222,7 +223,7 @@ function ActionForm(props: {
               <fieldset className="closable-lines" data-testid="closable-lines">
                 <legend>Clore aussi les autres inscriptions de la personne</legend>
                 {preview.data.closable.map((c) => (
-                  <label key={c.unitId} className="checkbox">
+                  <label key={c.unitId} className="checkbox" title={c.closing.technical}>
                     <input
                       type="checkbox"
                       checked={!keepOpen.includes(c.unitId)}
@@ -232,7 +233,7 @@ function ActionForm(props: {
                         )
                       }
                     />
-                    « {c.unitName} » ({c.statusLabel}) : {c.closing}
+                    « {c.unitName} » ({c.statusLabel}) : clore avec {c.closing.text}
                   </label>
                 ))}
               </fieldset>

@@ -6,6 +6,7 @@ import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage, Loading, ScreenTitle } from '../states';
 import { formatDate, formatInstant } from '../format';
 import { ATraiterBadge, ValidityBadge } from './badges';
+import { useEstablishmentNames } from '../establishment-names';
 import { ActionPanel } from './ActionPanel';
 import { ConsentEvaluationPanel, RenewalCarryOver } from './ConsentEvaluationPanel';
 
@@ -221,19 +222,38 @@ function DetailBody({ d }: { d: NotificationDetail }) {
                 <tr key={e.id}>
                   <td>{formatInstant(e.createdAt)}</td>
                   <td>
-                    {e.origin === 'local'
-                      ? 'Envoyé par vous'
-                      : `Reçu de ViaTrajectoire${e.emitter ? ` (${e.emitter})` : ''}`}
+                    {e.origin === 'local' ? (
+                      'Envoyé par vous'
+                    ) : (
+                      <>
+                        Reçu de ViaTrajectoire
+                        <Emitter idNat={e.emitter} ownFinessEg={row.finessEg} />
+                      </>
+                    )}
                   </td>
                   <td>
-                    {e.statutESMSLabel ?? '—'}
-                    {e.motifESMSLabel && <div className="small">Motif : {e.motifESMSLabel}</div>}
+                    <Coded code={e.statutESMS}>{e.statutESMSLabel ?? '—'}</Coded>
+                    {e.motifESMSLabel && (
+                      <div className="small">
+                        Motif : <Coded code={e.motifESMS}>{e.motifESMSLabel}</Coded>
+                      </div>
+                    )}
                     {e.dateStatutESMS && <div className="small muted">Date : {formatDate(e.dateStatutESMS)}</div>}
                     {e.description && <div className="small">« {e.description} »</div>}
                   </td>
                   <td>
-                    {e.statutUniteLabel ? `${e.unitName ?? e.idUnite ?? ''} : ${e.statutUniteLabel}` : '—'}
-                    {e.motifUniteLabel && <div className="small">Motif : {e.motifUniteLabel}</div>}
+                    {e.statutUniteLabel ? (
+                      <>
+                        {e.unitName ?? e.idUnite ?? ''} : <Coded code={e.statutUnite}>{e.statutUniteLabel}</Coded>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                    {e.motifUniteLabel && (
+                      <div className="small">
+                        Motif : <Coded code={e.motifUnite}>{e.motifUniteLabel}</Coded>
+                      </div>
+                    )}
                     {e.dateStatutUnite && <div className="small muted">Date : {formatDate(e.dateStatutUnite)}</div>}
                   </td>
                   <td>
@@ -256,6 +276,23 @@ function DetailBody({ d }: { d: NotificationDetail }) {
       </Section>
     </>
   );
+}
+
+/** A status or motif by its label; its code only in the tooltip. */
+function Coded({ code, children }: { code: string | null; children: ReactNode }) {
+  return code ? <span title={`Code ${code}`}>{children}</span> : <>{children}</>;
+}
+
+/**
+ * Who a received status is about when it is not this establishment: another one, by its name when it is known
+ * here (its national identifier only in the tooltip).
+ */
+function Emitter({ idNat, ownFinessEg }: { idNat: string | null; ownFinessEg: string }) {
+  const { nameOf } = useEstablishmentNames();
+  if (!idNat || idNat === `1${ownFinessEg}`) return null;
+  // A structure's national identifier is "1" followed by its FINESS.
+  const name = nameOf(idNat.slice(1));
+  return <span title={`Identifiant national ${idNat}`}> ({name ?? 'un autre établissement'})</span>;
 }
 
 function AcknowledgeButton({ id }: { id: number }) {
