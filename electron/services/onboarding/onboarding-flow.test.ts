@@ -250,7 +250,9 @@ describe.each(TEST_BACKENDS)('onboarding (%s)', (backend) => {
       expect(p.lines[0]?.consent).toContain('2024-10-01');
       expect(p.lines[1]?.statuses[0]?.technical).toMatch(/statut ESMS 47.*statut 186/);
       expect(p.lines[2]?.statuses[0]?.technical).toMatch(/statut ESMS 48.*statut 188.*motif 89/);
-      expect(p.lines[2]?.statuses[0]?.text).toMatch(/« Usager sorti ».*« Fin de prise en charge », motif « L'usager ne/);
+      expect(p.lines[2]?.statuses[0]?.text).toMatch(
+        /« Usager sorti ».*« Fin de prise en charge », motif « L'usager ne/,
+      );
       expect(p.lines[4]?.reason).toContain('Aucune notification');
     });
 
