@@ -5,6 +5,7 @@
  * very same work list. The server is a throw-away cluster over TLS verify-full (PostgreSQL ≥ 15 required, as in CI).
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -46,6 +47,7 @@ test('the app in organisation mode shows the same work list as the desk it was m
   const adminPassword = crypto.randomBytes(12).toString('hex');
   const coordinatorPassword = crypto.randomBytes(12).toString('hex');
   let host: Awaited<ReturnType<typeof startAppHost>> | undefined;
+  let dataRoot: string | undefined;
   try {
     await cluster.adminQuery(`CREATE ROLE admin_e2e LOGIN CREATEROLE PASSWORD '${adminPassword}'`);
     await cluster.adminQuery('CREATE DATABASE referent OWNER admin_e2e');
@@ -59,7 +61,7 @@ test('the app in organisation mode shows the same work list as the desk it was m
     await admin.close();
 
     host = await startAppHost(['--no-embedded-sandbox']);
-    const dataRoot = path.dirname(host.dataDir);
+    dataRoot = path.dirname(host.dataDir);
     seed(host.dataDir, 150);
     await page.goto(host.url);
     const onDesk = await readWorklist(page);
@@ -98,7 +100,7 @@ test('the app in organisation mode shows the same work list as the desk it was m
     await page.getByRole('button', { name: 'Enregistrer' }).first().click();
     await expect(page.getByText('sera utilisé au prochain démarrage')).toBeVisible();
     await page.screenshot({ path: 'e2e/artifacts/organisation.png', fullPage: true });
-    await host.stop();
+    await host.stop({ keepData: true });
 
     // Restarted on the same data folder: the organisation's database, the same work list.
     host = await startAppHost(['--no-embedded-sandbox'], dataRoot);
@@ -110,5 +112,6 @@ test('the app in organisation mode shows the same work list as the desk it was m
   } finally {
     await host?.stop();
     await cluster.stop();
+    if (dataRoot) fs.rmSync(dataRoot, { recursive: true, force: true });
   }
 });
