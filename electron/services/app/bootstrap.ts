@@ -220,7 +220,10 @@ export async function startApplication(options: StartApplicationOptions): Promis
     onFinished: () => hub.emit('data:changed', { scopes: ['*'] }),
     onPushed: (result) => {
       hub.emit('outbox:pushed', result);
-      hub.emit('data:changed', { scopes: ['notifications', 'waiting-lists', 'sync', 'journal', 'dashboard'] });
+      // Sent states change the outbox screen, and accepted Tasks the Raccordement checklist.
+      hub.emit('data:changed', {
+        scopes: ['notifications', 'waiting-lists', 'sync', 'outbox', 'onboarding', 'journal', 'dashboard'],
+      });
     },
     ...(chromiumHttpSender ? { mainHttpSender: () => chromiumHttpSender(networkSettingsFor(services)) } : {}),
     ...(options.syncWorker ? { workerUrl: options.syncWorker.url, workerExecArgv: options.syncWorker.execArgv } : {}),
