@@ -205,4 +205,39 @@ describe('degraded start in organisation mode', () => {
       await organisation.close();
     }
   });
+
+  it.skipIf(!testCluster())(
+    'starts on the desk when TLS is refused (the server is not signed by the CA set)',
+    async () => {
+      const cluster = testCluster();
+      const organisation = await openTestStore('postgres');
+      try {
+        if (!cluster || organisation.location.kind !== 'postgres') throw new Error('PostgreSQL attendu');
+        const { database, user, password } = organisation.location.connection;
+        await withDesk(
+          async (app) => {
+            await invokeChannel(app, 'organisation:update', {
+              mode: 'organisation',
+              host: '127.0.0.1',
+              port: cluster.port,
+              database,
+              user,
+              password,
+              caFileBase64: Buffer.from(cluster.otherCaPem).toString('base64'),
+            });
+          },
+          async (desk) => {
+            const app = await desk.start();
+            try {
+              await expectDegraded(app, desk, 'DB_TLS_REFUSED');
+            } finally {
+              await app.close();
+            }
+          },
+        );
+      } finally {
+        await organisation.close();
+      }
+    },
+  );
 });
