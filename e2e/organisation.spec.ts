@@ -5,8 +5,9 @@
  * very same work list. The server is a throw-away cluster over TLS verify-full (PostgreSQL ≥ 15 required, as in CI).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { addMember, createOrganisationSchema } from '../electron/services/db/postgres/organisation-admin';
@@ -47,7 +48,8 @@ test('the app in organisation mode shows the same work list as the desk it was m
   const adminPassword = crypto.randomBytes(12).toString('hex');
   const coordinatorPassword = crypto.randomBytes(12).toString('hex');
   let host: Awaited<ReturnType<typeof startAppHost>> | undefined;
-  let dataRoot: string | undefined;
+  let clusterStopped = false;
+  const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'referent-vt-e2e-org-'));
   try {
     await cluster.adminQuery(`CREATE ROLE admin_e2e LOGIN CREATEROLE PASSWORD '${adminPassword}'`);
     await cluster.adminQuery('CREATE DATABASE referent OWNER admin_e2e');
@@ -60,8 +62,9 @@ test('the app in organisation mode shows the same work list as the desk it was m
     await addMember(admin, 'coordination', coordinatorPassword, 'coordinateur');
     await admin.close();
 
-    host = await startAppHost(['--no-embedded-sandbox']);
-    dataRoot = path.dirname(host.dataDir);
+    // A data folder of the test's own: a host started without one deletes its folder when it stops, and the
+    // restarts below need the desk's data and settings.
+    host = await startAppHost(['--no-embedded-sandbox'], dataRoot);
     seed(host.dataDir, 150);
     await page.goto(host.url);
     const onDesk = await readWorklist(page);
@@ -100,7 +103,7 @@ test('the app in organisation mode shows the same work list as the desk it was m
     await page.getByRole('button', { name: 'Enregistrer' }).first().click();
     await expect(page.getByText('sera utilisé au prochain démarrage')).toBeVisible();
     await page.screenshot({ path: 'e2e/artifacts/organisation.png', fullPage: true });
-    await host.stop({ keepData: true });
+    await host.stop();
 
     // Restarted on the same data folder: the organisation's database, the same work list.
     host = await startAppHost(['--no-embedded-sandbox'], dataRoot);
@@ -109,9 +112,28 @@ test('the app in organisation mode shows the same work list as the desk it was m
     expect(inOrganisation).toEqual(onDesk);
     await page.keyboard.press('Alt+o');
     await expect(page.getByTestId('active-store-mode')).toHaveText('Organisation');
+    await expect(page.getByTestId('organisation-unavailable')).toHaveCount(0);
+
+    // The server gone: the app still starts, on the desk's own data in consultation, and says why on every screen.
+    await host.stop();
+    await cluster.stop();
+    clusterStopped = true;
+    host = await startAppHost(['--no-embedded-sandbox'], dataRoot);
+    await page.goto(host.url);
+    const banner = page.getByTestId('organisation-unavailable');
+    await expect(banner).toContainText('Serveur de l’organisation injoignable.');
+    await expect(banner).toContainText('DB_SERVER_UNREACHABLE');
+    expect((await readWorklist(page)).rows.length).toBeGreaterThan(10);
+    await expect(banner).toBeVisible();
+    await page.keyboard.press('Alt+o');
+    await expect(banner).toBeVisible();
+    await expect(page.getByTestId('active-store-mode')).toHaveText('Poste seul');
+    await expect(page.getByText('sera utilisé au prochain démarrage')).toBeVisible();
+    await expectAccessible(page, 'Organisation (serveur injoignable)');
+    await page.screenshot({ path: 'e2e/artifacts/organisation-injoignable.png', fullPage: true });
   } finally {
     await host?.stop();
-    await cluster.stop();
-    if (dataRoot) fs.rmSync(dataRoot, { recursive: true, force: true });
+    if (!clusterStopped) await cluster.stop();
+    fs.rmSync(dataRoot, { recursive: true, force: true });
   }
 });

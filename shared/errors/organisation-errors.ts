@@ -4,4 +4,6 @@ export type OrganisationErrorCode =
   | 'ORG_PASSWORD_MISSING'
   | 'ORG_CONNECTION_FAILED'
   | 'ORG_MIGRATION_FAILED'
-  | 'ORG_ADMIN_UNAVAILABLE';
+  | 'ORG_ADMIN_UNAVAILABLE'
+  /** Degraded start: the organisation's server could not be opened; what would reach ViaTrajectoire is refused. */
+  | 'ORG_UNAVAILABLE';

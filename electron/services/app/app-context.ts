@@ -3,6 +3,7 @@
  * Areas extend this through their own services, injected here rather than imported by handlers.
  */
 import type { EventName, EventPayloads } from '@shared/ipc/contract';
+import type { OrganisationUnavailable } from '@shared/ipc/channels/organisation-channels';
 import type { StoreLocation } from '../db/open-store';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import type { Journal } from '../journal/journal';
@@ -29,6 +30,8 @@ export interface AppContext {
   readonly dataDir: string;
   /** The environment's stores (settings, certificates, trust anchors, secrets), opened once by bootstrap. */
   readonly connection: ConnectionServices;
+  /** Degraded start: organisation mode chosen but its store not opened; `db` is the desk's, in consultation. */
+  readonly organisationUnavailable?: OrganisationUnavailable;
   /** Electron only: HTTPS through Chromium's net stack, the way to a smart card's key (see bootstrap.ts). */
   readonly chromiumHttpSender?: HttpSenderFactory;
   /** Electron only: main's own file dialog; main then checks and uses the file itself (the renderer names none). */

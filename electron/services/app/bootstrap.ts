@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import { isAppError } from '@shared/errors/app-error';
 import path from 'node:path';
 import type { EnvironmentId } from '@shared/domain/environments';
-import { openStore, type StoreLocation } from '../db/open-store';
 import { environmentPaths } from '../environments/environment-store';
 import { Journal } from '../journal/journal';
 import { configureLogging, createLogger, RotatingFileSink } from '../logging/logger';
@@ -20,7 +19,12 @@ import { createOnboardingHandlers } from './handlers/onboarding-handlers';
 import { createSyncHandlers } from './handlers/sync-handlers';
 import { createSandboxHandlers } from './handlers/sandbox-handlers';
 import { createOrganisationHandlers } from './handlers/organisation-handlers';
-import { storeLocationFor } from '../organisation/organisation-settings';
+import {
+  CHANNELS_REFUSED_WHILE_UNAVAILABLE,
+  describeUnavailable,
+  openEnvironmentStore,
+  organisationUnavailableError,
+} from '../organisation/store-fallback';
 import {
   activeEnvironmentDescriptor,
   endpointConfigFor,
@@ -101,12 +105,15 @@ export async function startApplication(options: StartApplicationOptions): Promis
     now,
     ...(options.secretCipher ? { secretCipher: options.secretCipher } : {}),
   });
-  // The desk's encrypted SQLite, or the organisation's PostgreSQL (Paramètres › Organisation).
-  const store: StoreLocation = await storeLocationFor(options.dataRoot, environment.id, {
-    databaseKey: options.databaseKey,
-    secrets: services.secrets,
-  });
-  const db = await openStore(store);
+  // The desk's encrypted SQLite, or the organisation's PostgreSQL (Paramètres › Organisation); when the latter cannot
+  // be opened, the desk's, in consultation (store-fallback.ts).
+  const { store, db, organisationUnavailable } = await openEnvironmentStore(
+    options.dataRoot,
+    environment.id,
+    { databaseKey: options.databaseKey, secrets: services.secrets },
+    now,
+  );
+  const suspended = organisationUnavailable ? organisationUnavailableError(organisationUnavailable) : undefined;
   const journal = new Journal(db, now);
   const hub = new EventHub();
   const ctx: AppContext = {
@@ -121,6 +128,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     version: options.version,
     dataDir,
     connection: services,
+    ...(organisationUnavailable ? { organisationUnavailable } : {}),
     ...(options.chromiumHttpSender ? { chromiumHttpSender: options.chromiumHttpSender } : {}),
     ...(options.chooseFile ? { chooseFile: options.chooseFile } : {}),
   };
@@ -130,6 +138,15 @@ export async function startApplication(options: StartApplicationOptions): Promis
     outcome: 'info',
     detail: environment.label,
   });
+  if (organisationUnavailable) {
+    await journal.append({
+      actor: 'système',
+      action: 'Serveur de l’organisation injoignable : données du poste ouvertes en consultation',
+      recordType: 'organisation',
+      outcome: 'échec',
+      detail: describeUnavailable(organisationUnavailable),
+    });
+  }
   log.info('Application démarrée', { environment: environment.id, shell: options.shell });
 
   let sandbox: EmbeddedSandbox | undefined;
@@ -203,11 +220,15 @@ export async function startApplication(options: StartApplicationOptions): Promis
     onFinished: () => hub.emit('data:changed', { scopes: ['*'] }),
     onPushed: (result) => {
       hub.emit('outbox:pushed', result);
-      hub.emit('data:changed', { scopes: ['notifications', 'waiting-lists', 'sync', 'journal', 'dashboard'] });
+      // Sent states change the outbox screen, and accepted Tasks the Raccordement checklist.
+      hub.emit('data:changed', {
+        scopes: ['notifications', 'waiting-lists', 'sync', 'outbox', 'onboarding', 'journal', 'dashboard'],
+      });
     },
     ...(chromiumHttpSender ? { mainHttpSender: () => chromiumHttpSender(networkSettingsFor(services)) } : {}),
     ...(options.syncWorker ? { workerUrl: options.syncWorker.url, workerExecArgv: options.syncWorker.execArgv } : {}),
     ...(options.syncIntervalMs ? { intervalMs: options.syncIntervalMs } : {}),
+    ...(suspended ? { suspended } : {}),
   });
   if (options.syncIntervalMs !== 0) sync.startSchedule();
 
@@ -221,6 +242,12 @@ export async function startApplication(options: StartApplicationOptions): Promis
     ...createSandboxHandlers(ctx, () => sandbox),
     ...createOrganisationHandlers(ctx, { dataRoot: options.dataRoot, databaseKey: options.databaseKey }),
   };
+  if (suspended) {
+    for (const name of CHANNELS_REFUSED_WHILE_UNAVAILABLE) {
+      const refuse = (): Promise<never> => Promise.reject(suspended);
+      handlers[name] = refuse;
+    }
+  }
 
   return {
     ctx,

@@ -22,13 +22,16 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-/** The next outbox push the app announces. */
-function nextPush(): Promise<EventPayloads['outbox:pushed']> {
+/** The next outbox push the app announces, and the data change it announces right after. */
+function nextPush(): Promise<{ pushed: EventPayloads['outbox:pushed']; changed: EventPayloads['data:changed'] }> {
   return new Promise((resolve) => {
+    let pushed: EventPayloads['outbox:pushed'] | undefined;
     const stop = app.hub.subscribe((event, payload) => {
-      if (event !== 'outbox:pushed') return;
-      stop();
-      resolve(payload as EventPayloads['outbox:pushed']);
+      if (event === 'outbox:pushed') pushed = payload as EventPayloads['outbox:pushed'];
+      else if (event === 'data:changed' && pushed) {
+        stop();
+        resolve({ pushed, changed: payload as EventPayloads['data:changed'] });
+      }
     });
   });
 }
@@ -56,7 +59,10 @@ it('pushes the forced statuses at once, without waiting for a sync', async () =>
   const outboxIds = result.lines[0]?.outboxIds ?? [];
   expect(outboxIds).toHaveLength(1);
 
-  expect((await pushed).sent).toEqual(outboxIds);
+  const { pushed: push, changed } = await pushed;
+  expect(push.sent).toEqual(outboxIds);
+  // The Raccordement checklist counts accepted Tasks, the outbox screen lists states: both must refresh.
+  expect(changed.scopes).toEqual(expect.arrayContaining(['onboarding', 'outbox', 'notifications', 'sync']));
   expect(await app.ctx.db.value('SELECT state FROM outbox WHERE id = ?', [outboxIds[0]])).toBe('sent');
   expect((await sandbox.admin.receivedTasks()).length).toBe(tasksBefore + 1);
 });

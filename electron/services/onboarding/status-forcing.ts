@@ -143,11 +143,29 @@ function lastEvent(
   );
 }
 
-async function resolve(db: SqlExecutor, entry: RepriseEntry): Promise<Resolution> {
+/**
+ * What one line would send, or why not. With `lockForSending` (inside the line's write transaction) the notification
+ * is locked before "already sent?" is asked, so two referents forcing the same line on one PostgreSQL cannot both
+ * queue it: the second waits for the first's commit, then sees its status. SQLite's write transaction is already
+ * exclusive.
+ */
+async function resolve(
+  db: SqlExecutor,
+  entry: RepriseEntry,
+  options: { lockForSending: boolean } = { lockForSending: false },
+): Promise<Resolution> {
   const unit = await findUnit(db, entry.unite);
   if (typeof unit === 'string') return { kind: 'impossible', reason: unit };
-  const candidate = await findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
-  if (typeof candidate === 'string') return { kind: 'impossible', reason: candidate };
+  const found = await findNotification(db, entry.identifiant, unit.finess_eg, entry.date);
+  if (typeof found === 'string') return { kind: 'impossible', reason: found };
+  let candidate = found;
+  if (options.lockForSending && db.dialect === 'postgres') {
+    // Read again under the lock: what another referent committed meanwhile counts.
+    const locked = await db.value<string>('SELECT esms_status FROM notification WHERE id = ? FOR UPDATE', [
+      found.notification_id,
+    ]);
+    candidate = { ...found, esms_status: locked ?? found.esms_status };
+  }
   const personLabel = `${candidate.family_name} ${candidate.given_names}`.trim();
   const partial = {
     notificationId: candidate.notification_id,
@@ -326,37 +344,32 @@ export async function pushForcing(
   const parsed = parseRepriseCsv(csv);
   const entries = options.lines ? parsed.entries.filter((e) => options.lines?.includes(e.line)) : parsed.entries;
   const results: ReprisePushLine[] = [];
-  /** Resolves and records each line through `db`: the store, or the dry run's transaction. */
+  /**
+   * Resolves and records each line through `db` (the store, or the dry run's transaction), each in its own
+   * transaction: the "already sent?" check and the queuing cannot be separated by another referent's push.
+   */
   const run = async (db: SqlExecutor) => {
     for (const entry of entries) {
       const base = { line: entry.line, identifiant: entry.identifiant };
-      const r = await resolve(db, entry);
-      if (r.kind === 'impossible') {
-        results.push({
-          ...base,
-          outcome: 'refuse',
-          reason: r.reason,
-          notificationId: r.partial?.notificationId ?? null,
-          outboxIds: [],
-        });
-        continue;
-      }
-      if (r.kind === 'already') {
-        results.push({
-          ...base,
-          outcome: 'deja-envoye',
-          reason: r.reason,
-          notificationId: r.partial.notificationId ?? null,
-          outboxIds: [],
-        });
-        continue;
-      }
+      let notificationId: number | null = null;
       try {
-        const outboxIds = await db.transaction((tx) => apply(deps, tx, r.value));
-        results.push({ ...base, outcome: 'ok', reason: null, notificationId: r.value.notificationId, outboxIds });
+        results.push(
+          await db.transaction(async (tx): Promise<ReprisePushLine> => {
+            const r = await resolve(tx, entry, { lockForSending: true });
+            notificationId = r.kind === 'send' ? r.value.notificationId : (r.partial?.notificationId ?? null);
+            if (r.kind === 'impossible') {
+              return { ...base, outcome: 'refuse', reason: r.reason, notificationId, outboxIds: [] };
+            }
+            if (r.kind === 'already') {
+              return { ...base, outcome: 'deja-envoye', reason: r.reason, notificationId, outboxIds: [] };
+            }
+            const outboxIds = await apply(deps, tx, r.value);
+            return { ...base, outcome: 'ok', reason: null, notificationId, outboxIds };
+          }),
+        );
       } catch (e) {
         const reason = isAppError(e) ? e.message : 'Erreur inattendue : rien n’a été enregistré pour cette ligne.';
-        results.push({ ...base, outcome: 'refuse', reason, notificationId: r.value.notificationId, outboxIds: [] });
+        results.push({ ...base, outcome: 'refuse', reason, notificationId, outboxIds: [] });
       }
     }
   };

@@ -5,7 +5,7 @@
  * certificate). The password is kept in the environment's secret store like the OAuth2 client secret (safeStorage
  * under Electron, key file elsewhere), never in this file, never in a response, never in a log.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -79,11 +79,11 @@ export class OrganisationSettingsStore {
   }
 
   async describe(): Promise<OrganisationSettingsSummary> {
-    const file = this.load();
+    const { file, damaged } = this.loadForRepair();
     const password = await this.secrets.get(ORGANISATION_PASSWORD_NAME);
     const passwordSet = password !== undefined && password.length > 0;
     password?.fill(0);
-    return summarise(file, passwordSet);
+    return { ...summarise(file, passwordSet), ...(damaged ? { settingsDamaged: true } : {}) };
   }
 
   /**
@@ -93,7 +93,8 @@ export class OrganisationSettingsStore {
    */
   update(update: OrganisationSettingsUpdate): Promise<OrganisationSettingsSummary> {
     return this.queue.run(async () => {
-      const file = this.load();
+      // A damaged file must not lock the referent out of the screen that repairs it: saving starts afresh.
+      const { file, damaged } = this.loadForRepair();
       const previous = file.postgres;
       const caPem =
         update.caFileBase64 !== undefined
@@ -127,6 +128,8 @@ export class OrganisationSettingsStore {
       const mode = update.mode ?? file.mode;
       const next: SettingsFile = { version: 1, mode, ...(postgres ? { postgres } : {}) };
       if (mode === 'organisation') await this.connectionOptions(next);
+      // Nothing already stored is lost: the unreadable file stays beside, for whoever wants to look at it.
+      if (damaged) copyFileSync(this.filePath, `${this.filePath}.illisible`);
       writeFileAtomicSync(this.filePath, JSON.stringify(next, null, 2));
       return this.describe();
     });
@@ -147,6 +150,16 @@ export class OrganisationSettingsStore {
   /** The same server with another account (the organisation admin's, typed for this session only). */
   connectionOptionsAs(user: string, password: string): PostgresConnectionOptions {
     return serverOptions(checkedServer(this.load()), user, password);
+  }
+
+  /** The settings, or the default ones when the file is unreadable (`damaged`), for the screens that repair it. */
+  private loadForRepair(): { file: SettingsFile; damaged: boolean } {
+    try {
+      return { file: this.load(), damaged: false };
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'ORG_SETTINGS_INVALID') return { file: DEFAULT_FILE, damaged: true };
+      throw e;
+    }
   }
 
   private load(): SettingsFile {

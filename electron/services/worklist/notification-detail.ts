@@ -51,7 +51,12 @@ export function rejectionReason(json: string | null): string | null {
   }
 }
 
-export async function readNotificationDetail(db: SqlExecutor, id: number, today: string): Promise<NotificationDetail> {
+/** The detail, read in one read-only transaction: one consistent state even while a sync or a colleague writes. */
+export function readNotificationDetail(db: SqlExecutor, id: number, today: string): Promise<NotificationDetail> {
+  return db.transaction((tx) => readDetail(tx, id, today), { readOnly: true });
+}
+
+async function readDetail(db: SqlExecutor, id: number, today: string): Promise<NotificationDetail> {
   const row = await readWorklistRow(db, id, today);
   const d = await db.get<{ id: number; id_decision: string; raw_cda: string; finess_eg: string }>(
     `SELECT d.id, d.id_decision, d.raw_cda, n.finess_eg FROM notification n JOIN decision d ON d.id = n.decision_id
@@ -60,6 +65,8 @@ export async function readNotificationDetail(db: SqlExecutor, id: number, today:
   );
   if (!d) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
 
+  // By the statuses' dates (the desk migration's order), newest first: ids alone do not follow dates once two
+  // desks' histories are merged.
   const events = await db.all<EventRecord>(
     `SELECT e.id, e.origin, e.created_at, e.emitter_id_nat, e.statut_esms, e.motif_esms, e.date_statut_esms, e.id_unite,
             r.name AS unit_name, e.statut_unite, e.motif_unite, e.date_statut_unite, e.description,
@@ -67,7 +74,8 @@ export async function readNotificationDetail(db: SqlExecutor, id: number, today:
        FROM status_event e
        LEFT JOIN outbox o ON o.status_event_id = e.id
        LEFT JOIN ror_unit r ON r.id_ror = e.id_unite
-      WHERE e.notification_id = ? ORDER BY e.id DESC`,
+      WHERE e.notification_id = ?
+      ORDER BY coalesce(e.date_statut_esms, e.date_statut_unite, e.created_at) DESC, e.id DESC`,
     [id],
   );
   const timeline: TimelineEntry[] = events.map((e) => ({

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useApiQuery } from '../api/use-api';
+import { OrganisationUnavailableBanner } from '../components/organisation/OrganisationUnavailableBanner';
 import { SECTIONS } from './navigation';
 import { navigate, useRoute } from './use-route';
 import { SCREENS } from './screens';
@@ -64,6 +65,9 @@ export function App() {
         </ul>
       </nav>
       <main id="contenu" ref={mainRef} className="content">
+        {info.data?.organisationUnavailable && (
+          <OrganisationUnavailableBanner unavailable={info.data.organisationUnavailable} />
+        )}
         <Screen detail={detail} query={query} />
       </main>
     </div>

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DashboardCounts } from '../../domain/dashboard';
 import type { JournalEntry } from '../../domain/journal';
 import { channel } from '../channel';
+import type { OrganisationUnavailable } from './organisation-channels';
 
 export interface AppInfo {
   readonly version: string;
@@ -10,6 +11,8 @@ export interface AppInfo {
   readonly schemaVersion: number;
   /** 'electron' or 'navigateur' (browser host) */
   readonly shell: 'electron' | 'navigateur';
+  /** Set when organisation mode is chosen but its server could not be opened: the session runs on the desk. */
+  readonly organisationUnavailable?: OrganisationUnavailable;
 }
 
 export const appChannels = {

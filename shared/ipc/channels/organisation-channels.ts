@@ -19,6 +19,8 @@ export interface OrganisationSettingsSummary {
   readonly mode: StoreMode;
   /** Whether a password is kept (never the password). */
   readonly passwordSet: boolean;
+  /** The settings file could not be read: shown as "Poste seul"; saving replaces it (a copy of it is kept). */
+  readonly settingsDamaged?: boolean;
   readonly server?: {
     readonly host: string;
     readonly port: number;
@@ -29,6 +31,20 @@ export interface OrganisationSettingsSummary {
     /** verify-full over the network; a Unix socket on this computer needs no TLS. */
     readonly tls: 'verify-full' | 'socket-local';
   };
+}
+
+/**
+ * Degraded start: "Organisation" is chosen but its store could not be opened (server unreachable, password lost,
+ * settings damaged, schema missing, TLS refused). The session runs on the desk's own store, in consultation: no
+ * sync, no sending, no status recorded. The mode is tried again at the next start.
+ */
+export interface OrganisationUnavailable {
+  /** Stable error code, shown as « détail technique ». */
+  readonly code: string;
+  /** Why, in French (never a password). */
+  readonly reason: string;
+  /** ISO time of the failed opening. */
+  readonly at: string;
 }
 
 export interface OrganisationSettingsResult extends OrganisationSettingsSummary {

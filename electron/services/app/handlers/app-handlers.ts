@@ -24,6 +24,7 @@ export function createAppHandlers(ctx: AppContext): Pick<Handlers, AppChannel> {
       environmentLabel: ctx.environmentLabel,
       schemaVersion: SCHEMA_VERSION,
       shell: ctx.shell,
+      ...(ctx.organisationUnavailable ? { organisationUnavailable: ctx.organisationUnavailable } : {}),
     }),
     'dashboard:counts': () => readDashboardCounts(ctx.db, localToday(ctx.now())),
     'dashboard:start-visit': () => startVisit(ctx.db, ctx.now().toISOString()),

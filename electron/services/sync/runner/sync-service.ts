@@ -67,6 +67,11 @@ export interface SyncServiceOptions {
   /** After each push that found something to send. */
   readonly onPushed?: (result: OutboxPushResult) => void;
   readonly pushDebounceMs?: number;
+  /**
+   * Set on a degraded start (the organisation's store could not be opened, the desk's stands in): no run, no push,
+   * no schedule; runNow answers this error.
+   */
+  readonly suspended?: AppError;
 }
 
 /** The worker's end of a channel whose other end the service's thread serves with the main sender. */
@@ -94,6 +99,7 @@ export class SyncService {
   constructor(private readonly options: SyncServiceOptions) {}
 
   startSchedule(): void {
+    if (this.options.suspended) return;
     const interval = this.options.intervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
     this.stopSchedule();
     this.nextAt = new Date(Date.now() + interval);
@@ -115,6 +121,7 @@ export class SyncService {
   }
 
   async runNow(): Promise<SyncRunResult | undefined> {
+    if (this.options.suspended) throw this.options.suspended;
     if (this.running) throw new AppError('SYNC_ALREADY_RUNNING', 'Une synchronisation est déjà en cours.');
     // Taken before the first await: a second "Synchroniser maintenant" while the worker's data is being prepared
     // must not start a second worker.
@@ -196,6 +203,7 @@ export class SyncService {
    * Their fate is reported by onPushed, also when that run is the one that sent them.
    */
   requestPush(outboxIds: readonly number[] = []): void {
+    if (this.options.suspended) return;
     for (const id of outboxIds) this.awaited.add(id);
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = setTimeout(() => {
@@ -209,6 +217,7 @@ export class SyncService {
    * (this one follows it).
    */
   async pushNow(): Promise<OutboxPushResult | undefined> {
+    if (this.options.suspended) return undefined;
     this.pushAgain = false;
     if (this.running || this.pushing) {
       this.pushAgain = true;

@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { RepriseDeliveryLine, ReprisePreview, ReprisePushResult } from '@shared/domain/onboarding';
 import { REPRISE_SITUATION_LABELS } from '@shared/domain/onboarding';
+import { api } from '../../api/api-client';
 import { call, invalidateScopes, type ApiError } from '../../api/use-api';
 import { ErrorMessage, TechnicalDetail } from '../states';
 import { FilePicker } from '../forms/FilePicker';
@@ -30,6 +31,17 @@ export function ReprisePanel() {
   const [delivery, setDelivery] = useState<RepriseDeliveryLine[] | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The situations last sent: their answers are read again when a push reaches ViaTrajectoire. */
+  const sentCsv = useRef<string | null>(null);
+  useEffect(
+    () =>
+      api.subscribe('outbox:pushed', (pushed) => {
+        const sent = sentCsv.current;
+        if (sent === null || (pushed.sent.length === 0 && pushed.rejected.length === 0)) return;
+        call('reprise:delivery', { csv: sent }).then(setDelivery, (e: unknown) => setError(e as ApiError));
+      }),
+    [],
+  );
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
@@ -101,6 +113,7 @@ export function ReprisePanel() {
             void run(async () => {
               if (!window.confirm(`Envoyer les statuts de ${preview?.toSend ?? 0} personne(s) à ViaTrajectoire ?`))
                 return;
+              sentCsv.current = csv;
               setPush(await call('reprise:push', { csv, dryRun: false }));
               setPreview(await call('reprise:preview', { csv }));
               invalidateScopes(queryClient, ['onboarding', 'notifications', 'waiting-lists']);
@@ -121,6 +134,7 @@ export function ReprisePanel() {
           disabled={busy || failures.length === 0}
           onClick={() =>
             void run(async () => {
+              sentCsv.current = csv;
               setPush(await call('reprise:push', { csv, dryRun: false, lines: [...new Set(failures)] }));
               setDelivery(null);
             })

@@ -73,6 +73,12 @@ export function StoreModePanel({ settings }: { settings: OrganisationSettingsRes
             'certificats et secrets, chiffrés.'
           : 'Les données sont dans la base chiffrée de ce poste.'}
       </p>
+      {result.settingsDamaged && (
+        <p className="notice" role="status">
+          Le fichier des réglages de l’organisation était illisible : ils sont affichés vides. Enregistrez-les de
+          nouveau ; une copie de l’ancien fichier est conservée.
+        </p>
+      )}
       {result.restartRequired && (
         <p className="notice" role="status">
           Le mode « {MODE_LABEL[result.mode]} » sera utilisé au prochain démarrage de Référent VT.
