@@ -85,6 +85,8 @@ export class SyncService {
   private pushing: Promise<OutboxPushResult | undefined> | undefined;
   /** A push was asked while a run or another push was busy: push again once it is over. */
   private pushAgain = false;
+  /** Closed: a run still preparing its worker (waiting for the sandbox's start) starts none. */
+  private closed = false;
 
   constructor(private readonly options: SyncServiceOptions) {}
 
@@ -125,12 +127,15 @@ export class SyncService {
         checkpointInParent: this.options.db instanceof SqliteDatabase,
       };
     } catch (error) {
+      // The app closed while the run was being prepared (the sandbox's start given up): no run, nothing to record.
+      if (this.closed) return undefined;
       await recordRefusedRun(this.options.db, error).catch(() => undefined);
       this.options.onFinished(undefined);
       throw error;
     } finally {
       this.starting = false;
     }
+    if (this.closed) return undefined;
     let relay: HttpRelay | undefined;
     if (data.transport.via === 'main') {
       relay = this.openRelay();
@@ -345,6 +350,7 @@ export class SyncService {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.stopSchedule();
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = undefined;
