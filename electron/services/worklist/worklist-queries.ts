@@ -385,9 +385,14 @@ function orderRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
   // Masking never hides what the referent has not dealt with: a finished notification stays visible while it is
   // unread or needs their attention (cancelled while work was in progress, expired before being read).
   if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated || r.aTraiter || r.unread);
-  const compare = comparator(filter.sort);
-  const sign = filter.direction === 'asc' ? 1 : -1;
-  rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);
+  if (filter.sort === 'recu') {
+    // The snapshot is in id order (its read is ORDER BY n.id) and ids are unique: no sort needed, at most a reversal.
+    if (filter.direction === 'desc') rows.reverse();
+  } else {
+    const compare = comparator(filter.sort);
+    const sign = filter.direction === 'asc' ? 1 : -1;
+    rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);
+  }
   return { rows, totalMatching, hiddenTerminated: totalMatching - rows.length };
 }
 

@@ -139,6 +139,12 @@ describe.each(TEST_BACKENDS)('work list, actions, waiting lists, units (%s)', (b
       await db.run("UPDATE notification SET esms_status = '40' WHERE id = ?", [moved.id]);
       const after = await listWorklist(db, byName, TODAY, { offset: 10, limit: 10 });
       expect(after.rows.find((r) => r.id === moved.id)?.esmsStatus).toBe('40');
+      // Received, newest first (the order taken without a sort): ids strictly decreasing, the snapshot left as it was.
+      const newest = (await list({ ...ALL, direction: 'desc' })).rows.map((r) => r.id);
+      expect(newest).toEqual([...newest].sort((a, b) => b - a));
+      expect(new Set(newest).size).toBe(newest.length);
+      const oldest = (await list(ALL)).rows.map((r) => r.id);
+      expect(oldest).toEqual([...newest].reverse());
     });
 
     it('builds 10,000 rows (figure printed for the report)', async () => {
