@@ -45,7 +45,11 @@ export interface WorklistRow {
 export type WorklistSortField = 'nom' | 'naissance' | 'decision' | 'validite' | 'statut' | 'categorie' | 'recu';
 
 export interface WorklistResult {
+  /** The rows of the window asked for (all of them when no window was asked), from `offset` in the ordered list. */
   readonly rows: readonly WorklistRow[];
+  readonly offset: number;
+  /** Rows of the whole list (filtered and masked), of which `rows` is a window. */
+  readonly total: number;
   /** Rows matching the filters before masking the terminated ones (those read and with nothing left to do). */
   readonly totalMatching: number;
   readonly hiddenTerminated: number;

@@ -46,3 +46,17 @@ it('with the sandbox in the background, returns before it listens, and a sync be
     await app.close();
   }
 });
+
+it('closed while the sandbox still starts: the start is given up, no sync starts, nothing is left listening', async () => {
+  const app = await startTestApplication(tmp.dir, { sandboxInBackground: true, sandboxInitialDecisions: 3 });
+  // A brand-new sandbox generates its keys first: it is still starting when the app closes.
+  expect(app.sandbox).toBeUndefined();
+  const run = app.sync.runNow();
+  await app.close();
+  // Given up, not started then stopped: no sandbox, no state file for the other tools, no sync run.
+  expect(await app.sandboxReady).toBeUndefined();
+  expect(app.sandbox).toBeUndefined();
+  expect(await run).toBeUndefined();
+  const { dataDir } = environmentPaths(tmp.dir, 'sandbox-local');
+  expect(fs.existsSync(path.join(dataDir, 'sandbox', 'sandbox.json'))).toBe(false);
+});

@@ -151,6 +151,9 @@ export async function startApplication(options: StartApplicationOptions): Promis
 
   let sandbox: EmbeddedSandbox | undefined;
   let stopSandboxFollowing = (): Promise<void> => Promise.resolve();
+  // Closing the app while the sandbox still starts (its first start generates keys and decisions: seconds) gives
+  // the start up at its next step rather than wait for all of it.
+  const sandboxStart = new AbortController();
   const sandboxReady =
     environment.id === 'sandbox-local' && options.embeddedSandbox !== false
       ? startEmbeddedSandbox(ctx, services, {
@@ -158,6 +161,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
             ? { initialDecisions: options.sandboxInitialDecisions }
             : {}),
           ...(options.attachToRunningSandbox ? { attachToRunning: true } : {}),
+          signal: sandboxStart.signal,
         }).then(
           (started) => {
             sandbox = started;
@@ -165,6 +169,8 @@ export async function startApplication(options: StartApplicationOptions): Promis
             return started;
           },
           async (e: unknown) => {
+            // Given up because the app closes: nothing failed.
+            if (sandboxStart.signal.aborted) return undefined;
             // The app still opens on what it already holds; only the exchanges with the sandbox are unavailable.
             log.error('Le bac à sable local n’a pas pu démarrer', e);
             await journal
@@ -259,6 +265,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     },
     sandboxReady,
     async close() {
+      sandboxStart.abort();
       await sync.close();
       const started = await sandboxReady;
       await stopSandboxFollowing();

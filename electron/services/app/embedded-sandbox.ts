@@ -29,6 +29,8 @@ export interface EmbeddedSandboxOptions {
   readonly initialDecisions?: number;
   /** Use the sandbox already running on the folder (the open app's) rather than start one. */
   readonly attachToRunning?: boolean;
+  /** Gives up the start (the app is closing): see StartSandboxOptions.signal. */
+  readonly signal?: AbortSignal;
 }
 
 /** The local sandbox as the app and the commands use it: through its admin API. */
@@ -79,7 +81,12 @@ export async function startEmbeddedSandbox(
     settings: sdoSettingsOfSandbox(services),
     terminology: () => environmentTerminology(host),
     ...(options.initialDecisions !== undefined ? { initialDecisions: options.initialDecisions } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
+  if (options.signal?.aborted) {
+    await sandbox.close();
+    options.signal.throwIfAborted();
+  }
   const settings = services.environments.get('sandbox-local');
   const firstStart = !settings.fhirBaseUrl;
   // The sandbox listens on a new port at each start: the URLs follow it.

@@ -41,6 +41,8 @@ export interface LegalEntityIdentity {
 
 export interface EnsureTestPkiOptions {
   legalEntities: LegalEntityIdentity[];
+  /** Gives up before the next key generated. */
+  signal?: AbortSignal | undefined;
   now?: Date;
 }
 
@@ -81,7 +83,10 @@ type Subject = { shortName?: string; type?: string; value: string; valueTagClass
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
-async function newKey(): Promise<forge.pki.rsa.PrivateKey> {
+async function newKey(signal: AbortSignal | undefined): Promise<forge.pki.rsa.PrivateKey> {
+  // A start given up (the app is closing) stops before its next key; the state file, written last, is not written,
+  // so the next start makes the whole set again.
+  signal?.throwIfAborted();
   // Native generation (about 100-300 ms) instead of forge's pure-JS one.
   const { privateKey } = await generateRsaKeyPair('rsa', {
     modulusLength: 2048,
@@ -245,7 +250,7 @@ export async function ensureTestPki(dir: string, options: EnsureTestPkiOptions):
     isCurrentlyValid(interPem, now);
   if (!caUsable) {
     state = { version: PKI_STATE_VERSION, passwords: {}, entities: {} };
-    const [rootKey, interKey] = await Promise.all([newKey(), newKey()]);
+    const [rootKey, interKey] = await Promise.all([newKey(options.signal), newKey(options.signal)]);
     const root = makeCertificate({
       subject: ROOT_SUBJECT,
       key: rootKey,
@@ -294,7 +299,7 @@ export async function ensureTestPki(dir: string, options: EnsureTestPkiOptions):
   ) {
     jobs.push(
       (async () => {
-        const key = await newKey();
+        const key = await newKey(options.signal);
         const cert = makeCertificate({
           subject: [
             { shortName: 'CN', value: 'localhost' },
@@ -392,7 +397,7 @@ export async function ensureTestPki(dir: string, options: EnsureTestPkiOptions):
       entity: first,
       needsRegeneration: (pem) => !firstIsCurrent() || !isCurrentlyValid(pem, now),
       build: async (key) => {
-        const otherRootKey = await newKey();
+        const otherRootKey = await newKey(options.signal);
         const otherRoot = makeCertificate({
           subject: OTHER_ROOT_SUBJECT,
           key: otherRootKey,
@@ -441,7 +446,7 @@ export async function ensureTestPki(dir: string, options: EnsureTestPkiOptions):
     if (complete && !plan.needsRegeneration(existing)) continue;
     jobs.push(
       (async () => {
-        const key = await newKey();
+        const key = await newKey(options.signal);
         const chain = await plan.build(key);
         const leaf = chain[0] as forge.pki.Certificate;
         const password = randomPassword();

@@ -48,6 +48,11 @@ export interface StartSandboxOptions {
   terminology?: () => TerminologyCatalog;
   /** Server clock (ms); injectable for tests. */
   now?: () => number;
+  /**
+   * Gives up the start (the app is closing): checked between its steps, what was opened is closed and the start
+   * rejects with the signal's reason. A step under way (keys being generated) ends first.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunningSandbox {
@@ -108,9 +113,12 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     pki = await ensureTestPki(join(options.dataDir, 'pki'), {
       legalEntities: entities.map((e) => ({ finessEj: e.finessEj, name: e.name })),
       now: new Date(clock()),
+      signal: options.signal,
     });
+    options.signal?.throwIfAborted();
     store = new SandboxStore(join(options.dataDir, 'sandbox.sqlite'), clock);
   } catch (error) {
+    if (options.signal?.aborted) throw error;
     throw new AppError(
       'SANDBOX_START_FAILED',
       'Le bac à sable n’a pas pu démarrer.',
@@ -141,6 +149,10 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
     today,
     expireTokensNow: () => tokens.expireAllNow(),
   });
+  if (options.signal?.aborted) {
+    store.close();
+    options.signal.throwIfAborted();
+  }
   operations.seedOrganisation(entities);
   if (store.decisionCount() === 0 && initialDecisions > 0) {
     store.putSetting('nextBatchSeed', seed);

@@ -353,9 +353,23 @@ async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> 
   return { rows, haystacks };
 }
 
-export async function listWorklist(db: SqlDatabase, filter: WorklistFilter, today: string): Promise<WorklistResult> {
-  const started = performance.now();
-  const { rows: all, haystacks } = await snapshot(db, today);
+/** The rows of a list, filtered, masked and sorted, before a window of them is cut. */
+interface OrderedRows {
+  readonly rows: readonly WorklistRow[];
+  readonly totalMatching: number;
+  readonly hiddenTerminated: number;
+}
+
+/**
+ * Lists ordered from one snapshot, by criteria: the screen asks for a window of rows at a time while the referent
+ * scrolls, with the same criteria; those requests must not filter and sort the whole snapshot again. A few lists
+ * only (the current one and the last ones left), dropped with their snapshot.
+ */
+const orderedBySnapshot = new WeakMap<Snapshot, Map<string, OrderedRows>>();
+const ORDERED_KEPT = 4;
+
+function orderRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
+  const { rows: all, haystacks } = snap;
   const needle = filter.search ? normalise(filter.search.trim()) : '';
   const matches = (r: WorklistRow, i: number): boolean =>
     (!filter.finessEg || r.finessEg === filter.finessEg) &&
@@ -371,13 +385,72 @@ export async function listWorklist(db: SqlDatabase, filter: WorklistFilter, toda
   // Masking never hides what the referent has not dealt with: a finished notification stays visible while it is
   // unread or needs their attention (cancelled while work was in progress, expired before being read).
   if (!filter.showTerminated) rows = rows.filter((r) => !r.terminated || r.aTraiter || r.unread);
-  const compare = comparator(filter.sort);
-  const sign = filter.direction === 'asc' ? 1 : -1;
-  rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);
+  if (filter.sort === 'recu') {
+    // The snapshot is in id order (its read is ORDER BY n.id) and ids are unique: no sort needed, at most a reversal.
+    if (filter.direction === 'desc') rows.reverse();
+  } else {
+    const compare = comparator(filter.sort);
+    const sign = filter.direction === 'asc' ? 1 : -1;
+    rows.sort((a, b) => sign * compare(a, b) || a.id - b.id);
+  }
+  return { rows, totalMatching, hiddenTerminated: totalMatching - rows.length };
+}
+
+/** The criteria of a list, as a key: every field that changes which rows are listed or their order. */
+function criteriaKey(filter: WorklistFilter): string {
+  return JSON.stringify([
+    filter.finessEg,
+    filter.unitId,
+    filter.esmsStatus,
+    filter.unitStatus,
+    filter.category,
+    filter.validity,
+    filter.aTraiter,
+    filter.search ? normalise(filter.search.trim()) : '',
+    filter.showTerminated,
+    filter.sort,
+    filter.direction,
+  ]);
+}
+
+function orderedRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
+  let lists = orderedBySnapshot.get(snap);
+  if (!lists) orderedBySnapshot.set(snap, (lists = new Map<string, OrderedRows>()));
+  const key = criteriaKey(filter);
+  let ordered = lists.get(key);
+  if (ordered) lists.delete(key);
+  else ordered = orderRows(snap, filter);
+  // Most recently used last: the first key is the one to drop.
+  lists.set(key, ordered);
+  if (lists.size > ORDERED_KEPT) lists.delete(lists.keys().next().value as string);
+  return ordered;
+}
+
+/** Which rows of the ordered list to send: from `offset`, at most `limit` (all of them when absent). */
+export interface WorklistWindow {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/**
+ * The work list for these criteria. With a window, only those rows are sent (the screen is virtualised and asks for
+ * what its viewport shows), with the list's total; the full ordered list stays in main for the next window.
+ */
+export async function listWorklist(
+  db: SqlDatabase,
+  filter: WorklistFilter,
+  today: string,
+  window?: WorklistWindow,
+): Promise<WorklistResult> {
+  const started = performance.now();
+  const ordered = orderedRows(await snapshot(db, today), filter);
+  const offset = window ? Math.min(window.offset, ordered.rows.length) : 0;
   return {
-    rows,
-    totalMatching,
-    hiddenTerminated: totalMatching - rows.length,
+    rows: window ? ordered.rows.slice(offset, offset + window.limit) : ordered.rows,
+    offset,
+    total: ordered.rows.length,
+    totalMatching: ordered.totalMatching,
+    hiddenTerminated: ordered.hiddenTerminated,
     elapsedMs: Math.round(performance.now() - started),
   };
 }

@@ -118,6 +118,35 @@ describe.each(TEST_BACKENDS)('work list, actions, waiting lists, units (%s)', (b
       expect(facets.geographicEntities.map((g) => g.finessEg)).toEqual(SEED_EGS.map((g) => g.finessEg));
     });
 
+    it('sends a window of the ordered list with its total, the list kept for the next window until the store changes', async () => {
+      await seedWorklist(db, { count: 30, today: TODAY });
+      const byName: WorklistFilter = { ...ALL, showTerminated: false, sort: 'nom', direction: 'desc' };
+      const whole = await list(byName);
+      const first = await listWorklist(db, byName, TODAY, { offset: 0, limit: 10 });
+      const second = await listWorklist(db, byName, TODAY, { offset: 10, limit: 10 });
+      expect(first).toMatchObject({ offset: 0, total: whole.total, hiddenTerminated: whole.hiddenTerminated });
+      expect(whole.total).toBe(whole.rows.length);
+      expect([...first.rows, ...second.rows].map((r) => r.id)).toEqual(whole.rows.slice(0, 20).map((r) => r.id));
+      // Past the end: no rows, the total still told, so the screen can come back within the list.
+      const beyond = await listWorklist(db, byName, TODAY, { offset: 1_000, limit: 10 });
+      expect(beyond).toMatchObject({ rows: [], offset: whole.total, total: whole.total });
+      // Another filter between two windows does not disturb the first list's order.
+      await list({ ...ALL, search: 'a' });
+      expect((await listWorklist(db, byName, TODAY, { offset: 10, limit: 10 })).rows).toEqual(second.rows);
+      // A change in the store is in the next window, not an order kept from before.
+      const moved = second.rows[0];
+      if (!moved) throw new Error('seed');
+      await db.run("UPDATE notification SET esms_status = '40' WHERE id = ?", [moved.id]);
+      const after = await listWorklist(db, byName, TODAY, { offset: 10, limit: 10 });
+      expect(after.rows.find((r) => r.id === moved.id)?.esmsStatus).toBe('40');
+      // Received, newest first (the order taken without a sort): ids strictly decreasing, the snapshot left as it was.
+      const newest = (await list({ ...ALL, direction: 'desc' })).rows.map((r) => r.id);
+      expect(newest).toEqual([...newest].sort((a, b) => b - a));
+      expect(new Set(newest).size).toBe(newest.length);
+      const oldest = (await list(ALL)).rows.map((r) => r.id);
+      expect(oldest).toEqual([...newest].reverse());
+    });
+
     it('builds 10,000 rows (figure printed for the report)', async () => {
       await seedWorklist(db, { count: 10_000, today: TODAY });
       const result = await list({ ...ALL, showTerminated: false, sort: 'nom' });

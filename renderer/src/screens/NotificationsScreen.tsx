@@ -1,8 +1,17 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type Ref,
+} from 'react';
 import { keepPreviousData } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RequestOf } from '@shared/ipc/contract';
-import type { WorklistRow, WorklistSortField } from '@shared/domain/worklist';
+import type { UnitLineSummary, WorklistResult, WorklistRow, WorklistSortField } from '@shared/domain/worklist';
 import { STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
 import { useApiQuery } from '../api/use-api';
 import type { ScreenProps } from '../app/screen-props';
@@ -16,6 +25,15 @@ import { CategoryFilter, CodeListFilter, EntityFilter, UnitFilter } from '../com
 import { NotificationDetailView } from '../components/worklist/NotificationDetailView';
 
 const ROW_HEIGHT = 52;
+/**
+ * The list is virtualised and main sends a window of it at a time: the rows from one page before the viewport's
+ * first row to two pages after, realigned each time the viewport crosses a page. One answer stays small (a few
+ * hundred rows) whatever the list's length, and the screen holds only the window it shows.
+ */
+const PAGE_ROWS = 100;
+const WINDOW_ROWS = 3 * PAGE_ROWS;
+/** Where the window starts for a viewport whose first row is `firstRow`. */
+const windowStartFor = (firstRow: number) => Math.max(0, (Math.floor(firstRow / PAGE_ROWS) - 1) * PAGE_ROWS);
 
 /**
  * Columns sized by their content: dates and identifiers have the fixed width of their longest text (a date's last
@@ -52,40 +70,49 @@ function WorkList({ query }: { query: string | undefined }) {
   }));
   const [searchText, setSearchText] = useState('');
   const [active, setActive] = useState(0);
+  const [windowStart, setWindowStart] = useState(0);
   const searchRef = useRef<HTMLInputElement>(null);
-  const scrollRef = useRef<HTMLDivElement>(null);
+  const rowsRef = useRef<RowsHandle>(null);
+
+  /** New criteria: a new list, shown from its top. */
+  const changeFilter = useCallback((change: (f: Filter) => Filter) => {
+    setActive(0);
+    setWindowStart(0);
+    rowsRef.current?.scrollToTop();
+    setFilter(change);
+  }, []);
 
   // Debounce the search so typing stays fluid on 10,000 rows.
   useEffect(() => {
-    const t = setTimeout(() => setFilter((f) => ({ ...f, search: searchText.trim() || undefined })), 200);
+    const search = searchText.trim() || undefined;
+    const t = setTimeout(() => {
+      if (search !== filter.search) changeFilter((f) => ({ ...f, search }));
+    }, 200);
     return () => clearTimeout(t);
-  }, [searchText]);
+  }, [searchText, filter.search, changeFilter]);
 
   const facets = useApiQuery('notifications:facets', {});
-  const list = useApiQuery('notifications:list', filter, { placeholderData: keepPreviousData });
-  const rows = useMemo(() => list.data?.rows ?? [], [list.data]);
-  // The rows shown are still those of earlier criteria while the search waits out its debounce or the new list loads.
+  // Only the window shown is kept: a list left (other criteria, rows scrolled past) is dropped at once rather than
+  // cached for minutes (hundreds of MB once the referent has tried a few filters on a long list).
+  const list = useApiQuery(
+    'notifications:list',
+    { ...filter, offset: windowStart, limit: WINDOW_ROWS },
+    { placeholderData: keepPreviousData, gcTime: 0 },
+  );
+  const total = list.data?.total ?? 0;
+  // The rows shown are still those of earlier criteria (or window) while the search waits out its debounce or the
+  // list asked for loads.
   const updating = (searchText.trim() || undefined) !== filter.search || list.isPlaceholderData;
+  const onFirstRow = useCallback((firstRow: number) => setWindowStart(windowStartFor(firstRow)), []);
 
-  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual re-renders the table itself; no memoised child reads it
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
-  });
-
-  const set = (patch: Partial<Filter>) => {
-    setActive(0);
-    setFilter((f) => ({ ...f, ...patch }));
-  };
+  const set = (patch: Partial<Filter>) => changeFilter((f) => ({ ...f, ...patch }));
   const sortBy = (field: WorklistSortField) =>
     set({ sort: field, direction: filter.sort === field && filter.direction === 'asc' ? 'desc' : 'asc' });
 
   const move = (to: number) => {
-    const next = Math.max(0, Math.min(rows.length - 1, to));
+    const next = Math.max(0, Math.min(total - 1, to));
     setActive(next);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    rowsRef.current?.scrollToIndex(next);
   };
 
   /** Work-list shortcuts: / search, ↑↓ (or j/k) move, Page↑/↓, Entrée opens, t terminated, a à traiter. */
@@ -98,7 +125,7 @@ function WorkList({ query }: { query: string | undefined }) {
       return;
     }
     if (inField) return;
-    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 500) / ROW_HEIGHT) - 1);
+    const page = Math.max(1, Math.floor((rowsRef.current?.viewportHeight() ?? 500) / ROW_HEIGHT) - 1);
     const actions: Record<string, () => void> = {
       ArrowDown: () => move(active + 1),
       j: () => move(active + 1),
@@ -107,9 +134,9 @@ function WorkList({ query }: { query: string | undefined }) {
       PageDown: () => move(active + page),
       PageUp: () => move(active - page),
       Home: () => move(0),
-      End: () => move(rows.length - 1),
+      End: () => move(total - 1),
       Enter: () => {
-        const row = rows[active];
+        const row = list.data && rowAt(list.data, active);
         if (row) navigate(`notifications/${row.id}`);
       },
       t: () => set({ showTerminated: !filter.showTerminated }),
@@ -194,19 +221,19 @@ function WorkList({ query }: { query: string | undefined }) {
       {list.isPending && <Loading />}
       {list.data && (
         <p className="muted" role="status" aria-busy={updating} data-testid="worklist-count">
-          {formatCount(list.data.rows.length)} notification(s)
+          {formatCount(list.data.total)} notification(s)
           {list.data.hiddenTerminated > 0 && !filter.showTerminated
             ? ` · ${formatCount(list.data.hiddenTerminated)} dossier(s) terminé(s) masqué(s)`
             : ''}
         </p>
       )}
-      {list.data && rows.length === 0 && <Empty>Aucune notification pour ces critères.</Empty>}
-      {rows.length > 0 && (
+      {list.data && total === 0 && <Empty>Aucune notification pour ces critères.</Empty>}
+      {list.data && total > 0 && (
         <div
           className="vtable"
           role="table"
           aria-label="Notifications"
-          aria-rowcount={rows.length + 1}
+          aria-rowcount={total + 1}
           aria-busy={updating}
           aria-describedby="worklist-help"
           data-testid="worklist"
@@ -237,92 +264,197 @@ function WorkList({ query }: { query: string | undefined }) {
               ))}
             </div>
           </div>
-          <div
-            ref={scrollRef}
-            className="vtable-body"
-            role="rowgroup"
-            tabIndex={0}
-            aria-label="Lignes de la liste, flèches pour se déplacer"
-            data-testid="worklist-scroll"
-          >
-            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {virtualizer.getVirtualItems().map((item) => {
-                const row = rows[item.index];
-                if (!row) return null;
-                return (
-                  <WorkRow
-                    key={row.id}
-                    row={row}
-                    index={item.index}
-                    active={item.index === active}
-                    top={item.start}
-                    onSelect={() => setActive(item.index)}
-                  />
-                );
-              })}
-            </div>
-          </div>
+          <VirtualRows ref={rowsRef} list={list.data} active={active} onActivate={setActive} onFirstRow={onFirstRow} />
         </div>
       )}
     </div>
   );
 }
 
-function WorkRow(props: { row: WorklistRow; index: number; active: boolean; top: number; onSelect: () => void }) {
-  const { row } = props;
+/** The row at `index` of the whole list, if the window received holds it. */
+function rowAt(list: WorklistResult, index: number): WorklistRow | undefined {
+  return list.rows[index - list.offset];
+}
+
+interface RowsHandle {
+  scrollToIndex(index: number): void;
+  scrollToTop(): void;
+  viewportHeight(): number;
+}
+
+/**
+ * The scrolling body of the list: the only part of the screen that renders again as the referent scrolls (the
+ * filters and headers do not). It tells which row tops the viewport, so the screen asks for the window around it;
+ * a row of the viewport the window does not hold yet shows as loading.
+ */
+function VirtualRows(props: {
+  ref: Ref<RowsHandle>;
+  list: WorklistResult;
+  active: number;
+  onActivate: (index: number) => void;
+  onFirstRow: (index: number) => void;
+}) {
+  const { list, active, onActivate, onFirstRow } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual re-renders this component itself; the rows it renders are memoised on their own props
+  const virtualizer = useVirtualizer({
+    count: list.total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  });
+  useImperativeHandle(
+    props.ref,
+    () => ({
+      scrollToIndex: (index) => virtualizer.scrollToIndex(index, { align: 'auto' }),
+      scrollToTop: () => virtualizer.scrollToOffset(0),
+      viewportHeight: () => scrollRef.current?.clientHeight ?? 500,
+    }),
+    [virtualizer],
+  );
+  const items = virtualizer.getVirtualItems();
+  const firstRow = items[0]?.index ?? 0;
+  useEffect(() => onFirstRow(firstRow), [firstRow, onFirstRow]);
   return (
     <div
-      className={`vtable-row${props.active ? ' vtable-active' : ''}${row.terminated ? ' vtable-terminated' : ''}`}
-      role="row"
-      aria-rowindex={props.index + 2}
-      aria-selected={props.active}
-      style={{ gridTemplateColumns: GRID, transform: `translateY(${props.top}px)`, height: ROW_HEIGHT }}
-      onClick={props.onSelect}
-      data-testid="worklist-row"
+      ref={scrollRef}
+      className="vtable-body"
+      role="rowgroup"
+      tabIndex={0}
+      aria-label="Lignes de la liste, flèches pour se déplacer"
+      data-testid="worklist-scroll"
     >
-      <div role="cell">
-        <a href={`#/notifications/${row.id}`} className="row-link clip" title={`${row.familyName} ${row.givenNames}`}>
-          {row.familyName} {row.givenNames}
-        </a>
-        {(row.aTraiter || row.unread) && (
-          <div className="row-badges">
-            {row.aTraiter && <ATraiterBadge reason={row.aTraiterReason} />}
-            {row.unread && !row.aTraiter && <span className="badge badge-info">Non lue</span>}
-          </div>
-        )}
-      </div>
-      <div role="cell" className="nowrap">
-        {formatDate(row.birthDate)}
-      </div>
-      <div role="cell" className="clip" title={`${row.egName} — FINESS ${row.finessEg}`} data-testid="worklist-eg">
-        {row.egName}
-      </div>
-      <div role="cell" className="clip" title={row.categoryLabel}>
-        {row.categoryLabel}
-      </div>
-      <div role="cell" className="nowrap">
-        {formatDate(row.decisionDate)}
-      </div>
-      <div role="cell" className="identifiers">
-        <CopyableId label="N° individu MDPH" value={row.mdphIndividualId} />
-        <CopyableId label="N° de décision" value={row.idDecision} />
-      </div>
-      <div role="cell">
-        <ValidityBadge state={row.validity} end={row.validityEnd} />
-      </div>
-      <div role="cell" className="clip" title={row.esmsStatusLabel}>
-        {row.esmsStatusLabel}
-        {row.terminated && <span className="muted small"> (terminé)</span>}
-      </div>
-      <div role="cell" className="clip">
-        {row.units.length === 0
-          ? '—'
-          : row.units.map((u) => (
-              <div key={u.unitId} className="small clip" title={`${u.unitName} : ${u.statusLabel}`}>
-                {u.unitName} : {u.statusLabel}
-              </div>
-            ))}
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {items.map((item) => {
+          const row = rowAt(list, item.index);
+          return row ? (
+            <WorkRow
+              key={row.id}
+              row={row}
+              index={item.index}
+              active={item.index === active}
+              top={item.start}
+              onSelect={onActivate}
+            />
+          ) : (
+            <LoadingRow key={`chargement-${item.index}`} index={item.index} top={item.start} />
+          );
+        })}
       </div>
     </div>
   );
 }
+
+function LoadingRow({ index, top }: { index: number; top: number }) {
+  return (
+    <div
+      className="vtable-row vtable-loading"
+      role="row"
+      aria-rowindex={index + 2}
+      aria-busy="true"
+      style={{ gridTemplateColumns: GRID, transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
+    >
+      <div role="cell" className="muted">
+        Chargement…
+      </div>
+    </div>
+  );
+}
+
+/** Unit lines as the list shows them: equal when each line shows the same. */
+function sameUnits(a: readonly UnitLineSummary[], b: readonly UnitLineSummary[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((u, i) => {
+      const v = b[i];
+      return v !== undefined && u.unitId === v.unitId && u.unitName === v.unitName && u.statusLabel === v.statusLabel;
+    })
+  );
+}
+
+/**
+ * The same row content: a window received again (scrolling on, or after a sync) brings new objects for rows that
+ * did not change, and those need no new render.
+ */
+function sameRow(a: WorklistRow, b: WorklistRow): boolean {
+  if (a === b) return true;
+  for (const key of Object.keys(a) as (keyof WorklistRow)[]) {
+    if (key !== 'units' && a[key] !== b[key]) return false;
+  }
+  return sameUnits(a.units, b.units);
+}
+
+interface WorkRowProps {
+  readonly row: WorklistRow;
+  readonly index: number;
+  readonly active: boolean;
+  readonly top: number;
+  readonly onSelect: (index: number) => void;
+}
+
+const WorkRow = memo(
+  function WorkRow(props: WorkRowProps) {
+    const { row } = props;
+    return (
+      <div
+        className={`vtable-row${props.active ? ' vtable-active' : ''}${row.terminated ? ' vtable-terminated' : ''}`}
+        role="row"
+        aria-rowindex={props.index + 2}
+        aria-selected={props.active}
+        style={{ gridTemplateColumns: GRID, transform: `translateY(${props.top}px)`, height: ROW_HEIGHT }}
+        onClick={() => props.onSelect(props.index)}
+        data-testid="worklist-row"
+      >
+        <div role="cell">
+          <a href={`#/notifications/${row.id}`} className="row-link clip" title={`${row.familyName} ${row.givenNames}`}>
+            {row.familyName} {row.givenNames}
+          </a>
+          {(row.aTraiter || row.unread) && (
+            <div className="row-badges">
+              {row.aTraiter && <ATraiterBadge reason={row.aTraiterReason} />}
+              {row.unread && !row.aTraiter && <span className="badge badge-info">Non lue</span>}
+            </div>
+          )}
+        </div>
+        <div role="cell" className="nowrap">
+          {formatDate(row.birthDate)}
+        </div>
+        <div role="cell" className="clip" title={`${row.egName} — FINESS ${row.finessEg}`} data-testid="worklist-eg">
+          {row.egName}
+        </div>
+        <div role="cell" className="clip" title={row.categoryLabel}>
+          {row.categoryLabel}
+        </div>
+        <div role="cell" className="nowrap">
+          {formatDate(row.decisionDate)}
+        </div>
+        <div role="cell" className="identifiers">
+          <CopyableId label="N° individu MDPH" value={row.mdphIndividualId} />
+          <CopyableId label="N° de décision" value={row.idDecision} />
+        </div>
+        <div role="cell">
+          <ValidityBadge state={row.validity} end={row.validityEnd} />
+        </div>
+        <div role="cell" className="clip" title={row.esmsStatusLabel}>
+          {row.esmsStatusLabel}
+          {row.terminated && <span className="muted small"> (terminé)</span>}
+        </div>
+        <div role="cell" className="clip">
+          {row.units.length === 0
+            ? '—'
+            : row.units.map((u) => (
+                <div key={u.unitId} className="small clip" title={`${u.unitName} : ${u.statusLabel}`}>
+                  {u.unitName} : {u.statusLabel}
+                </div>
+              ))}
+        </div>
+      </div>
+    );
+  },
+  (before, after) =>
+    before.index === after.index &&
+    before.active === after.active &&
+    before.top === after.top &&
+    before.onSelect === after.onSelect &&
+    sameRow(before.row, after.row),
+);

@@ -17,6 +17,9 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const finess = z.string().regex(/^\d{9}$/);
 const id = z.number().int().positive();
 
+/** The most rows one work-list answer carries: an answer stays small whatever the list's length. */
+export const WORKLIST_MAX_WINDOW = 1_000;
+
 export const worklistFilter = z
   .object({
     finessEg: finess.optional(),
@@ -30,6 +33,9 @@ export const worklistFilter = z
     showTerminated: z.boolean().default(false),
     sort: z.enum(['nom', 'naissance', 'decision', 'validite', 'statut', 'categorie', 'recu']).default('recu'),
     direction: z.enum(['asc', 'desc']).default('desc'),
+    /** The window of the ordered list to send (the screen is virtualised: it asks for what its viewport shows). */
+    offset: z.number().int().min(0).max(10_000_000).default(0),
+    limit: z.number().int().min(1).max(WORKLIST_MAX_WINDOW).default(WORKLIST_MAX_WINDOW),
   })
   .strict();
 

@@ -74,7 +74,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
   const idRorOf = async (unitId: number): Promise<string> =>
     (await ctx.db.value<string>('SELECT id_ror FROM ror_unit WHERE id = ?', [unitId])) ?? String(unitId);
   return {
-    'notifications:list': (req) => listWorklist(ctx.db, req, today()),
+    'notifications:list': ({ offset, limit, ...filter }) => listWorklist(ctx.db, filter, today(), { offset, limit }),
     'notifications:facets': () => readFacets(ctx.db, today()),
     'notifications:detail': (req) => readNotificationDetail(ctx.db, req.id, today()),
     'notifications:preview-action': (req) => previewAction(ctx.db, req),

@@ -95,6 +95,8 @@ export class SyncService {
    * follows it finds nothing due, yet must still tell their fate (the screen waits for it).
    */
   private readonly awaited = new Set<number>();
+  /** Closed: a run still preparing its worker (waiting for the sandbox's start) starts none. */
+  private closed = false;
 
   constructor(private readonly options: SyncServiceOptions) {}
 
@@ -137,12 +139,15 @@ export class SyncService {
         checkpointInParent: this.options.db instanceof SqliteDatabase,
       };
     } catch (error) {
+      // The app closed while the run was being prepared (the sandbox's start given up): no run, nothing to record.
+      if (this.closed) return undefined;
       await recordRefusedRun(this.options.db, error).catch(() => undefined);
       this.options.onFinished(undefined);
       throw error;
     } finally {
       this.starting = false;
     }
+    if (this.closed) return undefined;
     let relay: HttpRelay | undefined;
     if (data.transport.via === 'main') {
       relay = this.openRelay();
@@ -379,6 +384,7 @@ export class SyncService {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.stopSchedule();
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = undefined;
