@@ -17,10 +17,9 @@ import {
   type TransactionOptions,
 } from './sql-database';
 import { placeholderValues, rewritePlaceholders, type RewrittenSql } from './postgres-placeholders';
+import { cachedIn } from './bounded-cache';
 
 const openTransactions = new AsyncLocalStorage<ReadonlySet<PostgresDatabase>>();
-
-const REWRITE_CACHE_SIZE = 500;
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -197,16 +196,7 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   private rewritten(sql: string): RewrittenSql {
-    let rewritten = this.rewrites.get(sql);
-    if (!rewritten) {
-      rewritten = rewritePlaceholders(sql);
-      if (this.rewrites.size >= REWRITE_CACHE_SIZE) {
-        const oldest = this.rewrites.keys().next().value;
-        if (oldest !== undefined) this.rewrites.delete(oldest);
-      }
-      this.rewrites.set(sql, rewritten);
-    }
-    return rewritten;
+    return cachedIn(this.rewrites, sql, () => rewritePlaceholders(sql));
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type Database from 'better-sqlite3-multiple-ciphers';
+import { cachedIn } from './bounded-cache';
 import {
   RootStatementInTransactionError,
   sqlValue,
@@ -20,8 +21,6 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 /** The SQLite databases whose transaction the current async flow is inside. */
 const openTransactions = new AsyncLocalStorage<ReadonlySet<SqliteDatabase>>();
-
-const STATEMENT_CACHE_SIZE = 500;
 
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const;
@@ -145,16 +144,7 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   private prepared(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.connection.prepare(sql);
-      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.statements.keys().next().value;
-        if (oldest !== undefined) this.statements.delete(oldest);
-      }
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return cachedIn(this.statements, sql, () => this.connection.prepare(sql));
   }
 }
 
