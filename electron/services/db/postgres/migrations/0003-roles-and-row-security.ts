@@ -51,6 +51,15 @@ export const migration: PostgresMigration = {
       ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
       ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
       CREATE POLICY ${table}_by_eg ON ${table} USING (${expression}) WITH CHECK (${expression});`;
+    // A decision or person is seen through its notifications/decisions, or by everyone while none claims it yet (it
+    // is inserted before them and `INSERT … RETURNING` must see it); inserting is open, the child rows are guarded.
+    const claimedPolicies = (table: string, visible: string): string => `
+      ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+      ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
+      CREATE POLICY ${table}_read ON ${table} FOR SELECT USING (${visible});
+      CREATE POLICY ${table}_insert ON ${table} FOR INSERT WITH CHECK (true);
+      CREATE POLICY ${table}_update ON ${table} FOR UPDATE USING (${visible}) WITH CHECK (true);
+      CREATE POLICY ${table}_delete ON ${table} FOR DELETE USING (${visible});`;
     return `
     DO $roles$
     BEGIN
@@ -134,33 +143,16 @@ export const migration: PostgresMigration = {
       `(${seesAll} OR EXISTS (SELECT 1 FROM ${s}.decision d WHERE d.id = decision_link.decision_id))`,
     )}
 
-    ALTER TABLE decision ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE decision FORCE ROW LEVEL SECURITY;
-    CREATE POLICY decision_read ON decision FOR SELECT USING (${seesAll}
-      OR EXISTS (SELECT 1 FROM ${s}.notification n WHERE n.decision_id = decision.id)
-      OR ${s}.decision_unclaimed(decision.id));
-    CREATE POLICY decision_insert ON decision FOR INSERT WITH CHECK (true);
-    CREATE POLICY decision_update ON decision FOR UPDATE
-      USING (${seesAll} OR EXISTS (SELECT 1 FROM ${s}.notification n WHERE n.decision_id = decision.id)
-        OR ${s}.decision_unclaimed(decision.id))
-      WITH CHECK (true);
-    CREATE POLICY decision_delete ON decision FOR DELETE USING (${seesAll}
-      OR EXISTS (SELECT 1 FROM ${s}.notification n WHERE n.decision_id = decision.id)
-      OR ${s}.decision_unclaimed(decision.id));
-
-    ALTER TABLE person ENABLE ROW LEVEL SECURITY;
-    ALTER TABLE person FORCE ROW LEVEL SECURITY;
-    CREATE POLICY person_read ON person FOR SELECT USING (${seesAll}
-      OR EXISTS (SELECT 1 FROM ${s}.decision d WHERE d.person_id = person.id)
-      OR ${s}.person_unclaimed(person.id));
-    CREATE POLICY person_insert ON person FOR INSERT WITH CHECK (true);
-    CREATE POLICY person_update ON person FOR UPDATE
-      USING (${seesAll} OR EXISTS (SELECT 1 FROM ${s}.decision d WHERE d.person_id = person.id)
-        OR ${s}.person_unclaimed(person.id))
-      WITH CHECK (true);
-    CREATE POLICY person_delete ON person FOR DELETE USING (${seesAll}
-      OR EXISTS (SELECT 1 FROM ${s}.decision d WHERE d.person_id = person.id)
-      OR ${s}.person_unclaimed(person.id));
+    ${claimedPolicies(
+      'decision',
+      `${seesAll} OR EXISTS (SELECT 1 FROM ${s}.notification n WHERE n.decision_id = decision.id)
+        OR ${s}.decision_unclaimed(decision.id)`,
+    )}
+    ${claimedPolicies(
+      'person',
+      `${seesAll} OR EXISTS (SELECT 1 FROM ${s}.decision d WHERE d.person_id = person.id)
+        OR ${s}.person_unclaimed(person.id)`,
+    )}
 
     ALTER TABLE journal ENABLE ROW LEVEL SECURITY;
     ALTER TABLE journal FORCE ROW LEVEL SECURITY;
