@@ -43,9 +43,13 @@ const SANDBOX_ENTRY = fileURLToPath(
 
 // The client's memory only: the sandbox runs in its own process. maxRSS is the kernel's high-water mark.
 let peakRss = 0;
+/** Highest RSS sampled during the phase running now (reset by withCpu): which phase makes the peak. */
+let phasePeakRss = 0;
 let sandboxPid = 0;
 const sampleRss = () => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  const rss = process.memoryUsage().rss;
+  phasePeakRss = Math.max(phasePeakRss, rss);
+  peakRss = Math.max(peakRss, rss, process.resourceUsage().maxRSS * 1024);
 };
 const sampler = setInterval(sampleRss, 50);
 
@@ -81,13 +85,21 @@ const CLOCK_TICKS_PER_S = 100;
 interface CpuPerDecision {
   readonly client_us: number;
   readonly sandbox_us: number;
+  /** This process's RSS when the phase began and the highest sampled during it (MB). */
+  readonly rss_start_mb: number;
+  readonly rss_peak_mb: number;
 }
+
+const toMb = (bytes: number) => Math.round(bytes / (1024 * 1024));
 
 /** Runs one phase and tells the CPU each decision cost this process (every thread) and the sandbox's. */
 async function withCpu<T>(count: number, phase: () => Promise<T>): Promise<[T, CpuPerDecision]> {
   const client0 = process.cpuUsage();
   const sandbox0 = processCpuMs(sandboxPid);
+  const rssStart = process.memoryUsage().rss;
+  phasePeakRss = rssStart;
   const value = await phase();
+  sampleRss();
   const client = process.cpuUsage(client0);
   const perDecision = (ms: number) => Math.round((ms * 1000) / count);
   return [
@@ -95,6 +107,8 @@ async function withCpu<T>(count: number, phase: () => Promise<T>): Promise<[T, C
     {
       client_us: perDecision((client.user + client.system) / 1000),
       sandbox_us: perDecision(processCpuMs(sandboxPid) - sandbox0),
+      rss_start_mb: toMb(rssStart),
+      rss_peak_mb: toMb(phasePeakRss),
     },
   ];
 }
@@ -225,7 +239,7 @@ async function main(): Promise<void> {
       `moteur ${engineCpu.client_us} / ${engineCpu.sandbox_us} ; plafond des ${cores} cœurs pour le moteur : ` +
       `${ceiling.toFixed(0)} décisions/s (${(ceiling / raw0).toFixed(2)} du brut)`,
   );
-  const e20 = await engine(20);
+  const [e20, engine20Cpu] = await withCpu(N, () => engine(20));
   const naive20 = await naive(20);
   let postgres: { rate: number; cpu: CpuPerDecision } | undefined;
   // The tests' cluster and template: a coordinator role on a migrated schema, as an organisation's desk connects.
@@ -257,6 +271,7 @@ async function main(): Promise<void> {
     cpu_us_per_decision: engineCpu.client_us,
     cpu_us_per_decision_raw_0ms: rawCpu,
     cpu_us_per_decision_engine_0ms: engineCpu,
+    cpu_us_per_decision_engine_20ms: engine20Cpu,
     cpu_ceiling_ratio_vs_raw_0ms: Number((ceiling / raw0).toFixed(2)),
     ...(postgres
       ? {

@@ -58,7 +58,12 @@ async function main(): Promise<void> {
   // Listening for "cancel" must not keep the thread alive once the run is over (the service waits for its exit).
   parentPort?.unref();
   const db = await openStore(storeLocationFromWorker(data.store));
-  if (data.checkpointInParent && db instanceof SqliteDatabase) db.connection.pragma('wal_autocheckpoint = 0');
+  if (db instanceof SqliteDatabase) {
+    if (data.checkpointInParent) db.connection.pragma('wal_autocheckpoint = 0');
+    // Each flux 1 chunk is written in a savepoint (write-items.ts): its sub-journal (the pages it changes, as they
+    // were) is kept in memory rather than written to a temporary file, one write per page.
+    db.connection.pragma('temp_store = MEMORY');
+  }
   let transport: Transport | undefined;
   try {
     transport = workerTransport(data.transport);
