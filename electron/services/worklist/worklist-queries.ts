@@ -395,12 +395,11 @@ async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> 
   // By id in plain arrays (ids are small dense integers): far cheaper than Maps at 100,000 rows.
   const intern = interner();
   const decisions: (DecisionTuple | undefined)[] = [];
-  for (const d of read.decisions) decisions[d[0]] = internDecision(d, intern);
+  for (const d of read.decisions) decisions[d[0]] = d;
   const persons: (PersonTuple | undefined)[] = [];
-  for (const p of read.persons) persons[p[0]] = internPerson(p, intern);
+  for (const p of read.persons) persons[p[0]] = p;
   const linesOf: (LineTuple[] | undefined)[] = [];
   for (const l of read.lines) {
-    internLine(l, intern);
     const list = linesOf[l[0]];
     if (list) list.push(l);
     else linesOf[l[0]] = [l];
@@ -428,7 +427,11 @@ async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> 
     ) {
       entry = before;
     } else {
+      // Only what a new entry keeps is interned (an unchanged row keeps its previous, interned, arrays).
       internNotification(n, intern);
+      internDecision(decision, intern);
+      internPerson(person, intern);
+      for (const l of lines) internLine(l, intern);
       entry = {
         notification: n,
         decision,
