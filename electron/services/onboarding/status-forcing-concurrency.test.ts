@@ -32,6 +32,7 @@ function racing(inner: SqlDatabase, me: Racer, released: () => Promise<boolean>)
   const wrap = <T extends SqlExecutor>(executor: T): SqlExecutor => ({
     dialect: executor.dialect,
     all: (sql, params) => executor.all(sql, params),
+    tuples: (sql, params) => executor.tuples(sql, params),
     get: async (sql, params) => {
       const row = await executor.get(sql, params);
       if (sql.includes(ALREADY_SENT_QUERY) && !me.checked) {

@@ -34,6 +34,7 @@ function withConcurrentStatus(db: SqlExecutor, commitElsewhere: () => Promise<vo
       }
       return inner.all(sql, params);
     },
+    tuples: (sql, params) => inner.tuples(sql, params),
     get: (sql, params) => inner.get(sql, params),
     value: (sql, params) => inner.value(sql, params),
     run: (sql, params) => inner.run(sql, params),

@@ -10,6 +10,7 @@ import * as m0002 from './0002-sync-indexes';
 import * as m0003 from './0003-decision-parsed-from-cda';
 import * as m0004 from './0004-sync-item-failures';
 import * as m0005 from './0005-journal-author';
+import * as m0009 from './0009-worklist-covering-index';
 
 export interface Migration {
   readonly version: number;
@@ -17,7 +18,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0009];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -100,6 +100,10 @@ export class PostgresDatabase implements SqlDatabase {
     return this.root(async () => (await this.query(this.pool, sql, params)).rows as T[]);
   }
 
+  tuples<T extends readonly unknown[]>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.root(async () => (await this.query(this.pool, sql, params, 'array')).rows as T[]);
+  }
+
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
     return this.root(async () => (await this.query(this.pool, sql, params)).rows[0] as T | undefined);
   }
@@ -163,11 +167,16 @@ export class PostgresDatabase implements SqlDatabase {
     await this.pool.end();
   }
 
-  async query(on: pg.Pool | pg.PoolClient, sql: string, params?: SqlParams): Promise<pg.QueryResult> {
+  async query(
+    on: pg.Pool | pg.PoolClient,
+    sql: string,
+    params?: SqlParams,
+    rowMode?: 'array',
+  ): Promise<pg.QueryResult> {
     const rewritten = this.rewritten(sql);
     const values = placeholderValues(rewritten, params);
     try {
-      return await on.query(rewritten.text, values);
+      return await (rowMode ? on.query({ text: rewritten.text, values, rowMode }) : on.query(rewritten.text, values));
     } catch (e) {
       return this.fail(e);
     }
@@ -213,6 +222,11 @@ class PostgresTransaction implements SqlExecutor {
   async all<T>(sql: string, params?: SqlParams): Promise<T[]> {
     this.assertOpen();
     return (await this.db.query(this.client, sql, params)).rows as T[];
+  }
+
+  async tuples<T extends readonly unknown[]>(sql: string, params?: SqlParams): Promise<T[]> {
+    this.assertOpen();
+    return (await this.db.query(this.client, sql, params, 'array')).rows as T[];
   }
 
   async get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {

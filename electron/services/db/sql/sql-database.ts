@@ -28,6 +28,11 @@ export interface SqlExecutor {
   readonly dialect: SqlDialect;
   /** All rows. Rows are not checked: parse them (zod) where their shape matters. */
   all<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
+  /**
+   * All rows, each as the array of its columns in SELECT order: no object per row, for the reads of many rows
+   * (the work list's snapshot) where building and collecting those objects is most of the cost.
+   */
+  tuples<T extends readonly unknown[]>(sql: string, params?: SqlParams): Promise<T[]>;
   /** The first row, or undefined. */
   get<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T | undefined>;
   /** The first column of the first row, or undefined (`SELECT count(*) …`). */

@@ -38,6 +38,10 @@ export class SqliteDatabase implements SqlDatabase {
     return this.whenIdle(() => this.allNow<T>(sql, params));
   }
 
+  tuples<T extends readonly unknown[]>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.whenIdle(() => this.tuplesNow<T>(sql, params));
+  }
+
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
     return this.whenIdle(() => this.getNow<T>(sql, params));
   }
@@ -116,6 +120,17 @@ export class SqliteDatabase implements SqlDatabase {
     return bind(params, (args) => statement.all(...args)) as T[];
   }
 
+  tuplesNow<T extends readonly unknown[]>(sql: string, params?: SqlParams): T[] {
+    const statement = this.prepared(sql);
+    // The statement is shared (prepared once per SQL text): raw mode only for this synchronous call.
+    statement.raw(true);
+    try {
+      return bind(params, (args) => statement.all(...args)) as T[];
+    } finally {
+      statement.raw(false);
+    }
+  }
+
   getNow<T>(sql: string, params?: SqlParams): T | undefined {
     const statement = this.prepared(sql);
     return bind(params, (args) => statement.get(...args)) as T | undefined;
@@ -156,6 +171,10 @@ class SqliteTransaction implements SqlExecutor {
 
   all<T>(sql: string, params?: SqlParams): Promise<T[]> {
     return this.now(() => this.db.allNow<T>(sql, params));
+  }
+
+  tuples<T extends readonly unknown[]>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.now(() => this.db.tuplesNow<T>(sql, params));
   }
 
   get<T>(sql: string, params?: SqlParams): Promise<T | undefined> {
