@@ -53,7 +53,7 @@ export const DEFAULT_PROBE_INTERVAL_MS = 30_000;
  * refresh: an offline review loses at most this much, and a refresh of 10,000 notifications costs seconds of work
  * (docs/decisions.md §16), so not after every change of a busy day.
  */
-export const DEFAULT_REFRESH_DELAY_MS = 30_000;
+export const DEFAULT_REFRESH_DELAY_MS = 5 * 60_000;
 
 type ReviewChannel = 'organisation:offline-status' | 'organisation:reconnect' | 'organisation:offline-dismiss';
 type QueuedChannel = 'notifications:perform-action' | 'notifications:record-consent';
