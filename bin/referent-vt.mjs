@@ -14,4 +14,6 @@ const child = spawn(
     env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, 'tsconfig.json') },
   },
 );
+// A service manager stops `serve` through this wrapper: the command must hear it to release its lease.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 1));

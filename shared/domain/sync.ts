@@ -77,8 +77,28 @@ export interface SyncRunDto {
   readonly summary: SyncSummary | null;
 }
 
+/** The workstation that syncs the organisation (organisation mode: one at a time, elected by a lease). */
+export interface SyncHolderDto {
+  /** Host name and session user of the workstation, or the organisation's service (`referent-vt serve`). */
+  readonly label: string;
+  /** Since when it syncs, ISO. */
+  readonly since: string;
+  readonly thisWorkstation: boolean;
+}
+
+export interface SyncLeaseDto {
+  /** Several workstations share the organisation's database; false on a desk (always its own syncer). */
+  readonly shared: boolean;
+  /** This workstation may take over the sync (a usable certificate). */
+  readonly eligible: boolean;
+  /** Null: no workstation syncs right now (handing over, or none eligible is open). */
+  readonly holder: SyncHolderDto | null;
+}
+
 export interface SyncStatusDto {
   readonly running: boolean;
+  /** Who syncs. */
+  readonly lease: SyncLeaseDto;
   readonly progress: SyncProgress | null;
   readonly lastRuns: readonly SyncRunDto[];
   readonly nextScheduledAt: string | null;

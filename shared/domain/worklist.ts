@@ -114,6 +114,11 @@ export interface NotificationDetail {
   readonly actions: readonly ActionOption[];
   readonly consent: { readonly collectedOn: string; readonly transmission: string | null } | null;
   readonly evaluationAvailable: boolean;
+  /**
+   * The notification's row version when read: actions send it back (`seenVersion`) and are refused with
+   * NOTIFICATION_CHANGED when a colleague or the sync changed the notification meanwhile.
+   */
+  readonly version: number;
 }
 
 /** A status in the referent's words, and its codes (for support, shown folded in a "détail technique"). */

@@ -18,4 +18,10 @@ export type CertificateErrorCode =
   | 'PKCS11_PIN_INCORRECT'
   | 'PKCS11_PIN_LOCKED'
   | 'PKCS11_CARD_REMOVED'
-  | 'PKCS11_KEY_NOT_FOUND';
+  | 'PKCS11_KEY_NOT_FOUND'
+  /** The organisation's certificate store (electron/services/organisation/organisation-certificates.ts). */
+  | 'ORG_CERT_KEY_MISSING'
+  | 'ORG_CERT_KEY_INVALID'
+  | 'ORG_CERT_WRONG_KEY'
+  | 'ORG_CERT_FORBIDDEN'
+  | 'ORG_CERT_NONE';

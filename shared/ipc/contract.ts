@@ -44,7 +44,11 @@ export function isChannelName(name: string): name is ChannelName {
 /** Events pushed from main to the renderer. */
 export interface EventPayloads {
   /** Some data changed: the renderer invalidates the queries of these scopes. */
-  'data:changed': { readonly scopes: readonly string[] };
+  'data:changed': {
+    readonly scopes: readonly string[];
+    /** Organisation mode, from the live link: the organisation's change counter the workstation is now up to. */
+    readonly changeToken?: string;
+  };
   'sync:progress': {
     readonly phase: string;
     readonly done: number;

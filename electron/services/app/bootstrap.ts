@@ -38,6 +38,19 @@ import { environmentSdo } from './handlers/environment-sdo';
 import { SyncService } from '../sync/runner/sync-service';
 import type { SyncRunSettings, WorkerTransport } from '../sync/runner/sync-worker-entry';
 import type { HttpSenderFactory } from '../transport/sdo-transport';
+import {
+  deskSyncLease,
+  OrganisationSyncLease,
+  syncLeaseTimingsFromEnv,
+  type SyncLease,
+  type SyncLeaseTimings,
+} from '../sync/lease/sync-lease';
+import { canSyncUnattended, workstationLabel } from './sync-eligibility';
+import { createOfflineReview, type OfflineReview } from './offline-review'; // offline (issue 15)
+import {
+  DESK_CERTIFICATE_UNAVAILABLE,
+  organisationTransportCertificate,
+} from '../organisation/organisation-certificates'; // certstore (issue 15)
 
 export interface EnvironmentDescriptor {
   readonly id: EnvironmentId;
@@ -77,6 +90,22 @@ export interface StartApplicationOptions {
   readonly chooseFile?: NativeFileChooser;
   /** Electron only: the environments' secrets protected by safeStorage rather than a key file. */
   readonly secretCipher?: SecretCipherFactory;
+  /**
+   * Organisation mode: how this workstation appears as the syncer (default: host name and session user) and the
+   * lease's timings (default: REFERENT_VT_SYNC_LEASE_HEARTBEAT_MS / _TTL_MS, else 10 s / 45 s).
+   */
+  readonly syncLease?: { readonly label?: string; readonly timings?: SyncLeaseTimings };
+  /** The log lines (redacted, as in the file) also on standard output: the headless service (`referent-vt serve`). */
+  readonly logToStdout?: boolean;
+  /**
+   * offline (issue 15): retry period while offline (0: only « Se reconnecter »), snapshot refresh delay, and
+   * `snapshot: false` for a session nobody reviews offline (the headless service).
+   */
+  readonly offlineReview?: {
+    readonly probeIntervalMs?: number;
+    readonly refreshDelayMs?: number;
+    readonly snapshot?: boolean;
+  };
 }
 
 export interface RunningApplication {
@@ -84,10 +113,14 @@ export interface RunningApplication {
   readonly handlers: Handlers;
   readonly hub: EventHub;
   readonly sync: SyncService;
+  /** Who syncs (organisation mode: the lease this workstation contends for; a desk: always itself). */
+  readonly lease: SyncLease;
   /** The embedded sandbox, on the 'sandbox-local' environment (undefined until it has started). */
   readonly sandbox: EmbeddedSandbox | undefined;
   /** Settles once the embedded sandbox has started (or could not: undefined); at once when there is none. */
   readonly sandboxReady: Promise<EmbeddedSandbox | undefined>;
+  /** offline (issue 15): the offline review of this session (snapshot, actions kept offline). */
+  readonly offline: OfflineReview;
   close(): Promise<void>;
 }
 
@@ -95,7 +128,17 @@ export async function startApplication(options: StartApplicationOptions): Promis
   const environment = options.environment ?? activeEnvironmentDescriptor(options.dataRoot);
   const { dataDir } = environmentPaths(options.dataRoot, environment.id);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  configureLogging(new RotatingFileSink(path.join(dataDir, 'logs', 'referent-vt.log')));
+  const logFile = new RotatingFileSink(path.join(dataDir, 'logs', 'referent-vt.log'));
+  configureLogging(
+    options.logToStdout
+      ? {
+          write: (line) => {
+            logFile.write(line);
+            process.stdout.write(line + '\n');
+          },
+        }
+      : logFile,
+  );
   const log = createLogger('bootstrap');
 
   const now = options.now ?? (() => new Date());
@@ -107,7 +150,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
   });
   // The desk's encrypted SQLite, or the organisation's PostgreSQL (Paramètres › Organisation); when the latter cannot
   // be opened, the desk's, in consultation (store-fallback.ts).
-  const { store, db, organisationUnavailable } = await openEnvironmentStore(
+  const { store, db, organisationUnavailable, offlineSnapshot } = await openEnvironmentStore(
     options.dataRoot,
     environment.id,
     { databaseKey: options.databaseKey, secrets: services.secrets },
@@ -141,7 +184,9 @@ export async function startApplication(options: StartApplicationOptions): Promis
   if (organisationUnavailable) {
     await journal.append({
       actor: 'système',
-      action: 'Serveur de l’organisation injoignable : données du poste ouvertes en consultation',
+      action: offlineSnapshot
+        ? 'Serveur de l’organisation injoignable : instantané hors ligne ouvert en consultation'
+        : 'Serveur de l’organisation injoignable : données du poste ouvertes en consultation',
       recordType: 'organisation',
       outcome: 'échec',
       detail: describeUnavailable(organisationUnavailable),
@@ -188,6 +233,18 @@ export async function startApplication(options: StartApplicationOptions): Promis
   if (!options.sandboxInBackground) await sandboxReady;
 
   const chromiumHttpSender = ctx.chromiumHttpSender;
+  // One syncer per organisation: the workstations sharing its PostgreSQL elect it (sync/lease/sync-lease.ts).
+  const leaseTimings = options.syncLease?.timings ?? syncLeaseTimingsFromEnv();
+  const leaseLabel = options.syncLease?.label ?? workstationLabel();
+  const lease: SyncLease =
+    store.kind === 'postgres' && !suspended
+      ? new OrganisationSyncLease({
+          db,
+          label: leaseLabel,
+          timings: leaseTimings,
+          eligible: () => canSyncUnattended(services, now, { db, dataRoot: options.dataRoot }),
+        })
+      : deskSyncLease(leaseLabel, now);
   const sync = new SyncService({
     db,
     store,
@@ -199,10 +256,21 @@ export async function startApplication(options: StartApplicationOptions): Promis
       const sdo = environmentSdo(ctx, services);
       const certificate = settings.certificateId ? services.registry.get(settings.certificateId) : undefined;
       // A card under Electron goes through Chromium's net (the OS middleware holds the key and asks the PIN).
-      const transport: WorkerTransport =
-        certificate?.source === 'pkcs11' && chromiumHttpSender
-          ? { via: 'main', endpoints: await endpointConfigFor(services) }
-          : { via: 'node', config: await transportConfigFor(services) };
+      let transport: WorkerTransport;
+      let organisationLegalEntity: { finessEj: string; name: string } | undefined; // certstore (issue 15)
+      try {
+        transport =
+          certificate?.source === 'pkcs11' && chromiumHttpSender
+            ? { via: 'main', endpoints: await endpointConfigFor(services) }
+            : { via: 'node', config: await transportConfigFor(services) };
+      } catch (e) {
+        // certstore (issue 15): no usable desk certificate → the organisation's, sealed in its database.
+        if (db.dialect !== 'postgres' || !isAppError(e) || !DESK_CERTIFICATE_UNAVAILABLE.includes(e.code)) throw e;
+        const sealed = await organisationTransportCertificate(db, options.dataRoot, now().getTime());
+        const config = { ...(await endpointConfigFor(services)), ...networkSettingsFor(services) };
+        transport = { via: 'node', config: { ...config, clientCertificate: sealed.clientCertificate } };
+        organisationLegalEntity = sealed.legalEntity;
+      }
       return {
         transport,
         ...(certificate?.finessEj
@@ -212,7 +280,9 @@ export async function startApplication(options: StartApplicationOptions): Promis
                 name: certificate.subjectOrganization ?? certificate.label,
               },
             }
-          : {}),
+          : organisationLegalEntity
+            ? { legalEntity: organisationLegalEntity }
+            : {}),
         // In the sandbox every EG is switched on; on ViaTrajectoire the referent activates each EG.
         activateNewEgs: environment.id === 'sandbox-local',
         sdo: {
@@ -235,10 +305,36 @@ export async function startApplication(options: StartApplicationOptions): Promis
     ...(options.syncWorker ? { workerUrl: options.syncWorker.url, workerExecArgv: options.syncWorker.execArgv } : {}),
     ...(options.syncIntervalMs ? { intervalMs: options.syncIntervalMs } : {}),
     ...(suspended ? { suspended } : {}),
+    lease,
+    outboxSweepMs: leaseTimings.heartbeatMs,
+    onLeaseChange: () => hub.emit('data:changed', { scopes: ['sync'] }),
   });
+  sync.startLease();
   if (options.syncIntervalMs !== 0) sync.startSchedule();
 
+  // live (issue 15): the other workstations' commits, told by PostgreSQL (LISTEN/NOTIFY) → data:changed.
+  const liveLink =
+    db.dialect === 'postgres'
+      ? (await import('../organisation/live-link')).startLiveLink(db, (notice) =>
+          hub.emit('data:changed', { scopes: ['*'], changeToken: notice.token }),
+        )
+      : undefined;
+
+  // offline (issue 15): the workstation's snapshot of the organisation and the actions kept offline (§16).
+  const offline = createOfflineReview({
+    ctx,
+    dataRoot: options.dataRoot,
+    environment: environment.id,
+    databaseKey: options.databaseKey,
+    secrets: services.secrets,
+    ...(offlineSnapshot ? { openedSnapshot: offlineSnapshot } : {}),
+    handlers: () => handlers,
+    subscribe: (listener) => hub.subscribe(listener),
+    ...(options.offlineReview ?? {}),
+  });
+
   const handlers: Handlers = {
+    ...offline.handlers,
     ...createAppHandlers(ctx),
     ...createWorklistHandlers(ctx, sync),
     ...createCertificateHandlers(ctx),
@@ -254,18 +350,24 @@ export async function startApplication(options: StartApplicationOptions): Promis
       handlers[name] = refuse;
     }
   }
+  Object.assign(handlers, offline.whileOffline); // offline (issue 15): statuses and consents kept for the organisation
+  offline.start(); // offline (issue 15)
 
   return {
     ctx,
     handlers,
     hub,
     sync,
+    lease,
+    offline, // offline (issue 15)
     get sandbox() {
       return sandbox;
     },
     sandboxReady,
     async close() {
       sandboxStart.abort();
+      await liveLink?.stop(); // live (issue 15)
+      await offline.close(); // offline (issue 15)
       await sync.close();
       const started = await sandboxReady;
       await stopSandboxFollowing();

@@ -29,6 +29,12 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'vérifie le raccordement ; --report <fichier.pdf> écrit le rapport (0 si tout est vert)',
     run: async (args, out) => (await import('./onboarding-command')).runOnboardingCommand(args, out),
   },
+  serve: {
+    usage:
+      'serve [--data <dossier>] [--name <nom>] [--sync-minutes <n>] : service de synchronisation de l’organisation ' +
+      'sans interface (arrêt par SIGTERM ou Ctrl+C)',
+    run: async (args, out) => (await import('./serve-command')).serveCommand.run(args, out),
+  },
   organisation: {
     usage: 'organisation migrate-desk [--dry-run] | create-schema | add-referent | assign | revoke | list',
     run: async (args, out) => (await import('./organisation-command')).runOrganisationCommand(args, out),

@@ -22,7 +22,8 @@ import type { CommandOutput } from './command';
 
 export const ORGANISATION_USAGE =
   'organisation migrate-desk [--dry-run] [--accept-conflicts] [--data <dossier>] : migre la base du poste vers ' +
-  'celle de l’organisation ; organisation <create-schema|add-referent|assign|revoke|list> : administration';
+  'celle de l’organisation ; organisation <create-schema|add-referent|assign|revoke|list> : administration ; ' +
+  'organisation <create-key|import-certificate|certificates|rewrap-certificates> : certificat de l’organisation';
 
 const MIGRATE_USAGE =
   'Usage : npx referent-vt organisation migrate-desk [--dry-run] [--accept-conflicts] [--data <dossier>]';
@@ -39,6 +40,10 @@ export async function runOrganisationCommand(
   if (!sub) {
     out.log(`Usage : npx referent-vt ${ORGANISATION_USAGE}`);
     return 2;
+  }
+  const certificates = await import('../organisation/organisation-certificate-command');
+  if ((certificates.ORGANISATION_CERTIFICATE_SUBCOMMANDS as readonly string[]).includes(sub)) {
+    return certificates.runOrganisationCertificateCommand(args, out);
   }
   const { runOrganisationAdminCommand } = await import('../db/postgres/organisation-admin-command');
   return runOrganisationAdminCommand(args, out);

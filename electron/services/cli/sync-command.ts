@@ -88,6 +88,8 @@ export const syncCommand: Command = {
         databaseKey: (databaseFile) => getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile),
         syncIntervalMs: 0,
         attachToRunningSandbox: true,
+        // One run and exit: no snapshot of the organisation to keep.
+        offlineReview: { snapshot: false },
       });
       out.log(`Synchronisation — ${app.ctx.environmentLabel}`);
       const started = Date.now();

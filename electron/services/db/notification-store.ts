@@ -5,9 +5,17 @@
  * flux 5 (statuses received) and a desk's notifications moved into the organisation's store. Rows read back are
  * parsed, not cast. Callers own the transaction: they hand the
  * store their `tx`.
+ *
+ * Every write that changes what a referent sees moves `notification.row_version` and records the change in
+ * `notification_change` (before → after, by which actor; on PostgreSQL the author is the connected role): an action
+ * carrying the version its referent saw is refused when it moved (worklist/notification-version.ts), and the refusal
+ * tells what changed. Done here rather than by triggers: this is already the one writer (a test holds it so), the
+ * statements stay in the SQL both engines share, and only here is the actor (referent or sync) known. A rewrite that
+ * changes nothing (a sync bringing back the same ESMS status) moves nothing: it must not refuse a referent's action.
  */
 import { z } from 'zod';
 import { UNIT_CLOSED, UNIT_OPEN } from '@shared/domain/referent-actions';
+import type { JournalActor } from '@shared/domain/journal';
 import type { SqlExecutor } from './sql/sql-database';
 
 /** A status group (shared/domain/referent-actions.ts) as an SQL list, for queries filtering on it. */
@@ -23,6 +31,7 @@ const notificationRow = z.object({
   a_traiter_reason: z.string().nullable(),
   terminated: z.number(),
   validity_end: z.string().nullable(),
+  row_version: z.number(),
 });
 
 const unitLineRow = z.object({
@@ -47,6 +56,8 @@ export interface StoredNotification {
   readonly terminated: boolean;
   /** End of the decision's validity (for masking). */
   readonly validityEnd: string | null;
+  /** Moved by every change of the notification or of its unit lines (optimistic concurrency). */
+  readonly rowVersion: number;
 }
 
 export interface StoredUnitLine {
@@ -92,7 +103,7 @@ const parseLine = (row: unknown): StoredUnitLine => {
 };
 
 const NOTIFICATION_SQL = `SELECT n.id, n.decision_id, n.finess_eg, n.esms_status, n.esms_status_date, n.a_traiter,
-        n.a_traiter_reason, n.terminated, d.validity_end
+        n.a_traiter_reason, n.terminated, d.validity_end, n.row_version
    FROM notification n JOIN decision d ON d.id = n.decision_id WHERE n.id = ?`;
 
 const UNIT_LINES_SQL = `SELECT ror_unit_id, status, status_date, motif, request_date FROM unit_line
@@ -124,19 +135,65 @@ const UPSERT_UNIT_LINE_SQL = `INSERT INTO unit_line (notification_id, ror_unit_i
       ELSE coalesce(unit_line.request_date, @requestDate, @statusDate) END,
     updated_at = @nowIso`;
 
+/*
+ * Each change is recorded before it is made (its "before" is read from the row as it stands), under the version the
+ * write gives the notification; parameters in a select list are cast, PostgreSQL cannot infer their type there.
+ */
+const RECORD_CHANGE = `INSERT INTO notification_change (notification_id, row_version, kind, actor, changed_at, ror_unit_id,
+    value_before, value_after)`;
+
+const RECORD_UNIT_CHANGE_SQL = `${RECORD_CHANGE}
+  SELECT n.id, n.row_version + 1, 'unit', CAST(@actor AS TEXT), CAST(@nowIso AS TEXT), CAST(@unitId AS INTEGER),
+         (SELECT l.status FROM unit_line l WHERE l.notification_id = n.id AND l.ror_unit_id = @unitId),
+         CAST(@status AS TEXT)
+    FROM notification n WHERE n.id = @notificationId`;
+
+const BUMP_VERSION_SQL = 'UPDATE notification SET row_version = row_version + 1 WHERE id = ?';
+
+const RECORD_ESMS_CHANGE_SQL = `${RECORD_CHANGE}
+  SELECT n.id, n.row_version + 1, 'esms', CAST(@actor AS TEXT), CAST(@nowIso AS TEXT), CAST(NULL AS INTEGER), n.esms_status,
+         CAST(@esmsStatus AS TEXT)
+    FROM notification n WHERE n.id = @id AND n.esms_status <> @esmsStatus
+  UNION ALL
+  SELECT n.id, n.row_version + 1, 'terminated', CAST(@actor AS TEXT), CAST(@nowIso AS TEXT), CAST(NULL AS INTEGER),
+         CAST(n.terminated AS TEXT), CAST(CAST(@terminated AS INTEGER) AS TEXT)
+    FROM notification n WHERE n.id = @id AND n.terminated <> @terminated`;
+
 const SET_ESMS_STATUS_SQL = `UPDATE notification SET esms_status = @esmsStatus,
     esms_status_date = CASE WHEN @keepDate = 1 THEN esms_status_date ELSE @esmsStatusDate END,
-    terminated = @terminated, updated_at = @nowIso
+    terminated = @terminated, updated_at = @nowIso,
+    row_version = row_version + CASE WHEN esms_status <> @esmsStatus OR terminated <> @terminated THEN 1 ELSE 0 END
   WHERE id = @id`;
 
-const MARK_TERMINATED_SQL = 'UPDATE notification SET terminated = 1, updated_at = ? WHERE id = ?';
+const RECORD_TERMINATED_SQL = `${RECORD_CHANGE}
+  SELECT n.id, n.row_version + 1, 'terminated', CAST(@actor AS TEXT), CAST(@nowIso AS TEXT), CAST(NULL AS INTEGER),
+         '0', '1'
+    FROM notification n WHERE n.id = @id AND n.terminated = 0`;
 
-const RAISE_A_TRAITER_SQL = 'UPDATE notification SET a_traiter = 1, a_traiter_reason = ?, updated_at = ? WHERE id = ?';
+const MARK_TERMINATED_SQL = `UPDATE notification SET terminated = 1, updated_at = @nowIso,
+    row_version = row_version + 1 - terminated
+  WHERE id = @id`;
+
+const RECORD_RAISE_SQL = `${RECORD_CHANGE}
+  SELECT n.id, n.row_version + 1, 'a_traiter', CAST(@actor AS TEXT), CAST(@nowIso AS TEXT), CAST(NULL AS INTEGER),
+         CASE WHEN n.a_traiter = 1 THEN n.a_traiter_reason END, CAST(@reason AS TEXT)
+    FROM notification n WHERE n.id = @id AND (n.a_traiter = 0 OR n.a_traiter_reason IS DISTINCT FROM @reason)`;
+
+const RAISE_A_TRAITER_SQL = `UPDATE notification SET a_traiter = 1, a_traiter_reason = @reason, updated_at = @nowIso,
+    row_version = row_version + CASE WHEN a_traiter = 0 OR a_traiter_reason IS DISTINCT FROM @reason THEN 1 ELSE 0 END
+  WHERE id = @id`;
 
 // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not (docs/sql-dialect.md).
-const CLEAR_A_TRAITER_SQL = `UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL, updated_at = @nowIso
-  WHERE id = @id
-    AND (CAST(@reasonPrefix AS TEXT) IS NULL OR lower(a_traiter_reason) LIKE lower(@reasonPrefix) || '%')`;
+const CLEARABLE = `(CAST(@reasonPrefix AS TEXT) IS NULL OR lower(a_traiter_reason) LIKE lower(@reasonPrefix) || '%')`;
+
+const RECORD_CLEAR_SQL = `${RECORD_CHANGE}
+  SELECT n.id, n.row_version + 1, 'traitee', CAST(@actor AS TEXT), CAST(@nowIso AS TEXT), CAST(NULL AS INTEGER),
+         n.a_traiter_reason, CAST(NULL AS TEXT)
+    FROM notification n WHERE n.id = @id AND n.a_traiter = 1 AND ${CLEARABLE}`;
+
+const CLEAR_A_TRAITER_SQL = `UPDATE notification SET a_traiter = 0, a_traiter_reason = NULL, updated_at = @nowIso,
+    row_version = row_version + a_traiter
+  WHERE id = @id AND ${CLEARABLE}`;
 
 /**
  * Notifications of the same EG for the decisions one decision revises, renews or closes. On SQLite, CROSS JOIN
@@ -186,8 +243,14 @@ export type CopiedRow = Readonly<Record<string, unknown>>;
 const COPY_PARAMETERS_PER_STATEMENT = 4000;
 
 export class NotificationStore {
-  /** `db` is the database, or the caller's transaction when the change belongs to a larger one. */
-  constructor(private readonly db: SqlExecutor) {}
+  /**
+   * `db` is the database, or the caller's transaction when the change belongs to a larger one; `actor`, who the
+   * changes are recorded as made by: the sync (flux 1 and 5) unless the caller says a referent.
+   */
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly actor: JournalActor = 'synchronisation',
+  ) {}
 
   async read(id: number): Promise<StoredNotification | undefined> {
     const row = await this.db.get(NOTIFICATION_SQL, [id]);
@@ -203,6 +266,7 @@ export class NotificationStore {
       aTraiterReason: r.a_traiter_reason,
       terminated: r.terminated === 1,
       validityEnd: r.validity_end,
+      rowVersion: r.row_version,
     };
   }
 
@@ -235,6 +299,13 @@ export class NotificationStore {
   }
 
   async upsertUnitLine(p: UnitLineWrite): Promise<void> {
+    await this.db.run(RECORD_UNIT_CHANGE_SQL, {
+      notificationId: p.notificationId,
+      unitId: p.unitId,
+      status: p.status,
+      actor: this.actor,
+      nowIso: p.nowIso,
+    });
     await this.db.run(UPSERT_UNIT_LINE_SQL, {
       notificationId: p.notificationId,
       unitId: p.unitId,
@@ -244,9 +315,17 @@ export class NotificationStore {
       requestDate: p.requestDate ?? null,
       nowIso: p.nowIso,
     });
+    await this.db.run(BUMP_VERSION_SQL, [p.notificationId]);
   }
 
   async setEsmsStatus(p: EsmsStatusWrite): Promise<void> {
+    await this.db.run(RECORD_ESMS_CHANGE_SQL, {
+      id: p.id,
+      esmsStatus: p.esmsStatus,
+      terminated: p.terminated ? 1 : 0,
+      actor: this.actor,
+      nowIso: p.nowIso,
+    });
     await this.db.run(SET_ESMS_STATUS_SQL, {
       id: p.id,
       esmsStatus: p.esmsStatus,
@@ -258,11 +337,13 @@ export class NotificationStore {
   }
 
   async markTerminated(id: number, nowIso: string): Promise<void> {
-    await this.db.run(MARK_TERMINATED_SQL, [nowIso, id]);
+    await this.db.run(RECORD_TERMINATED_SQL, { id, actor: this.actor, nowIso });
+    await this.db.run(MARK_TERMINATED_SQL, { id, nowIso });
   }
 
   async raiseATraiter(id: number, reason: string, nowIso: string): Promise<void> {
-    await this.db.run(RAISE_A_TRAITER_SQL, [reason, nowIso, id]);
+    await this.db.run(RECORD_RAISE_SQL, { id, reason, actor: this.actor, nowIso });
+    await this.db.run(RAISE_A_TRAITER_SQL, { id, reason, nowIso });
   }
 
   /**
@@ -284,7 +365,9 @@ export class NotificationStore {
 
   /** Clears "à traiter" (only when its reason starts with `reasonPrefix`, if given); returns the rows changed. */
   async clearATraiter(id: number, nowIso: string, reasonPrefix?: string): Promise<number> {
-    const result = await this.db.run(CLEAR_A_TRAITER_SQL, { id, nowIso, reasonPrefix: reasonPrefix ?? null });
+    const prefix = reasonPrefix ?? null;
+    await this.db.run(RECORD_CLEAR_SQL, { id, nowIso, reasonPrefix: prefix, actor: this.actor });
+    const result = await this.db.run(CLEAR_A_TRAITER_SQL, { id, nowIso, reasonPrefix: prefix });
     return result.changes;
   }
 
@@ -314,6 +397,6 @@ export class NotificationStore {
  * The store over this executor: the database, or the caller's transaction (statements are cached by the adapter,
  * so a store costs nothing to make).
  */
-export function notificationStore(db: SqlExecutor): NotificationStore {
-  return new NotificationStore(db);
+export function notificationStore(db: SqlExecutor, actor?: JournalActor): NotificationStore {
+  return new NotificationStore(db, actor);
 }

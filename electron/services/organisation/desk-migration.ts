@@ -409,7 +409,7 @@ class DeskMerge {
 
   /** Each notification in conflict becomes "à traiter", through the notification's one writer. */
   async flagConflicts(): Promise<void> {
-    const store = notificationStore(this.tx);
+    const store = notificationStore(this.tx, 'système');
     const byNotification = new Map<number, string[]>();
     for (const c of this.conflicts) {
       const what = c.kind === 'statut-esms' ? 'statut ESMS' : `unité ${c.idRor ?? ''}`.trim();
@@ -540,7 +540,7 @@ class DeskMerge {
         )
       ).map((r) => [keyOf(r.decision_id, r.finess_eg), r]),
     );
-    const store = notificationStore(this.tx);
+    const store = notificationStore(this.tx, 'système');
     const fresh: Row[] = [];
     const waiting: { deskId: number; key: string }[] = [];
     for (const deskRow of this.desk.notification) {

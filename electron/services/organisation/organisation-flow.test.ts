@@ -19,7 +19,7 @@ import { seedDesk } from './testing/desk-fixture';
 
 const cluster = testCluster();
 
-type Channel = keyof typeof organisationChannels;
+type Channel = keyof ReturnType<typeof createOrganisationHandlers>;
 
 describe.skipIf(!cluster)('organisation mode, from the settings to a referent seeing only their EGs', () => {
   const c = cluster!;

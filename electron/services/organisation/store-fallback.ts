@@ -3,8 +3,11 @@
  * unreachable, password lost from the secret store, settings file damaged, schema missing, TLS refused), the session
  * opens the desk's own encrypted SQLite instead of stopping, so the referent reaches Paramètres › Organisation to
  * fix it. That store may be stale (the desk was migrated), so nothing from it may reach ViaTrajectoire: syncing,
- * sending and recording statuses are refused until a start reaches the organisation again.
+ * sending and recording statuses are refused until a start reaches the organisation again. When the workstation
+ * holds an offline snapshot of the organisation (offline-snapshot.ts, docs/decisions.md §16), that snapshot is
+ * opened instead of the desk, and statuses and consents wait for the organisation rather than being refused.
  */
+import { existsSync } from 'node:fs';
 import type { EnvironmentId } from '@shared/domain/environments';
 import { AppError, isAppError } from '@shared/errors/app-error';
 import type { OrganisationUnavailable } from '@shared/ipc/channels/organisation-channels';
@@ -13,6 +16,7 @@ import { openStore, type StoreLocation } from '../db/open-store';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import { createLogger } from '../logging/logger';
 import type { SecretStore } from '../secrets/file-secret-store';
+import { snapshotLocation, type SnapshotInfo } from './offline-snapshot';
 import { deskStoreLocation, storeLocationFor } from './organisation-settings';
 
 const log = createLogger('organisation');
@@ -20,8 +24,10 @@ const log = createLogger('organisation');
 export interface OpenedEnvironmentStore {
   readonly store: StoreLocation;
   readonly db: SqlDatabase;
-  /** Set when the organisation's store was chosen but could not be opened: `db` is then the desk's. */
+  /** Set when the organisation's store was chosen but could not be opened: `db` is then the desk's or the snapshot's. */
   readonly organisationUnavailable?: OrganisationUnavailable;
+  /** Set when `db` is the workstation's offline snapshot of the organisation (offline-snapshot.ts), not the desk. */
+  readonly offlineSnapshot?: SnapshotInfo;
 }
 
 /** The environment's store as storeLocationFor says, or the desk's own when the organisation's cannot be opened. */
@@ -46,8 +52,47 @@ export async function openEnvironmentStore(
     };
     if (!isAppError(e)) log.error('Base de l’organisation : erreur inattendue à l’ouverture', e);
     log.warn('Base de l’organisation indisponible : démarrage sur la base du poste', { code: unavailable.code });
+    // The workstation's snapshot of the organisation is newer than the migrated desk: read it when there is one.
+    const snapshot = await openSnapshot(dataRoot, environment, keys.databaseKey, open);
+    if (snapshot) return { ...snapshot, organisationUnavailable: unavailable };
     const desk = deskStoreLocation(dataRoot, environment, keys.databaseKey);
     return { store: desk, db: await open(desk), organisationUnavailable: unavailable };
+  }
+}
+
+/** The offline snapshot, when one was ever filled; an unreadable one is set aside for the desk (logged). */
+async function openSnapshot(
+  dataRoot: string,
+  environment: EnvironmentId,
+  databaseKey: (databaseFile: string) => Buffer,
+  open: (location: StoreLocation) => Promise<SqlDatabase>,
+): Promise<{ store: StoreLocation; db: SqlDatabase; offlineSnapshot: SnapshotInfo } | undefined> {
+  const store = snapshotLocation(dataRoot, environment, databaseKey);
+  if (!existsSync(store.file)) return undefined;
+  let db: SqlDatabase | undefined;
+  try {
+    db = await open(store);
+    const row = await db.get<{ taken_at: string; refreshed_at: string; account: string; notifications: number }>(
+      'SELECT taken_at, refreshed_at, account, notifications FROM offline_snapshot WHERE id = 1',
+    );
+    if (!row) {
+      await db.close();
+      return undefined;
+    }
+    const offlineSnapshot: SnapshotInfo = {
+      takenAt: row.taken_at,
+      refreshedAt: row.refreshed_at,
+      account: row.account,
+      notifications: Number(row.notifications),
+    };
+    log.warn('Base de l’organisation indisponible : consultation hors ligne sur la copie du poste', {
+      takenAt: offlineSnapshot.takenAt,
+    });
+    return { store, db, offlineSnapshot };
+  } catch (e) {
+    await db?.close().catch(() => undefined);
+    log.error('Copie hors ligne illisible : données du poste ouvertes à la place', e);
+    return undefined;
   }
 }
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import { TEST_BACKENDS } from '../testing/test-stores';
 import type { Transport } from '../transport/transport';
+import { CLAIM_TTL_ENV } from './outbox/outbox-sender';
 import { enqueueStatusReport } from './outbox/status-outbox';
 import { startSandboxFixture, syncChildConfig, type SandboxFixture } from './testing/sandbox-fixture';
 import { DEFAULT_SDO_CONTEXT } from '../fhir';
@@ -20,6 +21,7 @@ const ENTRY = fileURLToPath(new URL('./testing/sync-child-entry.ts', import.meta
 const EGS = ['010000019', '010000027', '010000035'];
 const MIN_KILLS = 10;
 const MAX_ROUNDS = 24;
+const CLAIM_TTL_MS = 1_000;
 
 let f: SandboxFixture;
 let db: SqlDatabase;
@@ -40,6 +42,8 @@ interface ChildRun {
 function startChild(): ChildRun {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A killed run's outbox claims lapse after a second (not the default 30 s): the next runs take them again.
+    env: { ...process.env, [CLAIM_TTL_ENV]: String(CLAIM_TTL_MS) },
   });
   const phases: string[] = [];
   const waiters: { phase: string; resolve: () => void }[] = [];
@@ -191,6 +195,13 @@ describe.each(TEST_BACKENDS)('sync crash safety (%s)', (backend) => {
     expect(inFlightAfterKill).toBeGreaterThanOrEqual(1);
 
     ops.setFaults({ latencyMs: 0 });
+    // The last killed run's claims must have lapsed for the last run to send what they held.
+    const claimsLapsed = async () =>
+      (await count('SELECT count(*) FROM outbox WHERE claimed_until > ?', new Date().toISOString())) === 0;
+    for (const deadline = Date.now() + 30_000; !(await claimsLapsed());) {
+      if (Date.now() > deadline) throw new Error('des réservations d’envoi ne sont jamais arrivées à échéance');
+      await sleep(100);
+    }
     const last = startChild();
     expect(await last.exited).toBe(0);
 

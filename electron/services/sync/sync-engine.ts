@@ -26,6 +26,7 @@ import { pullEvaluations } from './pull/evaluation-pull';
 import { pullRorUnits } from './pull/ror-pull';
 import { pullStatuses } from './pull/status-pull';
 import { emptyCounters, type SyncContext } from './sync-context';
+import { fenceRun, interruptedRunsQuery, type RunFence } from './lease/sync-lease';
 
 export interface SyncEngineOptions {
   readonly db: SqlDatabase;
@@ -44,6 +45,8 @@ export interface SyncEngineOptions {
   readonly activateNewEgs?: boolean;
   /** Default: the Paramètres values stored in the database. */
   readonly limits?: SyncLimits;
+  /** Organisation mode: the run starts only while this workstation holds the sync lease (lease/sync-lease.ts). */
+  readonly fence?: RunFence;
 }
 
 const log = createLogger('sync');
@@ -92,13 +95,18 @@ async function recordEntities(
 
 /**
  * A run still open when a new one starts was killed (crash, power cut, process ended): nothing it wrote is lost or
- * half-done (every step commits whole pages), but its record would look "en cours" forever. One run at a time.
+ * half-done (every step commits whole pages), but its record would look "en cours" forever. One run at a time: on
+ * a desk every open run is over; in organisation mode, those of another holder whose lease is alive are not.
  */
-async function closeInterruptedRuns(db: SqlDatabase, journal: Journal, nowIso: string): Promise<void> {
+async function closeInterruptedRuns(
+  db: SqlDatabase,
+  journal: Journal,
+  nowIso: string,
+  fence: RunFence | undefined,
+): Promise<void> {
   await db.transaction(async (tx) => {
-    const open = await tx.all<{ id: number; summary_json: string | null }>(
-      'SELECT id, summary_json FROM sync_run WHERE finished_at IS NULL ORDER BY id',
-    );
+    const query = interruptedRunsQuery(fence);
+    const open = await tx.all<{ id: number; summary_json: string | null }>(query.sql, query.params);
     for (const { id, summary_json } of open) {
       // What it recorded as it went (statuses sent) stays: only the end is missing.
       const partial = summary_json ? (JSON.parse(summary_json) as Partial<SyncSummary>) : {};
@@ -150,12 +158,13 @@ export async function runSyncOnce(options: SyncEngineOptions): Promise<SyncRunRe
       ]);
     },
   };
-  await closeInterruptedRuns(db, journal, now().toISOString());
+  await closeInterruptedRuns(db, journal, now().toISOString(), options.fence);
   runId = await db.transaction(async (tx) => {
     const id = await tx.value<number>('INSERT INTO sync_run (started_at) VALUES (?) RETURNING id', [
       now().toISOString(),
     ]);
     if (id === undefined) throw new Error('synchronisation non enregistrée');
+    if (options.fence) await fenceRun(tx, options.fence, id);
     await journal.append(
       {
         actor: 'synchronisation',

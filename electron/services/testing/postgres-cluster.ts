@@ -34,6 +34,11 @@ export interface PostgresCluster extends PostgresClusterInfo {
   /** A fresh database, copied from template when given. */
   createDatabase(name: string, template?: string): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Stops the server (fast shutdown: sessions are cut as by a restart) and starts it again on the same port with
+   * the same data, running `whileDown` in between. Only a cluster started here (startPostgresCluster) can do it.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 /** Where the PostgreSQL server programs are (Debian puts them under /usr/lib/postgresql/<version>/bin). */
@@ -156,15 +161,28 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       caPem: fs.readFileSync(certs.caCert, 'utf8'),
       otherCaPem: fs.readFileSync(certs.otherCaCert, 'utf8'),
     };
-    return clusterHandle(info, async () => {
-      if (started) {
-        started = false;
-        await runAsOwner('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+    const restart = async (whileDown?: () => Promise<void>): Promise<void> => {
+      if (!started) throw new Error('Serveur PostgreSQL de test arrêté : rien à redémarrer.');
+      await runAsOwner('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      try {
+        await whileDown?.();
+      } finally {
+        await runAsOwner('pg_ctl', ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-w', '-t', '120', 'start']);
       }
-      fs.rmSync(dir, { recursive: true, force: true });
-      // Last: killed during this teardown, the watchdog still finishes it.
-      stopWatchdog();
-    });
+    };
+    return clusterHandle(
+      info,
+      async () => {
+        if (started) {
+          started = false;
+          await runAsOwner('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+        // Last: killed during this teardown, the watchdog still finishes it.
+        stopWatchdog();
+      },
+      restart,
+    );
   } catch (e) {
     stopWatchdog();
     if (started) await runAsOwner('pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']).catch(() => undefined);
@@ -174,7 +192,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 }
 
 /** A handle on a cluster already running (a test worker, given what the global setup started). */
-export function clusterHandle(info: PostgresClusterInfo, stop: () => Promise<void> = async () => {}): PostgresCluster {
+export function clusterHandle(
+  info: PostgresClusterInfo,
+  stop: () => Promise<void> = async () => {},
+  restart: (whileDown?: () => Promise<void>) => Promise<void> = () =>
+    Promise.reject(new Error('Seul le processus qui a démarré ce serveur PostgreSQL peut le redémarrer.')),
+): PostgresCluster {
   const admin = (database = 'postgres'): PostgresConnectionOptions => ({
     host: info.socketDir,
     port: info.port,
@@ -201,6 +224,7 @@ export function clusterHandle(info: PostgresClusterInfo, stop: () => Promise<voi
       await adminQuery(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template} STRATEGY FILE_COPY` : ''}`);
     },
     stop,
+    restart,
   };
 }
 

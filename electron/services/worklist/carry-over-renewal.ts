@@ -10,6 +10,7 @@ import type { StatusReport, UnitIdentity } from '@shared/domain/status-report';
 import { AppError } from '@shared/errors/app-error';
 import { notificationStore } from '../db/notification-store';
 import { loadNotificationState } from './notification-actions';
+import { assertNotificationUnchanged } from './notification-version';
 import { recordStatus, type RecordStatusDeps, type TaskToRecord } from './record-status';
 
 export interface CarryOverResult {
@@ -22,9 +23,16 @@ function closingStatus(status: string): string {
   return UNIT_ENTERED.includes(status) || status === '185' ? '188' : '180';
 }
 
-export function carryOverRenewal(deps: RecordStatusDeps, newNotificationId: number): Promise<CarryOverResult> {
+/** `seenVersion`: the new notification's version the referent saw, checked when given (notification-version.ts). */
+export function carryOverRenewal(
+  deps: RecordStatusDeps,
+  newNotificationId: number,
+  seenVersion?: number,
+): Promise<CarryOverResult> {
   return deps.db.transaction(async (tx) => {
-    const store = notificationStore(tx);
+    // The new notification first, locked before the old ones are written: the same order as a referent's action on it.
+    await assertNotificationUnchanged(tx, newNotificationId, seenVersion);
+    const store = notificationStore(tx, 'utilisateur');
     const target = await store.read(newNotificationId);
     if (!target) throw new AppError('ACTION_NOT_ALLOWED', 'Cette notification est introuvable.');
     const newOne = await loadNotificationState(tx, newNotificationId);

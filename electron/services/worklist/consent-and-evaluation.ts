@@ -8,6 +8,7 @@ import type { SqlDatabase, SqlExecutor } from '../db/sql/sql-database';
 import type { Journal } from '../journal/journal';
 import { enqueueConsent, type EnqueuedConsent } from '../sync/outbox/status-outbox';
 import type { SdoContext } from '../fhir';
+import { assertNotificationUnchanged } from './notification-version';
 
 interface NotificationRef {
   decision_id: number;
@@ -24,12 +25,14 @@ async function notificationRef(db: SqlExecutor, notificationId: number): Promise
 
 export async function recordConsent(
   deps: { db: SqlDatabase; journal: Journal; now: () => Date; today: () => string; sdo?: () => SdoContext },
-  request: { notificationId: number; collectedOn: string },
+  request: { notificationId: number; collectedOn: string; seenVersion?: number },
 ): Promise<EnqueuedConsent> {
   if (request.collectedOn > deps.today()) {
     throw new AppError('INVALID_INPUT', 'La date de recueil de l’accord ne peut pas être dans le futur.');
   }
   return deps.db.transaction(async (tx) => {
+    // Locked first: two referents recording the consent one after the other, the second is told it is there.
+    await assertNotificationUnchanged(tx, request.notificationId, request.seenVersion);
     const ref = await notificationRef(tx, request.notificationId);
     const enqueued = await enqueueConsent(tx, {
       decisionId: ref.decision_id,

@@ -19,6 +19,7 @@ import { AppError } from '@shared/errors/app-error';
 import { motifsForStatut } from '@shared/terminology/code-lists';
 import type { SqlExecutor } from '../db/sql/sql-database';
 import { describeReports, describeUnitClosing, esmsStatusLabel, unitStatusLabel } from './labels';
+import { assertNotificationUnchanged } from './notification-version';
 import { recordStatus, type RecordStatusDeps } from './record-status';
 import { unitIdentityOf, type RorUnitRecord } from './ror-unit-record';
 
@@ -111,6 +112,8 @@ export function actionOptions(loaded: Loaded): ActionOption[] {
 export interface ActionRequest extends ActionInput {
   readonly notificationId: number;
   readonly action: ActionId;
+  /** The version the referent saw (NotificationDetail.version); checked when given (notification-version.ts). */
+  readonly seenVersion?: number;
 }
 
 function plan(loaded: Loaded, request: ActionRequest): PlannedAction {
@@ -150,8 +153,11 @@ export function performAction(
   deps: PerformDeps,
   request: ActionRequest,
 ): Promise<StatusPreview & { outboxIds: number[] }> {
-  // The state is read in the transaction that records the status: nothing can change it in between.
+  // The state is read in the transaction that records the status, after locking the notification and checking
+  // the version the referent saw: nothing can change it in between, and a change made before is told, not planned
+  // over.
   return deps.db.transaction(async (tx) => {
+    await assertNotificationUnchanged(tx, request.notificationId, request.seenVersion);
     const loaded = await loadNotificationState(tx, request.notificationId);
     const planned = plan(loaded, request);
     const unitIdOf = (idUnite: string | undefined) =>

@@ -58,8 +58,9 @@ export function readNotificationDetail(db: SqlExecutor, id: number, today: strin
 
 async function readDetail(db: SqlExecutor, id: number, today: string): Promise<NotificationDetail> {
   const row = await readWorklistRow(db, id, today);
-  const d = await db.get<{ id: number; id_decision: string; raw_cda: string; finess_eg: string }>(
-    `SELECT d.id, d.id_decision, d.raw_cda, n.finess_eg FROM notification n JOIN decision d ON d.id = n.decision_id
+  const d = await db.get<{ id: number; id_decision: string; raw_cda: string; finess_eg: string; row_version: number }>(
+    `SELECT d.id, d.id_decision, d.raw_cda, n.finess_eg, n.row_version
+       FROM notification n JOIN decision d ON d.id = n.decision_id
       WHERE n.id = ?`,
     [id],
   );
@@ -162,5 +163,6 @@ async function readDetail(db: SqlExecutor, id: number, today: string): Promise<N
         }
       : null,
     evaluationAvailable,
+    version: Number(d.row_version),
   };
 }

@@ -12,6 +12,7 @@ import { notificationStore } from '../db/notification-store';
 import type { Journal } from '../journal/journal';
 import { enqueueStatusReport } from '../sync/outbox/status-outbox';
 import type { SdoContext } from '../fhir';
+import { assertNotificationUnchanged } from './notification-version';
 
 export interface RecordStatusDeps {
   readonly db: SqlDatabase;
@@ -44,6 +45,11 @@ export interface StatusToRecord {
    * its reason starts so (the renewal answers "Renouvellement…", not a cancellation). Default true.
    */
   readonly acknowledge?: boolean | string;
+  /**
+   * The notification's version the referent saw (NotificationDetail.version): refused with NOTIFICATION_CHANGED
+   * when it moved since. Absent for what no referent saw (status forcing) or what the caller already checked.
+   */
+  readonly seenVersion?: number;
 }
 
 export interface RecordedStatus {
@@ -69,7 +75,8 @@ export function recordStatus(deps: RecordStatusDeps, s: StatusToRecord, tx?: Sql
 }
 
 async function record(deps: RecordStatusDeps, s: StatusToRecord, tx: SqlExecutor): Promise<RecordedStatus> {
-  const store = notificationStore(tx);
+  if (s.seenVersion !== undefined) await assertNotificationUnchanged(tx, s.notificationId, s.seenVersion);
+  const store = notificationStore(tx, 'utilisateur');
   const current = await store.read(s.notificationId);
   if (!current) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
   const now = deps.now();

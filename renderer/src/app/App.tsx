@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useApiQuery } from '../api/use-api';
 import { OrganisationUnavailableBanner } from '../components/organisation/OrganisationUnavailableBanner';
+import { OfflineReviewBanner } from '../components/organisation/OfflineReviewBanner';
 import { SECTIONS } from './navigation';
 import { navigate, useRoute } from './use-route';
 import { SCREENS } from './screens';
@@ -8,6 +9,8 @@ import { SCREENS } from './screens';
 export function App() {
   const { section, detail, query } = useRoute();
   const info = useApiQuery('app:info', {});
+  // offline (issue 15): on the workstation's snapshot, the offline banner replaces the degraded-start one.
+  const offline = useApiQuery('organisation:offline-status', {});
   const mainRef = useRef<HTMLElement>(null);
   const current = SECTIONS.find((s) => s.path === section) ?? SECTIONS[0];
   const environmentId = info.data?.environmentId;
@@ -65,9 +68,10 @@ export function App() {
         </ul>
       </nav>
       <main id="contenu" ref={mainRef} className="content">
-        {info.data?.organisationUnavailable && (
+        {info.data?.organisationUnavailable && offline.data?.mode !== 'hors-ligne' && (
           <OrganisationUnavailableBanner unavailable={info.data.organisationUnavailable} />
         )}
+        <OfflineReviewBanner unavailable={info.data?.organisationUnavailable} />
         <Screen detail={detail} query={query} />
       </main>
     </div>

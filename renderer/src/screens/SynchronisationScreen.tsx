@@ -4,6 +4,7 @@ import {
   type OutboxState,
   type SyncNotice,
   type SyncOutcome,
+  type SyncLeaseDto,
   type SyncProgress,
 } from '@shared/domain/sync';
 import { displayOf, STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
@@ -79,6 +80,33 @@ function SyncNoticeText({ notice }: { notice: SyncNotice }) {
   );
 }
 
+/** Organisation mode: which workstation syncs for everyone, since when (one at a time, elected among them). */
+function SyncHolderLine({ lease }: { lease: SyncLeaseDto }) {
+  if (!lease.shared) return null;
+  const { holder } = lease;
+  let text: string;
+  if (holder?.thisWorkstation) {
+    text = `Ce poste assure la synchronisation de l’organisation depuis le ${formatInstant(holder.since)}.`;
+  } else if (holder) {
+    text =
+      `La synchronisation de l’organisation est assurée par le poste « ${holder.label} » depuis le ` +
+      `${formatInstant(holder.since)} : les statuts enregistrés ici partent par ce poste.`;
+  } else {
+    text = lease.eligible
+      ? 'Aucun poste ne synchronise en ce moment : ce poste prend le relais dans moins d’une minute.'
+      : 'Aucun poste ne synchronise en ce moment : ouvrez Référent VT sur un poste disposant du certificat, ou ' +
+        'démarrez le service de synchronisation de l’organisation.';
+  }
+  return (
+    <p className="notice" data-testid="sync-holder">
+      {text}
+      {holder && !holder.thisWorkstation && !lease.eligible && (
+        <> Ce poste ne peut pas prendre le relais : il n’a pas de certificat utilisable.</>
+      )}
+    </p>
+  );
+}
+
 function useSyncProgress(): SyncProgress | null {
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   useEffect(() => api.subscribe('sync:progress', (p) => setProgress(p as SyncProgress)), []);
@@ -110,6 +138,7 @@ function ProgressPanel() {
   return (
     <section className="panel" aria-labelledby="sync-now">
       <h2 id="sync-now">Échanges avec ViaTrajectoire</h2>
+      {status.data && <SyncHolderLine lease={status.data.lease} />}
       <div className="button-row">
         <button
           type="button"

@@ -150,6 +150,41 @@ export interface OrganisationAdminOverview {
   readonly geographicEntities: readonly { readonly finessEg: string; readonly name: string }[];
 }
 
+/** Offline review (docs/decisions.md §16): an action taken while the organisation's server was out of reach. */
+export type OfflineActionState = 'en-attente' | 'rejouée' | 'conflit' | 'refusée' | 'écartée';
+
+export interface OfflineAction {
+  readonly id: number;
+  /** A status (perform-action) or a consent. */
+  readonly kind: 'statut' | 'accord';
+  readonly notificationId: number;
+  /** French, e.g. « Admission prononcée (notification 12) ». */
+  readonly summary: string;
+  readonly state: OfflineActionState;
+  /** ISO time the referent took it. */
+  readonly createdAt: string;
+  /** Why it was not replayed (the conflict's French message). */
+  readonly message?: string;
+}
+
+export interface OfflineReviewStatus {
+  /**
+   * 'hors-ligne': the session reads the workstation's snapshot, read-only, actions wait for the organisation;
+   * 'en-ligne': the session runs on the organisation's store (the snapshot is kept up to date);
+   * 'sans-objet': "Poste seul", or organisation unreachable with no snapshot yet.
+   */
+  readonly mode: 'hors-ligne' | 'en-ligne' | 'sans-objet';
+  /** When the snapshot was copied, by the organisation server's clock (ISO). */
+  readonly snapshotTakenAt?: string;
+  /** Offline session: the organisation answered again then (waiting actions replayed; restart to resume). */
+  readonly reachableAgainAt?: string;
+  /** Offline session: the last attempt to reach the organisation, and why it failed (French). */
+  readonly lastAttemptAt?: string;
+  readonly lastAttemptError?: string;
+  /** Waiting actions, then those not replayed (conflict, refusal) until set aside. */
+  readonly actions: readonly OfflineAction[];
+}
+
 const finessEg = z.string().regex(/^\d{2}[0-9AB]\d{6}$/, 'FINESS attendu');
 const adminPassword = z.string().min(1).max(1024);
 
@@ -166,6 +201,15 @@ export const organisationChannels = {
    */
   'organisation:migration-run': channel<DeskMigrationReport>()(
     z.object({ acceptConflicts: z.boolean().default(false) }).strict(),
+  ),
+
+  /** Offline review: the snapshot's date, the actions waiting for the organisation and those in conflict. */
+  'organisation:offline-status': channel<OfflineReviewStatus>()(z.object({}).strict()),
+  /** « Se reconnecter »: tries the organisation now; when it answers, the waiting actions are replayed. */
+  'organisation:reconnect': channel<OfflineReviewStatus>()(z.object({}).strict()),
+  /** The referent has read a conflict or a refusal: it leaves the list. */
+  'organisation:offline-dismiss': channel<OfflineReviewStatus>()(
+    z.object({ id: z.number().int().positive() }).strict(),
   ),
 
   /** The organisation admin's account, kept in memory for this session only. */

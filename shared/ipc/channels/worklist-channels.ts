@@ -16,6 +16,12 @@ import { channel } from '../channel';
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const finess = z.string().regex(/^\d{9}$/);
 const id = z.number().int().positive();
+/**
+ * The notification's version the referent saw (NotificationDetail.version): the action is refused
+ * (NOTIFICATION_CHANGED, saying what changed) when the notification changed since. Optional for callers that saw
+ * nothing (scripts, older renderers); the screens always send it.
+ */
+const seenVersion = z.number().int().positive().optional();
 
 /** The most rows one work-list answer carries: an answer stays small whatever the list's length. */
 export const WORKLIST_MAX_WINDOW = 1_000;
@@ -51,6 +57,7 @@ export const actionRequest = z
     targetUnitId: id.optional(),
     description: z.string().max(1000).optional(),
     keepOpenUnitIds: z.array(id).max(200).optional(),
+    seenVersion,
   })
   .strict();
 
@@ -86,13 +93,13 @@ export const worklistChannels = {
   'notifications:acknowledge': channel<{ readonly id: number }>()(z.object({ id }).strict()),
   /** Flux 2: the person's consent, with the date it was collected; the Consent leaves with the next sync. */
   'notifications:record-consent': channel<{ readonly consentId: number; readonly outboxId: number }>()(
-    z.object({ notificationId: id, collectedOn: isoDate }).strict(),
+    z.object({ notificationId: id, collectedOn: isoDate, seenVersion }).strict(),
   ),
   /** Flux 3: the MDPH evaluation, only once the consent has been sent and the evaluation fetched. */
   'notifications:evaluation': channel<ParsedEvaluation | null>()(z.object({ notificationId: id }).strict()),
   /** Renewal: the open unit lines of the previous decision carried over to this one, in one action. */
   'notifications:carry-over-renewal': channel<{ readonly carried: number; readonly outboxIds: readonly number[] }>()(
-    z.object({ notificationId: id }).strict(),
+    z.object({ notificationId: id, seenVersion }).strict(),
   ),
   'waiting-lists:list': channel<WaitingListUnit[]>()(waitingFilter),
   'waiting-lists:export-csv': channel<{ readonly fileName: string; readonly content: string; readonly rows: number }>()(

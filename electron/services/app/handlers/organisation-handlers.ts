@@ -14,7 +14,11 @@ import type { AppContext } from '../app-context';
 import type { Handlers } from '../dispatch';
 import { journaled } from './user-action-journal';
 
-type OrganisationChannel = Extract<keyof Handlers, `organisation:${string}` | `organisation-admin:${string}`>;
+type OrganisationChannel = Exclude<
+  Extract<keyof Handlers, `organisation:${string}` | `organisation-admin:${string}`>,
+  // offline (issue 15): answered by organisation/offline-review.ts.
+  'organisation:offline-status' | 'organisation:reconnect' | 'organisation:offline-dismiss'
+>;
 
 export interface OrganisationHandlerDeps {
   /** Root of the user data (the environment's folder is below it). */

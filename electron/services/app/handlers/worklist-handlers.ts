@@ -88,7 +88,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
       return result;
     },
     'notifications:acknowledge': async (req) => {
-      const changed = await notificationStore(ctx.db).clearATraiter(req.id, ctx.now().toISOString());
+      const changed = await notificationStore(ctx.db, 'utilisateur').clearATraiter(req.id, ctx.now().toISOString());
       if (changed === 0) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
       await ctx.journal.append({
         actor: 'utilisateur',
@@ -114,6 +114,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
       const result = await carryOverRenewal(
         { db: ctx.db, journal: ctx.journal, now: ctx.now, today, sdo: () => environmentSdo(ctx) },
         req.notificationId,
+        req.seenVersion,
       );
       await ctx.journal.append({
         actor: 'utilisateur',

@@ -10,7 +10,7 @@
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 
-export const version = 6;
+export const version = 9;
 export const name = '0009-worklist-covering-index';
 
 export function up(db: Database.Database): void {

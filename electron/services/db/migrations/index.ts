@@ -10,6 +10,9 @@ import * as m0002 from './0002-sync-indexes';
 import * as m0003 from './0003-decision-parsed-from-cda';
 import * as m0004 from './0004-sync-item-failures';
 import * as m0005 from './0005-journal-author';
+import * as m0006 from './0006-row-version';
+import * as m0007 from './0007-outbox-claims';
+import * as m0008 from './0008-offline-actions';
 import * as m0009 from './0009-worklist-covering-index';
 
 export interface Migration {
@@ -18,7 +21,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0009];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

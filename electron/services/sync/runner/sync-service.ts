@@ -7,10 +7,21 @@
  * later, on this thread, debounced so that statuses confirmed together leave together. It never overlaps a run:
  * during a run the push waits for the run's end, and a run waits for a push in progress before its own sender
  * starts. Offline, the push gives up at the token and the statuses wait, as before, for the next run.
+ *
+ * In organisation mode only the workstation holding the sync lease (lease/sync-lease.ts) runs the schedule and
+ * pushes: it checks the lease with the server before each run and each push, sweeps the outbox at each heartbeat
+ * (statuses queued on the other workstations leave through it) and cancels its run if the lease is lost.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { listGaps } from '../items/quarantine-queries';
-import type { SyncProgress, SyncStatusDto, SyncRunDto, SyncOutcome, SyncSummary } from '@shared/domain/sync';
+import type {
+  SyncLeaseDto,
+  SyncProgress,
+  SyncStatusDto,
+  SyncRunDto,
+  SyncOutcome,
+  SyncSummary,
+} from '@shared/domain/sync';
 import { AppError } from '@shared/errors/app-error';
 import type { StoreLocation } from '../../db/open-store';
 import type { SqlDatabase } from '../../db/sql/sql-database';
@@ -29,6 +40,10 @@ import { readSyncLimits } from '../items/item-store';
 import { sendOutbox } from '../outbox/outbox-sender';
 import { emptyCounters } from '../sync-context';
 import type { SyncRunSettings, SyncWorkerData } from './sync-worker-entry';
+import { createLogger } from '../../logging/logger';
+import { deskSyncLease, notHolderError, type SyncLease, type SyncLeaseState } from '../lease/sync-lease';
+
+const log = createLogger('sync');
 
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
 /** Quiet time after a confirmed status before the outbox is pushed: a burst of confirmations leaves in one push. */
@@ -72,6 +87,24 @@ export interface SyncServiceOptions {
    * no schedule; runNow answers this error.
    */
   readonly suspended?: AppError;
+  /** Who may sync: the desk's own (always this workstation) by default; the organisation's lease on PostgreSQL. */
+  readonly lease?: SyncLease;
+  /** Organisation mode: how often the holder sends what the outbox holds (default 10 s). */
+  readonly outboxSweepMs?: number;
+  /** The holder or this workstation's hold changed. */
+  readonly onLeaseChange?: (lease: SyncLeaseDto) => void;
+}
+
+const DEFAULT_OUTBOX_SWEEP_MS = 10_000;
+
+function leaseDto(state: SyncLeaseState): SyncLeaseDto {
+  return {
+    shared: state.shared,
+    eligible: state.eligible,
+    holder: state.holder
+      ? { label: state.holder.label, since: state.holder.since, thisWorkstation: state.holder.thisWorkstation }
+      : null,
+  };
 }
 
 /** The worker's end of a channel whose other end the service's thread serves with the main sender. */
@@ -97,8 +130,39 @@ export class SyncService {
   private readonly awaited = new Set<number>();
   /** Closed: a run still preparing its worker (waiting for the sandbox's start) starts none. */
   private closed = false;
+  private readonly lease: SyncLease;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopFollowingLease: (() => void) | undefined;
 
-  constructor(private readonly options: SyncServiceOptions) {}
+  constructor(private readonly options: SyncServiceOptions) {
+    this.lease = options.lease ?? deskSyncLease('Ce poste');
+  }
+
+  /**
+   * Starts contending for the sync (organisation mode; nothing to do on a desk): once this workstation holds the
+   * lease it sends the outbox at once and at each sweep; losing it cancels its run.
+   */
+  startLease(): void {
+    if (this.options.suspended || this.closed || !this.lease.shared || this.stopFollowingLease) return;
+    let held = false;
+    this.stopFollowingLease = this.lease.onChange((state) => {
+      const holds = state.holder?.thisWorkstation === true;
+      if (holds && !held) this.requestPush();
+      if (!holds && held && this.worker) {
+        log.warn('Synchronisation annulée : ce poste ne détient plus le bail');
+        this.cancel();
+      }
+      held = holds;
+      this.options.onLeaseChange?.(leaseDto(state));
+    });
+    this.lease.start();
+    // The holder sends what every workstation queued; the others follow the fate of their own statuses.
+    this.sweepTimer = setInterval(() => {
+      if (this.running || this.pushing) return;
+      if (this.lease.holds() || this.awaited.size > 0) void this.pushNow().catch(() => undefined);
+    }, this.options.outboxSweepMs ?? DEFAULT_OUTBOX_SWEEP_MS);
+    this.sweepTimer.unref();
+  }
 
   startSchedule(): void {
     if (this.options.suspended) return;
@@ -107,7 +171,8 @@ export class SyncService {
     this.nextAt = new Date(Date.now() + interval);
     this.timer = setInterval(() => {
       this.nextAt = new Date(Date.now() + interval);
-      if (!this.running) void this.runNow().catch(() => undefined);
+      // Only the holder syncs; the others keep the rhythm, ready to take over.
+      if (!this.running && this.lease.holds()) void this.runNow().catch(() => undefined);
     }, interval);
     this.timer.unref();
   }
@@ -128,6 +193,12 @@ export class SyncService {
     // Taken before the first await: a second "Synchroniser maintenant" while the worker's data is being prepared
     // must not start a second worker.
     this.starting = true;
+    // Another workstation syncs: nothing to record here, the answer names it. A lease whose holder is gone is taken.
+    const holds = await this.lease.confirm().catch(() => false);
+    if (!holds) {
+      this.starting = false;
+      throw notHolderError(this.lease.state());
+    }
     let data: SyncWorkerData;
     try {
       // A push in progress ends first: one sender at a time on the outbox.
@@ -137,6 +208,7 @@ export class SyncService {
         store: this.options.store,
         // SQLite only: a PostgreSQL server checkpoints by itself.
         checkpointInParent: this.options.db instanceof SqliteDatabase,
+        ...(this.lease.fence() ? { fence: this.lease.fence() } : {}),
       };
     } catch (error) {
       // The app closed while the run was being prepared (the sandbox's start given up): no run, nothing to record.
@@ -250,6 +322,8 @@ export class SyncService {
   }
 
   private async push(): Promise<OutboxPushResult | undefined> {
+    // Another workstation syncs: it sends them; their fate is told here once it is known there.
+    if (!(await this.lease.confirm().catch(() => false))) return this.sentElsewhere();
     const due = await this.dueOutboxIds();
     // Reported: what is due now, and what was asked for though a run may have handled it meanwhile.
     const reported = [...new Set([...due, ...this.awaited])].sort((a, b) => a - b);
@@ -297,6 +371,22 @@ export class SyncService {
     } finally {
       transport.close();
     }
+  }
+
+  /** Not the syncer: the statuses queued here that the holder has sent or that were refused, once. */
+  private async sentElsewhere(): Promise<OutboxPushResult | undefined> {
+    if (this.awaited.size === 0) return undefined;
+    const ids = [...this.awaited].sort((x, y) => x - y);
+    const outcome = await this.outcomeOf(ids, false);
+    const settled = new Set([...outcome.sent, ...outcome.rejected]);
+    // Sent or refused: told now. Still waiting: followed at the next sweep. Abandoned or gone: no longer followed.
+    const waiting = await this.options.db.all<{ id: number }>(
+      `SELECT id FROM outbox WHERE state IN ('pending', 'in_flight') AND id IN (${ids.map(() => '?').join(',')})`,
+      ids,
+    );
+    const stillWaiting = new Set(waiting.map((r) => r.id));
+    for (const id of ids) if (!stillWaiting.has(id)) this.awaited.delete(id);
+    return settled.size > 0 ? outcome : undefined;
   }
 
   /** Where these outbox items stand now. */
@@ -370,9 +460,10 @@ export class SyncService {
         );
         return {
           running: this.running,
+          lease: leaseDto(this.lease.state()),
           progress: this.progress,
           lastRuns,
-          nextScheduledAt: this.nextAt ? this.nextAt.toISOString() : null,
+          nextScheduledAt: this.nextAt && this.lease.holds() ? this.nextAt.toISOString() : null,
           pendingOutbox: counts?.pending ?? 0,
           quarantined: counts?.quarantined ?? 0,
           toReread: counts?.toReread ?? 0,
@@ -386,6 +477,8 @@ export class SyncService {
   async close(): Promise<void> {
     this.closed = true;
     this.stopSchedule();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     if (this.pushTimer) clearTimeout(this.pushTimer);
     this.pushTimer = undefined;
     await this.pushing;
@@ -394,5 +487,8 @@ export class SyncService {
       await new Promise((r) => setTimeout(r, 200));
       await this.worker?.terminate();
     }
+    // Released once nothing of this workstation writes any more: the next holder starts on a quiet outbox.
+    this.stopFollowingLease?.();
+    await this.lease.close();
   }
 }

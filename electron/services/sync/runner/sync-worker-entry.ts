@@ -15,6 +15,7 @@ import type { SdoSettings } from '@shared/domain/sdo-versions';
 import { sdoContextOf } from '../../fhir';
 import { runSyncOnce } from '../sync-engine';
 import { storeLocationFromWorker } from './store-transfer';
+import type { RunFence } from '../lease/sync-lease';
 
 /** How the worker reaches ViaTrajectoire. */
 export type WorkerTransport =
@@ -44,10 +45,12 @@ export interface SyncWorkerData {
    * does, so copying pages from the WAL to the database (decrypted and encrypted again) leaves the sync's thread.
    */
   readonly checkpointInParent?: boolean;
+  /** Organisation mode: the run is recorded only while this workstation holds the sync lease. */
+  readonly fence?: RunFence;
 }
 
 /** What the app decides for each run; SyncService adds the store and how the WAL is checkpointed. */
-export type SyncRunSettings = Omit<SyncWorkerData, 'store' | 'checkpointInParent'>;
+export type SyncRunSettings = Omit<SyncWorkerData, 'store' | 'checkpointInParent' | 'fence'>;
 
 async function main(): Promise<void> {
   const data = workerData as SyncWorkerData;
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
       activateNewEgs: data.activateNewEgs ?? false,
       sdo: sdoContextOf(data.sdo),
       ...(data.concurrency ? { concurrency: data.concurrency } : {}),
+      ...(data.fence ? { fence: data.fence } : {}),
     });
     parentPort?.postMessage({ type: 'done', result });
   } catch (error) {

@@ -2,20 +2,25 @@ import { useEffect, useState } from 'react';
 import type { ActionOption, NotificationDetail } from '@shared/domain/worklist';
 import type { RequestOf } from '@shared/ipc/contract';
 import { api } from '../../api/api-client';
-import { useApiMutation, useApiQuery } from '../../api/use-api';
+import { useApiMutation, useApiQuery, type ApiError } from '../../api/use-api';
 import { ErrorMessage, TechnicalDetail } from '../states';
 import { todayIso } from '../format';
 import { DateField } from '../forms/DateField';
+import { isNotificationChanged, useRefreshOnConflict } from './notification-conflict';
 
 /**
  * The actions the shared table offers for this notification. Each asks only what its status needs (unit, target
  * unit, motif, date) and shows the statuses it will send, computed by main, before the referent confirms —
  * including, after an entry or a refusal because admitted elsewhere, the other open lines it proposes to close
  * (each can be unticked). Once confirmed, the statuses leave at once: the message follows their transmission.
+ * The action carries the notification's version shown when the referent chose it: if a colleague or the sync
+ * changed the notification meanwhile, main refuses it and says what changed; the form closes, the detail is read
+ * again and the referent decides again.
  */
 export function ActionPanel({ detail }: { detail: NotificationDetail }) {
-  const [selected, setSelected] = useState<ActionOption | null>(null);
+  const [selected, setSelected] = useState<{ option: ActionOption; seenVersion: number } | null>(null);
   const [done, setDone] = useState<{ label: string; outboxIds: readonly number[]; state: Transmission } | null>(null);
+  const [conflict, setConflict] = useState<ApiError | null>(null);
   useEffect(
     () =>
       api.subscribe('outbox:pushed', (pushed) => {
@@ -41,11 +46,12 @@ export function ActionPanel({ detail }: { detail: NotificationDetail }) {
             <button
               key={a.id}
               type="button"
-              className={selected?.id === a.id ? '' : 'secondary'}
-              aria-pressed={selected?.id === a.id}
+              className={selected?.option.id === a.id ? '' : 'secondary'}
+              aria-pressed={selected?.option.id === a.id}
               onClick={() => {
                 setDone(null);
-                setSelected(a);
+                setConflict(null);
+                setSelected({ option: a, seenVersion: detail.version });
               }}
               data-action={a.id}
             >
@@ -64,14 +70,24 @@ export function ActionPanel({ detail }: { detail: NotificationDetail }) {
           {done.label} : {TRANSMISSION_TEXT[done.state]}
         </p>
       )}
+      {conflict && (
+        <div className="state state-error" role="alert" data-testid="action-conflict">
+          {conflict.message}
+        </div>
+      )}
       {selected && (
         <ActionForm
-          key={`${selected.id}-${detail.row.id}`}
-          option={selected}
+          key={`${selected.option.id}-${detail.row.id}`}
+          option={selected.option}
           notificationId={detail.row.id}
+          seenVersion={selected.seenVersion}
           onDone={(label, outboxIds) => {
             setSelected(null);
             setDone({ label, outboxIds, state: 'en-attente' });
+          }}
+          onConflict={(error) => {
+            setSelected(null);
+            setConflict(error);
           }}
           onCancel={() => setSelected(null)}
         />
@@ -92,7 +108,10 @@ const TRANSMISSION_TEXT: Readonly<Record<Transmission, string>> = {
 function ActionForm(props: {
   option: ActionOption;
   notificationId: number;
+  /** The notification's version when the referent chose this action: main refuses the action if it moved. */
+  seenVersion: number;
   onDone: (label: string, outboxIds: readonly number[]) => void;
+  onConflict: (error: ApiError) => void;
   onCancel: () => void;
 }) {
   const { option } = props;
@@ -133,6 +152,7 @@ function ActionForm(props: {
     placeholderData: (previous) => previous,
   });
   const perform = useApiMutation('notifications:perform-action', ['notifications', 'waiting-lists']);
+  const refreshOnConflict = useRefreshOnConflict();
 
   return (
     <form
@@ -142,7 +162,16 @@ function ActionForm(props: {
       onSubmit={(e) => {
         e.preventDefault();
         if (!complete) return;
-        perform.mutate(request, { onSuccess: (r) => props.onDone(r.label, r.outboxIds) });
+        perform.mutate(
+          { ...request, seenVersion: props.seenVersion },
+          {
+            onSuccess: (r) => props.onDone(r.label, r.outboxIds),
+            onError: (error) => {
+              refreshOnConflict(error);
+              if (isNotificationChanged(error)) props.onConflict(error);
+            },
+          },
+        );
       }}
     >
       <h3>{option.label}</h3>

@@ -6,12 +6,14 @@ import { useApiMutation, useApiQuery } from '../../api/use-api';
 import { ErrorMessage } from '../states';
 import { formatDate, todayIso } from '../format';
 import { DateField } from '../forms/DateField';
+import { useRefreshOnConflict } from './notification-conflict';
 
 /** Flux 2 then 3: the person's consent (date collected), then the MDPH evaluation — never shown before consent. */
 export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail }) {
   const [collectedOn, setCollectedOn] = useState(todayIso);
   const [attempted, setAttempted] = useState(false);
   const record = useApiMutation('notifications:record-consent', ['notifications', 'sync']);
+  const refreshOnConflict = useRefreshOnConflict();
   const evaluation = useApiQuery(
     'notifications:evaluation',
     { notificationId: detail.row.id },
@@ -33,7 +35,10 @@ export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail 
             e.preventDefault();
             setAttempted(true);
             if (!collectedOn) return;
-            record.mutate({ notificationId: detail.row.id, collectedOn });
+            record.mutate(
+              { notificationId: detail.row.id, collectedOn, seenVersion: detail.version },
+              { onError: refreshOnConflict },
+            );
           }}
         >
           <p className="muted">
@@ -84,6 +89,7 @@ export function ConsentEvaluationPanel({ detail }: { detail: NotificationDetail 
 /** Renewal: carry the previous decision's units and waiting-list positions over in one action. */
 export function RenewalCarryOver({ detail }: { detail: NotificationDetail }) {
   const carry = useApiMutation('notifications:carry-over-renewal', ['notifications', 'waiting-lists', 'sync']);
+  const refreshOnConflict = useRefreshOnConflict();
   const previous = detail.linkedDecisions.find((l) => l.direction === 'cette décision remplace' && l.notificationId);
   if (!previous || detail.row.units.length > 0) return null;
   return (
@@ -93,7 +99,13 @@ export function RenewalCarryOver({ detail }: { detail: NotificationDetail }) {
         liste d’attente de la décision précédente ? Les anciennes lignes seront closes (motif « Renouvellement ») et les
         mêmes statuts envoyés pour la nouvelle décision.
       </p>
-      <button type="button" disabled={carry.isPending} onClick={() => carry.mutate({ notificationId: detail.row.id })}>
+      <button
+        type="button"
+        disabled={carry.isPending}
+        onClick={() =>
+          carry.mutate({ notificationId: detail.row.id, seenVersion: detail.version }, { onError: refreshOnConflict })
+        }
+      >
         Reprendre l’unité et la position
       </button>
       {carry.data && <p role="status">{carry.data.carried} ligne(s) reprise(s) ; statuts en attente d’envoi.</p>}

@@ -11,8 +11,22 @@ import type { PostgresMigration } from './migration';
 import { migration as m0001 } from './0001-schema';
 import { migration as m0002 } from './0002-change-counter';
 import { migration as m0003 } from './0003-roles-and-row-security';
+import { migration as m0004 } from './0004-sync-lease';
+import { migration as m0005 } from './0005-change-notify';
+import { migration as m0006 } from './0006-row-version';
+import { migration as m0007 } from './0007-outbox-claims';
+import { migration as m0008 } from './0008-organisation-certificates';
 
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [m0001, m0002, m0003];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;
 
