@@ -15,13 +15,12 @@
  *    request (POST /api/invoke/notifications:perform-action, recorded in PostgreSQL when it answers).
  * Last line: one JSON object.
  */
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sizeOption } from './bench-options';
+import { startBenchSandbox } from './bench-sandbox';
 import { percentile } from './process-stats';
-import type { SandboxChildReady, SandboxChildRequest } from '../electron/services/sync/testing/sandbox-child-entry';
 import {
   organisationServerOf,
   startWorkstation,
@@ -40,31 +39,9 @@ const ACTIONS = sizeOption('actions', 60, 'BENCH_ACTIONS');
 const ROUNDS = sizeOption('rounds', 20, 'BENCH_ROUNDS');
 /** An observer that has seen nothing after this long is counted as "not propagated". */
 const PROPAGATION_TIMEOUT_MS = 10_000;
-const EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
-const EG = '010000019';
-const SANDBOX_ENTRY = path.resolve(__dirname, '../electron/services/sync/testing/sandbox-child-entry.ts');
 const ACTION = 'marquer-lue';
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-function startSandboxChild(dir: string): Promise<{ ready: SandboxChildReady; stop: () => void }> {
-  const child = fork(SANDBOX_ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const request: SandboxChildRequest = {
-    dataDir: path.join(dir, 'sandbox'),
-    decisions: DECISIONS,
-    legalEntities: [{ ...EJ, establishments: [{ finessEg: EG, name: 'ESAT FICTIF LES TILLEULS', kind: 'esat' }] }],
-    finessEj: EJ.finessEj,
-    generateFor: [EG],
-  };
-  child.send(request);
-  return new Promise((resolve, reject) => {
-    child.once('message', (ready: SandboxChildReady) => resolve({ ready, stop: () => child.disconnect() }));
-    child.once('exit', (code) => reject(new Error(`bac à sable arrêté (code ${code})`)));
-  });
-}
 
 /** The day of the actions (Europe/Paris), the date a referent would type. */
 function today(): string {
@@ -162,7 +139,7 @@ async function main(): Promise<void> {
   const stopCluster = await startPostgresTestCluster();
   if (!stopCluster) throw new Error('PostgreSQL est nécessaire à bench:org (serveur introuvable).');
   const loadBefore = os.loadavg()[0]!;
-  const { ready: sandbox, stop: stopSandbox } = await startSandboxChild(dir);
+  const { ready: sandbox, stop: stopSandbox } = await startBenchSandbox(dir, DECISIONS);
   console.log(`Bac à sable (processus séparé) : ${DECISIONS} décisions en ${sandbox.generationSeconds.toFixed(1)} s`);
   const p12Path = path.join(dir, 'client.p12');
   fs.writeFileSync(p12Path, Buffer.from(sandbox.p12Base64, 'base64'), { mode: 0o600 });

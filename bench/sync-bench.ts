@@ -9,17 +9,15 @@
  * also syncs into a PostgreSQL cluster the bench starts (the test cluster: fsync off, so it measures the engine and
  * the server's work, not the disk) and the JSON compares the two stores. Last line: one JSON object with the figures.
  */
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sizeOption } from './bench-options';
+import { BENCH_EG, BENCH_EJ, startBenchSandbox } from './bench-sandbox';
 import { SandboxAdmin } from '../electron/services/sandbox/sandbox-admin';
 import { mapBounded } from '../electron/services/sync/net/retry-policy';
 import { SyncService } from '../electron/services/sync/runner/sync-service';
-import type { SandboxChildReady, SandboxChildRequest } from '../electron/services/sync/testing/sandbox-child-entry';
 import { findPostgresBin } from '../electron/services/testing/postgres-cluster';
 import startPostgresTestCluster from '../electron/services/testing/postgres-global-setup';
 import { openTestStore, type TestBackend } from '../electron/services/testing/test-stores';
@@ -33,13 +31,10 @@ const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 200);
 /** Parallel reads (and sockets) of the engine and the raw download, per latency. */
 const CONCURRENCY_0MS = Number(process.env.BENCH_CONCURRENCY_0MS ?? 16);
 const CONCURRENCY_20MS = Number(process.env.BENCH_CONCURRENCY_20MS ?? 48);
-const EJ = { finessEj: '010000001', name: 'ASSOCIATION FICTIVE LES TILLEULS' };
-const EG = '010000019';
+const EJ = BENCH_EJ;
+const EG = BENCH_EG;
 /** The sync worker as the app ships it (`npm run build`), not the sources through tsx. */
 const BUNDLED_SYNC_WORKER = new URL('../out/main/sync-worker.js', import.meta.url);
-const SANDBOX_ENTRY = fileURLToPath(
-  new URL('../electron/services/sync/testing/sandbox-child-entry.ts', import.meta.url),
-);
 
 // The client's memory only: the sandbox runs in its own process. maxRSS is the kernel's high-water mark.
 let peakRss = 0;
@@ -52,28 +47,6 @@ const sampleRss = () => {
   peakRss = Math.max(peakRss, rss, process.resourceUsage().maxRSS * 1024);
 };
 const sampler = setInterval(sampleRss, 50);
-
-function startSandboxChild(dir: string): Promise<{ ready: SandboxChildReady; stop: () => void }> {
-  const child = fork(SANDBOX_ENTRY, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const request: SandboxChildRequest = {
-    dataDir: path.join(dir, 'sandbox'),
-    decisions: N,
-    legalEntities: [{ ...EJ, establishments: [{ finessEg: EG, name: 'ESAT FICTIF LES TILLEULS', kind: 'esat' }] }],
-    finessEj: EJ.finessEj,
-    generateFor: [EG],
-  };
-  child.send(request);
-  return new Promise((resolve, reject) => {
-    child.once('message', (ready: SandboxChildReady) => {
-      sandboxPid = child.pid ?? 0;
-      resolve({ ready, stop: () => child.disconnect() });
-    });
-    child.once('exit', (code) => reject(new Error(`bac à sable arrêté (code ${code})`)));
-  });
-}
 
 /** CPU time (user + system, ms) of a process so far, from /proc (Linux). */
 function processCpuMs(pid: number): number {
@@ -115,7 +88,8 @@ async function withCpu<T>(count: number, phase: () => Promise<T>): Promise<[T, C
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'referent-vt-bench-'));
-  const { ready: sandbox, stop } = await startSandboxChild(dir);
+  const { ready: sandbox, pid, stop } = await startBenchSandbox(dir, N);
+  sandboxPid = pid;
   console.log(`Bac à sable (processus séparé) : ${N} décisions générées en ${sandbox.generationSeconds.toFixed(1)} s`);
   const admin = new SandboxAdmin(sandbox.adminUrl, sandbox.adminToken);
   const p12 = Buffer.from(sandbox.p12Base64, 'base64');

@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '@shared/errors/app-error';
-import type { PostgresConnectionOptions } from '../db/postgres/postgres-connection';
-import { DEFAULT_SCHEMA, openPostgresDatabase } from '../db/postgres/postgres-database';
+import { ADMIN_CONNECTION_OPTIONS, adminConnectionFrom } from '../db/postgres/organisation-admin-command';
+import { openPostgresDatabase } from '../db/postgres/postgres-database';
 import {
   createOrganisationKeyFile,
   importOrganisationCertificate,
@@ -80,23 +80,8 @@ export async function runOrganisationCertificateCommand(
       );
       return 0;
     }
-    if (!values.host || !values.database || !values.user) {
-      out.log('Options --host, --database et --user requises.');
-      return 2;
-    }
-    if (!values.host.startsWith('/') && !values.ca) {
-      out.log('Option --ca requise : la connexion au serveur est vérifiée contre l’autorité de l’organisation.');
-      return 2;
-    }
-    const connection: PostgresConnectionOptions = {
-      host: values.host,
-      port: Number(values.port ?? 5432),
-      database: values.database,
-      user: values.user,
-      ...(env.REFERENT_VT_PG_PASSWORD ? { password: env.REFERENT_VT_PG_PASSWORD } : {}),
-      tls: values.ca ? { mode: 'verify-full', caPem: fs.readFileSync(values.ca, 'utf8') } : { mode: 'disable' },
-      schema: values.schema ?? DEFAULT_SCHEMA,
-    };
+    const connection = adminConnectionFrom(values, env, out);
+    if (!connection) return 2;
     const db = await openPostgresDatabase(connection, { maxConnections: 1 });
     try {
       const now = Date.now();
@@ -163,12 +148,7 @@ function parse(args: string[]) {
     args,
     allowPositionals: true,
     options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      database: { type: 'string' },
-      user: { type: 'string' },
-      schema: { type: 'string' },
-      ca: { type: 'string' },
+      ...ADMIN_CONNECTION_OPTIONS,
       key: { type: 'string' },
       'new-key': { type: 'string' },
       anchors: { type: 'string' },

@@ -67,24 +67,8 @@ export async function runOrganisationAdminCommand(
     out.log(ORGANISATION_ADMIN_USAGE);
     return 2;
   }
-  if (!values.host || !values.database || !values.user) {
-    out.log('Options --host, --database et --user requises.');
-    return 2;
-  }
-  const overSocket = values.host.startsWith('/');
-  if (!overSocket && !values.ca) {
-    out.log('Option --ca requise : la connexion au serveur est vérifiée contre l’autorité de l’organisation.');
-    return 2;
-  }
-  const connection: PostgresConnectionOptions = {
-    host: values.host,
-    port: Number(values.port ?? 5432),
-    database: values.database,
-    user: values.user,
-    ...(env.REFERENT_VT_PG_PASSWORD ? { password: env.REFERENT_VT_PG_PASSWORD } : {}),
-    tls: values.ca ? { mode: 'verify-full', caPem: fs.readFileSync(values.ca, 'utf8') } : { mode: 'disable' },
-    schema: values.schema ?? DEFAULT_SCHEMA,
-  };
+  const connection = adminConnectionFrom(values, env, out);
+  if (!connection) return 2;
   const newPassword = (): { password: string; generated: boolean } =>
     env.REFERENT_VT_MEMBER_PASSWORD
       ? { password: env.REFERENT_VT_MEMBER_PASSWORD, generated: false }
@@ -138,18 +122,58 @@ export async function runOrganisationAdminCommand(
   }
 }
 
+/** The connection options every administration command takes (parseArgs spec). */
+export const ADMIN_CONNECTION_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  database: { type: 'string' },
+  user: { type: 'string' },
+  schema: { type: 'string' },
+  ca: { type: 'string' },
+} as const;
+
+export interface AdminConnectionValues {
+  readonly host?: string | undefined;
+  readonly port?: string | undefined;
+  readonly database?: string | undefined;
+  readonly user?: string | undefined;
+  readonly schema?: string | undefined;
+  readonly ca?: string | undefined;
+}
+
+/**
+ * The administrator's connection from the command's options, the password from REFERENT_VT_PG_PASSWORD; undefined
+ * (with the reason written to `out`) when an option is missing. Over TCP the server is always verified against the
+ * organisation's CA; a Unix socket (a host starting with /) needs none.
+ */
+export function adminConnectionFrom(
+  values: AdminConnectionValues,
+  env: NodeJS.ProcessEnv,
+  out: AdminCommandOutput,
+): PostgresConnectionOptions | undefined {
+  if (!values.host || !values.database || !values.user) {
+    out.log('Options --host, --database et --user requises.');
+    return undefined;
+  }
+  if (!values.host.startsWith('/') && !values.ca) {
+    out.log('Option --ca requise : la connexion au serveur est vérifiée contre l’autorité de l’organisation.');
+    return undefined;
+  }
+  return {
+    host: values.host,
+    port: Number(values.port ?? 5432),
+    database: values.database,
+    user: values.user,
+    ...(env.REFERENT_VT_PG_PASSWORD ? { password: env.REFERENT_VT_PG_PASSWORD } : {}),
+    tls: values.ca ? { mode: 'verify-full', caPem: fs.readFileSync(values.ca, 'utf8') } : { mode: 'disable' },
+    schema: values.schema ?? DEFAULT_SCHEMA,
+  };
+}
+
 function parse(args: string[]) {
   return parseArgs({
     args,
     allowPositionals: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      database: { type: 'string' },
-      user: { type: 'string' },
-      schema: { type: 'string' },
-      ca: { type: 'string' },
-      coordinator: { type: 'boolean', default: false },
-    },
+    options: { ...ADMIN_CONNECTION_OPTIONS, coordinator: { type: 'boolean', default: false } },
   });
 }
