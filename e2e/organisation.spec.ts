@@ -2,7 +2,8 @@
  * Organisation mode end to end: a desk's work list (generated fakes) is moved into the organisation's PostgreSQL
  * through the Organisation screen (settings with the CA file's bytes, connection test, simulation, migration, mode
  * "Organisation"), then the host restarted on the same data folder opens the organisation's database and shows the
- * very same work list. The server is a throw-away cluster over TLS verify-full (PostgreSQL ≥ 15 required, as in CI).
+ * very same work list; with the server stopped, a third start opens the workstation's offline snapshot, read-only and
+ * dated. The server is a throw-away cluster over TLS verify-full (PostgreSQL ≥ 15 required, as in CI).
  */
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import type { OfflineReviewStatus } from '../shared/ipc/channels/organisation-channels';
 import { addMember, createOrganisationSchema } from '../electron/services/db/postgres/organisation-admin';
 import { openPostgresDatabase } from '../electron/services/db/postgres/postgres-database';
 import { startPostgresCluster } from '../electron/services/testing/postgres-cluster';
@@ -30,6 +32,18 @@ function seed(dataDir: string, count: number): void {
     ],
     { stdio: 'pipe' },
   );
+}
+
+/** Where this workstation's offline review stands (the app's own channel, as the renderer asks it). */
+async function offlineStatus(host: { origin: string; token: string }): Promise<OfflineReviewStatus> {
+  const res = await fetch(`${host.origin}/api/invoke/organisation:offline-status`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${host.token}`, origin: host.origin, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  const answer = (await res.json()) as { ok: boolean; value?: OfflineReviewStatus };
+  if (!answer.ok || !answer.value) throw new Error(`organisation:offline-status a échoué (${res.status})`);
+  return answer.value;
 }
 
 /** What the referent reads on the work list: the count line and every row's text, in order. */
@@ -114,21 +128,27 @@ test('the app in organisation mode shows the same work list as the desk it was m
     await expect(page.getByTestId('active-store-mode')).toHaveText('Organisation');
     await expect(page.getByTestId('organisation-unavailable')).toHaveCount(0);
 
-    // The server gone: the app still starts, on the desk's own data in consultation, and says why on every screen.
+    // Its offline snapshot of the organisation is taken at start: wait for it before the server goes.
+    await expect
+      .poll(async () => (await offlineStatus(host!)).snapshotTakenAt ?? null, { timeout: 60_000 })
+      .not.toBeNull();
+
+    // The server gone: the app still starts, on this workstation's offline snapshot, read-only, and says so with the
+    // snapshot's date on every screen; the work list is the organisation's as last copied.
     await host.stop();
     await cluster.stop();
     clusterStopped = true;
     host = await startAppHost(['--no-embedded-sandbox'], dataRoot);
     await page.goto(host.url);
-    const banner = page.getByTestId('organisation-unavailable');
-    await expect(banner).toContainText('Serveur de l’organisation injoignable.');
-    await expect(banner).toContainText('DB_SERVER_UNREACHABLE');
-    expect((await readWorklist(page)).rows.length).toBeGreaterThan(10);
+    const banner = page.getByTestId('offline-review');
+    await expect(banner).toContainText('Consultation hors ligne — données du');
+    await expect(banner.getByRole('button', { name: 'Se reconnecter' })).toBeVisible();
+    const offline = await readWorklist(page);
+    expect(offline.count).toBe(inOrganisation.count);
+    expect(offline.rows.length).toBe(inOrganisation.rows.length);
     await expect(banner).toBeVisible();
     await page.keyboard.press('Alt+o');
     await expect(banner).toBeVisible();
-    await expect(page.getByTestId('active-store-mode')).toHaveText('Poste seul');
-    await expect(page.getByText('sera utilisé au prochain démarrage')).toBeVisible();
     await expectAccessible(page, 'Organisation (serveur injoignable)');
     await page.screenshot({ path: 'e2e/artifacts/organisation-injoignable.png', fullPage: true });
   } finally {
