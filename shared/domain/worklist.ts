@@ -53,6 +53,11 @@ export interface WorklistResult {
   /** Rows matching the filters before masking the terminated ones (those read and with nothing left to do). */
   readonly totalMatching: number;
   readonly hiddenTerminated: number;
+  /**
+   * False while the list is still being read (the first read after opening, newest first): the rows are those of the
+   * finished list, the totals only count the rows read so far. Asked again, the finished list answers.
+   */
+  readonly complete: boolean;
   /** Server-side time to build the list, for the bench and the status line. */
   readonly elapsedMs: number;
 }

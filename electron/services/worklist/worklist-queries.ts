@@ -65,22 +65,18 @@ const ROW_SQL = `
     JOIN decision d ON d.id = n.decision_id
     JOIN person p ON p.id = d.person_id`;
 
-/** Stands for the set of ids a refresh reads again, written per engine by `worklistStatement`. */
-const CHANGED_IDS = '(:changed_ids)';
+/** Stands for a set of notification ids, written per engine by `worklistStatement`. */
+const IDS = '(:ids)';
 
 const NOTIFICATION_SQL = `SELECT n.id, n.decision_id, n.finess_eg, g.name, n.esms_status, n.esms_status_date,
          n.a_traiter, n.a_traiter_reason, n.created_at, n.list_stamp
     FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg`;
-const DECISION_SQL = `SELECT id, person_id, id_decision, id_nat_decision, category_code, decision_date, validity_start,
-         validity_end FROM decision`;
-const PERSON_SQL = `SELECT id, family_name, used_family_name, given_names, birth_date, mdph_oid, mdph_individual_id
-    FROM person`;
 
 const LINE_SQL = `
   SELECT u.notification_id, u.ror_unit_id, r.name, u.status, u.status_date
     FROM unit_line u JOIN ror_unit r ON r.id = u.ror_unit_id`;
 
-/** A notification of the snapshot: its columns, then its EG's name (`snapshotNotifications`). */
+/** A notification of the snapshot: its columns, its EG's name, its stamp (`NOTIFICATION_SQL`). */
 type NotificationTuple = readonly [
   id: number,
   decisionId: number,
@@ -94,7 +90,7 @@ type NotificationTuple = readonly [
   /** Moves with every write to what the row shows (migration 0010): what a refresh compares. */
   listStamp: number,
 ];
-/** A decision's columns the list shows (`snapshotDecisions`). */
+/** A decision's columns the list shows (`decisionsByIds`). */
 type DecisionTuple = readonly [
   id: number,
   personId: number,
@@ -105,7 +101,7 @@ type DecisionTuple = readonly [
   validityStart: string | null,
   validityEnd: string | null,
 ];
-/** A person's columns the list shows (`snapshotPersons`). */
+/** A person's columns the list shows (`personsByIds`). */
 type PersonTuple = readonly [
   id: number,
   familyName: string,
@@ -115,35 +111,33 @@ type PersonTuple = readonly [
   mdphOid: string,
   mdphIndividualId: string,
 ];
-/** A unit line of the snapshot (`snapshotLines`). */
+/** A unit line of the snapshot (`linesByIds`). */
 type LineTuple = readonly [notificationId: number, rorUnitId: number, name: string, status: string, statusDate: string];
 
 /**
- * Every statement the work list sends: the snapshot's four reads (the list, then filtered and sorted in memory), one
- * row and its lines (detail screen) and the facets. docs/worklist-queries.md gives each one's plan on both engines
- * and worklist-query-plans.test.ts checks the indexes they rely on.
+ * Every statement the work list sends: the snapshot's reads (the list, then filtered and sorted in memory), one row
+ * and its lines (detail screen) and the facets. docs/worklist-queries.md gives each one's plan on both engines and
+ * worklist-query-plans.test.ts checks the indexes they rely on.
  *
- * The snapshot reads notifications, decisions and persons apart and joins them in memory: joined in SQL, SQLite
- * reaches each decision by its primary key, i.e. reads and decrypts its ≈5 kB row (CDA, DocumentReference) for a
- * few short columns; read apart, the decisions come from the covering index `decision_worklist` (migration 0009).
+ * The snapshot reads notifications, decisions, persons and unit lines apart and joins them in memory; SQLite reads
+ * the decisions' few listed columns from the covering index `decision_worklist` (migration 0009), never their
+ * ≈5 kB rows (CDA, DocumentReference).
  */
 export const WORKLIST_SQL = {
-  snapshotNotifications: `${NOTIFICATION_SQL} WHERE g.local_activated = 1 ORDER BY n.id`,
-  snapshotDecisions: `${DECISION_SQL}`,
-  snapshotPersons: `${PERSON_SQL}`,
-  snapshotLines: `${LINE_SQL} JOIN notification n ON n.id = u.notification_id
-         JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE g.local_activated = 1 ORDER BY u.id`,
+  /** A full read, newest first, one chunk at a time: the notifications below an id. */
+  newestNotifications: `${NOTIFICATION_SQL} WHERE g.local_activated = 1 AND n.id < ? ORDER BY n.id DESC LIMIT ?`,
   /** A refresh: what changes many rows at once, then each listed row's stamp (index only: notification_list_stamp). */
   epoch: `SELECT value FROM worklist_epoch`,
   snapshotStamps: `SELECT n.id, n.list_stamp FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg
    WHERE g.local_activated = 1 ORDER BY n.id`,
-  /** The rows whose stamp moved, by their ids (one JSON array parameter, CHANGED_IDS per engine). */
-  changedNotifications: `${NOTIFICATION_SQL} WHERE n.id IN ${CHANGED_IDS}`,
-  changedDecisions: `${DECISION_SQL} WHERE id IN (SELECT decision_id FROM notification WHERE id IN ${CHANGED_IDS})`,
-  changedPersons: `SELECT p.id, p.family_name, p.used_family_name, p.given_names, p.birth_date, p.mdph_oid,
+  /** Rows by their notifications' ids (one JSON array parameter, IDS per engine): a chunk, or what a refresh reads. */
+  notificationsByIds: `${NOTIFICATION_SQL} WHERE n.id IN ${IDS}`,
+  decisionsByIds: `SELECT d.id, d.person_id, d.id_decision, d.id_nat_decision, d.category_code, d.decision_date,
+         d.validity_start, d.validity_end FROM notification n JOIN decision d ON d.id = n.decision_id WHERE n.id IN ${IDS}`,
+  personsByIds: `SELECT p.id, p.family_name, p.used_family_name, p.given_names, p.birth_date, p.mdph_oid,
          p.mdph_individual_id FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
-   WHERE n.id IN ${CHANGED_IDS}`,
-  changedLines: `${LINE_SQL} WHERE u.notification_id IN ${CHANGED_IDS} ORDER BY u.id`,
+   WHERE n.id IN ${IDS}`,
+  linesByIds: `${LINE_SQL} WHERE u.notification_id IN ${IDS} ORDER BY u.id`,
   row: `${ROW_SQL} WHERE n.id = ?`,
   rowLines: `${LINE_SQL} WHERE u.notification_id = ? ORDER BY u.id`,
   facetEntities: `SELECT finess_eg AS "finessEg", name FROM geographic_entity WHERE local_activated = 1 ORDER BY name, finess_eg`,
@@ -151,13 +145,13 @@ export const WORKLIST_SQL = {
        JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE g.local_activated = 1 ORDER BY r.name, r.id`,
 } as const;
 
-/** A work-list statement as the engine runs it: the changed ids come as one JSON array of integers. */
+/** A work-list statement as the engine runs it: a set of ids comes as one JSON array of integers. */
 export function worklistStatement(statement: keyof typeof WORKLIST_SQL, dialect: SqlDatabase['dialect']): string {
   const ids =
     dialect === 'sqlite'
       ? '(SELECT value FROM json_each(?))'
       : '(SELECT value::bigint FROM json_array_elements_text(?::json))';
-  return WORKLIST_SQL[statement].replaceAll(CHANGED_IDS, ids);
+  return WORKLIST_SQL[statement].replaceAll(IDS, ids);
 }
 
 /** Lookups done once per label, not once per row (10,000 rows). */
@@ -308,6 +302,7 @@ function comparator(field: WorklistSortField): (a: WorklistRow, b: WorklistRow) 
 }
 
 interface Snapshot {
+  /** In notification id order. */
   readonly rows: readonly WorklistRow[];
   /** Lower-cased, accent-free search text per row. */
   readonly haystacks: readonly string[];
@@ -335,9 +330,32 @@ interface BuiltRows {
 }
 
 /**
+ * The rows a full read has derived so far, newest first: the default list (most recent first) can show its first
+ * window from them before the read ends (`listWorklist`).
+ */
+interface NewestRows {
+  readonly rows: WorklistRow[];
+  readonly haystacks: string[];
+  /** Settles once the first chunk is in (or the build ended). */
+  readonly firstChunk: Promise<void>;
+  /** Every chunk is in: the finished snapshot follows at once, nothing is answered from these rows any more. */
+  whole: boolean;
+}
+
+/** The snapshot of one state of the store, being built or built. */
+interface SnapshotBuild {
+  readonly key: string;
+  readonly built: Promise<Snapshot>;
+  /** Present while a full read is in progress (or was, for a build chained after one). */
+  readonly newest: NewestRows | undefined;
+  done: boolean;
+}
+
+/**
  * The full list of the activated EGs, refreshed only when the store changed (`changeToken` moves on any committed
  * change, the sync worker's included) or the day did. Filters and sorts then run in memory. The build in progress
- * is shared, so the list and its facets asked together read the store once.
+ * is shared, so the list and its facets asked together read the store once; a change during a build is taken in by
+ * a refresh once it ends, never by a second build beside it.
  *
  * A refresh reads in proportion to what changed: every write to what a row shows moves its notification's
  * `list_stamp` (triggers, migration 0010 / PostgreSQL 0009, whoever writes), so a refresh scans the stamps (an index,
@@ -346,22 +364,45 @@ interface BuiltRows {
  * removes one (a delete, an EG or unit renamed, an EG (de)activated) moves `worklist_epoch`, and so does nothing
  * else: the refresh then reads everything, as does one that finds too many stamps moved, and a new day (validity and
  * masking depend on it) derives every row again. A full read still reuses the entries whose tuples are unchanged.
+ *
+ * A full read goes newest first in chunks, each its own short read transaction, yielding between them: the process
+ * keeps answering (sync status, dashboard) during a 100,000-row read, and the default list shows its first rows
+ * after the first chunk. A row written meanwhile has a moved stamp (or a moved epoch), caught by the next refresh.
  */
-const snapshots = new WeakMap<SqlDatabase, { readonly key: string; readonly built: Promise<Snapshot> }>();
+const snapshots = new WeakMap<SqlDatabase, SnapshotBuild>();
 const lastBuilt = new WeakMap<SqlDatabase, BuiltRows>();
 
-async function snapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
+async function currentBuild(db: SqlDatabase, today: string): Promise<SnapshotBuild> {
   const key = `${await db.changeToken()}|${today}`;
   const cached = snapshots.get(db);
-  if (cached?.key === key) return cached.built;
-  const built = buildSnapshot(db, today);
-  const entry = { key, built };
-  snapshots.set(db, entry);
-  // A failed build is not kept: the next call reads again.
-  built.catch(() => {
-    if (snapshots.get(db) === entry) snapshots.delete(db);
-  });
-  return built;
+  if (cached?.key === key) return cached;
+  const running = cached && !cached.done ? cached : undefined;
+  let newest: NewestRows | undefined = running?.newest;
+  const start = () => buildSnapshot(db, today, (rows) => (newest = rows));
+  // After the build in progress, so this one refreshes from it instead of reading everything a second time.
+  const built = running ? running.built.then(start, start) : start();
+  const build: SnapshotBuild = {
+    key,
+    built,
+    get newest() {
+      return newest;
+    },
+    done: false,
+  };
+  snapshots.set(db, build);
+  built.then(
+    () => (build.done = true),
+    () => {
+      build.done = true;
+      // A failed build is not kept: the next call reads again.
+      if (snapshots.get(db) === build) snapshots.delete(db);
+    },
+  );
+  return build;
+}
+
+async function snapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
+  return (await currentBuild(db, today)).built;
 }
 
 function sameTuple(a: readonly unknown[], b: readonly unknown[]): boolean {
@@ -426,11 +467,14 @@ function internLine(l: LineTuple, intern: Intern): void {
   t[4] = intern(t[4]) as string;
 }
 
-/** What a build read: everything, or the stamps and the rows whose stamp moved since the last build. */
-interface SnapshotRead {
-  readonly epoch: number;
-  /** Every listed row's id and stamp, in id order, when only the changed rows were read. */
-  readonly stamps?: readonly (readonly [id: number, stamp: number])[];
+/** What a refresh read: every listed row's id and stamp (id order), and the rows whose stamp moved. */
+interface RefreshRead {
+  readonly stamps: readonly (readonly [id: number, stamp: number])[];
+  readonly chunk: ChunkRead;
+}
+
+/** Notifications with their decisions, persons and unit lines. */
+interface ChunkRead {
   readonly notifications: NotificationTuple[];
   readonly decisions: DecisionTuple[];
   readonly persons: PersonTuple[];
@@ -440,47 +484,54 @@ interface SnapshotRead {
 /** Beyond this share of moved stamps a refresh reads everything: one pass costs less than that many lookups. */
 const PARTIAL_REFRESH_SHARE = 0.25;
 const STAMP = 9;
+/** A full read's chunks: a small first one (the first rows shown), then larger ones. */
+const FIRST_CHUNK = 2_000;
+const CHUNK = 10_000;
 
-function readSnapshot(db: SqlDatabase, previous: BuiltRows | undefined, today: string): Promise<SnapshotRead> {
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The decisions, persons and unit lines of these notifications, inside the read transaction `tx`. */
+async function readRowsOf(tx: SqlExecutor, notifications: NotificationTuple[]): Promise<ChunkRead> {
+  if (notifications.length === 0) return { notifications, decisions: [], persons: [], lines: [] };
+  const ids = [JSON.stringify(notifications.map((n) => n[0]))];
+  return {
+    notifications,
+    decisions: await tx.tuples<DecisionTuple>(worklistStatement('decisionsByIds', tx.dialect), ids),
+    persons: await tx.tuples<PersonTuple>(worklistStatement('personsByIds', tx.dialect), ids),
+    lines: await tx.tuples<LineTuple>(worklistStatement('linesByIds', tx.dialect), ids),
+  };
+}
+
+/** The stamps and the rows whose stamp moved since `previous`; undefined when everything must be read again. */
+function readRefresh(db: SqlDatabase, previous: BuiltRows): Promise<{ epoch: number; refresh?: RefreshRead }> {
   return db.transaction(
     async (tx) => {
       const epoch = (await tx.value<number>(WORKLIST_SQL.epoch)) ?? 0;
-      if (previous?.today === today && previous.epoch === epoch) {
-        const stamps = await tx.tuples<[number, number]>(WORKLIST_SQL.snapshotStamps);
-        const changed: number[] = [];
-        for (const [id, stamp] of stamps) if (previous.entries[id]?.notification[STAMP] !== stamp) changed.push(id);
-        if (changed.length <= Math.max(1_000, stamps.length * PARTIAL_REFRESH_SHARE)) {
-          const read = async <T extends readonly unknown[]>(statement: keyof typeof WORKLIST_SQL) =>
-            changed.length === 0
-              ? []
-              : tx.tuples<T>(worklistStatement(statement, tx.dialect), [JSON.stringify(changed)]);
-          return {
-            epoch,
-            stamps,
-            notifications: await read<NotificationTuple>('changedNotifications'),
-            decisions: await read<DecisionTuple>('changedDecisions'),
-            persons: await read<PersonTuple>('changedPersons'),
-            lines: await read<LineTuple>('changedLines'),
-          };
-        }
-      }
-      return {
-        epoch,
-        notifications: await tx.tuples<NotificationTuple>(WORKLIST_SQL.snapshotNotifications),
-        decisions: await tx.tuples<DecisionTuple>(WORKLIST_SQL.snapshotDecisions),
-        persons: await tx.tuples<PersonTuple>(WORKLIST_SQL.snapshotPersons),
-        lines: await tx.tuples<LineTuple>(WORKLIST_SQL.snapshotLines),
-      };
+      if (previous.epoch !== epoch) return { epoch };
+      const stamps = await tx.tuples<[number, number]>(WORKLIST_SQL.snapshotStamps);
+      const changed: number[] = [];
+      for (const [id, stamp] of stamps) if (previous.entries[id]?.notification[STAMP] !== stamp) changed.push(id);
+      if (changed.length > Math.max(1_000, stamps.length * PARTIAL_REFRESH_SHARE)) return { epoch };
+      const notifications =
+        changed.length === 0
+          ? []
+          : await tx.tuples<NotificationTuple>(worklistStatement('notificationsByIds', tx.dialect), [
+              JSON.stringify(changed),
+            ]);
+      return { epoch, refresh: { stamps, chunk: await readRowsOf(tx, notifications) } };
     },
     { readOnly: true },
   );
 }
 
-async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
-  const previous = lastBuilt.get(db);
-  const read = await readSnapshot(db, previous, today);
+/** Derives entries from what was read, keeping the previous entry of a row whose tuples are all unchanged. */
+function entryMaker(
+  read: ChunkRead,
+  reusable: readonly (SnapshotEntry | undefined)[] | undefined,
+  today: string,
+  intern: Intern,
+): (n: NotificationTuple) => SnapshotEntry | undefined {
   // By id in plain arrays (ids are small dense integers): far cheaper than Maps at 100,000 rows.
-  const intern = interner();
   const decisions: (DecisionTuple | undefined)[] = [];
   for (const d of read.decisions) decisions[d[0]] = d;
   const persons: (PersonTuple | undefined)[] = [];
@@ -491,18 +542,8 @@ async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> 
     if (list) list.push(l);
     else linesOf[l[0]] = [l];
   }
-  const reusable = previous?.today === today ? previous.entries : undefined;
   const in3Months = addMonthsIso(today, 3);
-  const entries: SnapshotEntry[] = [];
-  const rows: WorklistRow[] = [];
-  const haystacks: string[] = [];
-  const keep = (entry: SnapshotEntry) => {
-    entries[entry.row.id] = entry;
-    rows.push(entry.row);
-    haystacks.push(entry.haystack);
-  };
-  /** The entry of a notification read now: the previous one when nothing it shows changed, else a new one. */
-  const entryOf = (n: NotificationTuple): SnapshotEntry | undefined => {
+  return (n) => {
     const decision = decisions[n[1]];
     const person = decision && persons[decision[1]];
     // As the join would: a row whose decision or person is not there (not visible on PostgreSQL) is not listed.
@@ -532,24 +573,91 @@ async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> 
       haystack: haystackOf(decision, person),
     };
   };
-  if (read.stamps && reusable) {
+}
+
+/**
+ * Every listed row, newest first, chunk by chunk; `onNewest` receives the rows derived so far (growing) before the
+ * first chunk is read. Returns the entries in id order and the epoch read with the first chunk.
+ */
+async function readEverything(
+  db: SqlDatabase,
+  reusable: readonly (SnapshotEntry | undefined)[] | undefined,
+  today: string,
+  onNewest: (rows: NewestRows) => void,
+): Promise<{ epoch: number; entries: SnapshotEntry[] }> {
+  let firstChunkIn!: () => void;
+  const newest: NewestRows = {
+    rows: [],
+    haystacks: [],
+    firstChunk: new Promise<void>((resolve) => (firstChunkIn = resolve)),
+    whole: false,
+  };
+  onNewest(newest);
+  const intern = interner();
+  const newestFirst: SnapshotEntry[] = [];
+  let epoch: number | undefined;
+  let below = Number.MAX_SAFE_INTEGER;
+  try {
+    for (let size = FIRST_CHUNK; ; size = CHUNK) {
+      const read = await db.transaction(
+        async (tx) => {
+          epoch ??= (await tx.value<number>(WORKLIST_SQL.epoch)) ?? 0;
+          return readRowsOf(tx, await tx.tuples<NotificationTuple>(WORKLIST_SQL.newestNotifications, [below, size]));
+        },
+        { readOnly: true },
+      );
+      const entryOf = entryMaker(read, reusable, today, intern);
+      for (const n of read.notifications) {
+        const entry = entryOf(n);
+        if (!entry) continue;
+        newestFirst.push(entry);
+        newest.rows.push(entry.row);
+        newest.haystacks.push(entry.haystack);
+      }
+      const last = read.notifications[read.notifications.length - 1];
+      if (!last || read.notifications.length < size) break;
+      firstChunkIn();
+      below = last[0];
+      await nextTurn();
+    }
+  } finally {
+    newest.whole = true;
+    firstChunkIn();
+  }
+  return { epoch: epoch ?? 0, entries: newestFirst.reverse() };
+}
+
+async function buildSnapshot(db: SqlDatabase, today: string, onNewest: (rows: NewestRows) => void): Promise<Snapshot> {
+  const previous = lastBuilt.get(db);
+  const reusable = previous?.today === today ? previous.entries : undefined;
+  const entries: SnapshotEntry[] = [];
+  const rows: WorklistRow[] = [];
+  const haystacks: string[] = [];
+  const keep = (entry: SnapshotEntry) => {
+    entries[entry.row.id] = entry;
+    rows.push(entry.row);
+    haystacks.push(entry.haystack);
+  };
+  const { epoch, refresh } = previous && reusable ? await readRefresh(db, previous) : { epoch: 0 };
+  let builtEpoch = epoch;
+  if (refresh && reusable) {
+    const entryOf = entryMaker(refresh.chunk, reusable, today, interner());
     const changed: (NotificationTuple | undefined)[] = [];
-    for (const n of read.notifications) changed[n[0]] = n;
-    for (const [id] of read.stamps) {
+    for (const n of refresh.chunk.notifications) changed[n[0]] = n;
+    for (const [id] of refresh.stamps) {
       const n = changed[id];
       // Not read again: its stamp has not moved, its entry stands. Read again but gone meanwhile: dropped.
       const entry = n ? entryOf(n) : reusable[id];
       if (entry) keep(entry);
     }
   } else {
-    for (const n of read.notifications) {
-      const entry = entryOf(n);
-      if (entry) keep(entry);
-    }
+    const everything = await readEverything(db, reusable, today, onNewest);
+    builtEpoch = everything.epoch;
+    for (const entry of everything.entries) keep(entry);
   }
   // Kept only if no later build finished first (two refreshes may overlap).
   const latest = lastBuilt.get(db);
-  if (latest === previous) lastBuilt.set(db, { today, epoch: read.epoch, entries });
+  if (latest === previous) lastBuilt.set(db, { today, epoch: builtEpoch, entries });
   return { rows, haystacks, orders: new Map() };
 }
 
@@ -590,10 +698,10 @@ function sortedPositions(snap: Snapshot, sort: WorklistSortField, direction: 'as
   return positions;
 }
 
-function orderRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
-  const { rows: all, haystacks } = snap;
+/** Whether a row (its search text beside) meets the criteria, masking aside. */
+function rowMatcher(filter: WorklistFilter): (r: WorklistRow, haystack: string | undefined) => boolean {
   const needle = filter.search ? normalise(filter.search.trim()) : '';
-  const matches = (r: WorklistRow, i: number): boolean =>
+  return (r, haystack) =>
     (!filter.finessEg || r.finessEg === filter.finessEg) &&
     (!filter.esmsStatus || r.esmsStatus === filter.esmsStatus) &&
     (!filter.category || r.category === filter.category) &&
@@ -601,25 +709,56 @@ function orderRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
     (!filter.validity || r.validity === filter.validity) &&
     (filter.unitId === undefined || r.units.some((u) => u.unitId === filter.unitId)) &&
     (!filter.unitStatus || r.units.some((u) => u.status === filter.unitStatus)) &&
-    (!needle || (haystacks[i] ?? '').includes(needle));
+    (!needle || (haystack ?? '').includes(needle));
+}
+
+/**
+ * Whether a matching row is shown. Masking never hides what the referent has not dealt with: a finished notification
+ * stays visible while it is unread or needs their attention (cancelled while work was in progress, expired before
+ * being read).
+ */
+function isShown(filter: WorklistFilter, r: WorklistRow): boolean {
+  return filter.showTerminated || !r.terminated || r.aTraiter || r.unread;
+}
+
+function orderRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
+  const { rows: all, haystacks } = snap;
+  const matches = rowMatcher(filter);
   const rows: WorklistRow[] = [];
   let totalMatching = 0;
   const visit = (i: number) => {
     const r = all[i] as WorklistRow;
-    if (!matches(r, i)) return;
+    if (!matches(r, haystacks[i])) return;
     totalMatching += 1;
-    // Masking never hides what the referent has not dealt with: a finished notification stays visible while it is
-    // unread or needs their attention (cancelled while work was in progress, expired before being read).
-    if (filter.showTerminated || !r.terminated || r.aTraiter || r.unread) rows.push(r);
+    if (isShown(filter, r)) rows.push(r);
   };
   if (filter.sort === 'recu') {
-    // The snapshot is in id order (its read is ORDER BY n.id) and ids are unique: no sort needed.
+    // The snapshot is in id order and ids are unique: no sort needed.
     if (filter.direction === 'asc') for (let i = 0; i < all.length; i++) visit(i);
     else for (let i = all.length - 1; i >= 0; i--) visit(i);
   } else {
     for (const i of sortedPositions(snap, filter.sort, filter.direction)) visit(i);
   }
   return { rows, totalMatching, hiddenTerminated: totalMatching - rows.length };
+}
+
+/**
+ * The window of the default order (most recent first) from the rows a full read has derived so far, if they hold
+ * it whole: the same rows, in the same order, as the finished snapshot's window, which adds only older rows. The
+ * totals are then those of the rows read so far.
+ */
+function newestWindow(newest: NewestRows, filter: WorklistFilter, window: WorklistWindow): OrderedRows | undefined {
+  const matches = rowMatcher(filter);
+  const wanted = window.offset + window.limit;
+  const rows: WorklistRow[] = [];
+  let totalMatching = 0;
+  for (let i = 0; i < newest.rows.length && rows.length < wanted; i++) {
+    const r = newest.rows[i] as WorklistRow;
+    if (!matches(r, newest.haystacks[i])) continue;
+    totalMatching += 1;
+    if (isShown(filter, r)) rows.push(r);
+  }
+  return rows.length < wanted ? undefined : { rows, totalMatching, hiddenTerminated: totalMatching - rows.length };
 }
 
 /** The criteria of a list, as a key: every field that changes which rows are listed or their order. */
@@ -669,16 +808,25 @@ export async function listWorklist(
   window?: WorklistWindow,
 ): Promise<WorklistResult> {
   const started = performance.now();
-  const ordered = orderedRows(await snapshot(db, today), filter);
-  const offset = window ? Math.min(window.offset, ordered.rows.length) : 0;
-  return {
-    rows: window ? ordered.rows.slice(offset, offset + window.limit) : ordered.rows,
-    offset,
-    total: ordered.rows.length,
-    totalMatching: ordered.totalMatching,
-    hiddenTerminated: ordered.hiddenTerminated,
-    elapsedMs: Math.round(performance.now() - started),
+  const build = await currentBuild(db, today);
+  const result = (ordered: OrderedRows, complete: boolean): WorklistResult => {
+    const offset = window ? Math.min(window.offset, ordered.rows.length) : 0;
+    return {
+      rows: window ? ordered.rows.slice(offset, offset + window.limit) : ordered.rows,
+      offset,
+      total: ordered.rows.length,
+      totalMatching: ordered.totalMatching,
+      hiddenTerminated: ordered.hiddenTerminated,
+      complete,
+      elapsedMs: Math.round(performance.now() - started),
+    };
   };
+  if (window && filter.sort === 'recu' && filter.direction === 'desc' && build.newest && !build.done) {
+    await Promise.race([build.newest.firstChunk, build.built]);
+    const early = !build.newest.whole && newestWindow(build.newest, filter, window);
+    if (early) return result(early, false);
+  }
+  return result(orderedRows(await build.built, filter), true);
 }
 
 export async function readFacets(db: SqlDatabase, today: string): Promise<WorklistFacets> {

@@ -14,16 +14,13 @@ type Statement = keyof typeof WORKLIST_SQL;
 
 /** Parameters to explain each statement with (the lookups take one id). */
 const PARAMETERS: Record<Statement, unknown[]> = {
-  snapshotNotifications: [],
-  snapshotDecisions: [],
-  snapshotPersons: [],
-  snapshotLines: [],
+  newestNotifications: [1_000_000, 2_000],
   epoch: [],
   snapshotStamps: [],
-  changedNotifications: ['[1, 2]'],
-  changedDecisions: ['[1, 2]'],
-  changedPersons: ['[1, 2]'],
-  changedLines: ['[1, 2]'],
+  notificationsByIds: ['[1, 2]'],
+  decisionsByIds: ['[1, 2]'],
+  personsByIds: ['[1, 2]'],
+  linesByIds: ['[1, 2]'],
   row: [1],
   rowLines: [1],
   facetEntities: [],
@@ -32,20 +29,17 @@ const PARAMETERS: Record<Statement, unknown[]> = {
 
 /** Tables a statement may read whole, per engine: the rest must be reached by key or index. */
 const FULL_SCANS: Record<Statement, { sqlite: string[]; postgres: string[] }> = {
-  // The whole list: every notification, decision and person is read once (joined in memory). SQLite reads the
-  // decisions from their covering index (decision_worklist), never from their big rows.
-  snapshotNotifications: { sqlite: ['notification'], postgres: ['notification', 'geographic_entity'] },
-  snapshotDecisions: { sqlite: [], postgres: ['decision'] },
-  snapshotPersons: { sqlite: ['person'], postgres: ['person'] },
-  snapshotLines: { sqlite: ['unit_line'], postgres: ['unit_line', 'notification', 'geographic_entity', 'ror_unit'] },
+  // A full read, newest first by key, a chunk at a time; the rows of each chunk by key from the list of their ids
+  // (SQLite reads the decisions from their covering index, decision_worklist, never from their big rows).
+  newestNotifications: { sqlite: ['geographic_entity'], postgres: ['geographic_entity'] },
   // A refresh: the one-row epoch, every stamp from the index notification_list_stamp (per activated EG), then the
-  // changed rows by key from the list of their ids.
+  // changed rows as a chunk's.
   epoch: { sqlite: ['worklist_epoch'], postgres: ['worklist_epoch'] },
   snapshotStamps: { sqlite: ['geographic_entity'], postgres: ['geographic_entity'] },
-  changedNotifications: { sqlite: ['json_each', 'geographic_entity'], postgres: [] },
-  changedDecisions: { sqlite: ['json_each'], postgres: [] },
-  changedPersons: { sqlite: ['json_each'], postgres: [] },
-  changedLines: { sqlite: ['json_each'], postgres: [] },
+  notificationsByIds: { sqlite: ['json_each', 'geographic_entity'], postgres: [] },
+  decisionsByIds: { sqlite: ['json_each'], postgres: [] },
+  personsByIds: { sqlite: ['json_each'], postgres: [] },
+  linesByIds: { sqlite: ['json_each'], postgres: [] },
   row: { sqlite: [], postgres: [] },
   rowLines: { sqlite: [], postgres: [] },
   // A handful of rows: the establishments and units of one organisation.
@@ -72,11 +66,11 @@ async function plan(db: SqlDatabase, statement: Statement): Promise<string[]> {
   return db.transaction(async (tx) => {
     await tx.run('SET LOCAL enable_seqscan = off');
     // EXPLAIN does not take bound parameters for a generic plan: the lookups are explained on literal ids.
-    const [parameter] = PARAMETERS[statement];
-    const literal =
-      parameter === undefined
-        ? sql
-        : sql.replace('?', typeof parameter === 'string' ? `'${parameter}'` : `${parameter as number}`);
+    const literal = PARAMETERS[statement].reduce<string>(
+      (text, parameter) =>
+        text.replace('?', typeof parameter === 'string' ? `'${parameter}'` : `${parameter as number}`),
+      sql,
+    );
     const steps = await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${literal}`);
     return steps.map((s) => s['QUERY PLAN']);
   });
@@ -117,9 +111,15 @@ describe.each(TEST_BACKENDS)('work-list query plans (%s)', (backend) => {
   });
 
   it('reads the decisions of the snapshot from their covering index, not their rows (SQLite)', async () => {
-    const steps = (await plan(store.db, 'snapshotDecisions')).join('\n');
-    if (backend === 'sqlite') expect(steps).toMatch(/SCAN decision USING COVERING INDEX decision_worklist/);
+    const steps = (await plan(store.db, 'decisionsByIds')).join('\n');
+    if (backend === 'sqlite') expect(steps).toMatch(/SEARCH d USING COVERING INDEX decision_worklist \(id=\?\)/);
     else expect(steps).toMatch(/decision/);
+  });
+
+  it('reads a chunk of the newest notifications by key, newest first', async () => {
+    const steps = (await plan(store.db, 'newestNotifications')).join('\n');
+    if (backend === 'sqlite') expect(steps).toMatch(/SEARCH n USING INTEGER PRIMARY KEY \(rowid<\?\)/);
+    else expect(steps).toMatch(/Index Cond: \(id < 1000000\)/);
   });
 
   it('reads the stamps of a refresh from their index, never the notification rows', async () => {

@@ -4,7 +4,7 @@ import { openStore } from '../db/open-store';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
-import { listWorklist, WORKLIST_SQL, type WorklistFilter } from './worklist-queries';
+import { listWorklist, WORKLIST_SQL, worklistStatement, type WorklistFilter } from './worklist-queries';
 
 const TODAY = '2026-07-01';
 const ALL: WorklistFilter = { showTerminated: true, sort: 'recu', direction: 'asc' };
@@ -124,7 +124,7 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     const [renamed, reworked, withLine] = [before[0], before[1], before.find((r) => r.units[0])];
     const untouched = before[before.length - 1];
     if (!renamed || !reworked || !withLine || !untouched || withLine === untouched) throw new Error('seed');
-    expect(read).toContain(WORKLIST_SQL.snapshotNotifications);
+    expect(read).toContain(WORKLIST_SQL.newestNotifications);
 
     // A write that changes nothing listed (a setting): the stamps are read, no row.
     read.length = 0;
@@ -158,8 +158,12 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     }
     read.length = 0;
     const after = await rows(watched);
-    expect(read).not.toContain(WORKLIST_SQL.snapshotNotifications);
-    expect(read).toContain(WORKLIST_SQL.snapshotStamps);
+    expect(read).toEqual([
+      WORKLIST_SQL.snapshotStamps,
+      ...(['notificationsByIds', 'decisionsByIds', 'personsByIds', 'linesByIds'] as const).map((s) =>
+        worklistStatement(s, db.dialect),
+      ),
+    ]);
     expect(byId(after, renamed.id)?.givenNames).toBe('Prénom Changé');
     expect(byId(after, reworked.id)?.category).toBe('99');
     expect(byId(after, reworked.id)?.esmsStatus).toBe('40');
@@ -176,7 +180,7 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     await db.run('UPDATE geographic_entity SET name = ? WHERE finess_eg = ?', ['EG RENOMMÉ', eg]);
     read.length = 0;
     const after = await rows(watched);
-    expect(read).toContain(WORKLIST_SQL.snapshotNotifications);
+    expect(read).toContain(WORKLIST_SQL.newestNotifications);
     expect(after.filter((r) => r.finessEg === eg).every((r) => r.egName === 'EG RENOMMÉ')).toBe(true);
     expect(after).toEqual(await rebuiltFromScratch());
   });
@@ -192,5 +196,59 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     const kept = after[0] as WorklistRow;
     const tomorrow = (await listWorklist(db, ALL, '2026-07-02')).rows;
     expect(tomorrow.find((r) => r.id === kept.id)).not.toBe(kept);
+  });
+});
+
+describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) => {
+  let store: TestStore;
+  let db: SqlDatabase;
+  const NEWEST_FIRST: WorklistFilter = { showTerminated: false, sort: 'recu', direction: 'desc' };
+  const WINDOW = { offset: 0, limit: 60 };
+
+  beforeEach(async () => {
+    store = await openTestStore(backend);
+    db = store.db;
+    // More than a first chunk (2,000), so the read takes two.
+    await seedWorklist(db, { count: 2_600, today: TODAY });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('shows the first window of the newest rows before the read ends, as the finished list shows it', async () => {
+    let finished = false;
+    const first = listWorklist(db, NEWEST_FIRST, TODAY, WINDOW);
+    const dashboard = listWorklist(db, ALL, TODAY).then((r) => ((finished = true), r));
+    const early = await first;
+    expect(finished).toBe(false);
+    expect(early.complete).toBe(false);
+    expect(early.rows).toHaveLength(WINDOW.limit);
+    // The store answers other statements between the read's chunks.
+    expect(await db.value<number>('SELECT count(*) FROM notification')).toBe(2_600);
+
+    expect((await dashboard).complete).toBe(true);
+    const finishedList = await listWorklist(db, NEWEST_FIRST, TODAY, WINDOW);
+    expect(finishedList.complete).toBe(true);
+    expect(finishedList.rows).toEqual(early.rows);
+    expect(finishedList.total).toBeGreaterThan(early.total);
+    // A list in another order waits for the whole read.
+    expect((await listWorklist(db, { ...NEWEST_FIRST, direction: 'asc' }, TODAY, WINDOW)).complete).toBe(true);
+  });
+
+  it('takes in a change made during the read by a refresh once it ends, not by a second read', async () => {
+    const read: string[] = [];
+    const watched = recording(db, read);
+    const whole = listWorklist(watched, ALL, TODAY);
+    // The first chunk is in, the read goes on.
+    const early = await listWorklist(watched, NEWEST_FIRST, TODAY, WINDOW);
+    expect(early.complete).toBe(false);
+    const newestId = (early.rows[0] as WorklistRow).id;
+    await db.run(`UPDATE notification SET a_traiter = 1 - a_traiter WHERE id = ?`, [newestId]);
+    const after = listWorklist(watched, ALL, TODAY);
+    const wasMarked = (await whole).rows.find((r) => r.id === newestId)?.aTraiter;
+    expect((await after).rows.find((r) => r.id === newestId)?.aTraiter).not.toBe(wasMarked);
+    // One read of everything (two chunks), then one refresh.
+    expect(read.filter((sql) => sql === WORKLIST_SQL.newestNotifications)).toHaveLength(2);
+    expect(read.filter((sql) => sql === WORKLIST_SQL.snapshotStamps)).toHaveLength(1);
   });
 });

@@ -61,6 +61,9 @@ export function NotificationsScreen({ detail, query }: ScreenProps) {
   return <WorkList key={query ?? ''} query={query} />;
 }
 
+/** While the list is still being read (first opening of a long list), how often its window is asked again. */
+const INCOMPLETE_LIST_RETRY_MS = 250;
+
 function WorkList({ query }: { query: string | undefined }) {
   const [filter, setFilter] = useState<Filter>(() => ({
     showTerminated: false,
@@ -97,12 +100,18 @@ function WorkList({ query }: { query: string | undefined }) {
   const list = useApiQuery(
     'notifications:list',
     { ...filter, offset: windowStart, limit: WINDOW_ROWS },
-    { placeholderData: keepPreviousData, gcTime: 0 },
+    {
+      placeholderData: keepPreviousData,
+      gcTime: 0,
+      // The first read of a long list answers its newest rows first: asked again until the whole list is read.
+      refetchInterval: (q) => (q.state.data?.complete === false ? INCOMPLETE_LIST_RETRY_MS : false),
+    },
   );
   const total = list.data?.total ?? 0;
   // The rows shown are still those of earlier criteria (or window) while the search waits out its debounce or the
   // list asked for loads.
-  const updating = (searchText.trim() || undefined) !== filter.search || list.isPlaceholderData;
+  const updating =
+    (searchText.trim() || undefined) !== filter.search || list.isPlaceholderData || list.data?.complete === false;
   const onFirstRow = useCallback((firstRow: number) => setWindowStart(windowStartFor(firstRow)), []);
 
   const set = (patch: Partial<Filter>) => changeFilter((f) => ({ ...f, ...patch }));
@@ -221,10 +230,12 @@ function WorkList({ query }: { query: string | undefined }) {
       {list.isPending && <Loading />}
       {list.data && (
         <p className="muted" role="status" aria-busy={updating} data-testid="worklist-count">
+          {list.data.complete ? '' : 'Au moins '}
           {formatCount(list.data.total)} notification(s)
           {list.data.hiddenTerminated > 0 && !filter.showTerminated
             ? ` · ${formatCount(list.data.hiddenTerminated)} dossier(s) terminé(s) masqué(s)`
             : ''}
+          {list.data.complete ? '' : ' · chargement de la liste complète…'}
         </p>
       )}
       {list.data && total === 0 && <Empty>Aucune notification pour ces critères.</Empty>}
