@@ -65,8 +65,9 @@ const ROW_SQL = `
     JOIN decision d ON d.id = n.decision_id
     JOIN person p ON p.id = d.person_id`;
 
-/** Stands for a set of notification ids, written per engine by `worklistStatement`. */
+/** Stand for a set of notification ids and for the text aggregate, written per engine by `worklistStatement`. */
 const IDS = '(:ids)';
+const STRING_AGG = ':string_agg';
 
 const NOTIFICATION_SQL = `SELECT n.id, n.decision_id, n.finess_eg, g.name, n.esms_status, n.esms_status_date,
          n.a_traiter, n.a_traiter_reason, n.created_at, n.list_stamp
@@ -128,8 +129,10 @@ export const WORKLIST_SQL = {
   newestNotifications: `${NOTIFICATION_SQL} WHERE g.local_activated = 1 AND n.id < ? ORDER BY n.id DESC LIMIT ?`,
   /** A refresh: what changes many rows at once, then each listed row's stamp (index only: notification_list_stamp). */
   epoch: `SELECT value FROM worklist_epoch`,
-  snapshotStamps: `SELECT n.id, n.list_stamp FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg
-   WHERE g.local_activated = 1 ORDER BY n.id`,
+  // One text value (`id,stamp;id,stamp;…` in id order), not one row per notification: the driver takes ≈1.5 µs to
+  // hand over each row, ten times what the index scan costs (100,000 rows: ≈150 ms against ≈15 ms).
+  snapshotStamps: `SELECT ${STRING_AGG}(n.id || ',' || n.list_stamp, ';' ORDER BY n.id)
+    FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE g.local_activated = 1`,
   /** Rows by their notifications' ids (one JSON array parameter, IDS per engine): a chunk, or what a refresh reads. */
   notificationsByIds: `${NOTIFICATION_SQL} WHERE n.id IN ${IDS}`,
   decisionsByIds: `SELECT d.id, d.person_id, d.id_decision, d.id_nat_decision, d.category_code, d.decision_date,
@@ -151,7 +154,9 @@ export function worklistStatement(statement: keyof typeof WORKLIST_SQL, dialect:
     dialect === 'sqlite'
       ? '(SELECT value FROM json_each(?))'
       : '(SELECT value::bigint FROM json_array_elements_text(?::json))';
-  return WORKLIST_SQL[statement].replaceAll(IDS, ids);
+  return WORKLIST_SQL[statement]
+    .replaceAll(IDS, ids)
+    .replaceAll(STRING_AGG, dialect === 'sqlite' ? 'group_concat' : 'string_agg');
 }
 
 /** Lookups done once per label, not once per row (10,000 rows). */
@@ -467,10 +472,37 @@ function internLine(l: LineTuple, intern: Intern): void {
   t[4] = intern(t[4]) as string;
 }
 
-/** What a refresh read: every listed row's id and stamp (id order), and the rows whose stamp moved. */
+/** Every listed row's id and stamp, in id order. */
+interface Stamps {
+  readonly ids: number[];
+  readonly stamps: number[];
+}
+
+/** What a refresh read: the stamps, and the rows whose stamp moved. */
 interface RefreshRead {
-  readonly stamps: readonly (readonly [id: number, stamp: number])[];
+  readonly stamps: Stamps;
   readonly chunk: ChunkRead;
+}
+
+/** Parses `snapshotStamps`' text (`id,stamp;id,stamp;…`, digits only) in one pass over its characters. */
+export function parseStamps(text: string | null | undefined): Stamps {
+  const ids: number[] = [];
+  const stamps: number[] = [];
+  if (!text) return { ids, stamps };
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44 /* , */) {
+      ids.push(value);
+      value = 0;
+    } else if (c === 59 /* ; */) {
+      stamps.push(value);
+      value = 0;
+    } else value = value * 10 + (c - 48);
+  }
+  stamps.push(value);
+  if (ids.length !== stamps.length) throw new Error('Empreintes de la liste de travail illisibles');
+  return { ids, stamps };
 }
 
 /** Notifications with their decisions, persons and unit lines. */
@@ -508,10 +540,14 @@ function readRefresh(db: SqlDatabase, previous: BuiltRows): Promise<{ epoch: num
     async (tx) => {
       const epoch = (await tx.value<number>(WORKLIST_SQL.epoch)) ?? 0;
       if (previous.epoch !== epoch) return { epoch };
-      const stamps = await tx.tuples<[number, number]>(WORKLIST_SQL.snapshotStamps);
+      const stamps = parseStamps(await tx.value<string | null>(worklistStatement('snapshotStamps', tx.dialect)));
+      const { ids } = stamps;
       const changed: number[] = [];
-      for (const [id, stamp] of stamps) if (previous.entries[id]?.notification[STAMP] !== stamp) changed.push(id);
-      if (changed.length > Math.max(1_000, stamps.length * PARTIAL_REFRESH_SHARE)) return { epoch };
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i] as number;
+        if (previous.entries[id]?.notification[STAMP] !== stamps.stamps[i]) changed.push(id);
+      }
+      if (changed.length > Math.max(1_000, ids.length * PARTIAL_REFRESH_SHARE)) return { epoch };
       const notifications =
         changed.length === 0
           ? []
@@ -644,7 +680,7 @@ async function buildSnapshot(db: SqlDatabase, today: string, onNewest: (rows: Ne
     const entryOf = entryMaker(refresh.chunk, reusable, today, interner());
     const changed: (NotificationTuple | undefined)[] = [];
     for (const n of refresh.chunk.notifications) changed[n[0]] = n;
-    for (const [id] of refresh.stamps) {
+    for (const id of refresh.stamps.ids) {
       const n = changed[id];
       // Not read again: its stamp has not moved, its entry stands. Read again but gone meanwhile: dropped.
       const entry = n ? entryOf(n) : reusable[id];

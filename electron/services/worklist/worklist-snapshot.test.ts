@@ -4,12 +4,12 @@ import { openStore } from '../db/open-store';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
-import { listWorklist, WORKLIST_SQL, worklistStatement, type WorklistFilter } from './worklist-queries';
+import { listWorklist, parseStamps, WORKLIST_SQL, worklistStatement, type WorklistFilter } from './worklist-queries';
 
 const TODAY = '2026-07-01';
 const ALL: WorklistFilter = { showTerminated: true, sort: 'recu', direction: 'asc' };
 
-/** The database, noting the text of every statement its transactions read rows with (the snapshot's reads). */
+/** The database, noting the text of every statement its transactions read with (the snapshot's reads). */
 function recording(db: SqlDatabase, read: string[]): SqlDatabase {
   const bound = <T extends object>(target: T, prop: string | symbol): unknown => {
     const value: unknown = Reflect.get(target, prop);
@@ -24,10 +24,10 @@ function recording(db: SqlDatabase, read: string[]): SqlDatabase {
             fn(
               new Proxy(tx, {
                 get(inner, name) {
-                  if (name !== 'tuples') return bound(inner, name);
+                  if (name !== 'tuples' && name !== 'value') return bound(inner, name);
                   return (sql: string, params?: unknown[]) => {
                     read.push(sql);
-                    return inner.tuples(sql, params);
+                    return name === 'tuples' ? inner.tuples(sql, params) : inner.value(sql, params);
                   };
                 },
               }),
@@ -37,6 +37,21 @@ function recording(db: SqlDatabase, read: string[]): SqlDatabase {
     },
   });
 }
+
+describe('the stamps of a refresh, read as one text', () => {
+  it('gives each id its stamp, in the order read', () => {
+    expect(parseStamps(null)).toEqual({ ids: [], stamps: [] });
+    expect(parseStamps('7,0')).toEqual({ ids: [7], stamps: [0] });
+    expect(parseStamps('1,3;20,0;300,12;9007199254740991,1')).toEqual({
+      ids: [1, 20, 300, 9007199254740991],
+      stamps: [3, 0, 12, 1],
+    });
+  });
+
+  it('refuses a text it cannot read', () => {
+    expect(() => parseStamps('1,2;3')).toThrow(/illisibles/);
+  });
+});
 
 describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) => {
   let store: TestStore;
@@ -130,7 +145,7 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     read.length = 0;
     await db.run(`INSERT INTO setting (key, value) VALUES ('test.rien', '1')`);
     expect(await rows(watched)).toEqual(before);
-    expect(read).toEqual([WORKLIST_SQL.snapshotStamps]);
+    expect(read).toEqual([WORKLIST_SQL.epoch, worklistStatement('snapshotStamps', db.dialect)]);
 
     // Another connection (as the sync worker) changes a person, a decision, a unit line and a notification's status.
     const writer = await openStore(store.location);
@@ -159,8 +174,8 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     read.length = 0;
     const after = await rows(watched);
     expect(read).toEqual([
-      WORKLIST_SQL.snapshotStamps,
-      ...(['notificationsByIds', 'decisionsByIds', 'personsByIds', 'linesByIds'] as const).map((s) =>
+      WORKLIST_SQL.epoch,
+      ...(['snapshotStamps', 'notificationsByIds', 'decisionsByIds', 'personsByIds', 'linesByIds'] as const).map((s) =>
         worklistStatement(s, db.dialect),
       ),
     ]);
@@ -249,6 +264,6 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
     expect((await after).rows.find((r) => r.id === newestId)?.aTraiter).not.toBe(wasMarked);
     // One read of everything (two chunks), then one refresh.
     expect(read.filter((sql) => sql === WORKLIST_SQL.newestNotifications)).toHaveLength(2);
-    expect(read.filter((sql) => sql === WORKLIST_SQL.snapshotStamps)).toHaveLength(1);
+    expect(read.filter((sql) => sql === worklistStatement('snapshotStamps', db.dialect))).toHaveLength(1);
   });
 });
