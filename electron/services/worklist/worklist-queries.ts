@@ -129,9 +129,10 @@ export const WORKLIST_SQL = {
   newestNotifications: `${NOTIFICATION_SQL} WHERE g.local_activated = 1 AND n.id < ? ORDER BY n.id DESC LIMIT ?`,
   /** A refresh: what changes many rows at once, then each listed row's stamp (index only: notification_list_stamp). */
   epoch: `SELECT value FROM worklist_epoch`,
-  // One text value (`id,stamp;id,stamp;…` in id order), not one row per notification: the driver takes ≈1.5 µs to
-  // hand over each row, ten times what the index scan costs (100,000 rows: ≈150 ms against ≈15 ms).
-  snapshotStamps: `SELECT ${STRING_AGG}(n.id || ',' || n.list_stamp, ';' ORDER BY n.id)
+  // One text value (`id,stamp;id,stamp;…`), not one row per notification: the driver takes ≈1.5 µs to hand over
+  // each row, ten times what the index scan costs (100,000 rows: ≈150 ms against ≈15 ms). In index order (by EG):
+  // ordering by id in SQL would sort in a temporary B-tree, slower than sorting the ids in memory.
+  snapshotStamps: `SELECT ${STRING_AGG}(n.id || ',' || n.list_stamp, ';')
     FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE g.local_activated = 1`,
   /** Rows by their notifications' ids (one JSON array parameter, IDS per engine): a chunk, or what a refresh reads. */
   notificationsByIds: `${NOTIFICATION_SQL} WHERE n.id IN ${IDS}`,
@@ -472,15 +473,15 @@ function internLine(l: LineTuple, intern: Intern): void {
   t[4] = intern(t[4]) as string;
 }
 
-/** Every listed row's id and stamp, in id order. */
+/** Every listed row's id and stamp, as read. */
 interface Stamps {
   readonly ids: number[];
   readonly stamps: number[];
 }
 
-/** What a refresh read: the stamps, and the rows whose stamp moved. */
+/** What a refresh read: the listed ids (in id order), and the rows whose stamp moved. */
 interface RefreshRead {
-  readonly stamps: Stamps;
+  readonly listed: Float64Array;
   readonly chunk: ChunkRead;
 }
 
@@ -554,7 +555,9 @@ function readRefresh(db: SqlDatabase, previous: BuiltRows): Promise<{ epoch: num
           : await tx.tuples<NotificationTuple>(worklistStatement('notificationsByIds', tx.dialect), [
               JSON.stringify(changed),
             ]);
-      return { epoch, refresh: { stamps, chunk: await readRowsOf(tx, notifications) } };
+      // A typed array sorts numbers in place, without a comparison function: ≈10 ms for 100,000 ids.
+      const listed = Float64Array.from(ids).sort();
+      return { epoch, refresh: { listed, chunk: await readRowsOf(tx, notifications) } };
     },
     { readOnly: true },
   );
@@ -680,7 +683,7 @@ async function buildSnapshot(db: SqlDatabase, today: string, onNewest: (rows: Ne
     const entryOf = entryMaker(refresh.chunk, reusable, today, interner());
     const changed: (NotificationTuple | undefined)[] = [];
     for (const n of refresh.chunk.notifications) changed[n[0]] = n;
-    for (const id of refresh.stamps.ids) {
+    for (const id of refresh.listed) {
       const n = changed[id];
       // Not read again: its stamp has not moved, its entry stands. Read again but gone meanwhile: dropped.
       const entry = n ? entryOf(n) : reusable[id];
