@@ -219,6 +219,12 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
   let db: SqlDatabase;
   const NEWEST_FIRST: WorklistFilter = { showTerminated: false, sort: 'recu', direction: 'desc' };
   const WINDOW = { offset: 0, limit: 60 };
+  // SQLite's statements run within the same turn of the event loop, so there the first window is certain to be
+  // answered between the read's chunks; on PostgreSQL each statement is a round trip and a loaded machine may let the
+  // whole read end first. The answer must be the same either way.
+  const answeredEarly = (complete: boolean) => {
+    if (backend === 'sqlite') expect(complete).toBe(false);
+  };
 
   beforeEach(async () => {
     store = await openTestStore(backend);
@@ -235,8 +241,8 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
     const first = listWorklist(db, NEWEST_FIRST, TODAY, WINDOW);
     const dashboard = listWorklist(db, ALL, TODAY).then((r) => ((finished = true), r));
     const early = await first;
-    expect(finished).toBe(false);
-    expect(early.complete).toBe(false);
+    answeredEarly(early.complete);
+    if (!early.complete) expect(finished).toBe(false);
     expect(early.rows).toHaveLength(WINDOW.limit);
     // The store answers other statements between the read's chunks.
     expect(await db.value<number>('SELECT count(*) FROM notification')).toBe(2_600);
@@ -245,7 +251,7 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
     const finishedList = await listWorklist(db, NEWEST_FIRST, TODAY, WINDOW);
     expect(finishedList.complete).toBe(true);
     expect(finishedList.rows).toEqual(early.rows);
-    expect(finishedList.total).toBeGreaterThan(early.total);
+    if (!early.complete) expect(finishedList.total).toBeGreaterThan(early.total);
     // A list in another order waits for the whole read.
     expect((await listWorklist(db, { ...NEWEST_FIRST, direction: 'asc' }, TODAY, WINDOW)).complete).toBe(true);
   });
@@ -256,7 +262,7 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
     const whole = listWorklist(watched, ALL, TODAY);
     // The first chunk is in, the read goes on.
     const early = await listWorklist(watched, NEWEST_FIRST, TODAY, WINDOW);
-    expect(early.complete).toBe(false);
+    answeredEarly(early.complete);
     const newestId = (early.rows[0] as WorklistRow).id;
     await db.run(`UPDATE notification SET a_traiter = 1 - a_traiter WHERE id = ?`, [newestId]);
     const after = listWorklist(watched, ALL, TODAY);

@@ -22,7 +22,15 @@ export const migration: PostgresMigration = {
   version: 9,
   name: '0009-worklist-list-stamp',
   sql: (s) => {
-    const definer = `LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${s}, pg_temp`;
+    /** A trigger function run as the owner (who sees every row), after the row's write. */
+    const ownerFunction = (name: string, body: string) => `
+    CREATE FUNCTION ${s}.${name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${s}, pg_temp
+    AS $fn$
+    BEGIN
+      ${body}
+      RETURN NULL;
+    END
+    $fn$;`;
     const stamp = (where: string) => `UPDATE ${s}.notification SET list_stamp = list_stamp + 1 WHERE ${where};`;
     return `
     ALTER TABLE notification ADD COLUMN list_stamp bigint NOT NULL DEFAULT 0;
@@ -40,42 +48,28 @@ export const migration: PostgresMigration = {
     CREATE TRIGGER notification_listed_update BEFORE UPDATE ON notification
       FOR EACH ROW WHEN (${changed(NOTIFICATION_LISTED)}) EXECUTE FUNCTION ${s}.stamp_listed_notification();
 
-    CREATE FUNCTION ${s}.stamp_unit_line_notification() RETURNS trigger ${definer} AS $fn$
-    BEGIN
-      IF TG_OP IN ('UPDATE', 'DELETE') THEN ${stamp('id = OLD.notification_id')} END IF;
-      IF TG_OP IN ('UPDATE', 'INSERT') THEN ${stamp('id = NEW.notification_id')} END IF;
-      RETURN NULL;
-    END
-    $fn$;
+    ${ownerFunction(
+      'stamp_unit_line_notification',
+      `IF TG_OP IN ('UPDATE', 'DELETE') THEN ${stamp('id = OLD.notification_id')} END IF;
+IF TG_OP IN ('UPDATE', 'INSERT') THEN ${stamp('id = NEW.notification_id')} END IF;`,
+    )}
     CREATE TRIGGER unit_line_listed_insert_delete AFTER INSERT OR DELETE ON unit_line
       FOR EACH ROW EXECUTE FUNCTION ${s}.stamp_unit_line_notification();
     CREATE TRIGGER unit_line_listed_update AFTER UPDATE ON unit_line
       FOR EACH ROW WHEN (${changed(UNIT_LINE_LISTED)}) EXECUTE FUNCTION ${s}.stamp_unit_line_notification();
 
-    CREATE FUNCTION ${s}.stamp_decision_notifications() RETURNS trigger ${definer} AS $fn$
-    BEGIN
-      ${stamp('decision_id = NEW.id')}
-      RETURN NULL;
-    END
-    $fn$;
+    ${ownerFunction('stamp_decision_notifications', stamp('decision_id = NEW.id'))}
     CREATE TRIGGER decision_listed_update AFTER UPDATE ON decision
       FOR EACH ROW WHEN (${changed(DECISION_LISTED)}) EXECUTE FUNCTION ${s}.stamp_decision_notifications();
 
-    CREATE FUNCTION ${s}.stamp_person_notifications() RETURNS trigger ${definer} AS $fn$
-    BEGIN
-      ${stamp(`decision_id IN (SELECT id FROM ${s}.decision WHERE person_id = NEW.id)`)}
-      RETURN NULL;
-    END
-    $fn$;
+    ${ownerFunction(
+      'stamp_person_notifications',
+      stamp(`decision_id IN (SELECT id FROM ${s}.decision WHERE person_id = NEW.id)`),
+    )}
     CREATE TRIGGER person_listed_update AFTER UPDATE ON person
       FOR EACH ROW WHEN (${changed(PERSON_LISTED)}) EXECUTE FUNCTION ${s}.stamp_person_notifications();
 
-    CREATE FUNCTION ${s}.bump_worklist_epoch() RETURNS trigger ${definer} AS $fn$
-    BEGIN
-      UPDATE ${s}.worklist_epoch SET value = value + 1;
-      RETURN NULL;
-    END
-    $fn$;
+    ${ownerFunction('bump_worklist_epoch', `UPDATE ${s}.worklist_epoch SET value = value + 1;`)}
     CREATE TRIGGER notification_listed_delete AFTER DELETE ON notification
       FOR EACH ROW EXECUTE FUNCTION ${s}.bump_worklist_epoch();
     CREATE TRIGGER geographic_entity_listed_insert_delete AFTER INSERT OR DELETE ON geographic_entity
