@@ -476,7 +476,7 @@ const WorkRow = memo(
           <CopyableId label="N° individu MDPH" value={row.mdphIndividualId} />
           <CopyableId label="N° de décision" value={row.idDecision} />
         </div>
-        <div role="cell">
+        <div role="cell" className="validity-cell">
           <ValidityBadge state={row.validity} end={row.validityEnd} />
         </div>
         <div role="cell" className="clip" title={row.esmsStatusLabel}>
