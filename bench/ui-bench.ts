@@ -34,6 +34,9 @@ const SEARCHES = 12;
 const VALUES_PER_SELECT = 3;
 /** Notifications another process changes for the "after a small change" measure (a sync's few new statuses). */
 const SMALL_CHANGE = 20;
+/** The scroll measure's safety cap: it stops after this many frames or this long, whichever comes first. */
+const MAX_SCROLL_FRAMES = 6000;
+const MAX_SCROLL_MS = 120_000;
 
 const round = (n: number) => Math.round(n * 10) / 10;
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
@@ -231,20 +234,32 @@ async function main(): Promise<void> {
     const searches = await measureSearches(page);
     console.log(`filtres : ${filters.length} changements, recherches : ${searches.length}`);
 
+    // Safety cap: at most MAX_SCROLL_FRAMES frames or MAX_SCROLL_MS, whichever comes first (a frame cap alone let a
+    // 100,000-row list, 43,000 frames long, scroll 6,000 frames of 30 ms and more on a busy machine: minutes); a
+    // list that stops scrolling before its end also ends the loop.
     const frames = await page.evaluate<number[]>(`new Promise((resolve) => {
       const el = document.querySelector('[data-testid="worklist-scroll"]');
       const deltas = [];
-      let last = performance.now();
+      const start = performance.now();
+      let last = start;
+      let stuck = 0;
       const step = () => {
         const now = performance.now();
         deltas.push(now - last);
         last = now;
+        const before = el.scrollTop;
         el.scrollTop += 120;
-        if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1 || deltas.length > 6000) resolve(deltas.slice(2));
-        else requestAnimationFrame(step);
+        stuck = el.scrollTop === before ? stuck + 1 : 0;
+        const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+        if (atEnd || stuck > 10 || deltas.length >= ${MAX_SCROLL_FRAMES} || now - start >= ${MAX_SCROLL_MS}) {
+          resolve(deltas.slice(2));
+        } else requestAnimationFrame(step);
       };
       requestAnimationFrame(step);
+      // Should the page stop painting altogether (no animation frame comes), what was measured is still returned.
+      setTimeout(() => resolve(deltas.slice(2)), ${MAX_SCROLL_MS + 5000});
     })`);
+    if (frames.length + 2 >= MAX_SCROLL_FRAMES) console.log(`défilement arrêté après ${MAX_SCROLL_FRAMES} images`);
     // Chromium is this process's child; its renderers are its own children.
     const renderers = processTree(process.pid).filter((p) => p.cmdline.includes('--type=renderer'));
     const rendererRss = renderers.reduce((sum, p) => sum + processPssBytes(p.pid), 0);

@@ -11,7 +11,13 @@ import {
 import { keepPreviousData } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RequestOf } from '@shared/ipc/contract';
-import type { UnitLineSummary, WorklistResult, WorklistRow, WorklistSortField } from '@shared/domain/worklist';
+import type {
+  UnitLineSummary,
+  WorklistFacets,
+  WorklistResult,
+  WorklistRow,
+  WorklistSortField,
+} from '@shared/domain/worklist';
 import { STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
 import { useApiQuery } from '../api/use-api';
 import type { ScreenProps } from '../app/screen-props';
@@ -114,9 +120,16 @@ function WorkList({ query }: { query: string | undefined }) {
     (searchText.trim() || undefined) !== filter.search || list.isPlaceholderData || list.data?.complete === false;
   const onFirstRow = useCallback((firstRow: number) => setWindowStart(windowStartFor(firstRow)), []);
 
-  const set = (patch: Partial<Filter>) => changeFilter((f) => ({ ...f, ...patch }));
-  const sortBy = (field: WorklistSortField) =>
-    set({ sort: field, direction: filter.sort === field && filter.direction === 'asc' ? 'desc' : 'asc' });
+  const set = useCallback((patch: Partial<Filter>) => changeFilter((f) => ({ ...f, ...patch })), [changeFilter]);
+  const sortBy = useCallback(
+    (field: WorklistSortField) =>
+      changeFilter((f) => ({
+        ...f,
+        sort: field,
+        direction: f.sort === field && f.direction === 'asc' ? 'desc' : 'asc',
+      })),
+    [changeFilter],
+  );
 
   const move = (to: number) => {
     const next = Math.max(0, Math.min(total - 1, to));
@@ -163,65 +176,14 @@ function WorkList({ query }: { query: string | undefined }) {
       <ScreenTitle description="Les notifications de décisions d’orientation reçues de ViaTrajectoire pour vos établissements activés.">
         Notifications
       </ScreenTitle>
-      <div className="filters" role="search">
-        <label>
-          Rechercher
-          <input
-            ref={searchRef}
-            type="search"
-            value={searchText}
-            placeholder="Nom, n° individu MDPH, n° de décision"
-            onChange={(e) => setSearchText(e.target.value)}
-            data-testid="worklist-search"
-          />
-        </label>
-        <EntityFilter facets={facets.data} value={filter.finessEg} onChange={(finessEg) => set({ finessEg })} />
-        <UnitFilter facets={facets.data} value={filter.unitId} onChange={(unitId) => set({ unitId })} />
-        <CodeListFilter
-          label="Statut ESMS"
-          concepts={STATUT_ESMS.concepts}
-          value={filter.esmsStatus}
-          onChange={(esmsStatus) => set({ esmsStatus })}
-        />
-        <CodeListFilter
-          label="Statut unité"
-          concepts={STATUT_UNITE.concepts}
-          value={filter.unitStatus}
-          onChange={(unitStatus) => set({ unitStatus })}
-        />
-        <CategoryFilter facets={facets.data} value={filter.category} onChange={(category) => set({ category })} />
-        <label>
-          Validité
-          <select
-            value={filter.validity ?? ''}
-            onChange={(e) => set({ validity: (e.target.value || undefined) as Filter['validity'] })}
-          >
-            <option value="">Toutes</option>
-            <option value="valide">Plus de 3 mois</option>
-            <option value="bientot">Moins de 3 mois</option>
-            <option value="expiree">Expirée</option>
-            <option value="inconnue">Non précisée</option>
-          </select>
-        </label>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={filter.aTraiter === true}
-            onChange={(e) => set({ aTraiter: e.target.checked ? true : undefined })}
-            data-testid="filter-a-traiter"
-          />
-          À traiter (non lues comprises)
-        </label>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={filter.showTerminated === true}
-            onChange={(e) => set({ showTerminated: e.target.checked })}
-            data-testid="show-terminated"
-          />
-          Afficher les dossiers terminés
-        </label>
-      </div>
+      <WorkListFilters
+        filter={filter}
+        facets={facets.data}
+        searchText={searchText}
+        onSearchText={setSearchText}
+        searchRef={searchRef}
+        onChange={set}
+      />
       <p className="muted shortcuts" id="worklist-help">
         Raccourcis : <kbd>/</kbd> rechercher, <kbd>↑</kbd> <kbd>↓</kbd> se déplacer, <kbd>Entrée</kbd> ouvrir,{' '}
         <kbd>a</kbd> à traiter, <kbd>t</kbd> dossiers terminés.
@@ -249,38 +211,120 @@ function WorkList({ query }: { query: string | undefined }) {
           aria-describedby="worklist-help"
           data-testid="worklist"
         >
-          <div role="rowgroup">
-            <div className="vtable-row vtable-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
-              {COLUMNS.map((c) => (
-                <div
-                  key={c.key}
-                  role="columnheader"
-                  aria-sort={
-                    c.sort && filter.sort === c.sort
-                      ? filter.direction === 'asc'
-                        ? 'ascending'
-                        : 'descending'
-                      : undefined
-                  }
-                >
-                  {c.sort ? (
-                    <button type="button" className="link-button" onClick={() => c.sort && sortBy(c.sort)}>
-                      {c.label}
-                      {filter.sort === c.sort ? (filter.direction === 'asc' ? ' ▲' : ' ▼') : ''}
-                    </button>
-                  ) : (
-                    c.label
-                  )}
-                </div>
-              ))}
-            </div>
-          </div>
+          <ListHeader sort={filter.sort} direction={filter.direction} onSort={sortBy} />
           <VirtualRows ref={rowsRef} list={list.data} active={active} onActivate={setActive} onFirstRow={onFirstRow} />
         </div>
       )}
     </div>
   );
 }
+
+/**
+ * The filters bar: renders again only when the criteria, the facets or the search text change (not as the list
+ * scrolls and its windows load).
+ */
+const WorkListFilters = memo(function WorkListFilters(props: {
+  filter: Filter;
+  facets: WorklistFacets | undefined;
+  searchText: string;
+  onSearchText: (text: string) => void;
+  searchRef: Ref<HTMLInputElement>;
+  onChange: (patch: Partial<Filter>) => void;
+}) {
+  const { filter, facets, searchText, onSearchText, searchRef, onChange } = props;
+  return (
+    <div className="filters" role="search">
+      <label>
+        Rechercher
+        <input
+          ref={searchRef}
+          type="search"
+          value={searchText}
+          placeholder="Nom, n° individu MDPH, n° de décision"
+          onChange={(e) => onSearchText(e.target.value)}
+          data-testid="worklist-search"
+        />
+      </label>
+      <EntityFilter facets={facets} value={filter.finessEg} onChange={(finessEg) => onChange({ finessEg })} />
+      <UnitFilter facets={facets} value={filter.unitId} onChange={(unitId) => onChange({ unitId })} />
+      <CodeListFilter
+        label="Statut ESMS"
+        concepts={STATUT_ESMS.concepts}
+        value={filter.esmsStatus}
+        onChange={(esmsStatus) => onChange({ esmsStatus })}
+      />
+      <CodeListFilter
+        label="Statut unité"
+        concepts={STATUT_UNITE.concepts}
+        value={filter.unitStatus}
+        onChange={(unitStatus) => onChange({ unitStatus })}
+      />
+      <CategoryFilter facets={facets} value={filter.category} onChange={(category) => onChange({ category })} />
+      <label>
+        Validité
+        <select
+          value={filter.validity ?? ''}
+          onChange={(e) => onChange({ validity: (e.target.value || undefined) as Filter['validity'] })}
+        >
+          <option value="">Toutes</option>
+          <option value="valide">Plus de 3 mois</option>
+          <option value="bientot">Moins de 3 mois</option>
+          <option value="expiree">Expirée</option>
+          <option value="inconnue">Non précisée</option>
+        </select>
+      </label>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={filter.aTraiter === true}
+          onChange={(e) => onChange({ aTraiter: e.target.checked ? true : undefined })}
+          data-testid="filter-a-traiter"
+        />
+        À traiter (non lues comprises)
+      </label>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={filter.showTerminated === true}
+          onChange={(e) => onChange({ showTerminated: e.target.checked })}
+          data-testid="show-terminated"
+        />
+        Afficher les dossiers terminés
+      </label>
+    </div>
+  );
+});
+
+/** The column headers, sort buttons included: render again only when the sort changes. */
+const ListHeader = memo(function ListHeader(props: {
+  sort: WorklistSortField | undefined;
+  direction: Filter['direction'];
+  onSort: (field: WorklistSortField) => void;
+}) {
+  const { sort, direction, onSort } = props;
+  return (
+    <div role="rowgroup">
+      <div className="vtable-row vtable-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
+        {COLUMNS.map((c) => (
+          <div
+            key={c.key}
+            role="columnheader"
+            aria-sort={c.sort && sort === c.sort ? (direction === 'asc' ? 'ascending' : 'descending') : undefined}
+          >
+            {c.sort ? (
+              <button type="button" className="link-button" onClick={() => c.sort && onSort(c.sort)}>
+                {c.label}
+                {sort === c.sort ? (direction === 'asc' ? ' ▲' : ' ▼') : ''}
+              </button>
+            ) : (
+              c.label
+            )}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+});
 
 /** The row at `index` of the whole list, if the window received holds it. */
 function rowAt(list: WorklistResult, index: number): WorklistRow | undefined {
@@ -312,7 +356,7 @@ function VirtualRows(props: {
     count: list.total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 8,
+    overscan: 3,
   });
   useImperativeHandle(
     props.ref,
@@ -443,7 +487,7 @@ const WorkRow = memo(
           <CopyableId label="N° individu MDPH" value={row.mdphIndividualId} />
           <CopyableId label="N° de décision" value={row.idDecision} />
         </div>
-        <div role="cell">
+        <div role="cell" className="validity-cell">
           <ValidityBadge state={row.validity} end={row.validityEnd} />
         </div>
         <div role="cell" className="clip" title={row.esmsStatusLabel}>
