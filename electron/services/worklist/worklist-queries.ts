@@ -382,28 +382,31 @@ async function currentBuild(db: SqlDatabase, today: string): Promise<SnapshotBui
   const key = `${await db.changeToken()}|${today}`;
   const cached = snapshots.get(db);
   if (cached?.key === key) return cached;
-  const running = cached && !cached.done ? cached : undefined;
-  let newest: NewestRows | undefined = running?.newest;
-  const start = () => buildSnapshot(db, today, (rows) => (newest = rows));
-  // After the build in progress, so this one refreshes from it instead of reading everything a second time.
-  const built = running ? running.built.then(start, start) : start();
+  // A build in progress: this one starts after it and refreshes from it instead of reading everything a second time;
+  // until it has its own, it shows the newest rows that build reads (released once it ends, so builds never chain
+  // up in memory).
+  let upstream = cached && !cached.done ? cached : undefined;
+  let own: NewestRows | undefined;
+  const start = () => buildSnapshot(db, today, (rows) => (own = rows));
+  const built = upstream ? upstream.built.then(start, start) : start();
   const build: SnapshotBuild = {
     key,
     built,
     get newest() {
-      return newest;
+      return own ?? upstream?.newest;
     },
     done: false,
   };
   snapshots.set(db, build);
-  built.then(
-    () => (build.done = true),
-    () => {
-      build.done = true;
-      // A failed build is not kept: the next call reads again.
-      if (snapshots.get(db) === build) snapshots.delete(db);
-    },
-  );
+  const settled = () => {
+    build.done = true;
+    upstream = undefined;
+  };
+  built.then(settled, () => {
+    settled();
+    // A failed build is not kept: the next call reads again.
+    if (snapshots.get(db) === build) snapshots.delete(db);
+  });
   return build;
 }
 
@@ -860,9 +863,10 @@ export async function listWorklist(
       elapsedMs: Math.round(performance.now() - started),
     };
   };
-  if (window && filter.sort === 'recu' && filter.direction === 'desc' && build.newest && !build.done) {
-    await Promise.race([build.newest.firstChunk, build.built]);
-    const early = !build.newest.whole && newestWindow(build.newest, filter, window);
+  const newest = build.newest;
+  if (window && filter.sort === 'recu' && filter.direction === 'desc' && newest && !build.done) {
+    await Promise.race([newest.firstChunk, build.built]);
+    const early = !newest.whole && newestWindow(newest, filter, window);
     if (early) return result(early, false);
   }
   return result(orderedRows(await build.built, filter), true);
