@@ -65,6 +65,17 @@ const ROW_SQL = `
     JOIN decision d ON d.id = n.decision_id
     JOIN person p ON p.id = d.person_id`;
 
+/** Stands for the set of ids a refresh reads again, written per engine by `worklistStatement`. */
+const CHANGED_IDS = '(:changed_ids)';
+
+const NOTIFICATION_SQL = `SELECT n.id, n.decision_id, n.finess_eg, g.name, n.esms_status, n.esms_status_date,
+         n.a_traiter, n.a_traiter_reason, n.created_at, n.list_stamp
+    FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg`;
+const DECISION_SQL = `SELECT id, person_id, id_decision, id_nat_decision, category_code, decision_date, validity_start,
+         validity_end FROM decision`;
+const PERSON_SQL = `SELECT id, family_name, used_family_name, given_names, birth_date, mdph_oid, mdph_individual_id
+    FROM person`;
+
 const LINE_SQL = `
   SELECT u.notification_id, u.ror_unit_id, r.name, u.status, u.status_date
     FROM unit_line u JOIN ror_unit r ON r.id = u.ror_unit_id`;
@@ -80,6 +91,8 @@ type NotificationTuple = readonly [
   aTraiter: number,
   aTraiterReason: string | null,
   createdAt: string,
+  /** Moves with every write to what the row shows (migration 0010): what a refresh compares. */
+  listStamp: number,
 ];
 /** A decision's columns the list shows (`snapshotDecisions`). */
 type DecisionTuple = readonly [
@@ -115,22 +128,37 @@ type LineTuple = readonly [notificationId: number, rorUnitId: number, name: stri
  * few short columns; read apart, the decisions come from the covering index `decision_worklist` (migration 0009).
  */
 export const WORKLIST_SQL = {
-  snapshotNotifications: `SELECT n.id, n.decision_id, n.finess_eg, g.name, n.esms_status, n.esms_status_date, n.a_traiter,
-         n.a_traiter_reason, n.created_at
-    FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg
-   WHERE g.local_activated = 1 ORDER BY n.id`,
-  snapshotDecisions: `SELECT id, person_id, id_decision, id_nat_decision, category_code, decision_date, validity_start,
-         validity_end FROM decision`,
-  snapshotPersons: `SELECT id, family_name, used_family_name, given_names, birth_date, mdph_oid, mdph_individual_id
-    FROM person`,
+  snapshotNotifications: `${NOTIFICATION_SQL} WHERE g.local_activated = 1 ORDER BY n.id`,
+  snapshotDecisions: `${DECISION_SQL}`,
+  snapshotPersons: `${PERSON_SQL}`,
   snapshotLines: `${LINE_SQL} JOIN notification n ON n.id = u.notification_id
          JOIN geographic_entity g ON g.finess_eg = n.finess_eg WHERE g.local_activated = 1 ORDER BY u.id`,
+  /** A refresh: what changes many rows at once, then each listed row's stamp (index only: notification_list_stamp). */
+  epoch: `SELECT value FROM worklist_epoch`,
+  snapshotStamps: `SELECT n.id, n.list_stamp FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg
+   WHERE g.local_activated = 1 ORDER BY n.id`,
+  /** The rows whose stamp moved, by their ids (one JSON array parameter, CHANGED_IDS per engine). */
+  changedNotifications: `${NOTIFICATION_SQL} WHERE n.id IN ${CHANGED_IDS}`,
+  changedDecisions: `${DECISION_SQL} WHERE id IN (SELECT decision_id FROM notification WHERE id IN ${CHANGED_IDS})`,
+  changedPersons: `SELECT p.id, p.family_name, p.used_family_name, p.given_names, p.birth_date, p.mdph_oid,
+         p.mdph_individual_id FROM notification n JOIN decision d ON d.id = n.decision_id JOIN person p ON p.id = d.person_id
+   WHERE n.id IN ${CHANGED_IDS}`,
+  changedLines: `${LINE_SQL} WHERE u.notification_id IN ${CHANGED_IDS} ORDER BY u.id`,
   row: `${ROW_SQL} WHERE n.id = ?`,
   rowLines: `${LINE_SQL} WHERE u.notification_id = ? ORDER BY u.id`,
   facetEntities: `SELECT finess_eg AS "finessEg", name FROM geographic_entity WHERE local_activated = 1 ORDER BY name, finess_eg`,
   facetUnits: `SELECT r.id, r.name, r.finess_eg AS "finessEg" FROM ror_unit r
        JOIN geographic_entity g ON g.finess_eg = r.finess_eg WHERE g.local_activated = 1 ORDER BY r.name, r.id`,
 } as const;
+
+/** A work-list statement as the engine runs it: the changed ids come as one JSON array of integers. */
+export function worklistStatement(statement: keyof typeof WORKLIST_SQL, dialect: SqlDatabase['dialect']): string {
+  const ids =
+    dialect === 'sqlite'
+      ? '(SELECT value FROM json_each(?))'
+      : '(SELECT value::bigint FROM json_array_elements_text(?::json))';
+  return WORKLIST_SQL[statement].replaceAll(CHANGED_IDS, ids);
+}
 
 /** Lookups done once per label, not once per row (10,000 rows). */
 const MDPH_LABELS = new Map(MDPH_LIST.map((m) => [m.oid, m.label]));
@@ -238,7 +266,18 @@ export async function readWorklistRow(db: SqlExecutor, id: number, today: string
   if (!r) throw new AppError('NOT_FOUND', 'Cette notification est introuvable.');
   const lines = await db.tuples<LineTuple>(WORKLIST_SQL.rowLines, [id]);
   return toRow(
-    [r.id, 0, r.finess_eg, r.eg_name, r.esms_status, r.esms_status_date, r.a_traiter, r.a_traiter_reason, r.created_at],
+    [
+      r.id,
+      0,
+      r.finess_eg,
+      r.eg_name,
+      r.esms_status,
+      r.esms_status_date,
+      r.a_traiter,
+      r.a_traiter_reason,
+      r.created_at,
+      0,
+    ],
     [0, 0, r.id_decision, r.id_nat_decision, r.category_code, r.decision_date, r.validity_start, r.validity_end],
     [0, r.family_name, r.used_family_name, r.given_names, r.birth_date, r.mdph_oid, r.mdph_individual_id],
     unitSummaries(lines),
@@ -289,6 +328,8 @@ interface SnapshotEntry {
 /** The rows of the last completed build, by notification id, and the day they were computed for. */
 interface BuiltRows {
   readonly today: string;
+  /** `worklist_epoch` when they were read: a refresh under another epoch reads everything again. */
+  readonly epoch: number;
   /** By notification id. */
   readonly entries: readonly (SnapshotEntry | undefined)[];
 }
@@ -298,10 +339,13 @@ interface BuiltRows {
  * change, the sync worker's included) or the day did. Filters and sorts then run in memory. The build in progress
  * is shared, so the list and its facets asked together read the store once.
  *
- * A refresh is incremental: the rows are read again (one pass, exact on both engines whatever the writers' clocks),
- * but only those whose columns or unit lines differ from the last build are derived again (labels, validity, masking
- * state, search text); the others keep their row object. Rows gone from the store (deleted, EG deactivated) drop
- * out, new ones come in. A new day derives every row again (validity and masking depend on it).
+ * A refresh reads in proportion to what changed: every write to what a row shows moves its notification's
+ * `list_stamp` (triggers, migration 0010 / PostgreSQL 0009, whoever writes), so a refresh scans the stamps (an index,
+ * a few bytes per row) and reads again only the rows whose stamp moved or that are new; the others keep their row
+ * object. Rows gone from the list (EG deactivated, row not visible any more) drop out. What changes many rows or
+ * removes one (a delete, an EG or unit renamed, an EG (de)activated) moves `worklist_epoch`, and so does nothing
+ * else: the refresh then reads everything, as does one that finds too many stamps moved, and a new day (validity and
+ * masking depend on it) derives every row again. A full read still reuses the entries whose tuples are unchanged.
  */
 const snapshots = new WeakMap<SqlDatabase, { readonly key: string; readonly built: Promise<Snapshot> }>();
 const lastBuilt = new WeakMap<SqlDatabase, BuiltRows>();
@@ -382,16 +426,59 @@ function internLine(l: LineTuple, intern: Intern): void {
   t[4] = intern(t[4]) as string;
 }
 
-async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
-  const read = await db.transaction(
-    async (tx) => ({
-      notifications: await tx.tuples<NotificationTuple>(WORKLIST_SQL.snapshotNotifications),
-      decisions: await tx.tuples<DecisionTuple>(WORKLIST_SQL.snapshotDecisions),
-      persons: await tx.tuples<PersonTuple>(WORKLIST_SQL.snapshotPersons),
-      lines: await tx.tuples<LineTuple>(WORKLIST_SQL.snapshotLines),
-    }),
+/** What a build read: everything, or the stamps and the rows whose stamp moved since the last build. */
+interface SnapshotRead {
+  readonly epoch: number;
+  /** Every listed row's id and stamp, in id order, when only the changed rows were read. */
+  readonly stamps?: readonly (readonly [id: number, stamp: number])[];
+  readonly notifications: NotificationTuple[];
+  readonly decisions: DecisionTuple[];
+  readonly persons: PersonTuple[];
+  readonly lines: LineTuple[];
+}
+
+/** Beyond this share of moved stamps a refresh reads everything: one pass costs less than that many lookups. */
+const PARTIAL_REFRESH_SHARE = 0.25;
+const STAMP = 9;
+
+function readSnapshot(db: SqlDatabase, previous: BuiltRows | undefined, today: string): Promise<SnapshotRead> {
+  return db.transaction(
+    async (tx) => {
+      const epoch = (await tx.value<number>(WORKLIST_SQL.epoch)) ?? 0;
+      if (previous?.today === today && previous.epoch === epoch) {
+        const stamps = await tx.tuples<[number, number]>(WORKLIST_SQL.snapshotStamps);
+        const changed: number[] = [];
+        for (const [id, stamp] of stamps) if (previous.entries[id]?.notification[STAMP] !== stamp) changed.push(id);
+        if (changed.length <= Math.max(1_000, stamps.length * PARTIAL_REFRESH_SHARE)) {
+          const read = async <T extends readonly unknown[]>(statement: keyof typeof WORKLIST_SQL) =>
+            changed.length === 0
+              ? []
+              : tx.tuples<T>(worklistStatement(statement, tx.dialect), [JSON.stringify(changed)]);
+          return {
+            epoch,
+            stamps,
+            notifications: await read<NotificationTuple>('changedNotifications'),
+            decisions: await read<DecisionTuple>('changedDecisions'),
+            persons: await read<PersonTuple>('changedPersons'),
+            lines: await read<LineTuple>('changedLines'),
+          };
+        }
+      }
+      return {
+        epoch,
+        notifications: await tx.tuples<NotificationTuple>(WORKLIST_SQL.snapshotNotifications),
+        decisions: await tx.tuples<DecisionTuple>(WORKLIST_SQL.snapshotDecisions),
+        persons: await tx.tuples<PersonTuple>(WORKLIST_SQL.snapshotPersons),
+        lines: await tx.tuples<LineTuple>(WORKLIST_SQL.snapshotLines),
+      };
+    },
     { readOnly: true },
   );
+}
+
+async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
+  const previous = lastBuilt.get(db);
+  const read = await readSnapshot(db, previous, today);
   // By id in plain arrays (ids are small dense integers): far cheaper than Maps at 100,000 rows.
   const intern = interner();
   const decisions: (DecisionTuple | undefined)[] = [];
@@ -404,20 +491,24 @@ async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> 
     if (list) list.push(l);
     else linesOf[l[0]] = [l];
   }
-  const previous = lastBuilt.get(db);
   const reusable = previous?.today === today ? previous.entries : undefined;
   const in3Months = addMonthsIso(today, 3);
   const entries: SnapshotEntry[] = [];
   const rows: WorklistRow[] = [];
   const haystacks: string[] = [];
-  for (const n of read.notifications) {
+  const keep = (entry: SnapshotEntry) => {
+    entries[entry.row.id] = entry;
+    rows.push(entry.row);
+    haystacks.push(entry.haystack);
+  };
+  /** The entry of a notification read now: the previous one when nothing it shows changed, else a new one. */
+  const entryOf = (n: NotificationTuple): SnapshotEntry | undefined => {
     const decision = decisions[n[1]];
     const person = decision && persons[decision[1]];
     // As the join would: a row whose decision or person is not there (not visible on PostgreSQL) is not listed.
-    if (!decision || !person) continue;
+    if (!decision || !person) return undefined;
     const lines = linesOf[n[0]] ?? NO_LINES;
     const before = reusable?.[n[0]];
-    let entry: SnapshotEntry;
     if (
       before &&
       sameTuple(before.notification, n) &&
@@ -425,29 +516,40 @@ async function buildSnapshot(db: SqlDatabase, today: string): Promise<Snapshot> 
       sameTuple(before.person, person) &&
       sameLines(before.lines, lines)
     ) {
-      entry = before;
-    } else {
-      // Only what a new entry keeps is interned (an unchanged row keeps its previous, interned, arrays).
-      internNotification(n, intern);
-      internDecision(decision, intern);
-      internPerson(person, intern);
-      for (const l of lines) internLine(l, intern);
-      entry = {
-        notification: n,
-        decision,
-        person,
-        lines,
-        row: toRow(n, decision, person, unitSummaries(lines), today, in3Months),
-        haystack: haystackOf(decision, person),
-      };
+      return before;
     }
-    entries[n[0]] = entry;
-    rows.push(entry.row);
-    haystacks.push(entry.haystack);
+    // Only what a new entry keeps is interned (an unchanged row keeps its previous, interned, arrays).
+    internNotification(n, intern);
+    internDecision(decision, intern);
+    internPerson(person, intern);
+    for (const l of lines) internLine(l, intern);
+    return {
+      notification: n,
+      decision,
+      person,
+      lines,
+      row: toRow(n, decision, person, unitSummaries(lines), today, in3Months),
+      haystack: haystackOf(decision, person),
+    };
+  };
+  if (read.stamps && reusable) {
+    const changed: (NotificationTuple | undefined)[] = [];
+    for (const n of read.notifications) changed[n[0]] = n;
+    for (const [id] of read.stamps) {
+      const n = changed[id];
+      // Not read again: its stamp has not moved, its entry stands. Read again but gone meanwhile: dropped.
+      const entry = n ? entryOf(n) : reusable[id];
+      if (entry) keep(entry);
+    }
+  } else {
+    for (const n of read.notifications) {
+      const entry = entryOf(n);
+      if (entry) keep(entry);
+    }
   }
   // Kept only if no later build finished first (two refreshes may overlap).
   const latest = lastBuilt.get(db);
-  if (latest === previous) lastBuilt.set(db, { today, entries });
+  if (latest === previous) lastBuilt.set(db, { today, epoch: read.epoch, entries });
   return { rows, haystacks, orders: new Map() };
 }
 

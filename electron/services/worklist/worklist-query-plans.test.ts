@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
 import { seedWorklist } from './testing/worklist-seed';
-import { WORKLIST_SQL } from './worklist-queries';
+import { WORKLIST_SQL, worklistStatement } from './worklist-queries';
 
 type Statement = keyof typeof WORKLIST_SQL;
 
@@ -18,6 +18,12 @@ const PARAMETERS: Record<Statement, unknown[]> = {
   snapshotDecisions: [],
   snapshotPersons: [],
   snapshotLines: [],
+  epoch: [],
+  snapshotStamps: [],
+  changedNotifications: ['[1, 2]'],
+  changedDecisions: ['[1, 2]'],
+  changedPersons: ['[1, 2]'],
+  changedLines: ['[1, 2]'],
   row: [1],
   rowLines: [1],
   facetEntities: [],
@@ -32,6 +38,14 @@ const FULL_SCANS: Record<Statement, { sqlite: string[]; postgres: string[] }> = 
   snapshotDecisions: { sqlite: [], postgres: ['decision'] },
   snapshotPersons: { sqlite: ['person'], postgres: ['person'] },
   snapshotLines: { sqlite: ['unit_line'], postgres: ['unit_line', 'notification', 'geographic_entity', 'ror_unit'] },
+  // A refresh: the one-row epoch, every stamp from the index notification_list_stamp (per activated EG), then the
+  // changed rows by key from the list of their ids.
+  epoch: { sqlite: ['worklist_epoch'], postgres: ['worklist_epoch'] },
+  snapshotStamps: { sqlite: ['geographic_entity'], postgres: ['geographic_entity'] },
+  changedNotifications: { sqlite: ['json_each', 'geographic_entity'], postgres: [] },
+  changedDecisions: { sqlite: ['json_each'], postgres: [] },
+  changedPersons: { sqlite: ['json_each'], postgres: [] },
+  changedLines: { sqlite: ['json_each'], postgres: [] },
   row: { sqlite: [], postgres: [] },
   rowLines: { sqlite: [], postgres: [] },
   // A handful of rows: the establishments and units of one organisation.
@@ -50,15 +64,19 @@ const ALIASES: Record<string, string> = {
 
 /** The plan as text, one line per step. */
 async function plan(db: SqlDatabase, statement: Statement): Promise<string[]> {
-  const sql = WORKLIST_SQL[statement];
+  const sql = worklistStatement(statement, db.dialect);
   if (db.dialect === 'sqlite') {
     const steps = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, PARAMETERS[statement]);
     return steps.map((s) => s.detail);
   }
   return db.transaction(async (tx) => {
     await tx.run('SET LOCAL enable_seqscan = off');
-    // EXPLAIN does not take bound parameters for a generic plan: the lookups are explained on a literal id.
-    const literal = PARAMETERS[statement].length > 0 ? sql.replace('?', '1') : sql;
+    // EXPLAIN does not take bound parameters for a generic plan: the lookups are explained on literal ids.
+    const [parameter] = PARAMETERS[statement];
+    const literal =
+      parameter === undefined
+        ? sql
+        : sql.replace('?', typeof parameter === 'string' ? `'${parameter}'` : `${parameter as number}`);
     const steps = await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${literal}`);
     return steps.map((s) => s['QUERY PLAN']);
   });
@@ -102,6 +120,12 @@ describe.each(TEST_BACKENDS)('work-list query plans (%s)', (backend) => {
     const steps = (await plan(store.db, 'snapshotDecisions')).join('\n');
     if (backend === 'sqlite') expect(steps).toMatch(/SCAN decision USING COVERING INDEX decision_worklist/);
     else expect(steps).toMatch(/decision/);
+  });
+
+  it('reads the stamps of a refresh from their index, never the notification rows', async () => {
+    const steps = (await plan(store.db, 'snapshotStamps')).join('\n');
+    if (backend === 'sqlite') expect(steps).toMatch(/SEARCH n USING COVERING INDEX notification_list_stamp/);
+    else expect(steps).toMatch(/Index Only Scan using notification_list_stamp/);
   });
 
   it('finds a notification and its unit lines by key', async () => {

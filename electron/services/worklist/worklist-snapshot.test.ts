@@ -4,10 +4,39 @@ import { openStore } from '../db/open-store';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
-import { listWorklist, type WorklistFilter } from './worklist-queries';
+import { listWorklist, WORKLIST_SQL, type WorklistFilter } from './worklist-queries';
 
 const TODAY = '2026-07-01';
 const ALL: WorklistFilter = { showTerminated: true, sort: 'recu', direction: 'asc' };
+
+/** The database, noting the text of every statement its transactions read rows with (the snapshot's reads). */
+function recording(db: SqlDatabase, read: string[]): SqlDatabase {
+  const bound = <T extends object>(target: T, prop: string | symbol): unknown => {
+    const value: unknown = Reflect.get(target, prop);
+    return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop !== 'transaction') return bound(target, prop);
+      return (fn: Parameters<SqlDatabase['transaction']>[0], options?: Parameters<SqlDatabase['transaction']>[1]) =>
+        target.transaction(
+          (tx) =>
+            fn(
+              new Proxy(tx, {
+                get(inner, name) {
+                  if (name !== 'tuples') return bound(inner, name);
+                  return (sql: string, params?: unknown[]) => {
+                    read.push(sql);
+                    return inner.tuples(sql, params);
+                  };
+                },
+              }),
+            ),
+          options,
+        );
+    },
+  });
+}
 
 describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) => {
   let store: TestStore;
@@ -86,6 +115,70 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     expect(after).toEqual(await rebuiltFromScratch());
     const found = await listWorklist(db, { ...ALL, search: 'renommee' }, TODAY);
     expect(found.rows.map((r) => r.id)).toContain(renamed.id);
+  });
+
+  it('reads again only the rows whose stamp moved, whoever wrote them', async () => {
+    const read: string[] = [];
+    const watched = recording(db, read);
+    const before = await rows(watched);
+    const [renamed, reworked, withLine] = [before[0], before[1], before.find((r) => r.units[0])];
+    const untouched = before[before.length - 1];
+    if (!renamed || !reworked || !withLine || !untouched || withLine === untouched) throw new Error('seed');
+    expect(read).toContain(WORKLIST_SQL.snapshotNotifications);
+
+    // A write that changes nothing listed (a setting): the stamps are read, no row.
+    read.length = 0;
+    await db.run(`INSERT INTO setting (key, value) VALUES ('test.rien', '1')`);
+    expect(await rows(watched)).toEqual(before);
+    expect(read).toEqual([WORKLIST_SQL.snapshotStamps]);
+
+    // Another connection (as the sync worker) changes a person, a decision, a unit line and a notification's status.
+    const writer = await openStore(store.location);
+    try {
+      await writer.run(
+        'UPDATE person SET given_names = ? WHERE id = (SELECT d.person_id FROM notification n JOIN decision d ON d.id = n.decision_id WHERE n.id = ?)',
+        ['Prénom Changé', renamed.id],
+      );
+      await writer.run(
+        'UPDATE decision SET category_code = ? WHERE id = (SELECT decision_id FROM notification WHERE id = ?)',
+        ['99', reworked.id],
+      );
+      const line = withLine.units[0] as WorklistRow['units'][number];
+      await writer.run('UPDATE unit_line SET status_date = ? WHERE notification_id = ? AND ror_unit_id = ?', [
+        '2026-06-30',
+        withLine.id,
+        line.unitId,
+      ]);
+      await writer.run(`UPDATE notification SET esms_status = '40', esms_status_date = ? WHERE id = ?`, [
+        '2026-06-30',
+        reworked.id,
+      ]);
+    } finally {
+      await writer.close();
+    }
+    read.length = 0;
+    const after = await rows(watched);
+    expect(read).not.toContain(WORKLIST_SQL.snapshotNotifications);
+    expect(read).toContain(WORKLIST_SQL.snapshotStamps);
+    expect(byId(after, renamed.id)?.givenNames).toBe('Prénom Changé');
+    expect(byId(after, reworked.id)?.category).toBe('99');
+    expect(byId(after, reworked.id)?.esmsStatus).toBe('40');
+    expect(byId(after, withLine.id)?.units[0]?.statusDate).toBe('2026-06-30');
+    expect(byId(after, untouched.id)).toBe(untouched);
+    expect(after).toEqual(await rebuiltFromScratch());
+  });
+
+  it('reads everything again when an EG is renamed (one write changes many rows)', async () => {
+    const read: string[] = [];
+    const watched = recording(db, read);
+    const before = await rows(watched);
+    const eg = before[0]?.finessEg as string;
+    await db.run('UPDATE geographic_entity SET name = ? WHERE finess_eg = ?', ['EG RENOMMÉ', eg]);
+    read.length = 0;
+    const after = await rows(watched);
+    expect(read).toContain(WORKLIST_SQL.snapshotNotifications);
+    expect(after.filter((r) => r.finessEg === eg).every((r) => r.egName === 'EG RENOMMÉ')).toBe(true);
+    expect(after).toEqual(await rebuiltFromScratch());
   });
 
   it('drops the rows of an EG the referent deactivates and derives every row again on a new day', async () => {

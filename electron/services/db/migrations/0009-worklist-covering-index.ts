@@ -4,9 +4,6 @@
  * index holds exactly the columns the snapshot reads (worklist-queries.ts, `snapshotDecisions`), so the snapshot
  * scans it (≈100 bytes per decision) and never touches the big rows. PostgreSQL needs no such index: its big
  * columns are stored out of line (TOAST), its decision heap stays small.
- *
- * Numbered 0009 after the organisation mode's 0006–0008 (issue 15); its version is the next one on this branch
- * (6) until the integrator renumbers it to 9 at merge.
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 

@@ -14,6 +14,7 @@ import * as m0006 from './0006-row-version';
 import * as m0007 from './0007-outbox-claims';
 import * as m0008 from './0008-offline-actions';
 import * as m0009 from './0009-worklist-covering-index';
+import * as m0010 from './0010-worklist-list-stamp';
 
 export interface Migration {
   readonly version: number;
@@ -21,7 +22,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

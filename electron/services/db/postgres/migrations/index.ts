@@ -16,6 +16,7 @@ import { migration as m0005 } from './0005-change-notify';
 import { migration as m0006 } from './0006-row-version';
 import { migration as m0007 } from './0007-outbox-claims';
 import { migration as m0008 } from './0008-organisation-certificates';
+import { migration as m0009 } from './0009-worklist-list-stamp';
 
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   m0001,
@@ -26,6 +27,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   m0006,
   m0007,
   m0008,
+  m0009,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.length;
