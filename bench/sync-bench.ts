@@ -87,6 +87,7 @@ async function withCpu<T>(count: number, phase: () => Promise<T>): Promise<[T, C
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg()[0] ?? 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'referent-vt-bench-'));
   const { ready: sandbox, pid, stop } = await startBenchSandbox(dir, N);
   sandboxPid = pid;
@@ -242,6 +243,8 @@ async function main(): Promise<void> {
     ratio_vs_raw_0ms: Number((e0 / raw0).toFixed(2)),
     peak_rss_mb: Math.round(peakRss / (1024 * 1024)),
     cores,
+    // The machine's 1-minute load when the bench began and ended: on a shared machine the rates move with it.
+    load_average: [Number(loadAtStart.toFixed(2)), Number((os.loadavg()[0] ?? 0).toFixed(2))],
     cpu_us_per_decision: engineCpu.client_us,
     cpu_us_per_decision_raw_0ms: rawCpu,
     cpu_us_per_decision_engine_0ms: engineCpu,

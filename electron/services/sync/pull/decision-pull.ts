@@ -29,13 +29,21 @@ import {
   type SyncLimits,
 } from '../items/item-store';
 import { writeEachItem } from '../items/write-items';
-import { mapBounded, withRetry } from '../net/retry-policy';
+import { Limiter, readPipeline, type ReadPipeline } from '../net/read-pipeline';
+import { withRetry } from '../net/retry-policy';
 import { isCancellation, throwIfCancelled, type SyncContext, type SyncCounters } from '../sync-context';
 import { compactDecisionResourceJson, storeDecision, type StoreOutcome } from './decision-store';
 import { pagedCursorSearch } from './paged-search';
 
 /** Decisions per write transaction: short enough for the reads of the next page to go on in between. */
 const WRITE_CHUNK = 100;
+/**
+ * Decisions of one list read ahead of its writer (read, checked and held, or being read): what a page holds in
+ * memory at most, rather than the whole page (500 decisions of about 15 kB each, two pages at a time).
+ */
+export function readWindow(concurrency: number): number {
+  return WRITE_CHUNK + concurrency;
+}
 /** Attempts of one read within a run: a failing document is kept "à relire" rather than holding back its page. */
 const ITEM_ATTEMPTS = 3;
 
@@ -175,17 +183,28 @@ export async function pullDecisions(
   counters: SyncCounters,
   serverNow: string | undefined,
 ): Promise<void> {
-  const readAll = (ids: readonly string[]) => mapBounded(ids, ctx.concurrency, (id) => readDecision(ctx, finessEg, id));
-  const commit = async (reads: readonly Read[]) => {
-    for (let from = 0; from < reads.length; from += WRITE_CHUNK) {
-      // Yield between chunks so the requests of the next page leave and their answers are taken in meanwhile.
-      await new Promise((resolve) => setImmediate(resolve));
-      throwIfCancelled(ctx);
-      await writeDecisionChunk(ctx, finessEg, counters, reads.slice(from, from + WRITE_CHUNK));
+  // One bound on the reads in flight for the page being written and the page read ahead.
+  const limiter = new Limiter(ctx.concurrency);
+  const readAll = (ids: readonly string[]) =>
+    readPipeline(ids, { limiter, lanes: ctx.concurrency, window: readWindow(ctx.concurrency) }, (id) =>
+      readDecision(ctx, finessEg, id),
+    );
+  const commit = async (reads: ReadPipeline<Read>) => {
+    try {
+      for (;;) {
+        // Yield between chunks so the requests of the next page leave and their answers are taken in meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
+        throwIfCancelled(ctx);
+        const chunk = await reads.take(WRITE_CHUNK);
+        if (chunk.length === 0) return;
+        await writeDecisionChunk(ctx, finessEg, counters, chunk);
+      }
+    } finally {
+      reads.stop();
     }
   };
   const due = await dueRereads(ctx.db, 'flux1', finessEg, ctx.now());
-  if (due.length > 0) await commit(await readAll(due));
+  if (due.length > 0) await commit(readAll(due));
   await pagedCursorSearch(ctx, finessEg, counters, serverNow, {
     flow: 'flux1',
     resourceType: 'DocumentReference',
@@ -196,7 +215,8 @@ export async function pullDecisions(
         if (typeof r.id === 'string' && r.id !== '') ids.push(r.id);
         else counters.warnings.push(`Entrée DocumentReference sans id ignorée (EG ${finessEg}, règle entree-sans-id).`);
       }
-      return readAll(ids);
+      // Reading starts now and goes on while the previous page is written; commit takes the results in order.
+      return Promise.resolve(readAll(ids));
     },
     commit,
     onProgress: (done, total) => ctx.onProgress?.({ phase: 'décisions', done, total, finessEg, running: true }),

@@ -66,6 +66,26 @@ describe.each(TEST_BACKENDS)('sync service (%s)', (backend) => {
     }
   }, 60_000);
 
+  it('does a run again without its heap bound when the worker runs out of memory under it', async () => {
+    const { db, location } = await f.openDb();
+    const settings = runSettings();
+    let finished = 0;
+    const service = new SyncService({
+      db,
+      store: location,
+      workerData: () => Promise.resolve(settings),
+      onProgress: () => undefined,
+      onFinished: () => finished++,
+      // Far below what the worker needs to load its modules: the first worker ends out of memory.
+      workerHeapMb: 4,
+    });
+    const result = await service.runNow();
+    expect(result?.outcome).toBe('succès');
+    expect(await db.value('SELECT count(*) FROM decision')).toBe(f.sandbox.operations.decisionCount());
+    expect(finished).toBe(1);
+    expect(await service.status()).toMatchObject({ running: false, progress: null });
+  }, 60_000);
+
   it('relays the worker’s exchanges to this thread’s sender when its transport goes via main (the smart-card path)', async () => {
     const { db, location } = await f.openDb();
     const config = f.transportConfig();

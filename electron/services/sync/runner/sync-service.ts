@@ -63,6 +63,10 @@ export interface OutboxPushResult {
 /** How often this thread copies the worker's WAL pages into the database while a run writes. */
 const CHECKPOINT_EVERY_MS = 250;
 const WORKER_YOUNG_GENERATION_MB = 16;
+/** The worker's old generation: what a run keeps live (about 30 MB) and room to collect it at a steady pace… */
+const WORKER_HEAP_BASE_MB = 64;
+/** …plus, per MiB of the attachment size limit, what checking one attachment of that size may hold at once. */
+const WORKER_HEAP_PER_ATTACHMENT_MB = 24;
 
 export interface SyncServiceOptions {
   /** The UI connection: reads of status, runs, outbox; the outbox push. */
@@ -79,6 +83,8 @@ export interface SyncServiceOptions {
   readonly workerExecArgv?: string[];
   /** Carries the worker's exchanges when its transport goes 'via main' (Chromium's net under Electron). */
   readonly mainHttpSender?: () => HttpSender;
+  /** The sync worker's old-generation bound (MB); null for none. By default from the attachment size limit. */
+  readonly workerHeapMb?: number | null;
   /** After each push that found something to send. */
   readonly onPushed?: (result: OutboxPushResult) => void;
   readonly pushDebounceMs?: number;
@@ -220,6 +226,37 @@ export class SyncService {
       this.starting = false;
     }
     if (this.closed) return undefined;
+    const heapMb = await this.workerHeapMb();
+    const first = await this.runWorker(data, heapMb);
+    if (!first.outOfMemory) return first.settle();
+    // Its heap bound was too tight for what this run received (attachments near a raised size limit): the run is
+    // done again at once without it; the interrupted one is recorded as such by the next (sync-engine.ts).
+    log.warn('Synchronisation reprise sans borne de mémoire', { heapMb });
+    // runWorker takes this.worker at once: "running" holds from the first worker's end to the second's start.
+    const second = this.runWorker(data, undefined);
+    this.starting = false;
+    return (await second).settle();
+  }
+
+  /**
+   * The worker's old-generation bound (MB): its heap otherwise grows with the length of a run (garbage is
+   * collected lazily: about 130 MB after 8,000 decisions, where 30 MB are live), and the process's memory with it.
+   * The bound leaves room for the largest attachment the settings allow; a run that needs more is done again
+   * without it.
+   */
+  private async workerHeapMb(): Promise<number | undefined> {
+    if (this.options.workerHeapMb !== undefined) return this.options.workerHeapMb ?? undefined;
+    const limits = await readSyncLimits(this.options.db).catch(() => undefined);
+    if (!limits) return undefined;
+    return WORKER_HEAP_BASE_MB + WORKER_HEAP_PER_ATTACHMENT_MB * Math.ceil(limits.maxAttachmentBytes / (1024 * 1024));
+  }
+
+  /** One worker runs the sync to its end; `heapMb` bounds its old generation. */
+  private runWorker(
+    workerData: SyncWorkerData,
+    heapMb: number | undefined,
+  ): Promise<{ readonly outOfMemory: boolean; settle(): SyncRunResult | undefined }> {
+    let data = workerData;
     let relay: HttpRelay | undefined;
     if (data.transport.via === 'main') {
       relay = this.openRelay();
@@ -232,15 +269,19 @@ export class SyncService {
       execArgv: this.options.workerExecArgv ?? [],
       // A flux 1 run allocates fast and keeps little: a bounded nursery is collected sooner (bench:sync: about
       // 40 MB less peak RSS, same rate).
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      resourceLimits: {
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        ...(heapMb !== undefined ? { maxOldGenerationSizeMb: heapMb } : {}),
+      },
     });
     this.worker = worker;
     // SQLite: the worker's connection never checkpoints: this one does, on another core, without blocking its writes
     // (PASSIVE copies what is committed and gives up on any lock).
     const checkpoints = data.checkpointInParent ? setInterval(() => this.checkpoint(), CHECKPOINT_EVERY_MS) : undefined;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       let result: SyncRunResult | undefined;
       let failure: AppError | undefined;
+      let outOfMemory = false;
       worker.on(
         'message',
         (message: { type: string; progress?: SyncProgress; result?: SyncRunResult; message?: string }) => {
@@ -257,6 +298,7 @@ export class SyncService {
         },
       );
       worker.on('error', (e) => {
+        outOfMemory = heapMb !== undefined && (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
         failure = new AppError('INTERNAL', 'La synchronisation a échoué.', e.message);
       });
       worker.on('exit', () => {
@@ -267,10 +309,20 @@ export class SyncService {
         }
         this.worker = undefined;
         this.progress = null;
+        if (outOfMemory && !this.closed) {
+          this.starting = true;
+          resolve({ outOfMemory: true, settle: () => undefined });
+          return;
+        }
         this.options.onFinished(result);
         if (this.pushAgain) this.requestPush();
-        if (failure) reject(failure);
-        else resolve(result);
+        resolve({
+          outOfMemory: false,
+          settle: () => {
+            if (failure) throw failure;
+            return result;
+          },
+        });
       });
     });
   }
