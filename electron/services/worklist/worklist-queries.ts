@@ -538,7 +538,7 @@ async function readRowsOf(tx: SqlExecutor, notifications: NotificationTuple[]): 
   };
 }
 
-/** The stamps and the rows whose stamp moved since `previous`; undefined when everything must be read again. */
+/** The stamps and the rows whose stamp moved since `previous`; no `refresh` when everything must be read again. */
 function readRefresh(db: SqlDatabase, previous: BuiltRows): Promise<{ epoch: number; refresh?: RefreshRead }> {
   return db.transaction(
     async (tx) => {
