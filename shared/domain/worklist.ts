@@ -203,6 +203,12 @@ export interface RorUnit {
   readonly missing: readonly string[];
 }
 
+/** An establishment as the screens name it. */
+export interface GeographicEntityName {
+  readonly finessEg: string;
+  readonly name: string;
+}
+
 export interface GeographicEntitySummary {
   readonly finessEg: string;
   readonly finessEj: string;

@@ -2,7 +2,7 @@
  * ROR units (the mirror of ViaTrajectoire's units, editable locally with validation) and geographic entities
  * (activation on ViaTrajectoire's side and the referent's local switch, last sync per flow, counts, next steps).
  */
-import type { GeographicEntitySummary, RorUnit } from '@shared/domain/worklist';
+import type { GeographicEntityName, GeographicEntitySummary, RorUnit } from '@shared/domain/worklist';
 import { AppError } from '@shared/errors/app-error';
 import {
   CATEGORIE_ORGANISATION,
@@ -15,6 +15,7 @@ import {
 import { modesPriseChargeInForce, type CodeListsOfRelease } from '@shared/terminology/terminology-catalog';
 import type { SqlExecutor } from '../db/sql/sql-database';
 import { DEFAULT_SDO_CONTEXT, type SdoContext } from '../fhir';
+import { decisionListedIndex } from './worklist-queries';
 import type { RorUnitRecord } from './ror-unit-record';
 
 interface UnitRecord extends RorUnitRecord {
@@ -196,13 +197,21 @@ export interface GeographicEntityRecord {
   vt_seen_at: string | null;
 }
 
+/** The establishments' names, every one known (activated or not): what the screens name them by. */
+export function listGeographicEntityNames(db: SqlExecutor): Promise<GeographicEntityName[]> {
+  return db.all<GeographicEntityName>(
+    'SELECT finess_eg AS "finessEg", name FROM geographic_entity ORDER BY name, finess_eg',
+  );
+}
+
 export async function listGeographicEntities(db: SqlExecutor, today: string): Promise<GeographicEntitySummary[]> {
   const egs = await db.all<GeographicEntityRecord>('SELECT * FROM geographic_entity ORDER BY name, finess_eg');
   const grouped = async (sql: string, ...params: unknown[]) =>
     new Map((await db.all<{ k: string; c: number }>(sql, params)).map((r) => [r.k, r.c]));
   const notifications = await grouped('SELECT finess_eg AS k, count(*) AS c FROM notification GROUP BY finess_eg');
   const active = await grouped(
-    `SELECT n.finess_eg AS k, count(*) AS c FROM notification n JOIN decision d ON d.id = n.decision_id
+    `SELECT n.finess_eg AS k, count(*) AS c
+       FROM notification n JOIN decision d ${decisionListedIndex(db.dialect)} ON d.id = n.decision_id
       WHERE n.terminated = 0 AND (d.validity_end IS NULL OR d.validity_end >= ? OR n.esms_status IN ('47', '51'))
       GROUP BY n.finess_eg`,
     today,

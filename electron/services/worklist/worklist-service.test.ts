@@ -6,7 +6,14 @@ import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-st
 import { performAction, previewAction, type ActionRequest } from './notification-actions';
 import { readNotificationDetail } from './notification-detail';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
-import { createUnit, listGeographicEntities, setLocalActivation, updateUnit, listUnits } from './units-and-entities';
+import {
+  createUnit,
+  listGeographicEntities,
+  listGeographicEntityNames,
+  setLocalActivation,
+  updateUnit,
+  listUnits,
+} from './units-and-entities';
 import { listWaitingLists, waitingListsCsv, WAITING_CSV_HEADERS } from './waiting-lists';
 import { parseCsvDocument } from '../export/csv';
 import { listWorklist, readFacets, type WorklistFilter } from './worklist-queries';
@@ -163,6 +170,12 @@ describe.each(TEST_BACKENDS)('work list, actions, waiting lists, units (%s)', (b
       expect(eg?.localActivated).toBe(false);
       expect(eg?.nextSteps.join(' ')).toContain('Activez');
       expect(eg?.counts.notifications).toBe(3);
+      // The names the screens show: every establishment, switched off or not, named as in the full list.
+      const names = await listGeographicEntityNames(db);
+      expect(names).toEqual(
+        (await listGeographicEntities(db, TODAY)).map((g) => ({ finessEg: g.finessEg, name: g.name })),
+      );
+      expect(names.map((g) => g.finessEg)).toContain('010000013');
     });
   });
 

@@ -4,7 +4,14 @@ import { openStore } from '../db/open-store';
 import type { SqlDatabase } from '../db/sql/sql-database';
 import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
 import { seedWorklist, SEED_EGS } from './testing/worklist-seed';
-import { listWorklist, parseStamps, WORKLIST_SQL, worklistStatement, type WorklistFilter } from './worklist-queries';
+import {
+  listWorklist,
+  parseStamps,
+  READ_CHUNKS,
+  WORKLIST_SQL,
+  worklistStatement,
+  type WorklistFilter,
+} from './worklist-queries';
 
 const TODAY = '2026-07-01';
 const ALL: WorklistFilter = { showTerminated: true, sort: 'recu', direction: 'asc' };
@@ -219,6 +226,7 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
   let db: SqlDatabase;
   const NEWEST_FIRST: WorklistFilter = { showTerminated: false, sort: 'recu', direction: 'desc' };
   const WINDOW = { offset: 0, limit: 60 };
+  const SEEDED = READ_CHUNKS.first + READ_CHUNKS.next / 2;
   // SQLite's statements run within the same turn of the event loop, so there the first window is certain to be
   // answered between the read's chunks; on PostgreSQL each statement is a round trip and a loaded machine may let the
   // whole read end first. The answer must be the same either way.
@@ -229,8 +237,8 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
   beforeEach(async () => {
     store = await openTestStore(backend);
     db = store.db;
-    // More than a first chunk (2,000), so the read takes two.
-    await seedWorklist(db, { count: 2_600, today: TODAY });
+    // More than a first chunk, less than two: the read takes two chunks.
+    await seedWorklist(db, { count: SEEDED, today: TODAY });
   });
   afterEach(async () => {
     await store.close();
@@ -245,7 +253,7 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
     if (!early.complete) expect(finished).toBe(false);
     expect(early.rows).toHaveLength(WINDOW.limit);
     // The store answers other statements between the read's chunks.
-    expect(await db.value<number>('SELECT count(*) FROM notification')).toBe(2_600);
+    expect(await db.value<number>('SELECT count(*) FROM notification')).toBe(SEEDED);
 
     expect((await dashboard).complete).toBe(true);
     const finishedList = await listWorklist(db, NEWEST_FIRST, TODAY, WINDOW);

@@ -6,7 +6,16 @@ import type { ChannelName, EventName, EventPayloads, RequestOf, ResponseOf } fro
 import type { Result } from '@shared/ipc/result';
 
 export interface ApiClient {
-  invoke<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>>;
+  /**
+   * `signal` aborts a request nobody waits for any more (a screen left before its data came): the browser host's
+   * requests share the browser's few connections per origin (six, one of them the event stream), and a request left
+   * waiting holds one from the screen the referent opened. Electron's IPC has no such limit and ignores it.
+   */
+  invoke<C extends ChannelName>(
+    channel: C,
+    request: RequestOf<C>,
+    signal?: AbortSignal,
+  ): Promise<Result<ResponseOf<C>>>;
   subscribe<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
 }
 
@@ -80,15 +89,18 @@ function browserHostClient(): ApiClient {
   }
 
   return {
-    invoke: async (channel, request) => {
+    invoke: async (channel, request, signal) => {
       try {
         const res = await fetch(`/api/invoke/${channel}`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
           body: JSON.stringify(request ?? {}),
+          signal,
         });
         return (await res.json()) as Result<never>;
-      } catch {
+      } catch (e) {
+        // Aborted by its caller: not a failure to show, the caller dropped it (React Query reverts the query).
+        if (signal?.aborted) throw e;
         return { ok: false, error: { code: 'NET_UNREACHABLE', message: 'L’application ne répond plus.' } };
       }
     },

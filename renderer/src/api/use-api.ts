@@ -10,8 +10,12 @@ export class ApiError extends Error {
   }
 }
 
-export async function call<C extends ChannelName>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>> {
-  const result = await api.invoke(channel, request);
+export async function call<C extends ChannelName>(
+  channel: C,
+  request: RequestOf<C>,
+  signal?: AbortSignal,
+): Promise<ResponseOf<C>> {
+  const result = await api.invoke(channel, request, signal);
   if (!result.ok) throw new ApiError(result.error);
   return result.value;
 }
@@ -24,7 +28,8 @@ export function useApiQuery<C extends ChannelName>(
 ) {
   return useQuery<ResponseOf<C>, ApiError>({
     queryKey: [channel, request],
-    queryFn: () => call(channel, request),
+    // The signal lets React Query abort a read whose screen was left (api-client.ts: the browser's connections).
+    queryFn: ({ signal }) => call(channel, request, signal),
     ...options,
   });
 }

@@ -1,13 +1,19 @@
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useApiQuery } from '../api/use-api';
 import { OrganisationUnavailableBanner } from '../components/organisation/OrganisationUnavailableBanner';
 import { OfflineReviewBanner } from '../components/organisation/OfflineReviewBanner';
 import { SECTIONS } from './navigation';
-import { navigate, useRoute } from './use-route';
-import { SCREENS } from './screens';
+import { navigate, useRoute, type Route } from './use-route';
+import { PREFETCH, SCREENS } from './screens';
 
 export function App() {
-  const { section, detail, query } = useRoute();
+  const queryClient = useQueryClient();
+  const prefetch = useCallback(
+    (route: Route) => PREFETCH[route.section]?.(queryClient, route.detail, route.query),
+    [queryClient],
+  );
+  const { section, detail, query } = useRoute(prefetch);
   const info = useApiQuery('app:info', {});
   // offline (issue 15): on the workstation's snapshot, the offline banner replaces the degraded-start one.
   const offline = useApiQuery('organisation:offline-status', {});

@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import type { QueryClient } from '@tanstack/react-query';
 import type { SectionPath } from './navigation';
 import type { ScreenProps } from './screen-props';
 import { CertificatesScreen } from '../screens/CertificatesScreen';
@@ -8,7 +9,7 @@ import { DashboardScreen } from '../screens/DashboardScreen';
 import { GeographicEntitiesScreen } from '../screens/GeographicEntitiesScreen';
 import { JournalScreen } from '../screens/JournalScreen';
 import { SynchronisationScreen } from '../screens/SynchronisationScreen';
-import { NotificationsScreen } from '../screens/NotificationsScreen';
+import { NotificationsScreen, prefetchWorkList } from '../screens/NotificationsScreen';
 import { OrganisationScreen } from '../screens/OrganisationScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { SandboxScreen } from '../screens/SandboxScreen';
@@ -30,4 +31,11 @@ export const SCREENS: Record<SectionPath, ComponentType<ScreenProps>> = {
   raccordement: OnboardingScreen,
   nettoyage: CleanupScreen,
   'bac-a-sable': SandboxScreen,
+};
+
+/** What a screen asks first, asked as the route changes to it (before it renders): its slow first request. */
+export const PREFETCH: Partial<
+  Record<SectionPath, (queryClient: QueryClient, detail: string | undefined, query: string) => void>
+> = {
+  notifications: prefetchWorkList,
 };

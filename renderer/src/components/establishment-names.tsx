@@ -7,7 +7,8 @@ export function useEstablishmentNames(): {
   readonly nameOf: (finessEg: string) => string | undefined;
   readonly label: (finessEg: string) => string;
 } {
-  const egs = useApiQuery('geographic-entities:list', {});
+  // Names only: the establishments' list with its counts reads every notification (≈0.4 s at 100,000).
+  const egs = useApiQuery('geographic-entities:names', {});
   const nameOf = (finessEg: string) => egs.data?.find((g) => g.finessEg === finessEg)?.name;
   return { nameOf, label: (finessEg) => nameOf(finessEg) ?? `établissement ${finessEg}` };
 }

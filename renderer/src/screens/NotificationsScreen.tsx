@@ -8,7 +8,7 @@ import {
   type KeyboardEvent,
   type Ref,
 } from 'react';
-import { keepPreviousData } from '@tanstack/react-query';
+import { keepPreviousData, type QueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { RequestOf } from '@shared/ipc/contract';
 import type {
@@ -19,7 +19,7 @@ import type {
   WorklistSortField,
 } from '@shared/domain/worklist';
 import { STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
-import { useApiQuery } from '../api/use-api';
+import { call, useApiQuery } from '../api/use-api';
 import type { ScreenProps } from '../app/screen-props';
 import { navigate } from '../app/use-route';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
@@ -70,13 +70,35 @@ export function NotificationsScreen({ detail, query }: ScreenProps) {
 /** While the list is still being read (first opening of a long list), how often its window is asked again. */
 const INCOMPLETE_LIST_RETRY_MS = 250;
 
+/** The list's criteria when it opens: the defaults, then those of the link that opened it (a dashboard tile). */
+const openingFilter = (query: string | undefined): Filter => ({
+  showTerminated: false,
+  sort: 'recu',
+  direction: 'desc',
+  ...filterFromQuery(query),
+});
+
+const listRequest = (filter: Filter, windowStart: number): Filter => ({
+  ...filter,
+  offset: windowStart,
+  limit: WINDOW_ROWS,
+});
+
+/**
+ * Asks for the list's first window as soon as the route changes to it, before the screen mounts: the request runs
+ * while the screen renders its frame, and the screen's own query finds it in flight (same key).
+ */
+export function prefetchWorkList(queryClient: QueryClient, detail: string | undefined, query: string): void {
+  if (detail) return;
+  const request = listRequest(openingFilter(query), 0);
+  void queryClient.prefetchQuery({
+    queryKey: ['notifications:list', request],
+    queryFn: ({ signal }) => call('notifications:list', request, signal),
+  });
+}
+
 function WorkList({ query }: { query: string | undefined }) {
-  const [filter, setFilter] = useState<Filter>(() => ({
-    showTerminated: false,
-    sort: 'recu',
-    direction: 'desc',
-    ...filterFromQuery(query),
-  }));
+  const [filter, setFilter] = useState<Filter>(() => openingFilter(query));
   const [searchText, setSearchText] = useState('');
   const [active, setActive] = useState(0);
   const [windowStart, setWindowStart] = useState(0);
@@ -103,16 +125,12 @@ function WorkList({ query }: { query: string | undefined }) {
   const facets = useApiQuery('notifications:facets', {});
   // Only the window shown is kept: a list left (other criteria, rows scrolled past) is dropped at once rather than
   // cached for minutes (hundreds of MB once the referent has tried a few filters on a long list).
-  const list = useApiQuery(
-    'notifications:list',
-    { ...filter, offset: windowStart, limit: WINDOW_ROWS },
-    {
-      placeholderData: keepPreviousData,
-      gcTime: 0,
-      // The first read of a long list answers its newest rows first: asked again until the whole list is read.
-      refetchInterval: (q) => (q.state.data?.complete === false ? INCOMPLETE_LIST_RETRY_MS : false),
-    },
-  );
+  const list = useApiQuery('notifications:list', listRequest(filter, windowStart), {
+    placeholderData: keepPreviousData,
+    gcTime: 0,
+    // The first read of a long list answers its newest rows first: asked again until the whole list is read.
+    refetchInterval: (q) => (q.state.data?.complete === false ? INCOMPLETE_LIST_RETRY_MS : false),
+  });
   const total = list.data?.total ?? 0;
   // The rows shown are still those of earlier criteria (or window) while the search waits out its debounce or the
   // list asked for loads.

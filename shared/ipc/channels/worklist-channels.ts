@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type {
+  GeographicEntityName,
   GeographicEntitySummary,
   NotificationDetail,
   RorUnit,
@@ -123,6 +124,8 @@ export const worklistChannels = {
       .strict(),
   ),
   'geographic-entities:list': channel<GeographicEntitySummary[]>()(z.object({}).strict()),
+  /** The establishments' names alone, for the screens that name them: no counts (those read every notification). */
+  'geographic-entities:names': channel<GeographicEntityName[]>()(z.object({}).strict()),
   'geographic-entities:set-local-activation': channel<GeographicEntitySummary>()(
     z.object({ finessEg: finess, active: z.boolean() }).strict(),
   ),

@@ -7,6 +7,7 @@ import { readNotificationDetail } from '../../worklist/notification-detail';
 import {
   createUnit,
   listGeographicEntities,
+  listGeographicEntityNames,
   listUnits,
   setLocalActivation,
   unitCodeLists,
@@ -36,6 +37,7 @@ type WorklistChannel =
   | 'units:update'
   | 'units:create'
   | 'geographic-entities:list'
+  | 'geographic-entities:names'
   | 'geographic-entities:set-local-activation';
 
 /** Scopes whose queries change when the referent records a status. */
@@ -150,6 +152,7 @@ export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pic
         createUnit(ctx.db, req, ctx.now().toISOString(), unitCodeLists(environmentSdo(ctx))),
       ),
     'geographic-entities:list': () => listGeographicEntities(ctx.db, today()),
+    'geographic-entities:names': () => listGeographicEntityNames(ctx.db),
     'geographic-entities:set-local-activation': async (req) => {
       const eg = await setLocalActivation(ctx.db, req.finessEg, req.active, today());
       await ctx.journal.append({
