@@ -105,6 +105,7 @@ type NotificationTuple = readonly [
   /** Moves with every write to what the row shows (migration 0010): what a refresh compares. */
   listStamp: number,
 ];
+const STAMP = 9;
 /** A decision's columns the list shows (`decisionsByIds`). */
 type DecisionTuple = readonly [
   id: number,
@@ -334,11 +335,12 @@ interface Snapshot {
 }
 
 /** What one row of the snapshot was built from, to tell on the next read whether it changed. */
+/**
+ * A listed row as the snapshot keeps it: what the screen gets, its search text, and the stamp it was read at. The
+ * tuples it was derived from are not kept (a third of the snapshot's memory): the stamp says whether they changed.
+ */
 interface SnapshotEntry {
-  readonly notification: NotificationTuple;
-  readonly decision: DecisionTuple;
-  readonly person: PersonTuple;
-  readonly lines: readonly LineTuple[];
+  readonly stamp: number;
   readonly row: WorklistRow;
   readonly haystack: string;
 }
@@ -431,15 +433,22 @@ async function snapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
   return (await currentBuild(db, today)).built;
 }
 
-function sameTuple(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a === b) return true;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function sameLines(a: readonly LineTuple[], b: readonly LineTuple[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!sameTuple(a[i] as LineTuple, b[i] as LineTuple)) return false;
+/**
+ * Whether a row read again shows what its entry shows. Its stamp moves with every write to its notification, decision,
+ * person or unit lines (triggers, migration 0010); what it shows from elsewhere, its EG's and its units' names, moves
+ * the epoch instead (a full read): those are compared.
+ */
+function unchanged(before: SnapshotEntry, n: NotificationTuple, lines: readonly LineTuple[]): boolean {
+  if (before.stamp !== n[STAMP] || before.row.egName !== n[3]) return false;
+  const units = before.row.units;
+  if (units.length !== lines.length) return false;
+  for (let i = 0; i < lines.length; i++) {
+    const [, unitId, unitName, status, statusDate] = lines[i] as LineTuple;
+    const u = units[i] as UnitLineSummary;
+    if (u.unitId !== unitId || u.unitName !== unitName || u.status !== status || u.statusDate !== statusDate) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -470,7 +479,6 @@ function internNotification(n: NotificationTuple, intern: Intern): void {
   t[4] = intern(t[4]) as string;
   t[5] = intern(t[5]);
   t[7] = intern(t[7]);
-  t[8] = intern(t[8]) as string;
 }
 function internDecision(d: DecisionTuple, intern: Intern): DecisionTuple {
   const t = d as Mutable<DecisionTuple>;
@@ -483,7 +491,6 @@ function internDecision(d: DecisionTuple, intern: Intern): DecisionTuple {
 function internPerson(p: PersonTuple, intern: Intern): PersonTuple {
   const t = p as Mutable<PersonTuple>;
   t[4] = intern(t[4]);
-  t[5] = intern(t[5]) as string;
   return p;
 }
 function internLine(l: LineTuple, intern: Intern): void {
@@ -536,7 +543,6 @@ interface ChunkRead {
 
 /** Beyond this share of moved stamps a refresh reads everything: one pass costs less than that many lookups. */
 const PARTIAL_REFRESH_SHARE = 0.25;
-const STAMP = 9;
 /**
  * A full read's chunks. The first one small: it holds the first window of the default list (300 rows shown, most of
  * 500), answered as soon as it is in. The others short enough that the process, which reads synchronously on SQLite,
@@ -570,7 +576,7 @@ function readRefresh(db: SqlDatabase, previous: BuiltRows): Promise<{ epoch: num
       const changed: number[] = [];
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i] as number;
-        if (previous.entries[id]?.notification[STAMP] !== stamps.stamps[i]) changed.push(id);
+        if (previous.entries[id]?.stamp !== stamps.stamps[i]) changed.push(id);
       }
       if (changed.length > Math.max(1_000, ids.length * PARTIAL_REFRESH_SHARE)) return { epoch };
       const notifications =
@@ -613,25 +619,14 @@ function entryMaker(
     if (!decision || !person) return undefined;
     const lines = linesOf[n[0]] ?? NO_LINES;
     const before = reusable?.[n[0]];
-    if (
-      before &&
-      sameTuple(before.notification, n) &&
-      sameTuple(before.decision, decision) &&
-      sameTuple(before.person, person) &&
-      sameLines(before.lines, lines)
-    ) {
-      return before;
-    }
-    // Only what a new entry keeps is interned (an unchanged row keeps its previous, interned, arrays).
+    if (before && unchanged(before, n, lines)) return before;
+    // Only what a new entry keeps is interned (an unchanged row keeps its previous, interned, values).
     internNotification(n, intern);
     internDecision(decision, intern);
     internPerson(person, intern);
     for (const l of lines) internLine(l, intern);
     return {
-      notification: n,
-      decision,
-      person,
-      lines,
+      stamp: n[STAMP],
       row: toRow(n, decision, person, unitSummaries(lines), today, in3Months),
       haystack: haystackOf(decision, person),
     };

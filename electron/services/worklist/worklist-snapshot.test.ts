@@ -207,6 +207,19 @@ describe.each(TEST_BACKENDS)('incremental work-list snapshot (%s)', (backend) =>
     expect(after).toEqual(await rebuiltFromScratch());
   });
 
+  it('reads everything again when a unit is renamed: its rows show the new name, the others stay as they were', async () => {
+    const before = await rows();
+    const shown = before.find((r) => r.units.length > 0) as WorklistRow;
+    const unitId = shown.units[0]?.unitId as number;
+    const other = before.find((r) => r.units.length === 0 && r.egName === shown.egName) as WorklistRow;
+    await db.run('UPDATE ror_unit SET name = ? WHERE id = ?', ['Unité renommée', unitId]);
+    const after = await rows();
+    expect(byId(after, shown.id)?.units[0]?.unitName).toBe('Unité renommée');
+    // A row that shows nothing of the unit keeps its entry: the full read compares, it does not derive everything.
+    expect(byId(after, other.id)).toBe(other);
+    expect(after).toEqual(await rebuiltFromScratch());
+  });
+
   it('drops the rows of an EG the referent deactivates and derives every row again on a new day', async () => {
     const before = await rows();
     const eg = before[0]?.finessEg as string;
