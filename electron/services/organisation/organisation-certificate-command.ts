@@ -11,9 +11,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { AppError, isAppError } from '@shared/errors/app-error';
-import { ADMIN_CONNECTION_OPTIONS, adminConnectionFrom } from '../db/postgres/organisation-admin-command';
+import {
+  adminConnectionFrom,
+  parseAdminCommand,
+  type AdminCommandOutput,
+} from '../db/postgres/organisation-admin-command';
 import { openPostgresDatabase } from '../db/postgres/postgres-database';
 import {
   createOrganisationKeyFile,
@@ -41,35 +44,21 @@ export const ORGANISATION_CERTIFICATE_USAGE = [
   '  rewrap-certificates --key <ancienne> --new-key <nouvelle>  changement de clé, en une transaction',
 ].join('\n');
 
-interface Output {
-  log(line: string): void;
-}
-
 export async function runOrganisationCertificateCommand(
   args: string[],
-  out: Output,
+  out: AdminCommandOutput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (e) {
-    out.log((e as Error).message);
-    out.log(ORGANISATION_CERTIFICATE_USAGE);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [sub, file] = positionals;
-  const arity: Record<string, number> = {
-    'create-key': 1,
-    'import-certificate': 1,
-    certificates: 0,
-    'rewrap-certificates': 0,
-  };
-  if (!sub || arity[sub] === undefined || positionals.length - 1 !== arity[sub]) {
-    out.log(ORGANISATION_CERTIFICATE_USAGE);
-    return 2;
-  }
+  const command = parseAdminCommand(
+    args,
+    { key: { type: 'string' }, 'new-key': { type: 'string' }, anchors: { type: 'string' } },
+    { 'create-key': 1, 'import-certificate': 1, certificates: 0, 'rewrap-certificates': 0 },
+    ORGANISATION_CERTIFICATE_USAGE,
+    out,
+  );
+  if (!command) return 2;
+  const { values, sub } = command;
+  const [file] = command.operands;
   try {
     if (sub === 'create-key') {
       const key = createOrganisationKeyFile(path.resolve(file!));
@@ -141,17 +130,4 @@ function requiredKey(file: string | undefined): OrganisationKey {
   if (!key)
     throw new AppError('ORG_CERT_KEY_MISSING', `Fichier de clé de l’organisation introuvable : ${file ?? '(aucun)'}.`);
   return key;
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      ...ADMIN_CONNECTION_OPTIONS,
-      key: { type: 'string' },
-      'new-key': { type: 'string' },
-      anchors: { type: 'string' },
-    },
-  });
 }

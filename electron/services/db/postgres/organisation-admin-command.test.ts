@@ -68,6 +68,9 @@ describe.skipIf(!cluster)('organisation admin command (real server, administrato
 
   it('answers usage errors with 2 and a refused login with a French message without the password', async () => {
     expect((await run(['assign', member])).code).toBe(2);
+    const unknown = await run(['list', '--inconnue']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.lines.join('\n')).toMatch(/inconnue[\s\S]*create-schema/);
     const refused = await run(['list'], { REFERENT_VT_PG_PASSWORD: 'pas-le-bon-mot-de-passe' });
     expect(refused.code).toBe(1);
     expect(refused.lines.join('\n')).toMatch(/refusé l’identifiant ou le mot de passe/);

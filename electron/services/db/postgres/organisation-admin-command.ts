@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isAppError } from '@shared/errors/app-error';
 import {
   addMember,
@@ -44,29 +44,16 @@ export async function runOrganisationAdminCommand(
   out: AdminCommandOutput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (e) {
-    out.log((e as Error).message);
-    out.log(ORGANISATION_ADMIN_USAGE);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [sub, name, eg] = positionals;
-  const needs = {
-    'create-schema': 0,
-    list: 0,
-    'add-referent': 1,
-    'set-password': 1,
-    revoke: 1,
-    assign: 2,
-    unassign: 2,
-  };
-  if (!sub || !(sub in needs) || positionals.length - 1 !== needs[sub as keyof typeof needs]) {
-    out.log(ORGANISATION_ADMIN_USAGE);
-    return 2;
-  }
+  const command = parseAdminCommand(
+    args,
+    { coordinator: { type: 'boolean', default: false } },
+    { 'create-schema': 0, list: 0, 'add-referent': 1, 'set-password': 1, revoke: 1, assign: 2, unassign: 2 },
+    ORGANISATION_ADMIN_USAGE,
+    out,
+  );
+  if (!command) return 2;
+  const { values, sub } = command;
+  const [name, eg] = command.operands;
   const connection = adminConnectionFrom(values, env, out);
   if (!connection) return 2;
   const newPassword = (): { password: string; generated: boolean } =>
@@ -170,10 +157,39 @@ export function adminConnectionFrom(
   };
 }
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: { ...ADMIN_CONNECTION_OPTIONS, coordinator: { type: 'boolean', default: false } },
-  });
+/** A command line as parsed: the options' values, the subcommand and its operands. */
+export interface AdminCommand<O extends NonNullable<ParseArgsConfig['options']>> {
+  readonly values: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof ADMIN_CONNECTION_OPTIONS & O }>
+  >['values'];
+  readonly sub: string;
+  readonly operands: readonly string[];
+}
+
+/**
+ * An administration command's words: the connection options and its own `options`, then a subcommand of `arity` with
+ * as many operands as it takes. Undefined, with the reason and `usage` written to `out`, for anything else (the
+ * command then exits with code 2).
+ */
+export function parseAdminCommand<const O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: O,
+  arity: Readonly<Record<string, number>>,
+  usage: string,
+  out: AdminCommandOutput,
+): AdminCommand<O> | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...ADMIN_CONNECTION_OPTIONS, ...options } });
+  } catch (e) {
+    out.log((e as Error).message);
+    out.log(usage);
+    return undefined;
+  }
+  const [sub, ...operands] = parsed.positionals;
+  if (!sub || arity[sub] === undefined || operands.length !== arity[sub]) {
+    out.log(usage);
+    return undefined;
+  }
+  return { values: parsed.values, sub, operands };
 }
