@@ -4,9 +4,8 @@
  * Confirming is refused with the message telling what changed, the detail shows the new state, nothing is queued;
  * chosen again, the action goes through.
  */
-import { execFileSync } from 'node:child_process';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
-import { openAppDatabase } from './fixtures/app-database';
+import { openAppDatabase, seedWorklist } from './fixtures/app-database';
 
 const test = base.extend<{ ownHost: AppHost }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form for fixtures
@@ -23,19 +22,7 @@ test('an action on a notification a colleague changed meanwhile is refused with 
   page,
   ownHost: appHost,
 }) => {
-  execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'electron/services/worklist/testing/seed-worklist-command.ts',
-      '--data',
-      appHost.dataDir,
-      '--count',
-      '30',
-    ],
-    { stdio: 'pipe' },
-  );
+  seedWorklist(appHost.dataDir, 30);
   const db = openAppDatabase(appHost.dataDir);
   const id = db
     .prepare("SELECT id FROM notification WHERE finess_eg = ? AND esms_status = '39' ORDER BY id LIMIT 1")

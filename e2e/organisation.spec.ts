@@ -6,7 +6,6 @@
  * dated. The server is a throw-away cluster over TLS verify-full (PostgreSQL ≥ 15 required, as in CI).
  */
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,24 +14,9 @@ import type { OfflineReviewStatus } from '../shared/ipc/channels/organisation-ch
 import { addMember, createOrganisationSchema } from '../electron/services/db/postgres/organisation-admin';
 import { openPostgresDatabase } from '../electron/services/db/postgres/postgres-database';
 import { startPostgresCluster } from '../electron/services/testing/postgres-cluster';
+import { seedWorklist } from './fixtures/app-database';
 import { expectAccessible } from './fixtures/app-screens';
 import { expect, startAppHost, test } from './fixtures/app-host';
-
-function seed(dataDir: string, count: number): void {
-  execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'electron/services/worklist/testing/seed-worklist-command.ts',
-      '--data',
-      dataDir,
-      '--count',
-      String(count),
-    ],
-    { stdio: 'pipe' },
-  );
-}
 
 /** Where this workstation's offline review stands (the app's own channel, as the renderer asks it). */
 async function offlineStatus(host: { origin: string; token: string }): Promise<OfflineReviewStatus> {
@@ -79,7 +63,7 @@ test('the app in organisation mode shows the same work list as the desk it was m
     // A data folder of the test's own: a host started without one deletes its folder when it stops, and the
     // restarts below need the desk's data and settings.
     host = await startAppHost(['--no-embedded-sandbox'], dataRoot);
-    seed(host.dataDir, 150);
+    seedWorklist(host.dataDir, 150);
     await page.goto(host.url);
     const onDesk = await readWorklist(page);
     // The list is virtualised: the rows on screen are a window of it; the count line gives its length.

@@ -4,27 +4,10 @@
  * cancellation is written the way the sync's flux 5 pull writes it. What the app would send is checked in the outbox:
  * a queued Task has passed the ESMSTask profile validation (enqueueStatusReport refuses an invalid one).
  */
-import { execFileSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
 import { STATUS_WORDS, expectAccessible, expectPreviewInWords, exportWaitingListsCsv } from './fixtures/app-screens';
 import { expect, startAppHost, test as base, type AppHost } from './fixtures/app-host';
-import { openAppDatabase } from './fixtures/app-database';
-
-function seed(dataDir: string, count: number): void {
-  execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'electron/services/worklist/testing/seed-worklist-command.ts',
-      '--data',
-      dataDir,
-      '--count',
-      String(count),
-    ],
-    { stdio: 'pipe' },
-  );
-}
+import { openAppDatabase, seedWorklist } from './fixtures/app-database';
 
 function notificationWith(dataDir: string, finessEg: string, esmsStatus: string): number {
   const db = openAppDatabase(dataDir);
@@ -60,7 +43,7 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   page,
   ownHost: appHost,
 }) => {
-  seed(appHost.dataDir, 60);
+  seedWorklist(appHost.dataDir, 60);
   await page.goto(appHost.url);
 
   // Work list: notifications arrive as "Notification envoyée"; finished ones are masked by default.
