@@ -43,6 +43,19 @@ describe('readXmlTree — the tree the CDA parser reads', () => {
     expect(kids(kid(r, '__proto__'), 'constructor')).toEqual([]);
   });
 
+  it('nodes inherit no name: Object.prototype’s members are neither read nor reachable', () => {
+    const doc = readXmlTree('<r><toString/><hasOwnProperty a="1"/></r>');
+    const r = kid(doc, 'r');
+    expect(kids(r, 'toString')).toHaveLength(1);
+    expect(kid(r, 'hasOwnProperty')?.['@a']).toBe('1');
+    for (const name of ['toString', 'valueOf', 'constructor', '__proto__', '__defineGetter__']) {
+      expect(kid(r, 'hasOwnProperty')?.[name]).toBeUndefined();
+      expect(doc[name]).toBeUndefined();
+    }
+    expect(Object.keys(r ?? {})).toEqual(['toString', 'hasOwnProperty']);
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(r))).toBeNull();
+  });
+
   it('refuses elements nested deeper than maxDepth (64 by default), reads exactly maxDepth', () => {
     const nested = (depth: number) => `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
     expect(() => readXmlTree(nested(64))).not.toThrow();

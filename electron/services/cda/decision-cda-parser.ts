@@ -226,7 +226,7 @@ function readClinicalDocument(xml: string, kind: string, options: CdaReadOptions
   const tooLarge = cdaSizeRefusal(size, kind, maxBytes);
   if (tooLarge) throw tooLarge;
   // Same characters as trim() (\s is WhiteSpace and LineTerminator), without copying the document.
-  if (!/\S/.test(xml)) throw fail('il est vide', 'document');
+  if (!hasNonSpace(xml)) throw fail('il est vide', 'document');
   let parsed: XmlNode;
   try {
     parsed = readXmlTree(xml, options);
@@ -245,6 +245,27 @@ function readClinicalDocument(xml: string, kind: string, options: CdaReadOptions
   if (!root) throw fail("ce n'est pas un document CDA (ClinicalDocument attendu)", 'ClinicalDocument');
   if (!rootDeclaresHl7Namespace(xml)) throw fail(`l'espace de noms ${HL7_V3_NAMESPACE} est absent`, 'xmlns');
   return root;
+}
+
+/** Same test as /\S/ (any character that is not WhiteSpace or LineTerminator), stopping at the first one. */
+function hasNonSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space =
+      (c >= 9 && c <= 13) ||
+      c === 32 ||
+      c === 0xa0 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff;
+    if (!space) return true;
+  }
+  return false;
 }
 
 /** The prefix is stripped by the parser: check on the raw start tag that ClinicalDocument is the HL7 v3 one. */
@@ -440,17 +461,17 @@ function readDecision(node: XmlNode, fail: Fail): DecisionCore {
   };
 }
 
-function isUnknownLink(extension: string): boolean {
-  const folded = extension
+function foldAccentsAndCase(text: string): string {
+  return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase();
-  return (
-    folded ===
-    LINKED_DECISION_UNKNOWN.normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-  );
+}
+
+const UNKNOWN_LINK_FOLDED = foldAccentsAndCase(LINKED_DECISION_UNKNOWN);
+
+function isUnknownLink(extension: string): boolean {
+  return foldAccentsAndCase(extension) === UNKNOWN_LINK_FOLDED;
 }
 
 function readDroitPrestation(node: XmlNode, fail: Fail): DroitPrestation {
@@ -567,8 +588,17 @@ function path(node: XmlNode | undefined, ...names: string[]): XmlNode | undefine
   return current;
 }
 
+/**
+ * `@` + attribute name, made once per name: concatenated on each call, the key was a new string for V8 to hash and
+ * look up before every attribute read.
+ */
+const attributeKeys = new Map<string, string>();
+
 function attr(node: XmlNode | undefined, name: string): string | null {
-  return clean(node?.['@' + name]);
+  if (node === undefined) return null;
+  let key = attributeKeys.get(name);
+  if (key === undefined) attributeKeys.set(name, (key = '@' + name));
+  return clean(node[key]);
 }
 
 function text(node: XmlNode | undefined): string | null {
