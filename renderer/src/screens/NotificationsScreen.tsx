@@ -2,7 +2,9 @@ import {
   memo,
   useCallback,
   useEffect,
+  useId,
   useImperativeHandle,
+  useLayoutEffect,
   useRef,
   useState,
   type KeyboardEvent,
@@ -368,6 +370,17 @@ function VirtualRows(props: {
     [virtualizer],
   );
   const items = virtualizer.getVirtualItems();
+  // Rows are recycled: the element of a row leaving the window shows the row entering it (keys are slots, not
+  // notifications), so scrolling changes a few texts instead of building and laying out a new row from nothing.
+  // The window has a constant length, `slots` rows in a row (it grows only, with the viewport), each index in slot
+  // `index % slots`; the elements keep their DOM order, their place on screen comes from their index.
+  const slotCount = useRef(0);
+  slotCount.current = Math.max(slotCount.current, items.length);
+  const slots = Math.min(slotCount.current, list.total);
+  const first = Math.max(0, Math.min(items[0]?.index ?? 0, list.total - slots));
+  const bySlot: number[] = new Array<number>(slots);
+  for (let index = first; index < first + slots; index += 1) bySlot[index % slots] = index;
+  const idPrefix = useId();
   const firstRow = items[0]?.index ?? 0;
   useEffect(() => onFirstRow(firstRow), [firstRow, onFirstRow]);
   return (
@@ -377,22 +390,18 @@ function VirtualRows(props: {
       role="rowgroup"
       tabIndex={0}
       aria-label="Lignes de la liste, flèches pour se déplacer"
+      // The DOM holds the rows in slot order: assistive technologies read them in the list's order.
+      aria-owns={Array.from({ length: slots }, (_, k) => `${idPrefix}${(first + k) % slots}`).join(' ')}
       data-testid="worklist-scroll"
     >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {items.map((item) => {
-          const row = rowAt(list, item.index);
+        {bySlot.map((index, slot) => {
+          const row = rowAt(list, index);
+          const id = `${idPrefix}${slot}`;
           return row ? (
-            <WorkRow
-              key={row.id}
-              row={row}
-              index={item.index}
-              active={item.index === active}
-              top={item.start}
-              onSelect={onActivate}
-            />
+            <WorkRow key={slot} id={id} row={row} index={index} active={index === active} onSelect={onActivate} />
           ) : (
-            <LoadingRow key={`chargement-${item.index}`} index={item.index} top={item.start} />
+            <LoadingRow key={`chargement-${slot}`} id={id} index={index} />
           );
         })}
       </div>
@@ -400,14 +409,15 @@ function VirtualRows(props: {
   );
 }
 
-function LoadingRow({ index, top }: { index: number; top: number }) {
+function LoadingRow({ id, index }: { id: string; index: number }) {
   return (
     <div
+      id={id}
       className="vtable-row vtable-loading"
       role="row"
       aria-rowindex={index + 2}
       aria-busy="true"
-      style={{ gridTemplateColumns: GRID, transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
+      style={{ gridTemplateColumns: GRID, top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
     >
       <div role="cell" className="muted">
         Chargement…
@@ -440,29 +450,43 @@ function sameRow(a: WorklistRow, b: WorklistRow): boolean {
 }
 
 interface WorkRowProps {
+  readonly id: string;
   readonly row: WorklistRow;
   readonly index: number;
   readonly active: boolean;
-  readonly top: number;
   readonly onSelect: (index: number) => void;
 }
 
 const WorkRow = memo(
   function WorkRow(props: WorkRowProps) {
     const { row } = props;
+    const element = useRef<HTMLDivElement>(null);
+    const shown = useRef(row.id);
+    useLayoutEffect(() => {
+      if (shown.current === row.id) return;
+      shown.current = row.id;
+      // The element now shows another notification (recycled as the list scrolls): a link or button focused in it
+      // would now open or copy that other one. The focus goes back to the list, its shortcuts still at hand.
+      const rowElement = element.current;
+      if (rowElement?.contains(document.activeElement)) {
+        rowElement.closest<HTMLElement>('[role="rowgroup"]')?.focus({ preventScroll: true });
+      }
+    }, [row.id]);
     return (
       <div
+        ref={element}
+        id={props.id}
         className={`vtable-row${props.active ? ' vtable-active' : ''}${row.terminated ? ' vtable-terminated' : ''}`}
         role="row"
         aria-rowindex={props.index + 2}
         aria-selected={props.active}
-        style={{ gridTemplateColumns: GRID, transform: `translateY(${props.top}px)`, height: ROW_HEIGHT }}
+        style={{ gridTemplateColumns: GRID, top: props.index * ROW_HEIGHT, height: ROW_HEIGHT }}
         onClick={() => props.onSelect(props.index)}
         data-testid="worklist-row"
       >
         <div role="cell">
           <a href={`#/notifications/${row.id}`} className="row-link clip" title={`${row.familyName} ${row.givenNames}`}>
-            {row.familyName} {row.givenNames}
+            {`${row.familyName} ${row.givenNames}`}
           </a>
           {(row.aTraiter || row.unread) && (
             <div className="row-badges">
@@ -497,9 +521,9 @@ const WorkRow = memo(
         <div role="cell" className="clip">
           {row.units.length === 0
             ? '—'
-            : row.units.map((u) => (
-                <div key={u.unitId} className="small clip" title={`${u.unitName} : ${u.statusLabel}`}>
-                  {u.unitName} : {u.statusLabel}
+            : row.units.map((u, i) => (
+                <div key={i} className="small clip" title={`${u.unitName} : ${u.statusLabel}`}>
+                  {`${u.unitName} : ${u.statusLabel}`}
                 </div>
               ))}
         </div>
@@ -507,9 +531,9 @@ const WorkRow = memo(
     );
   },
   (before, after) =>
+    before.id === after.id &&
     before.index === after.index &&
     before.active === after.active &&
-    before.top === after.top &&
     before.onSelect === after.onSelect &&
     sameRow(before.row, after.row),
 );
