@@ -11,7 +11,7 @@ import {
   type Ref,
 } from 'react';
 import { keepPreviousData } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { flushSync } from 'react-dom';
 import type { RequestOf } from '@shared/ipc/contract';
 import type {
   UnitLineSummary,
@@ -339,10 +339,16 @@ interface RowsHandle {
   viewportHeight(): number;
 }
 
+/** Rows rendered beyond each edge of the viewport: the compositor may scroll a little ahead of the rows. */
+const OVERSCAN = 3;
+
 /**
  * The scrolling body of the list: the only part of the screen that renders again as the referent scrolls (the
  * filters and headers do not). It tells which row tops the viewport, so the screen asks for the window around it;
  * a row of the viewport the window does not hold yet shows as loading.
+ *
+ * Rows have one fixed height, so the rows on screen follow from the scroll offset alone: no measuring, no table of
+ * every row's position (100,000 entries on a long list), and a render only when the first row shown changes.
  */
 function VirtualRows(props: {
   ref: Ref<RowsHandle>;
@@ -351,38 +357,56 @@ function VirtualRows(props: {
   onActivate: (index: number) => void;
   onFirstRow: (index: number) => void;
 }) {
-  const { list, active, onActivate, onFirstRow } = props;
+  const { ref, list, active, onActivate, onFirstRow } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
-  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual re-renders this component itself; the rows it renders are memoised on their own props
-  const virtualizer = useVirtualizer({
-    count: list.total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 3,
-  });
+  const [firstShown, setFirstShown] = useState(0);
+  // The tallest the viewport has been: the number of rows rendered only grows (see slots below).
+  const [tallestViewport, setTallestViewport] = useState(0);
+  useLayoutEffect(() => {
+    const scroller = scrollRef.current;
+    if (!scroller) return;
+    const measure = () => setTallestViewport((tallest) => Math.max(tallest, scroller.clientHeight));
+    const firstFromScroll = () => Math.floor(scroller.scrollTop / ROW_HEIGHT);
+    // The rows entering as the list scrolls are in the DOM before the frame is painted (a render only when the
+    // first row shown changes: the same state is no render).
+    const onScroll = () => flushSync(() => setFirstShown(firstFromScroll()));
+    measure();
+    setFirstShown(firstFromScroll());
+    const resizes = new ResizeObserver(measure);
+    resizes.observe(scroller);
+    scroller.addEventListener('scroll', onScroll, { passive: true });
+    return () => {
+      resizes.disconnect();
+      scroller.removeEventListener('scroll', onScroll);
+    };
+  }, []);
   useImperativeHandle(
-    props.ref,
+    ref,
     () => ({
-      scrollToIndex: (index) => virtualizer.scrollToIndex(index, { align: 'auto' }),
-      scrollToTop: () => virtualizer.scrollToOffset(0),
+      scrollToIndex: (index) => {
+        const scroller = scrollRef.current;
+        if (!scroller) return;
+        const top = index * ROW_HEIGHT;
+        if (top < scroller.scrollTop) scroller.scrollTop = top;
+        else if (top + ROW_HEIGHT > scroller.scrollTop + scroller.clientHeight) {
+          scroller.scrollTop = top + ROW_HEIGHT - scroller.clientHeight;
+        }
+      },
+      scrollToTop: () => scrollRef.current?.scrollTo({ top: 0 }),
       viewportHeight: () => scrollRef.current?.clientHeight ?? 500,
     }),
-    [virtualizer],
+    [],
   );
-  const items = virtualizer.getVirtualItems();
   // Rows are recycled: the element of a row leaving the window shows the row entering it (keys are slots, not
   // notifications), so scrolling changes a few texts instead of building and laying out a new row from nothing.
-  // The window has a constant length, `slots` rows in a row (it grows only, with the viewport), each index in slot
-  // `index % slots`; the elements keep their DOM order, their place on screen comes from their index.
-  const slotCount = useRef(0);
-  slotCount.current = Math.max(slotCount.current, items.length);
-  const slots = Math.min(slotCount.current, list.total);
-  const first = Math.max(0, Math.min(items[0]?.index ?? 0, list.total - slots));
+  // The window has a constant length, `slots` rows, each index in slot `index % slots`; the elements keep their DOM
+  // order, their place on screen comes from their index.
+  const slots = Math.min(Math.ceil(tallestViewport / ROW_HEIGHT) + 1 + 2 * OVERSCAN, list.total);
+  const first = Math.max(0, Math.min(firstShown - OVERSCAN, list.total - slots));
   const bySlot: number[] = new Array<number>(slots);
   for (let index = first; index < first + slots; index += 1) bySlot[index % slots] = index;
   const idPrefix = useId();
-  const firstRow = items[0]?.index ?? 0;
-  useEffect(() => onFirstRow(firstRow), [firstRow, onFirstRow]);
+  useEffect(() => onFirstRow(first), [first, onFirstRow]);
   return (
     <div
       ref={scrollRef}
@@ -394,7 +418,7 @@ function VirtualRows(props: {
       aria-owns={Array.from({ length: slots }, (_, k) => `${idPrefix}${(first + k) % slots}`).join(' ')}
       data-testid="worklist-scroll"
     >
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+      <div style={{ height: list.total * ROW_HEIGHT, position: 'relative' }}>
         {bySlot.map((index, slot) => {
           const row = rowAt(list, index);
           const id = `${idPrefix}${slot}`;
