@@ -211,3 +211,81 @@ test('work list, actions with their Tasks, cancellation, ESRP, waiting lists and
   await expect(page.getByTestId('worklist-row').first()).toBeVisible();
   await expect(page.getByTestId('worklist')).not.toContainText('IME LES ESSAIS');
 });
+
+/** The work list's rows in the order assistive technologies read them (Chromium's accessibility tree), by index. */
+async function rowIndexesReadInOrder(page: Page): Promise<number[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+      nodes: { nodeId: string; role?: { value: string }; childIds?: string[]; backendDOMNodeId?: number }[];
+    };
+    const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+    const rowElements: number[] = [];
+    const walk = (id: string) => {
+      const node = byId.get(id);
+      if (!node) return;
+      if (node.role?.value === 'row' && node.backendDOMNodeId !== undefined) rowElements.push(node.backendDOMNodeId);
+      else node.childIds?.forEach(walk);
+    };
+    const table = nodes.find((n) => n.role?.value === 'table');
+    if (table) walk(table.nodeId);
+    const indexes: number[] = [];
+    for (const backendNodeId of rowElements) {
+      const { node } = (await cdp.send('DOM.describeNode', { backendNodeId })) as { node: { attributes?: string[] } };
+      const attributes = node.attributes ?? [];
+      indexes.push(Number(attributes[attributes.indexOf('aria-rowindex') + 1]));
+    }
+    // The header row (index 1) first, then the list's.
+    return indexes.filter((index) => index > 1);
+  } finally {
+    await cdp.detach();
+  }
+}
+
+test('a scrolled work list: rows in order on screen and for assistive technologies, focus kept in the list', async ({
+  page,
+  ownHost: appHost,
+}) => {
+  seedWorklist(appHost.dataDir, 120);
+  await page.goto(appHost.url);
+  await page.keyboard.press('Alt+2');
+  await expect(page.getByTestId('worklist-row').first()).toBeVisible();
+  await page.getByTestId('show-terminated').check();
+  await expect(page.getByTestId('worklist')).toHaveAttribute('aria-rowcount', '121');
+  // Each row's name, by index, as the list shows it from its top.
+  const nameOf = async (rowIndex: number) =>
+    page.locator(`[data-testid="worklist-row"][aria-rowindex="${rowIndex}"] .row-link`).innerText();
+  const firstName = await nameOf(2);
+
+  // A link focused in a row, then the list scrolled far away: that row's element now shows another notification.
+  await page.locator('[data-testid="worklist-row"][aria-rowindex="2"] .row-link').focus();
+  const scroller = page.getByTestId('worklist-scroll');
+  for (const top of [700, 1400, 2100, 2800]) {
+    await scroller.evaluate((el, y) => el.scrollTo(0, y), top);
+    await expect(page.locator('[data-testid="worklist-row"][aria-rowindex="2"]')).toHaveCount(0);
+  }
+  await expect(page.locator('[data-testid="worklist-row"] .row-link').filter({ hasText: firstName })).toHaveCount(0);
+  await expect(scroller).toBeFocused();
+
+  // On screen, top to bottom, and in the accessibility tree: consecutive indexes in the list's order.
+  const rows = page.getByTestId('worklist-row');
+  await expect(rows.first()).toBeVisible();
+  const onScreen = await rows.evaluateAll((elements) =>
+    elements
+      .map((e) => ({ index: Number(e.getAttribute('aria-rowindex')), y: e.getBoundingClientRect().top }))
+      .sort((a, b) => a.y - b.y)
+      .map((r) => r.index),
+  );
+  expect(onScreen[0]).toBeGreaterThan(2);
+  expect(onScreen).toEqual(onScreen.map((_, k) => (onScreen[0] ?? 0) + k));
+  expect(await rowIndexesReadInOrder(page)).toEqual(onScreen);
+
+  // Back to the top: the first row shows the same notification as before.
+  await scroller.evaluate((el) => el.scrollTo(0, 0));
+  await expect(page.locator('[data-testid="worklist-row"][aria-rowindex="2"] .row-link')).toHaveText(firstName);
+  expect(await rowIndexesReadInOrder(page)).toEqual(
+    await rows.evaluateAll((elements) =>
+      elements.map((e) => Number(e.getAttribute('aria-rowindex'))).sort((a, b) => a - b),
+    ),
+  );
+});

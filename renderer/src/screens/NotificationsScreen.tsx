@@ -2,14 +2,16 @@ import {
   memo,
   useCallback,
   useEffect,
+  useId,
   useImperativeHandle,
+  useLayoutEffect,
   useRef,
   useState,
   type KeyboardEvent,
   type Ref,
 } from 'react';
 import { keepPreviousData, type QueryClient } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { flushSync } from 'react-dom';
 import type { RequestOf } from '@shared/ipc/contract';
 import type {
   UnitLineSummary,
@@ -355,10 +357,16 @@ interface RowsHandle {
   viewportHeight(): number;
 }
 
+/** Rows rendered beyond each edge of the viewport: the compositor may scroll a little ahead of the rows. */
+const OVERSCAN = 3;
+
 /**
  * The scrolling body of the list: the only part of the screen that renders again as the referent scrolls (the
  * filters and headers do not). It tells which row tops the viewport, so the screen asks for the window around it;
  * a row of the viewport the window does not hold yet shows as loading.
+ *
+ * Rows have one fixed height, so the rows on screen follow from the scroll offset alone: no measuring, no table of
+ * every row's position (100,000 entries on a long list), and a render only when the first row shown changes.
  */
 function VirtualRows(props: {
   ref: Ref<RowsHandle>;
@@ -367,27 +375,56 @@ function VirtualRows(props: {
   onActivate: (index: number) => void;
   onFirstRow: (index: number) => void;
 }) {
-  const { list, active, onActivate, onFirstRow } = props;
+  const { ref, list, active, onActivate, onFirstRow } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
-  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual re-renders this component itself; the rows it renders are memoised on their own props
-  const virtualizer = useVirtualizer({
-    count: list.total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 3,
-  });
+  const [firstShown, setFirstShown] = useState(0);
+  // The tallest the viewport has been: the number of rows rendered only grows (see slots below).
+  const [tallestViewport, setTallestViewport] = useState(0);
+  useLayoutEffect(() => {
+    const scroller = scrollRef.current;
+    if (!scroller) return;
+    const measure = () => setTallestViewport((tallest) => Math.max(tallest, scroller.clientHeight));
+    const firstFromScroll = () => Math.floor(scroller.scrollTop / ROW_HEIGHT);
+    // The rows entering as the list scrolls are in the DOM before the frame is painted (a render only when the
+    // first row shown changes: the same state is no render).
+    const onScroll = () => flushSync(() => setFirstShown(firstFromScroll()));
+    measure();
+    setFirstShown(firstFromScroll());
+    const resizes = new ResizeObserver(measure);
+    resizes.observe(scroller);
+    scroller.addEventListener('scroll', onScroll, { passive: true });
+    return () => {
+      resizes.disconnect();
+      scroller.removeEventListener('scroll', onScroll);
+    };
+  }, []);
   useImperativeHandle(
-    props.ref,
+    ref,
     () => ({
-      scrollToIndex: (index) => virtualizer.scrollToIndex(index, { align: 'auto' }),
-      scrollToTop: () => virtualizer.scrollToOffset(0),
+      scrollToIndex: (index) => {
+        const scroller = scrollRef.current;
+        if (!scroller) return;
+        const top = index * ROW_HEIGHT;
+        if (top < scroller.scrollTop) scroller.scrollTop = top;
+        else if (top + ROW_HEIGHT > scroller.scrollTop + scroller.clientHeight) {
+          scroller.scrollTop = top + ROW_HEIGHT - scroller.clientHeight;
+        }
+      },
+      scrollToTop: () => scrollRef.current?.scrollTo({ top: 0 }),
       viewportHeight: () => scrollRef.current?.clientHeight ?? 500,
     }),
-    [virtualizer],
+    [],
   );
-  const items = virtualizer.getVirtualItems();
-  const firstRow = items[0]?.index ?? 0;
-  useEffect(() => onFirstRow(firstRow), [firstRow, onFirstRow]);
+  // Rows are recycled: the element of a row leaving the window shows the row entering it (keys are slots, not
+  // notifications), so scrolling changes a few texts instead of building and laying out a new row from nothing.
+  // The window has a constant length, `slots` rows, each index in slot `index % slots`; the elements keep their DOM
+  // order, their place on screen comes from their index.
+  const slots = Math.min(Math.ceil(tallestViewport / ROW_HEIGHT) + 1 + 2 * OVERSCAN, list.total);
+  const first = Math.max(0, Math.min(firstShown - OVERSCAN, list.total - slots));
+  const bySlot: number[] = new Array<number>(slots);
+  for (let index = first; index < first + slots; index += 1) bySlot[index % slots] = index;
+  const idPrefix = useId();
+  useEffect(() => onFirstRow(first), [first, onFirstRow]);
   return (
     <div
       ref={scrollRef}
@@ -395,22 +432,18 @@ function VirtualRows(props: {
       role="rowgroup"
       tabIndex={0}
       aria-label="Lignes de la liste, flèches pour se déplacer"
+      // The DOM holds the rows in slot order: assistive technologies read them in the list's order.
+      aria-owns={Array.from({ length: slots }, (_, k) => `${idPrefix}${(first + k) % slots}`).join(' ')}
       data-testid="worklist-scroll"
     >
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {items.map((item) => {
-          const row = rowAt(list, item.index);
+      <div style={{ height: list.total * ROW_HEIGHT, position: 'relative' }}>
+        {bySlot.map((index, slot) => {
+          const row = rowAt(list, index);
+          const id = `${idPrefix}${slot}`;
           return row ? (
-            <WorkRow
-              key={row.id}
-              row={row}
-              index={item.index}
-              active={item.index === active}
-              top={item.start}
-              onSelect={onActivate}
-            />
+            <WorkRow key={slot} id={id} row={row} index={index} active={index === active} onSelect={onActivate} />
           ) : (
-            <LoadingRow key={`chargement-${item.index}`} index={item.index} top={item.start} />
+            <LoadingRow key={`chargement-${slot}`} id={id} index={index} />
           );
         })}
       </div>
@@ -418,14 +451,15 @@ function VirtualRows(props: {
   );
 }
 
-function LoadingRow({ index, top }: { index: number; top: number }) {
+function LoadingRow({ id, index }: { id: string; index: number }) {
   return (
     <div
+      id={id}
       className="vtable-row vtable-loading"
       role="row"
       aria-rowindex={index + 2}
       aria-busy="true"
-      style={{ gridTemplateColumns: GRID, transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
+      style={{ gridTemplateColumns: GRID, top: index * ROW_HEIGHT, height: ROW_HEIGHT }}
     >
       <div role="cell" className="muted">
         Chargement…
@@ -458,29 +492,43 @@ function sameRow(a: WorklistRow, b: WorklistRow): boolean {
 }
 
 interface WorkRowProps {
+  readonly id: string;
   readonly row: WorklistRow;
   readonly index: number;
   readonly active: boolean;
-  readonly top: number;
   readonly onSelect: (index: number) => void;
 }
 
 const WorkRow = memo(
   function WorkRow(props: WorkRowProps) {
     const { row } = props;
+    const element = useRef<HTMLDivElement>(null);
+    const shown = useRef(row.id);
+    useLayoutEffect(() => {
+      if (shown.current === row.id) return;
+      shown.current = row.id;
+      // The element now shows another notification (recycled as the list scrolls): a link or button focused in it
+      // would now open or copy that other one. The focus goes back to the list, its shortcuts still at hand.
+      const rowElement = element.current;
+      if (rowElement?.contains(document.activeElement)) {
+        rowElement.closest<HTMLElement>('[role="rowgroup"]')?.focus({ preventScroll: true });
+      }
+    }, [row.id]);
     return (
       <div
+        ref={element}
+        id={props.id}
         className={`vtable-row${props.active ? ' vtable-active' : ''}${row.terminated ? ' vtable-terminated' : ''}`}
         role="row"
         aria-rowindex={props.index + 2}
         aria-selected={props.active}
-        style={{ gridTemplateColumns: GRID, transform: `translateY(${props.top}px)`, height: ROW_HEIGHT }}
+        style={{ gridTemplateColumns: GRID, top: props.index * ROW_HEIGHT, height: ROW_HEIGHT }}
         onClick={() => props.onSelect(props.index)}
         data-testid="worklist-row"
       >
         <div role="cell">
           <a href={`#/notifications/${row.id}`} className="row-link clip" title={`${row.familyName} ${row.givenNames}`}>
-            {row.familyName} {row.givenNames}
+            {`${row.familyName} ${row.givenNames}`}
           </a>
           {(row.aTraiter || row.unread) && (
             <div className="row-badges">
@@ -515,9 +563,9 @@ const WorkRow = memo(
         <div role="cell" className="clip">
           {row.units.length === 0
             ? '—'
-            : row.units.map((u) => (
-                <div key={u.unitId} className="small clip" title={`${u.unitName} : ${u.statusLabel}`}>
-                  {u.unitName} : {u.statusLabel}
+            : row.units.map((u, i) => (
+                <div key={i} className="small clip" title={`${u.unitName} : ${u.statusLabel}`}>
+                  {`${u.unitName} : ${u.statusLabel}`}
                 </div>
               ))}
         </div>
@@ -525,9 +573,9 @@ const WorkRow = memo(
     );
   },
   (before, after) =>
+    before.id === after.id &&
     before.index === after.index &&
     before.active === after.active &&
-    before.top === after.top &&
     before.onSelect === after.onSelect &&
     sameRow(before.row, after.row),
 );

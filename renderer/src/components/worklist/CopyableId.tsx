@@ -5,12 +5,15 @@ import { useState } from 'react';
  * it in ViaTrajectoire's search or a mail to the MDPH).
  */
 export function CopyableId({ label, value }: { readonly label: string; readonly value: string }) {
-  const [copied, setCopied] = useState(false);
+  // The value copied rather than a flag: the work list recycles its rows, and a row now showing another
+  // identifier must not say it was copied.
+  const [copiedValue, setCopiedValue] = useState<string | null>(null);
+  const copied = copiedValue === value;
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(value);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
+      setCopiedValue(value);
+      setTimeout(() => setCopiedValue((shown) => (shown === value ? null : shown)), 1500);
     } catch {
       // Clipboard refused (no permission): the tooltip still shows the whole identifier.
     }
