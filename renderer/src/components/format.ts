@@ -3,6 +3,8 @@ import { localToday } from '@shared/domain/local-day';
 
 const DATE = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
 const INSTANT = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'medium' });
+/** Made once: a formatter costs about a millisecond to create, and the work list's count is formatted on each render. */
+const COUNT = new Intl.NumberFormat('fr-FR');
 
 const twoDigits = (n: number) => (n < 10 ? `0${n}` : String(n));
 
@@ -26,7 +28,7 @@ export function formatInstant(iso: string | null | undefined): string {
 }
 
 export function formatCount(n: number): string {
-  return new Intl.NumberFormat('fr-FR').format(n);
+  return COUNT.format(n);
 }
 
 /** Today's local date, YYYY-MM-DD (business dates are local). */
