@@ -8,6 +8,7 @@ import {
   listWorklist,
   parseStamps,
   READ_CHUNKS,
+  rowsHolding,
   WORKLIST_SQL,
   worklistStatement,
   type WorklistFilter,
@@ -57,6 +58,23 @@ describe('the stamps of a refresh, read as one text', () => {
 
   it('refuses a text it cannot read', () => {
     expect(() => parseStamps('1,2;3')).toThrow(/illisibles/);
+  });
+});
+
+describe('a search over the search texts of every row at once', () => {
+  const marked = (haystacks: string[], needle: string) => Array.from(rowsHolding({ haystacks }, needle));
+
+  it('marks each row holding the text once, first and last rows included, however often it holds it', () => {
+    expect(marked(['martin marie', 'dupont', 'lemarchand mar', 'marais'], 'mar')).toEqual([1, 0, 1, 1]);
+    expect(marked(['dupont', 'martin'], 'dupont')).toEqual([1, 0]);
+    expect(marked(['dupont', 'martin'], 'tin')).toEqual([0, 1]);
+  });
+
+  it('never matches across two rows, nor an empty row', () => {
+    // "dupont" then "martin": the end of one and the start of the next are not one text.
+    expect(marked(['dupont', 'martin'], 'ntma')).toEqual([0, 0]);
+    expect(marked(['', 'dupont', ''], 'dupont')).toEqual([0, 1, 0]);
+    expect(marked([], 'dupont')).toEqual([]);
   });
 });
 
