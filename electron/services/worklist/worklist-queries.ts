@@ -760,10 +760,9 @@ function sortedPositions(snap: Snapshot, sort: WorklistSortField, direction: 'as
 }
 
 /**
- * Every row's search text in one string, each followed by a separator no search text holds (XML, hence a CDA, has
- * no NUL character), and where each row's text starts: a search is then one native scan of the whole list rather
- * than one includes() per row (100,000 calls at an organisation's size). Made on a snapshot's first search, kept
- * with it.
+ * Every row's search text in one string, each followed by a separator (NUL: no search holds it, so none matches
+ * across two rows), and where each row's text starts: a search is then one native scan of the whole list rather
+ * than one includes() per row (100,000 calls at an organisation's size). Made once per snapshot, kept with it.
  */
 interface SearchText {
   readonly text: string;
