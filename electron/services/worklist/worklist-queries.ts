@@ -804,9 +804,14 @@ export function rowsHolding(snap: SearchTexts, needle: string): Uint8Array {
   return found;
 }
 
+/** The search as the rows' search texts hold it (accents and case folded), '' when there is none. */
+function searchNeedle(filter: WorklistFilter): string {
+  return filter.search ? normalise(filter.search.trim()) : '';
+}
+
 /** Whether a row (its search text beside) meets the criteria, masking aside. */
 function rowMatcher(filter: WorklistFilter): (r: WorklistRow, haystack: string | undefined) => boolean {
-  const needle = filter.search ? normalise(filter.search.trim()) : '';
+  const needle = searchNeedle(filter);
   return (r, haystack) =>
     (!filter.finessEg || r.finessEg === filter.finessEg) &&
     (!filter.esmsStatus || r.esmsStatus === filter.esmsStatus) &&
@@ -829,7 +834,7 @@ function isShown(filter: WorklistFilter, r: WorklistRow): boolean {
 
 function orderRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
   const { rows: all, haystacks } = snap;
-  const needle = filter.search ? normalise(filter.search.trim()) : '';
+  const needle = searchNeedle(filter);
   // The search found once for the whole list; the other criteria row by row.
   const holding = needle && !needle.includes(SEARCH_SEPARATOR) ? rowsHolding(snap, needle) : undefined;
   const matches = rowMatcher(holding ? { ...filter, search: undefined } : filter);
@@ -881,7 +886,7 @@ function criteriaKey(filter: WorklistFilter): string {
     filter.category,
     filter.validity,
     filter.aTraiter,
-    filter.search ? normalise(filter.search.trim()) : '',
+    searchNeedle(filter),
     filter.showTerminated,
     filter.sort,
     filter.direction,
