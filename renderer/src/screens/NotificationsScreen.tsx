@@ -358,6 +358,14 @@ interface RowsHandle {
   viewportHeight(): number;
 }
 
+/**
+ * The list's viewport: the window's height less the screen's title and filters above it, never under 300 px. Given
+ * here rather than in the style sheet: the first render sizes its rows from it.
+ */
+const LIST_VIEWPORT = { belowWindowTopPx: 360, minPx: 300 } as const;
+const LIST_VIEWPORT_CSS_HEIGHT = `max(${LIST_VIEWPORT.minPx}px, calc(100vh - ${LIST_VIEWPORT.belowWindowTopPx}px))`;
+const listViewportHeight = () => Math.max(LIST_VIEWPORT.minPx, window.innerHeight - LIST_VIEWPORT.belowWindowTopPx);
+
 /** Rows rendered beyond each edge of the viewport: the compositor may scroll a little ahead of the rows. */
 const OVERSCAN = 3;
 
@@ -378,20 +386,24 @@ function VirtualRows(props: {
 }) {
   const { ref, list, active, onActivate, onFirstRow } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
+  // A new list starts at its top (the scroller is new).
   const [firstShown, setFirstShown] = useState(0);
-  // The tallest the viewport has been: the number of rows rendered only grows (see slots below).
-  const [tallestViewport, setTallestViewport] = useState(0);
+  // The tallest the viewport has been: the number of rows rendered only grows (see slots below). It starts from the
+  // height the viewport is given: the first render has all its rows without measuring the viewport, which would
+  // lay the page out before its frame only to render again (a render and a layout more on every opening of the
+  // list). The observer reports the viewport's real height once the frame is laid out.
+  const [tallestViewport, setTallestViewport] = useState(listViewportHeight);
   useLayoutEffect(() => {
     const scroller = scrollRef.current;
     if (!scroller) return;
-    const measure = () => setTallestViewport((tallest) => Math.max(tallest, scroller.clientHeight));
     const firstFromScroll = () => Math.floor(scroller.scrollTop / ROW_HEIGHT);
     // The rows entering as the list scrolls are in the DOM before the frame is painted (a render only when the
     // first row shown changes: the same state is no render).
     const onScroll = () => flushSync(() => setFirstShown(firstFromScroll()));
-    measure();
-    setFirstShown(firstFromScroll());
-    const resizes = new ResizeObserver(measure);
+    const resizes = new ResizeObserver(([entry]) => {
+      const height = entry?.contentRect.height ?? 0;
+      setTallestViewport((tallest) => Math.max(tallest, height));
+    });
     resizes.observe(scroller);
     scroller.addEventListener('scroll', onScroll, { passive: true });
     return () => {
@@ -430,6 +442,7 @@ function VirtualRows(props: {
     <div
       ref={scrollRef}
       className="vtable-body"
+      style={{ height: LIST_VIEWPORT_CSS_HEIGHT }}
       role="rowgroup"
       tabIndex={0}
       aria-label="Lignes de la liste, flèches pour se déplacer"
