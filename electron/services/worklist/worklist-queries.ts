@@ -718,8 +718,9 @@ async function buildSnapshot(db: SqlDatabase, today: string, onNewest: (rows: Ne
   const latest = lastBuilt.get(db);
   if (latest === previous) lastBuilt.set(db, { today, epoch: builtEpoch, entries });
   const snap: Snapshot = { rows, haystacks, orders: new Map() };
-  // The search text is made once the list has been answered (tens of ms at 100,000 rows), not by the first search.
-  setImmediate(() => searchTextOf(snap)).unref();
+  // Once the referent has searched this list, the search text of each new snapshot is made as soon as the list has
+  // been answered (tens of ms at 100,000 rows), not by their next search; a referent who never searches never pays it.
+  if (searchedLists.has(db)) setImmediate(() => searchTextOf(snap)).unref();
   return snap;
 }
 
@@ -770,6 +771,8 @@ interface SearchText {
   readonly starts: Int32Array;
 }
 const SEARCH_SEPARATOR = '\u0000';
+/** The databases whose list has been searched since the process started (see buildSnapshot). */
+const searchedLists = new WeakSet<SqlDatabase>();
 /** A snapshot's search texts (its rows are never changed: a change makes a new snapshot). */
 type SearchTexts = Pick<Snapshot, 'haystacks'>;
 const searchTextBySnapshot = new WeakMap<SearchTexts, SearchText>();
@@ -924,6 +927,7 @@ export async function listWorklist(
   window?: WorklistWindow,
 ): Promise<WorklistResult> {
   const started = performance.now();
+  if (searchNeedle(filter)) searchedLists.add(db);
   const build = await currentBuild(db, today);
   const result = (ordered: OrderedRows, complete: boolean): WorklistResult => {
     const offset = window ? Math.min(window.offset, ordered.rows.length) : 0;
