@@ -832,24 +832,113 @@ function rowMatcher(filter: WorklistFilter): (r: WorklistRow, haystack: string |
  * stays visible while it is unread or needs their attention (cancelled while work was in progress, expired before
  * being read).
  */
-function isShown(filter: WorklistFilter, r: WorklistRow): boolean {
-  return filter.showTerminated || !r.terminated || r.aTraiter || r.unread;
+function isShown(showTerminated: boolean, r: WorklistRow): boolean {
+  return showTerminated || !r.terminated || r.aTraiter || r.unread;
+}
+
+/**
+ * The criteria that compare one value of the row, each with that value. A filter meets them on a column of small
+ * integers per snapshot (each value's index among the values met) rather than on the row objects: at 100,000 rows a
+ * new filter's pass over the objects took 10–30 ms on this machine, a typed array's well under one.
+ */
+const EQUALITY_CRITERIA = [
+  ['finessEg', (r) => r.finessEg],
+  ['esmsStatus', (r) => r.esmsStatus],
+  ['category', (r) => r.category],
+  ['validity', (r) => r.validity],
+] as const satisfies readonly (readonly [keyof WorklistFilter, (r: WorklistRow) => string | null])[];
+type EqualityCriterion = (typeof EQUALITY_CRITERIA)[number][0];
+
+interface Column {
+  readonly codes: Int32Array;
+  readonly codeOf: Map<string | null, number>;
+}
+/** The row flags a filter and the masking read: needs the referent's action; hidden while finished files are masked. */
+const NEEDS_ACTION = 1;
+const MASKED = 2;
+interface Columns {
+  readonly byCriterion: Record<EqualityCriterion, Column>;
+  readonly flags: Uint8Array;
+}
+/**
+ * Made per snapshot by the first filter, in one pass (reaching each row object once is most of the cost: ≈15 ms at
+ * 100,000 rows here), dropped with their snapshot.
+ */
+const columnsBySnapshot = new WeakMap<Snapshot, Columns>();
+
+function columnsOf(snap: Snapshot): Columns {
+  let columns = columnsBySnapshot.get(snap);
+  if (!columns) {
+    const length = snap.rows.length;
+    const column = (): Column => ({ codes: new Int32Array(length), codeOf: new Map() });
+    const byCriterion = Object.fromEntries(EQUALITY_CRITERIA.map(([criterion]) => [criterion, column()])) as Record<
+      EqualityCriterion,
+      Column
+    >;
+    const flags = new Uint8Array(length);
+    snap.rows.forEach((r, i) => {
+      for (const [criterion, valueOf] of EQUALITY_CRITERIA) {
+        const { codes, codeOf } = byCriterion[criterion];
+        const value = valueOf(r);
+        let code = codeOf.get(value);
+        if (code === undefined) codeOf.set(value, (code = codeOf.size));
+        codes[i] = code;
+      }
+      flags[i] = (needsAction(r) ? NEEDS_ACTION : 0) | (isShown(false, r) ? 0 : MASKED);
+    });
+    columnsBySnapshot.set(snap, (columns = { byCriterion, flags }));
+  }
+  return columns;
+}
+
+/**
+ * The snapshot's rows meeting the criteria, marked by position: the search found by one scan of the joined search
+ * texts, the one-value criteria on their columns; the unit criteria (and a search holding the separator, which the
+ * scan cannot look for) on the row objects, only for the rows still in.
+ */
+function rowsMeeting(snap: Snapshot, filter: WorklistFilter): Uint8Array {
+  const { rows: all, haystacks } = snap;
+  const needle = searchNeedle(filter);
+  const scanned = needle !== '' && !needle.includes(SEARCH_SEPARATOR);
+  const meeting = scanned ? rowsHolding(snap, needle) : new Uint8Array(all.length).fill(1);
+  const { byCriterion, flags } = columnsOf(snap);
+  for (const [criterion] of EQUALITY_CRITERIA) {
+    const wanted = filter[criterion];
+    if (!wanted) continue;
+    const { codes, codeOf } = byCriterion[criterion];
+    const code = codeOf.get(wanted) ?? -1;
+    for (let i = 0; i < codes.length; i++) if (codes[i] !== code) meeting[i] = 0;
+  }
+  if (filter.aTraiter) {
+    for (let i = 0; i < flags.length; i++) if (((flags[i] as number) & NEEDS_ACTION) === 0) meeting[i] = 0;
+  }
+  if (filter.unitId !== undefined || filter.unitStatus || (needle && !scanned)) {
+    const { unitId, unitStatus, showTerminated, sort, direction } = filter;
+    const rest = rowMatcher({
+      unitId,
+      unitStatus,
+      search: scanned ? undefined : filter.search,
+      showTerminated,
+      sort,
+      direction,
+    });
+    for (let i = 0; i < all.length; i++) {
+      if (meeting[i] === 1 && !rest(all[i] as WorklistRow, haystacks[i])) meeting[i] = 0;
+    }
+  }
+  return meeting;
 }
 
 function orderRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
-  const { rows: all, haystacks } = snap;
-  const needle = searchNeedle(filter);
-  // The search found once for the whole list; the other criteria row by row.
-  const holding = needle && !needle.includes(SEARCH_SEPARATOR) ? rowsHolding(snap, needle) : undefined;
-  const matches = rowMatcher(holding ? { ...filter, search: undefined } : filter);
+  const all = snap.rows;
+  const meeting = rowsMeeting(snap, filter);
+  const flags = filter.showTerminated ? undefined : columnsOf(snap).flags;
   const rows: WorklistRow[] = [];
   let totalMatching = 0;
   const visit = (i: number) => {
-    const r = all[i] as WorklistRow;
-    if (holding && holding[i] === 0) return;
-    if (!matches(r, haystacks[i])) return;
+    if (meeting[i] === 0) return;
     totalMatching += 1;
-    if (isShown(filter, r)) rows.push(r);
+    if (!flags || ((flags[i] as number) & MASKED) === 0) rows.push(all[i] as WorklistRow);
   };
   if (filter.sort === 'recu') {
     // The snapshot is in id order and ids are unique: no sort needed.
@@ -875,7 +964,7 @@ function newestWindow(newest: NewestRows, filter: WorklistFilter, window: Workli
     const r = newest.rows[i] as WorklistRow;
     if (!matches(r, newest.haystacks[i])) continue;
     totalMatching += 1;
-    if (isShown(filter, r)) rows.push(r);
+    if (isShown(filter.showTerminated, r)) rows.push(r);
   }
   return rows.length < wanted ? undefined : { rows, totalMatching, hiddenTerminated: totalMatching - rows.length };
 }

@@ -102,6 +102,74 @@ describe.each(TEST_BACKENDS)('work list, actions, waiting lists, units (%s)', (b
       expect(sorted).toEqual([...sorted].sort());
     });
 
+    it('meets every criterion, alone and combined, masked or not, in every order, as a row-by-row reading does', async () => {
+      await seedWorklist(db, { count: 80, today: TODAY });
+      const all = await rowsOf(ALL);
+      const values = <T>(of: (r: (typeof all)[number]) => T | null | undefined) =>
+        [...new Set(all.map(of))].filter((v): v is T => v !== null && v !== undefined);
+      const first = all[0];
+      if (!first) throw new Error('seed');
+      // Each criterion with each value the list holds, plus one it does not hold.
+      const single: Partial<WorklistFilter>[] = [
+        ...values((r) => r.finessEg).map((finessEg) => ({ finessEg })),
+        ...values((r) => r.esmsStatus).map((esmsStatus) => ({ esmsStatus })),
+        ...values((r) => r.category).map((category) => ({ category })),
+        ...values((r) => r.validity).map((validity) => ({ validity })),
+        ...values((r) => r.units[0]?.unitId).map((unitId) => ({ unitId })),
+        ...values((r) => r.units[0]?.status).map((unitStatus) => ({ unitStatus })),
+        { aTraiter: true },
+        { esmsStatus: '99' },
+        { finessEg: '999999999' },
+      ];
+      const searched = { search: first.familyName.slice(0, 3) };
+      const criteria = [
+        ...single,
+        { ...single[0], ...single.find((c) => 'esmsStatus' in c) },
+        { ...single.find((c) => 'validity' in c), aTraiter: true },
+        { ...single.find((c) => 'unitStatus' in c), ...single.find((c) => 'category' in c) },
+        { ...searched, ...single[0] },
+        { ...searched, aTraiter: true },
+      ];
+      // Read row by row, independently of the list's own pass.
+      const searchHits = new Set((await rowsOf({ ...ALL, ...searched })).map((r) => r.id));
+      expect(searchHits.size).toBeGreaterThan(0);
+      const meets = (c: Partial<WorklistFilter>, r: (typeof all)[number]) =>
+        (c.finessEg === undefined || r.finessEg === c.finessEg) &&
+        (c.esmsStatus === undefined || r.esmsStatus === c.esmsStatus) &&
+        (c.category === undefined || r.category === c.category) &&
+        (c.validity === undefined || r.validity === c.validity) &&
+        (c.unitId === undefined || r.units.some((u) => u.unitId === c.unitId)) &&
+        (c.unitStatus === undefined || r.units.some((u) => u.status === c.unitStatus)) &&
+        (!c.aTraiter || r.aTraiter || r.unread) &&
+        (c.search === undefined || searchHits.has(r.id));
+      const shownMasked = (r: (typeof all)[number]) => !r.terminated || r.aTraiter || r.unread;
+      let nonEmpty = 0;
+      for (const [sort, direction] of [
+        ['recu', 'desc'],
+        ['nom', 'asc'],
+        ['validite', 'desc'],
+      ] as const) {
+        // Filtering keeps the order: the expected list is the whole sorted list, read row by row.
+        const sorted = await rowsOf({ ...ALL, sort, direction });
+        for (const c of criteria) {
+          for (const showTerminated of [true, false]) {
+            const result = await list({ ...c, showTerminated, sort, direction });
+            const matching = sorted.filter((r) => meets(c, r));
+            const shown = matching.filter((r) => showTerminated || shownMasked(r));
+            expect(
+              result.rows.map((r) => r.id),
+              JSON.stringify({ c, showTerminated, sort }),
+            ).toEqual(shown.map((r) => r.id));
+            expect(result.totalMatching).toBe(matching.length);
+            expect(result.hiddenTerminated).toBe(matching.length - shown.length);
+            if (shown.length > 0 && shown.length < all.length) nonEmpty += 1;
+          }
+        }
+      }
+      // The criteria do select: most lists are neither empty nor the whole list.
+      expect(nonEmpty).toBeGreaterThan(criteria.length);
+    });
+
     it('rebuilds its snapshot when the store changes or the day turns, not otherwise', async () => {
       await seedWorklist(db, { count: 6, today: TODAY });
       const before = await rowsOf(ALL);
