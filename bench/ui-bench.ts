@@ -14,8 +14,8 @@
  *   search_input_p95_ms the same from the keystroke;
  * - frame times while scrolling the virtualised list 120 px per frame through the whole list. Chromium runs with the
  *   frame-rate limit off, so a frame's duration is the work it took, not the 60 Hz vsync wait;
- * - the resident memory of the renderer process(es) (proportional: shared pages counted once) and of the host (the
- *   app's main process) at the end.
+ * - the resident memory of the app's renderer process(es) (proportional: shared pages counted once; Chromium's own
+ *   interface pages apart, `chromium_ui_renderer_mb`) and of the host (the app's main process) at the end.
  * The last line is one JSON object (rows, first_render_ms, filter_p95_ms, frame_p95_ms, …).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -274,9 +274,15 @@ async function main(): Promise<void> {
       setTimeout(() => resolve(deltas.slice(2)), ${MAX_SCROLL_MS + 5000});
     })`);
     if (frames.length + 2 >= MAX_SCROLL_FRAMES) console.log(`défilement arrêté après ${MAX_SCROLL_FRAMES} images`);
-    // Chromium is this process's child; its renderers are its own children.
-    const renderers = processTree(process.pid).filter((p) => p.cmdline.includes('--type=renderer'));
-    const rendererRss = renderers.reduce((sum, p) => sum + processPssBytes(p.pid), 0);
+    // Chromium is this process's child; its renderers are its own children. Those of Chromium's own interface
+    // (`--top-chrome-webui`: the omnibox popup headless Chromium loads, ≈70 MB) are no part of the app, which an
+    // Electron window runs without: reported apart, not counted in the app's renderer memory.
+    const pss = (processes: readonly { pid: number }[]) =>
+      processes.reduce((sum, p) => sum + processPssBytes(p.pid), 0);
+    const allRenderers = processTree(process.pid).filter((p) => p.cmdline.includes('--type=renderer'));
+    const chromiumUi = allRenderers.filter((p) => p.cmdline.includes('--top-chrome-webui'));
+    const renderers = allRenderers.filter((p) => !chromiumUi.includes(p));
+    const rendererRss = pss(renderers);
     const hostRss = processRssBytes(host.pid);
     const result = {
       rows: ROWS,
@@ -343,6 +349,7 @@ async function main(): Promise<void> {
       frame_max_ms: round(Math.max(...frames)),
       renderer_processes: renderers.length,
       renderer_rss_mb: mb(rendererRss),
+      chromium_ui_renderer_mb: mb(pss(chromiumUi)),
       main_rss_mb: mb(hostRss),
       renderer_plus_main_rss_mb: mb(rendererRss + hostRss),
     };
