@@ -894,13 +894,17 @@ function columnsOf(snap: Snapshot): Columns {
 
 /**
  * The snapshot's rows meeting the criteria, marked by position: the search found by one scan of the joined search
- * texts, the one-value criteria on their columns; the unit criteria (and a search holding the separator, which the
- * scan cannot look for) on the row objects, only for the rows still in.
+ * texts, the one-value criteria on their columns; the unit criteria (and a search the scan cannot serve: the
+ * snapshot's first, or one holding the separator) on the row objects, only for the rows still in.
  */
 function rowsMeeting(snap: Snapshot, filter: WorklistFilter): Uint8Array {
   const { rows: all, haystacks } = snap;
   const needle = searchNeedle(filter);
-  const scanned = needle !== '' && !needle.includes(SEARCH_SEPARATOR);
+  // The snapshot's first search reads row by row (≈20 ms at 100,000 rows) rather than wait for the joined text to be
+  // made (≈60 ms), which is made once it has been answered, for the next searches.
+  const joined = searchTextBySnapshot.has(snap);
+  if (needle && !joined) setImmediate(() => searchTextOf(snap)).unref();
+  const scanned = needle !== '' && joined && !needle.includes(SEARCH_SEPARATOR);
   const meeting = scanned ? rowsHolding(snap, needle) : new Uint8Array(all.length).fill(1);
   const { byCriterion, flags } = columnsOf(snap);
   for (const [criterion] of EQUALITY_CRITERIA) {
