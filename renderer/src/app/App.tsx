@@ -22,12 +22,9 @@ export function App() {
   const environmentId = info.data?.environmentId;
   const sections = SECTIONS.filter((s) => !s.onlyIn || s.onlyIn === environmentId);
 
-  // Move focus to the new screen's heading so keyboard and screen-reader users follow the navigation; the new screen
-  // shows from its top. Scrolling to the top needs no layout, where focus() would lay the page out at once to scroll
-  // the heading into view (before the screen's list has even arrived: a second layout of the page).
+  // Move focus to the new screen's heading so keyboard and screen-reader users follow the navigation.
   useEffect(() => {
-    window.scrollTo(0, 0);
-    mainRef.current?.querySelector('h1')?.focus({ preventScroll: true });
+    mainRef.current?.querySelector('h1')?.focus();
     document.title = `${current?.label ?? ''} — Référent VT`;
   }, [section, current]);
 
