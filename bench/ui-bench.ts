@@ -284,6 +284,7 @@ async function main(): Promise<void> {
     const renderers = allRenderers.filter((p) => !chromiumUi.includes(p));
     const rendererRss = pss(renderers);
     const hostRss = processRssBytes(host.pid);
+    const filterRequests = filters.filter((m) => m.requested).map((m) => m.inFlight);
     const result = {
       rows: ROWS,
       rows_shown: Number(shown) - 1,
@@ -307,18 +308,8 @@ async function main(): Promise<void> {
       ),
       searches: searches.length,
       // The share of the request (host's work and transport) in the filter's time; the rest is the page's.
-      filter_request_p50_ms: round(
-        percentile(
-          filters.filter((m) => m.requested).map((m) => m.inFlight),
-          50,
-        ),
-      ),
-      filter_request_p95_ms: round(
-        percentile(
-          filters.filter((m) => m.requested).map((m) => m.inFlight),
-          95,
-        ),
-      ),
+      filter_request_p50_ms: round(percentile(filterRequests, 50)),
+      filter_request_p95_ms: round(percentile(filterRequests, 95)),
       search_request_p95_ms: round(
         percentile(
           searches.map((m) => m.inFlight),
