@@ -6,10 +6,13 @@ import fs from 'node:fs';
 import { isAppError } from '@shared/errors/app-error';
 import path from 'node:path';
 import type { EnvironmentId } from '@shared/domain/environments';
+import type { EventPayloads } from '@shared/ipc/contract';
 import { environmentPaths } from '../environments/environment-store';
 import { Journal } from '../journal/journal';
+import { watchDeskChanges } from '../db/desk-change-watch';
+import { buildWorklistAhead } from '../worklist/worklist-queries';
 import { configureLogging, createLogger, RotatingFileSink } from '../logging/logger';
-import { EventHub, type AppContext, type NativeFileChooser } from './app-context';
+import { EventHub, localToday, type AppContext, type NativeFileChooser } from './app-context';
 import type { Handlers } from './dispatch';
 import { createAppHandlers } from './handlers/app-handlers';
 import { createWorklistHandlers } from './handlers/worklist-handlers';
@@ -320,6 +323,20 @@ export async function startApplication(options: StartApplicationOptions): Promis
         )
       : undefined;
 
+  // The desk's SQLite written by another process (a headless sync): SQLite tells no one, the watch asks it.
+  const deskWatch = watchDeskChanges(db, {
+    onChange: () => hub.emit('data:changed', { scopes: ['*'] }),
+    isSyncRunning: () => sync.running,
+  });
+  const stopFollowingChanges = hub.subscribe((event, payload) => {
+    if (event !== 'data:changed') return;
+    const { scopes } = payload as EventPayloads['data:changed'];
+    // Every scope announced (a sync's end among others): nothing committed so far is left for the watch to tell.
+    if (scopes.includes('*')) deskWatch?.settle();
+    // After a change the app hears of, whoever made it, the work list is rebuilt before Notifications asks for it.
+    if (scopes.includes('*') || scopes.includes('notifications')) buildWorklistAhead(db, localToday(ctx.now()));
+  });
+
   // offline (issue 15): the workstation's snapshot of the organisation and the actions kept offline (§16).
   const offline = createOfflineReview({
     ctx,
@@ -367,6 +384,8 @@ export async function startApplication(options: StartApplicationOptions): Promis
     async close() {
       sandboxStart.abort();
       await liveLink?.stop(); // live (issue 15)
+      deskWatch?.stop();
+      stopFollowingChanges();
       await offline.close(); // offline (issue 15)
       await sync.close();
       const started = await sandboxReady;

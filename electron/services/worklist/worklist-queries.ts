@@ -397,8 +397,10 @@ interface SnapshotBuild {
 const snapshots = new WeakMap<SqlDatabase, SnapshotBuild>();
 const lastBuilt = new WeakMap<SqlDatabase, BuiltRows>();
 
+const snapshotKey = async (db: SqlDatabase, today: string) => `${await db.changeToken()}|${today}`;
+
 async function currentBuild(db: SqlDatabase, today: string): Promise<SnapshotBuild> {
-  const key = `${await db.changeToken()}|${today}`;
+  const key = await snapshotKey(db, today);
   const cached = snapshots.get(db);
   if (cached?.key === key) return cached;
   // A build in progress: this one starts after it and refreshes from it instead of reading everything a second time;
@@ -427,6 +429,12 @@ async function currentBuild(db: SqlDatabase, today: string): Promise<SnapshotBui
     if (snapshots.get(db) === build) snapshots.delete(db);
   });
   return build;
+}
+
+/** Whether the snapshot of the store as it is now is built: the next list is answered from memory. */
+export async function isWorklistBuilt(db: SqlDatabase, today: string): Promise<boolean> {
+  const build = snapshots.get(db);
+  return build?.done === true && build.key === (await snapshotKey(db, today));
 }
 
 async function snapshot(db: SqlDatabase, today: string): Promise<Snapshot> {
@@ -1012,6 +1020,21 @@ function orderedRows(snap: Snapshot, filter: WorklistFilter): OrderedRows {
 export interface WorklistWindow {
   readonly offset: number;
   readonly limit: number;
+}
+
+/** What the notifications screen asks for first: the default list, most recent first. */
+const DEFAULT_LIST: WorklistFilter = { showTerminated: false, sort: 'recu', direction: 'desc' };
+
+/**
+ * Builds the snapshot and the default list ahead of the screen — at start-up and after each change the app hears of
+ * (a sync's end, another process's or workstation's commits) — so that opening Notifications finds them ready instead
+ * of waiting for the read (≈0.3–0.5 s for a full read of 10,000 rows on this 2-core machine). A screen asking
+ * meanwhile shares this build (currentBuild). A failure is left for the screen's own request to meet and report.
+ */
+export function buildWorklistAhead(db: SqlDatabase, today: string): void {
+  listWorklist(db, DEFAULT_LIST, today).catch(() => {
+    // The database may be closing; the list is read on the screen's request then.
+  });
 }
 
 /**

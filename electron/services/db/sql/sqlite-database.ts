@@ -99,10 +99,17 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   changeToken(): Promise<string> {
-    // data_version moves on other connections' commits (the sync worker), total_changes() on this one's.
-    const version = this.connection.pragma('data_version', { simple: true }) as number;
+    // total_changes() moves on this connection's commits, data_version on the others'.
     const changes = this.prepared('SELECT total_changes()').pluck().get() as number;
-    return Promise.resolve(`${version}|${changes}`);
+    return Promise.resolve(`${this.othersCommitVersion()}|${changes}`);
+  }
+
+  /**
+   * A number that moves when another connection (the sync worker, another process) has committed since it was last
+   * read on this one (`PRAGMA data_version`): it says nothing of this connection's own commits.
+   */
+  othersCommitVersion(): number {
+    return this.connection.pragma('data_version', { simple: true }) as number;
   }
 
   close(): Promise<void> {

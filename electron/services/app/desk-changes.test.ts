@@ -1,0 +1,65 @@
+/**
+ * The desk's database written by another process (a headless `referent-vt sync --once`): the app announces it to the
+ * screens by itself and has the work list rebuilt before Notifications asks for it.
+ */
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import type { WorklistResult } from '@shared/domain/worklist';
+import type { EventPayloads } from '@shared/ipc/contract';
+import type { RunningApplication } from './bootstrap';
+import { localToday } from './app-context';
+import { invokeChannel, startTestApplication } from './testing/test-application';
+import { openStore } from '../db/open-store';
+import { makeTempDir } from '../testing/temp-dir';
+import { isWorklistBuilt } from '../worklist/worklist-queries';
+import { SEED_EGS, seedWorklist } from '../worklist/testing/worklist-seed';
+
+const tmp = makeTempDir('referent-vt-desk-changes-');
+const BUILD_WAIT = { timeout: 20_000, interval: 20 };
+let app: RunningApplication;
+
+beforeAll(async () => {
+  app = await startTestApplication(tmp.dir, { sandboxInBackground: true });
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  tmp.cleanup();
+});
+
+it("announces another process's writes and has the work list rebuilt without being asked", async () => {
+  const today = localToday(app.ctx.now());
+  const list = () =>
+    invokeChannel<WorklistResult>(app, 'notifications:list', {
+      showTerminated: true,
+      sort: 'recu',
+      direction: 'desc',
+      offset: 0,
+      limit: 100,
+    });
+  const built = () => vi.waitFor(async () => expect(await isWorklistBuilt(app.ctx.db, today)).toBe(true), BUILD_WAIT);
+  // The start-up build's timer, queued before this one, fires first; once that build is over, what follows is built
+  // by the announcement or not at all.
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  await built();
+  expect((await list()).total).toBe(0);
+  const announced = new Promise<EventPayloads['data:changed']>((resolve) => {
+    const stop = app.hub.subscribe((event, payload) => {
+      if (event !== 'data:changed') return;
+      stop();
+      resolve(payload as EventPayloads['data:changed']);
+    });
+  });
+
+  const other = await openStore(app.ctx.store);
+  try {
+    await seedWorklist(other, { count: 30, today });
+  } finally {
+    await other.close();
+  }
+
+  expect((await announced).scopes).toEqual(['*']);
+  // Rebuilt on the announcement alone: no list has been asked for since the writes.
+  await built();
+  const after = await list();
+  expect(after.total).toBe(30);
+  expect(new Set(after.rows.map((r) => r.finessEg))).toEqual(new Set(SEED_EGS.map((eg) => eg.finessEg)));
+});
