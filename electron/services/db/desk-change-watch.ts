@@ -8,7 +8,8 @@
  * This process's own writes are announced by whoever made them: a handler after its transaction, the sync at the end
  * of its run. The sync worker writes through its own connection, so its commits move data_version too; while a run of
  * this process is going on they are not announced one by one (every open screen would reload for each chunk): its
- * end announces every scope, which settles the watch. Nothing here throws into the app: a failed check (the database closing) stops the watch quietly.
+ * end announces every scope, which settles the watch. Nothing here throws into the app: a failed check (the database
+ * closing) stops the watch quietly.
  */
 import { SqliteDatabase } from './sql/sqlite-database';
 import type { SqlDatabase } from './sql/sql-database';
