@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestStore, TEST_BACKENDS, type TestStore } from '../testing/test-stores';
 import { seedWorklist } from '../worklist/testing/worklist-seed';
-import { notificationStore } from './notification-store';
+import { LINKED_NOTIFICATIONS_SQL, notificationStore } from './notification-store';
 
 const SERVICES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WRITE = /\b(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:notification|unit_line)\b/i;
@@ -19,6 +19,13 @@ const writes = (text: string) => {
   const source = text.replace(STAMP_ONLY, '');
   return WRITE.test(source) || (DYNAMIC_WRITE.test(source) && HANDS_TABLE.test(source));
 };
+
+interface PlanNode {
+  readonly 'Relation Name'?: string;
+  readonly 'Actual Rows': number;
+  readonly 'Actual Loops': number;
+  readonly Plans?: readonly PlanNode[];
+}
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -242,5 +249,44 @@ describe.each(TEST_BACKENDS)('notification store (%s)', (backend) => {
     ]);
     // Another EG's notification of the renewed decision is not this EG's.
     expect(await notificationStore(db).linkedNotifications(renewing.decisionId, '999999999')).toEqual([]);
+  });
+
+  it('looks a renewed decision up by its link, never through every notification of the EG', async () => {
+    const { db } = store;
+    // A first sync's tables: hundreds of rows written since their statistics were last taken.
+    await seedWorklist(db, { count: 400, today: '2026-07-01' });
+    const [renewing, renewed] = await db.all<{ decisionId: number; finessEg: string; idDecision: string }>(
+      `SELECT n.decision_id AS "decisionId", n.finess_eg AS "finessEg", d.id_decision AS "idDecision"
+         FROM notification n JOIN decision d ON d.id = n.decision_id
+        WHERE n.finess_eg = (SELECT finess_eg FROM notification ORDER BY id LIMIT 1) ORDER BY n.id LIMIT 2`,
+    );
+    await db.run("INSERT INTO decision_link (decision_id, linked_id_decision, kind) VALUES (?, ?, 'renouvellement')", [
+      renewing!.decisionId,
+      renewed!.idDecision,
+    ]);
+    const sql = LINKED_NOTIFICATIONS_SQL[db.dialect];
+    if (db.dialect === 'sqlite') {
+      const steps = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, {
+        finessEg: renewing!.finessEg,
+        decisionId: renewing!.decisionId,
+      });
+      expect(steps[0]?.detail).toMatch(/^SEARCH l USING /);
+      expect(steps.map((s) => s.detail).filter((d) => /^SCAN/.test(d))).toEqual([]);
+      return;
+    }
+    // Rows each scan of the plan read, as run: the notifications read must be those of the linked decision only.
+    const literal = sql
+      .replace('@finessEg', `'${renewing!.finessEg}'`)
+      .replace('@decisionId', String(renewing!.decisionId));
+    const [
+      {
+        'QUERY PLAN': [root],
+      },
+    ] = (await db.all(`EXPLAIN (ANALYZE, FORMAT JSON) ${literal}`)) as [{ 'QUERY PLAN': [{ Plan: PlanNode }] }];
+    const read = (node: PlanNode, relation: string): number =>
+      (node['Relation Name'] === relation ? node['Actual Rows'] * node['Actual Loops'] : 0) +
+      (node.Plans ?? []).reduce((sum, child) => sum + read(child, relation), 0);
+    expect(read(root.Plan, 'notification')).toBe(1);
+    expect(await notificationStore(db).linkedNotifications(renewing!.decisionId, renewing!.finessEg)).toHaveLength(1);
   });
 });

@@ -196,20 +196,26 @@ const CLEAR_A_TRAITER_SQL = `UPDATE notification SET a_traiter = 0, a_traiter_re
   WHERE id = @id AND ${CLEARABLE}`;
 
 /**
- * Notifications of the same EG for the decisions one decision revises, renews or closes. On SQLite, CROSS JOIN
- * fixes the join order (link → decision by id_decision → notification by decision): left to itself the planner
- * may scan every notification of the EG, which made flux 1 quadratic. PostgreSQL refuses ON on a CROSS JOIN and
- * plans this join well by itself.
+ * Notifications of the same EG for the decisions one decision revises, renews or closes, in a fixed join order: link
+ * → decision by id_decision → notification by (decision, EG). Left to itself a planner may scan every notification of
+ * the EG, which makes flux 1 quadratic: SQLite did, and so does PostgreSQL while a first sync fills tables whose
+ * statistics are still those of an empty table (5 ms a decision after 1,000, growing). SQLite follows a CROSS JOIN's
+ * order; on PostgreSQL each step is a LATERAL subquery that OFFSET 0 keeps from being merged into one join to
+ * reorder, so each is planned alone on its own index.
  */
-const linkedNotificationsSql = (join: 'CROSS JOIN' | 'JOIN'): string =>
-  `SELECT n.id, n.decision_id FROM decision_link l
-     ${join} decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
-     ${join} notification n ON n.decision_id = d.id AND n.finess_eg = ?
-   WHERE l.decision_id = ? AND l.kind <> 'inconnu'
-   ORDER BY l.linked_id_decision, d.id, n.id`;
-const LINKED_NOTIFICATIONS_SQL = {
-  sqlite: linkedNotificationsSql('CROSS JOIN'),
-  postgres: linkedNotificationsSql('JOIN'),
+export const LINKED_NOTIFICATIONS_SQL = {
+  sqlite: `SELECT n.id, n.decision_id FROM decision_link l
+     CROSS JOIN decision d ON d.id_decision = l.linked_id_decision AND d.id <> l.decision_id
+     CROSS JOIN notification n ON n.decision_id = d.id AND n.finess_eg = @finessEg
+   WHERE l.decision_id = @decisionId AND l.kind <> 'inconnu'
+   ORDER BY l.linked_id_decision, d.id, n.id`,
+  postgres: `SELECT n.id, n.decision_id FROM decision_link l
+     CROSS JOIN LATERAL (SELECT d.id FROM decision d
+       WHERE d.id_decision = l.linked_id_decision AND d.id <> l.decision_id OFFSET 0) d
+     CROSS JOIN LATERAL (SELECT n.id, n.decision_id FROM notification n
+       WHERE n.decision_id = d.id AND n.finess_eg = @finessEg OFFSET 0) n
+   WHERE l.decision_id = @decisionId AND l.kind <> 'inconnu'
+   ORDER BY l.linked_id_decision, d.id, n.id`,
 };
 
 /** The columns a notification and a unit line are copied with from another store, ids already remapped. */
@@ -280,7 +286,7 @@ export class NotificationStore {
 
   /** Notifications of the same EG for the decisions this one revises, renews or closes. */
   async linkedNotifications(decisionId: number, finessEg: string): Promise<{ id: number; decisionId: number }[]> {
-    const rows = await this.db.all(LINKED_NOTIFICATIONS_SQL[this.db.dialect], [finessEg, decisionId]);
+    const rows = await this.db.all(LINKED_NOTIFICATIONS_SQL[this.db.dialect], { finessEg, decisionId });
     return rows.map((row) => {
       const r = linkedRow.parse(row);
       return { id: r.id, decisionId: r.decision_id };
