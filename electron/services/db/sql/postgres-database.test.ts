@@ -122,6 +122,51 @@ describe.skipIf(!cluster)('PostgresDatabase (real server)', () => {
     await expect(leaked!.run('SELECT 1')).rejects.toThrow(/terminée/);
   });
 
+  it('prepares each SQL text once per connection and plans it again only under a new name', async () => {
+    const lookup = 'SELECT name, flag FROM t WHERE id = ?';
+    const prepared = (tx: Parameters<Parameters<PostgresDatabase['transaction']>[0]>[0]) =>
+      tx.value<number>(
+        "SELECT count(*) FROM pg_prepared_statements WHERE statement = 'SELECT name, flag FROM t WHERE id = $1'",
+      );
+    expect(
+      await db.transaction(async (tx) => {
+        const before = await prepared(tx);
+        await tx.value(lookup, [1]);
+        await tx.value(lookup, [2]);
+        return [before, await prepared(tx)];
+      }),
+    ).toEqual([0, 1]);
+  });
+
+  it('sends a statement again when a change of its table made its prepared plan stale, outside a transaction', async () => {
+    // One connection, so every call meets the statement prepared before the table changed.
+    const single = PostgresDatabase.fromSettings({
+      host: '127.0.0.1',
+      port: c.port,
+      database,
+      user,
+      password,
+      ssl: { ca: c.caPem },
+      schema: 's',
+      maxConnections: 1,
+    });
+    try {
+      await single.run("INSERT INTO t (name) VALUES ('stale')");
+      const all = "SELECT * FROM t WHERE name = 'stale'";
+      expect(Object.keys((await single.get<object>(all)) ?? {})).toEqual(['id', 'name', 'flag', 'amount']);
+      await c.adminQuery('ALTER TABLE s.t ADD COLUMN added text', database);
+      expect(Object.keys((await single.get<object>(all)) ?? {})).toEqual(['id', 'name', 'flag', 'amount', 'added']);
+      // Inside a transaction the refusal is the transaction's: it fails, and the next use is planned again.
+      await single.get("SELECT name FROM t WHERE name = 'stale'");
+      await c.adminQuery('ALTER TABLE s.t ADD COLUMN later text', database);
+      await expect(single.transaction((tx) => tx.get(all))).rejects.toMatchObject({ code: '0A000' });
+      expect(Object.keys((await single.transaction((tx) => tx.get<object>(all))) ?? {})).toContain('later');
+    } finally {
+      await c.adminQuery('ALTER TABLE s.t DROP COLUMN IF EXISTS added, DROP COLUMN IF EXISTS later', database);
+      await single.close();
+    }
+  });
+
   it('gives a read-only transaction one consistent state while others commit', async () => {
     await db.run('DELETE FROM t');
     let firstRead!: () => void;
