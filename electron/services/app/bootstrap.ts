@@ -10,6 +10,7 @@ import type { EventPayloads } from '@shared/ipc/contract';
 import { environmentPaths } from '../environments/environment-store';
 import { Journal } from '../journal/journal';
 import { watchDeskChanges } from '../db/desk-change-watch';
+import type { SqlDatabase } from '../db/sql/sql-database';
 import { buildWorklistAhead } from '../worklist/worklist-queries';
 import { configureLogging, createLogger, RotatingFileSink } from '../logging/logger';
 import { EventHub, localToday, type AppContext, type NativeFileChooser } from './app-context';
@@ -100,6 +101,11 @@ export interface StartApplicationOptions {
   readonly syncLease?: { readonly label?: string; readonly timings?: SyncLeaseTimings };
   /** The log lines (redacted, as in the file) also on standard output: the headless service (`referent-vt serve`). */
   readonly logToStdout?: boolean;
+  /**
+   * No screen will show this session (`sync --once`: one run, then exit): the work list is not built ahead and the
+   * desk is not watched for other processes' commits (at 100,000 notifications a build is seconds of CPU).
+   */
+  readonly headless?: boolean;
   /**
    * offline (issue 15): retry period while offline (0: only « Se reconnecter »), snapshot refresh delay, and
    * `snapshot: false` for a session nobody reviews offline (the headless service).
@@ -323,19 +329,15 @@ export async function startApplication(options: StartApplicationOptions): Promis
         )
       : undefined;
 
-  // The desk's SQLite written by another process (a headless sync): SQLite tells no one, the watch asks it.
-  const deskWatch = watchDeskChanges(db, {
-    onChange: () => hub.emit('data:changed', { scopes: ['*'] }),
-    isSyncRunning: () => sync.running,
-  });
-  const stopFollowingChanges = hub.subscribe((event, payload) => {
-    if (event !== 'data:changed') return;
-    const { scopes } = payload as EventPayloads['data:changed'];
-    // Every scope announced (a sync's end among others): nothing committed so far is left for the watch to tell.
-    if (scopes.includes('*')) deskWatch?.settle();
-    // After a change the app hears of, whoever made it, the work list is rebuilt before Notifications asks for it.
-    if (scopes.includes('*') || scopes.includes('notifications')) buildWorklistAhead(db, localToday(ctx.now()));
-  });
+  // What keeps the screens current; a headless session has none.
+  const stopKeepingScreensCurrent = options.headless
+    ? () => undefined
+    : keepScreensCurrent(
+        db,
+        hub,
+        () => sync.running,
+        () => localToday(ctx.now()),
+      );
 
   // offline (issue 15): the workstation's snapshot of the organisation and the actions kept offline (§16).
   const offline = createOfflineReview({
@@ -384,8 +386,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     async close() {
       sandboxStart.abort();
       await liveLink?.stop(); // live (issue 15)
-      deskWatch?.stop();
-      stopFollowingChanges();
+      stopKeepingScreensCurrent();
       await offline.close(); // offline (issue 15)
       await sync.close();
       const started = await sandboxReady;
@@ -393,5 +394,29 @@ export async function startApplication(options: StartApplicationOptions): Promis
       await started?.close();
       await db.close();
     },
+  };
+}
+
+/**
+ * The desk's SQLite written by another process (a headless sync): SQLite tells no one, the watch asks it. After a
+ * change the app hears of, whoever made it, and at start-up, the work list is built before Notifications asks for it.
+ * Returns what stops both.
+ */
+function keepScreensCurrent(db: SqlDatabase, hub: EventHub, isSyncRunning: () => boolean, today: () => string) {
+  const deskWatch = watchDeskChanges(db, {
+    onChange: () => hub.emit('data:changed', { scopes: ['*'] }),
+    isSyncRunning,
+  });
+  const unsubscribe = hub.subscribe((event, payload) => {
+    if (event !== 'data:changed') return;
+    const { scopes } = payload as EventPayloads['data:changed'];
+    // Every scope announced (a sync's end among others): nothing committed so far is left for the watch to tell.
+    if (scopes.includes('*')) deskWatch?.settle();
+    if (scopes.includes('*') || scopes.includes('notifications')) buildWorklistAhead(db, today());
+  });
+  setTimeout(() => buildWorklistAhead(db, today()), 0).unref();
+  return () => {
+    deskWatch?.stop();
+    unsubscribe();
   };
 }

@@ -10,7 +10,7 @@ import { localToday } from './app-context';
 import { invokeChannel, startTestApplication } from './testing/test-application';
 import { openStore } from '../db/open-store';
 import { makeTempDir } from '../testing/temp-dir';
-import { isWorklistBuilt } from '../worklist/worklist-queries';
+import { isWorklistBuildStarted, isWorklistBuilt } from '../worklist/worklist-queries';
 import { SEED_EGS, seedWorklist } from '../worklist/testing/worklist-seed';
 
 const tmp = makeTempDir('referent-vt-desk-changes-');
@@ -63,4 +63,19 @@ it("announces another process's writes and has the work list rebuilt without bei
   const after = await list();
   expect(after.total).toBe(30);
   expect(new Set(after.rows.map((r) => r.finessEg))).toEqual(new Set(SEED_EGS.map((eg) => eg.finessEg)));
+});
+
+it('builds no work list in a headless session (sync --once): no screen will show it', async () => {
+  const headless = makeTempDir('referent-vt-headless-');
+  const session = await startTestApplication(headless.dir, { headless: true, sandboxInBackground: true });
+  try {
+    // The start-up build's timer would be queued before this one.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(isWorklistBuildStarted(session.ctx.db)).toBe(false);
+    session.hub.emit('data:changed', { scopes: ['*'] });
+    expect(isWorklistBuildStarted(session.ctx.db)).toBe(false);
+  } finally {
+    await session.close();
+    headless.cleanup();
+  }
 });

@@ -88,7 +88,8 @@ export const syncCommand: Command = {
         databaseKey: (databaseFile) => getOrCreateDatabaseKey(`${databaseFile}.key`, databaseFile),
         syncIntervalMs: 0,
         attachToRunningSandbox: true,
-        // One run and exit: no snapshot of the organisation to keep.
+        // One run and exit: no screen to keep current, no snapshot of the organisation to keep.
+        headless: true,
         offlineReview: { snapshot: false },
       });
       out.log(`Synchronisation — ${app.ctx.environmentLabel}`);

@@ -431,6 +431,11 @@ async function currentBuild(db: SqlDatabase, today: string): Promise<SnapshotBui
   return build;
 }
 
+/** Whether a snapshot of this store has been built or is being built, whatever its state. */
+export function isWorklistBuildStarted(db: SqlDatabase): boolean {
+  return snapshots.has(db);
+}
+
 /** Whether the snapshot of the store as it is now is built: the next list is answered from memory. */
 export async function isWorklistBuilt(db: SqlDatabase, today: string): Promise<boolean> {
   const build = snapshots.get(db);

@@ -14,7 +14,7 @@ import {
   updateUnit,
 } from '../../worklist/units-and-entities';
 import { listWaitingLists, waitingListsCsv } from '../../worklist/waiting-lists';
-import { buildWorklistAhead, listWorklist, readFacets } from '../../worklist/worklist-queries';
+import { listWorklist, readFacets } from '../../worklist/worklist-queries';
 import { readEvaluation, recordConsent } from '../../worklist/consent-and-evaluation';
 import { carryOverRenewal } from '../../worklist/carry-over-renewal';
 import { notificationStore } from '../../db/notification-store';
@@ -60,8 +60,6 @@ export interface OutboxPush {
 
 export function createWorklistHandlers(ctx: AppContext, outbox: OutboxPush): Pick<Handlers, WorklistChannel> {
   const today = () => localToday(ctx.now());
-  // Built at start-up so the first visit to Notifications does not pay for it (and again after changes: bootstrap).
-  setTimeout(() => buildWorklistAhead(ctx.db, today()), 0).unref();
   /** A unit the referent entered or changed: journaled (refusals too), and the screens that show units refreshed. */
   const unitAction = (action: string, idRor: string, alsoChanged: string[], run: () => Promise<RorUnit>) =>
     journaled(ctx, { action, recordType: 'unité', recordId: idRor }, async () => {
