@@ -171,7 +171,7 @@ export function worklistStatement(statement: keyof typeof WORKLIST_SQL, dialect:
   const ids =
     dialect === 'sqlite'
       ? '(SELECT value FROM json_each(?))'
-      : '(SELECT value::bigint FROM json_array_elements_text(?::json))';
+      : '(SELECT value::bigint FROM json_array_elements_text(?::json) OFFSET 0)';
   return WORKLIST_SQL[statement]
     .replaceAll(IDS, ids)
     .replaceAll(STRING_AGG, dialect === 'sqlite' ? 'group_concat' : 'string_agg')

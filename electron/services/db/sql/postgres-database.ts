@@ -93,8 +93,10 @@ export class PostgresDatabase implements SqlDatabase {
       password: settings.password,
       // rejectUnauthorized with the organisation's CA, and Node checks the host name: verify-full.
       ssl: settings.ssl === false ? false : { ca: settings.ssl.ca, rejectUnauthorized: true },
-      // Every connection works in the schema; "public" is not searched, so a stray object there is never used.
-      options: `-c search_path=${schema}`,
+      // Every connection works in the schema; "public" is not searched, so a stray object there is never used. No
+      // JIT: the app's statements read a few rows each, and the row-security subqueries inflate their estimated cost
+      // past jit_above_cost: compiling took 49 of the 50 ms of a chunk of the work list's unit lines.
+      options: `-c search_path=${schema} -c jit=off`,
       types: typeParsers,
       max: settings.maxConnections ?? 10,
       connectionTimeoutMillis: 15_000,
@@ -177,10 +179,10 @@ export class PostgresDatabase implements SqlDatabase {
   }
 
   /**
-   * Runs one statement as a named prepared statement: each connection parses and plans a SQL text once, then reuses
-   * its plan (PostgreSQL keeps a generic plan once it costs no more than a fresh one). Planning is most of a
-   * statement's time here: the row-level security policies add their subqueries to every plan (2 ms of planning
-   * for 0.4 ms of work on the person upsert of flux 1), which halved the sync's rate on PostgreSQL.
+   * Runs one statement with parameters as a named prepared statement: each connection parses and plans a SQL text
+   * once, then reuses its plan (PostgreSQL keeps a generic plan once it costs no more than a fresh one). Planning is
+   * most of a statement's time here: the row-level security policies add their subqueries to every plan (2 ms of
+   * planning for 0.4 ms of work on the person upsert of flux 1), which halved the sync's rate on PostgreSQL.
    */
   async query(
     on: pg.Pool | pg.PoolClient,
@@ -192,7 +194,9 @@ export class PostgresDatabase implements SqlDatabase {
     const statement = this.statement(sql);
     const values = placeholderValues(statement, params);
     try {
-      return await on.query({ name: statement.name, text: statement.text, values, ...(rowMode && { rowMode }) });
+      // Without parameters, the simple protocol as before: a text may then hold several commands.
+      const name = values.length > 0 ? statement.name : undefined;
+      return await on.query({ name, text: statement.text, values, ...(rowMode && { rowMode }) });
     } catch (e) {
       // A table changed under a prepared statement (another workstation migrated the schema): PostgreSQL refuses
       // the old plan, nothing done, and may go on refusing it on that connection, so the text is prepared again
