@@ -168,6 +168,8 @@ export const WORKLIST_SQL = {
 
 /** A work-list statement as the engine runs it: a set of ids comes as one JSON array of integers. */
 export function worklistStatement(statement: keyof typeof WORKLIST_SQL, dialect: SqlDatabase['dialect']): string {
+  // OFFSET 0 keeps the cast in its subquery: pulled into the join it is a function row security may not run before
+  // its policy, and no index could take the ids (docs/sql-dialect.md).
   const ids =
     dialect === 'sqlite'
       ? '(SELECT value FROM json_each(?))'

@@ -26,6 +26,19 @@ describe.skipIf(!cluster)('PostgresDatabase (real server)', () => {
     ...overrides,
   });
 
+  /** The adapter on the test database, as the test user over TLS. */
+  const connect = (maxConnections?: number) =>
+    PostgresDatabase.fromSettings({
+      host: '127.0.0.1',
+      port: c.port,
+      database,
+      user,
+      password,
+      ssl: { ca: c.caPem },
+      schema: 's',
+      ...(maxConnections === undefined ? {} : { maxConnections }),
+    });
+
   beforeAll(async () => {
     await c.createDatabase(database);
     await c.adminQuery(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
@@ -37,15 +50,7 @@ describe.skipIf(!cluster)('PostgresDatabase (real server)', () => {
         `INSERT INTO s.change_counter VALUES (1, 0); ALTER TABLE s.change_counter OWNER TO ${user};`,
       database,
     );
-    db = PostgresDatabase.fromSettings({
-      host: '127.0.0.1',
-      port: c.port,
-      database,
-      user,
-      password,
-      ssl: { ca: c.caPem },
-      schema: 's',
-    });
+    db = connect();
   });
 
   afterAll(async () => {
@@ -142,16 +147,7 @@ describe.skipIf(!cluster)('PostgresDatabase (real server)', () => {
 
   it('sends a statement again when a change of its table made its prepared plan stale, outside a transaction', async () => {
     // One connection, so every call meets the statement prepared before the table changed.
-    const single = PostgresDatabase.fromSettings({
-      host: '127.0.0.1',
-      port: c.port,
-      database,
-      user,
-      password,
-      ssl: { ca: c.caPem },
-      schema: 's',
-      maxConnections: 1,
-    });
+    const single = connect(1);
     try {
       await single.run("INSERT INTO t (name) VALUES ('stale')");
       const all = 'SELECT * FROM t WHERE name = ?';
