@@ -102,18 +102,15 @@ export interface StartApplicationOptions {
   /** The log lines (redacted, as in the file) also on standard output: the headless service (`referent-vt serve`). */
   readonly logToStdout?: boolean;
   /**
-   * No screen will show this session (`sync --once`: one run, then exit): the work list is not built ahead and the
-   * desk is not watched for other processes' commits (at 100,000 notifications a build is seconds of CPU).
+   * No screen will show this session (`sync --once`, one run then exit; `serve`, the organisation's syncer): the work
+   * list is not built ahead (at 100,000 notifications a build is seconds of CPU), the desk is not watched for other
+   * processes' commits, and no snapshot of the organisation is kept for an offline review.
    */
   readonly headless?: boolean;
-  /**
-   * offline (issue 15): retry period while offline (0: only « Se reconnecter »), snapshot refresh delay, and
-   * `snapshot: false` for a session nobody reviews offline (the headless service).
-   */
+  /** offline (issue 15): retry period while offline (0: only « Se reconnecter »), snapshot refresh delay. */
   readonly offlineReview?: {
     readonly probeIntervalMs?: number;
     readonly refreshDelayMs?: number;
-    readonly snapshot?: boolean;
   };
 }
 
@@ -350,6 +347,7 @@ export async function startApplication(options: StartApplicationOptions): Promis
     handlers: () => handlers,
     subscribe: (listener) => hub.subscribe(listener),
     ...(options.offlineReview ?? {}),
+    ...(options.headless ? { snapshot: false } : {}),
   });
 
   const handlers: Handlers = {

@@ -77,8 +77,8 @@ export const serveCommand: Command = {
         attachToRunningSandbox: true,
         syncLease: { label },
         logToStdout: true,
-        // A service has no screen to review offline: no snapshot of the organisation.
-        offlineReview: { snapshot: false },
+        // A service has no screen: no work list built ahead, no snapshot of the organisation for an offline review.
+        headless: true,
       });
     } catch (e) {
       out.log(`Erreur : le service n’a pas pu démarrer : ${describe(e)}`);

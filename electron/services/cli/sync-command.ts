@@ -90,7 +90,6 @@ export const syncCommand: Command = {
         attachToRunningSandbox: true,
         // One run and exit: no screen to keep current, no snapshot of the organisation to keep.
         headless: true,
-        offlineReview: { snapshot: false },
       });
       out.log(`Synchronisation — ${app.ctx.environmentLabel}`);
       const started = Date.now();
