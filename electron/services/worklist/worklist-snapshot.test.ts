@@ -295,6 +295,25 @@ describe.each(TEST_BACKENDS)('first read of a long work list (%s)', (backend) =>
     expect((await listWorklist(db, { ...NEWEST_FIRST, direction: 'asc' }, TODAY, WINDOW)).complete).toBe(true);
   });
 
+  it('reads on past a chunk whose notifications all belong to an EG not activated', async () => {
+    const inactive = (SEED_EGS[0] as (typeof SEED_EGS)[number]).finessEg;
+    // The newest notifications, a whole first chunk and more, all moved to an EG the referent then deactivates.
+    const lowest = await db.value<number>(
+      'SELECT min(id) FROM (SELECT id FROM notification ORDER BY id DESC LIMIT ?) newest',
+      [READ_CHUNKS.first + 10],
+    );
+    await db.run('UPDATE notification SET finess_eg = ? WHERE id >= ?', [inactive, lowest]);
+    await db.run('UPDATE geographic_entity SET local_activated = 0 WHERE finess_eg = ?', [inactive]);
+    const activated = await db.all<{ id: number }>(
+      `SELECT n.id FROM notification n JOIN geographic_entity g ON g.finess_eg = n.finess_eg
+        WHERE g.local_activated = 1 ORDER BY n.id`,
+    );
+    expect(activated.length).toBeGreaterThan(50);
+    const listed = await listWorklist(db, ALL, TODAY);
+    expect(listed.complete).toBe(true);
+    expect(listed.rows.map((r) => r.id)).toEqual(activated.map((n) => n.id));
+  });
+
   it('takes in a change made during the read by a refresh once it ends, not by a second read', async () => {
     const read: string[] = [];
     const watched = recording(db, read);
