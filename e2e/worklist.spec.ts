@@ -242,6 +242,31 @@ async function rowIndexesReadInOrder(page: Page): Promise<number[]> {
   }
 }
 
+test('Notifications opens at once on rows kept current while another screen showed', async ({
+  page,
+  ownHost: appHost,
+}) => {
+  seedWorklist(appHost.dataDir, 30);
+  await page.goto(appHost.url);
+  await expect(page.getByRole('heading', { level: 1, name: 'Tableau de bord' })).toBeVisible();
+  // Another process (a sync run on its own) renames every person while the dashboard shows: main hears of it (the
+  // desk's watch) and the first window kept warm is asked again.
+  const renamed = 'ARRIEREPLAN';
+  const warmed = page.waitForResponse(
+    async (r) => r.url().endsWith('/notifications:list') && (await r.text()).includes(renamed),
+  );
+  const db = openAppDatabase(appHost.dataDir);
+  db.prepare('UPDATE person SET family_name = ?, used_family_name = NULL').run(renamed);
+  db.close();
+  await warmed;
+
+  // Main's answers to the list held: the screen opens on the rows already there, as they are now.
+  await page.route('**/api/invoke/notifications:list', () => undefined);
+  await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+  await expect(page.getByTestId('worklist-row').first()).toContainText(renamed);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+});
+
 test('a scrolled work list: rows in order on screen and for assistive technologies, focus kept in the list', async ({
   page,
   ownHost: appHost,

@@ -5,7 +5,7 @@ import { OrganisationUnavailableBanner } from '../components/organisation/Organi
 import { OfflineReviewBanner } from '../components/organisation/OfflineReviewBanner';
 import { SECTIONS } from './navigation';
 import { navigate, useRoute, type Route } from './use-route';
-import { PREFETCH, SCREENS } from './screens';
+import { KEPT_WARM, PREFETCH, SCREENS } from './screens';
 
 export function App() {
   const queryClient = useQueryClient();
@@ -79,6 +79,10 @@ export function App() {
         )}
         <OfflineReviewBanner unavailable={info.data?.organisationUnavailable} />
         <Screen detail={detail} query={query} />
+        {/* A section's detail view (a notification's file) does not show what is kept warm: back to the list at once. */}
+        {Object.entries(KEPT_WARM).map(([path, Warmup]) =>
+          path === section && !detail ? null : <Warmup key={path} />,
+        )}
       </main>
     </div>
   );

@@ -9,7 +9,7 @@ import { DashboardScreen } from '../screens/DashboardScreen';
 import { GeographicEntitiesScreen } from '../screens/GeographicEntitiesScreen';
 import { JournalScreen } from '../screens/JournalScreen';
 import { SynchronisationScreen } from '../screens/SynchronisationScreen';
-import { NotificationsScreen, prefetchWorkList } from '../screens/NotificationsScreen';
+import { NotificationsScreen, prefetchWorkList, WorkListWarmup } from '../screens/NotificationsScreen';
 import { OrganisationScreen } from '../screens/OrganisationScreen';
 import { SettingsScreen } from '../screens/SettingsScreen';
 import { SandboxScreen } from '../screens/SandboxScreen';
@@ -38,4 +38,12 @@ export const PREFETCH: Partial<
   Record<SectionPath, (queryClient: QueryClient, detail: string | undefined, query: string) => void>
 > = {
   notifications: prefetchWorkList,
+};
+
+/**
+ * What a screen shows first, kept current while another screen (or the section's detail view) shows, rendered by App
+ * beside it: opening the screen renders at once, with no request to wait for.
+ */
+export const KEPT_WARM: Partial<Record<SectionPath, ComponentType>> = {
+  notifications: WorkListWarmup,
 };
