@@ -693,11 +693,8 @@ async function readEverything(
         async (tx) => {
           epoch ??= (await tx.value<number>(WORKLIST_SQL.epoch)) ?? 0;
           const chunk = await tx.tuples<NotificationTuple>(WORKLIST_SQL.newestNotifications, [below, size]);
-          const listed = await readRowsOf(
-            tx,
-            chunk.filter((n) => n[ACTIVATED] === 1),
-          );
-          return { ...listed, scanned: chunk.length, lowest: chunk[chunk.length - 1]?.[0] };
+          const listed = chunk.filter((n) => n[ACTIVATED] === 1);
+          return { ...(await readRowsOf(tx, listed)), scanned: chunk.length, lowest: chunk[chunk.length - 1]?.[0] };
         },
         { readOnly: true },
       );
