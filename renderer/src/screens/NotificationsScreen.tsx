@@ -10,7 +10,7 @@ import {
   type KeyboardEvent,
   type Ref,
 } from 'react';
-import { keepPreviousData, type QueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, type QueryClient } from '@tanstack/react-query';
 import { flushSync } from 'react-dom';
 import type { RequestOf } from '@shared/ipc/contract';
 import type {
@@ -109,7 +109,14 @@ const WARM_WINDOW_GC_MS = 60_000;
  * the cache. One window (150 rows, ≈115 kB), answered by main from its work-list snapshot.
  */
 export function WorkListWarmup(): null {
-  useApiQuery('notifications:list', listRequest(openingFilter(undefined), 0), { gcTime: WARM_WINDOW_GC_MS });
+  const request = listRequest(openingFilter(undefined), 0);
+  useQuery({
+    queryKey: ['notifications:list', request],
+    // Without the abort signal: a read still on its way when the referent opens Notifications is not cancelled as
+    // this observer goes (it was, and the screen asked again from nothing); the screen takes its answer.
+    queryFn: () => call('notifications:list', request),
+    gcTime: WARM_WINDOW_GC_MS,
+  });
   return null;
 }
 
