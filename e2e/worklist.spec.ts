@@ -267,6 +267,31 @@ test('Notifications opens at once on rows kept current while another screen show
   await page.unrouteAll({ behavior: 'ignoreErrors' });
 });
 
+test('the warm window’s read still on its way when Notifications opens is taken, not asked again', async ({
+  page,
+  ownHost: appHost,
+}) => {
+  seedWorklist(appHost.dataDir, 30);
+  // Main's list answers held until the referent has opened Notifications.
+  let asked = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/invoke/notifications:list', async (route) => {
+    asked += 1;
+    await released;
+    await route.continue().catch(() => undefined);
+  });
+  await page.goto(appHost.url);
+  await expect(page.getByRole('heading', { level: 1, name: 'Tableau de bord' })).toBeVisible();
+  await expect.poll(() => asked).toBe(1);
+  await page.getByRole('link', { name: 'Notifications', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Notifications' })).toBeVisible();
+  release();
+  await expect(page.getByTestId('worklist-row').first()).toBeVisible();
+  expect(asked).toBe(1);
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+});
+
 test('a scrolled work list: rows in order on screen and for assistive technologies, focus kept in the list', async ({
   page,
   ownHost: appHost,
