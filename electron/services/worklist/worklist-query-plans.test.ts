@@ -57,22 +57,27 @@ const ALIASES: Record<string, string> = {
   r: 'ror_unit',
 };
 
+/**
+ * PostgreSQL: EXPLAIN does not take bound parameters for a generic plan, so a statement is explained on literal
+ * values (the lookups on literal ids).
+ */
+function literalStatement(statement: Statement): string {
+  return PARAMETERS[statement].reduce<string>(
+    (text, parameter) => text.replace('?', typeof parameter === 'string' ? `'${parameter}'` : `${parameter as number}`),
+    worklistStatement(statement, 'postgres'),
+  );
+}
+
 /** The plan as text, one line per step. */
 async function plan(db: SqlDatabase, statement: Statement): Promise<string[]> {
-  const sql = worklistStatement(statement, db.dialect);
   if (db.dialect === 'sqlite') {
+    const sql = worklistStatement(statement, 'sqlite');
     const steps = await db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, PARAMETERS[statement]);
     return steps.map((s) => s.detail);
   }
   return db.transaction(async (tx) => {
     await tx.run('SET LOCAL enable_seqscan = off');
-    // EXPLAIN does not take bound parameters for a generic plan: the lookups are explained on literal ids.
-    const literal = PARAMETERS[statement].reduce<string>(
-      (text, parameter) =>
-        text.replace('?', typeof parameter === 'string' ? `'${parameter}'` : `${parameter as number}`),
-      sql,
-    );
-    const steps = await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${literal}`);
+    const steps = await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${literalStatement(statement)}`);
     return steps.map((s) => s['QUERY PLAN']);
   });
 }
@@ -86,11 +91,9 @@ interface PostgresPlanNode {
 
 /** PostgreSQL: the tables read under the plan's first Limit, its row security subplans left out. */
 async function limitedTables(db: SqlDatabase, statement: Statement): Promise<string[]> {
-  const literal = PARAMETERS[statement].reduce<string>(
-    (text, parameter) => text.replace('?', String(parameter)),
-    worklistStatement(statement, db.dialect),
+  const [explained] = await db.all<{ 'QUERY PLAN': [{ Plan: PostgresPlanNode }] }>(
+    `EXPLAIN (FORMAT JSON) ${literalStatement(statement)}`,
   );
-  const [explained] = await db.all<{ 'QUERY PLAN': [{ Plan: PostgresPlanNode }] }>(`EXPLAIN (FORMAT JSON) ${literal}`);
   const tables = (node: PostgresPlanNode): string[] =>
     node['Parent Relationship'] === 'SubPlan' || node['Parent Relationship'] === 'InitPlan'
       ? []
