@@ -21,13 +21,18 @@ export async function call<C extends ChannelName>(
 }
 
 /** Query keys derive from the channel name and its arguments (docs/architecture.md §2). */
+export function apiQueryKey<C extends ChannelName>(channel: C, request: RequestOf<C>): readonly [C, RequestOf<C>] {
+  return [channel, request];
+}
+
+/** A read of `channel`, under its `apiQueryKey` (the prefetches and the warm work list use the same key). */
 export function useApiQuery<C extends ChannelName>(
   channel: C,
   request: RequestOf<C>,
   options?: Omit<UseQueryOptions<ResponseOf<C>, ApiError>, 'queryKey' | 'queryFn'>,
 ) {
   return useQuery<ResponseOf<C>, ApiError>({
-    queryKey: [channel, request],
+    queryKey: apiQueryKey(channel, request),
     // The signal lets React Query abort a read whose screen was left (api-client.ts: the browser's connections).
     queryFn: ({ signal }) => call(channel, request, signal),
     ...options,

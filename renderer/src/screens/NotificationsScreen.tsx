@@ -21,7 +21,7 @@ import type {
   WorklistSortField,
 } from '@shared/domain/worklist';
 import { STATUT_ESMS, STATUT_UNITE } from '@shared/terminology/code-lists';
-import { call, useApiQuery } from '../api/use-api';
+import { apiQueryKey, call, useApiQuery } from '../api/use-api';
 import type { ScreenProps } from '../app/screen-props';
 import { navigate } from '../app/use-route';
 import { Empty, ErrorMessage, Loading, ScreenTitle } from '../components/states';
@@ -95,7 +95,7 @@ export function prefetchWorkList(queryClient: QueryClient, detail: string | unde
   if (detail) return;
   const request = listRequest(openingFilter(query), 0);
   void queryClient.prefetchQuery({
-    queryKey: ['notifications:list', request],
+    queryKey: apiQueryKey('notifications:list', request),
     queryFn: ({ signal }) => call('notifications:list', request, signal),
   });
 }
@@ -111,7 +111,7 @@ const WARM_WINDOW_GC_MS = 60_000;
 export function WorkListWarmup(): null {
   const request = listRequest(openingFilter(undefined), 0);
   useQuery({
-    queryKey: ['notifications:list', request],
+    queryKey: apiQueryKey('notifications:list', request),
     // Without the abort signal: a read still on its way when the referent opens Notifications is not cancelled as
     // this observer goes (it was, and the screen asked again from nothing); the screen takes its answer.
     queryFn: () => call('notifications:list', request),
